@@ -1,0 +1,161 @@
+// CST → AST for expressions. Every builder returns undefined when error recovery left its
+// node without the parts the AST requires; callers drop such pieces rather than emit holes.
+import type { CstNode, IToken } from 'chevrotain';
+import type {
+  Argument,
+  BinaryOperator,
+  CallExpr,
+  Expr,
+  Identifier,
+  ListExpr,
+  NumberLiteral,
+  StringLiteral,
+} from './ast.js';
+import {
+  childNode,
+  childNodes,
+  childToken,
+  childTokens,
+  isDefined,
+  joinSpans,
+  nodeSpan,
+  tokenSpan,
+} from './cst.js';
+import type { Span } from './diagnostics.js';
+import { UnterminatedString } from './tokens.js';
+
+export function buildIdentifier(token: IToken): Identifier {
+  return { kind: 'Identifier', name: token.image, span: tokenSpan(token) };
+}
+
+/** An `expression` node: a chain of stages, or the single stage when there is no `->`. */
+export function buildExpression(node: CstNode | undefined): Expr | undefined {
+  if (node === undefined) return undefined;
+  const stages = childNodes(node, 'stage').map(buildAdditive).filter(isDefined);
+  if (stages.length <= 1) return stages[0];
+  const span = joinSpans(stages[0].span, stages[stages.length - 1].span);
+  return { kind: 'Chain', stages, span };
+}
+
+function buildAdditive(node: CstNode): Expr | undefined {
+  return buildLeftAssociative(node, buildMultiplicative);
+}
+
+function buildMultiplicative(node: CstNode): Expr | undefined {
+  return buildLeftAssociative(node, buildUnary);
+}
+
+const BINARY_OPERATORS: ReadonlyMap<string, BinaryOperator> = new Map([
+  ['+', '+'],
+  ['-', '-'],
+  ['*', '*'],
+  ['/', '/'],
+]);
+
+/** `a op b op c` → `((a op b) op c)`, stopping at the first operand recovery lost. */
+function buildLeftAssociative(
+  node: CstNode,
+  buildOperand: (operand: CstNode) => Expr | undefined,
+): Expr | undefined {
+  const operands = childNodes(node, 'operand').map(buildOperand);
+  const operators = childTokens(node, 'operator');
+  let result = operands[0];
+  if (result === undefined) return undefined;
+  for (const [index, operator] of operators.entries()) {
+    const right = operands[index + 1];
+    const op = BINARY_OPERATORS.get(operator.image);
+    if (right === undefined || op === undefined) break;
+    result = { kind: 'Binary', op, left: result, right, span: joinSpans(result.span, right.span) };
+  }
+  return result;
+}
+
+function buildUnary(node: CstNode): Expr | undefined {
+  let result = buildPrimary(childNode(node, 'operand'));
+  if (result === undefined) return undefined;
+  // Apply the innermost `-` first: `- -x` is `-(-x)`.
+  for (const minus of childTokens(node, 'operator').reverse()) {
+    const span = joinSpans(tokenSpan(minus), result.span);
+    result = { kind: 'Unary', op: '-', operand: result, span };
+  }
+  return result;
+}
+
+function buildPrimary(node: CstNode | undefined): Expr | undefined {
+  if (node === undefined) return undefined;
+  const span = nodeSpan(node);
+  if (span === undefined) return undefined;
+  const name = childToken(node, 'name');
+  const args = childNode(node, 'arguments');
+  if (name) return args ? buildCall(name, args, span) : { kind: 'Name', name: name.image, span };
+  const list = childNode(node, 'list');
+  if (list) return buildList(list);
+  const parenthesized = childNode(node, 'parenthesized');
+  if (parenthesized) return buildExpression(childNode(parenthesized, 'inner'));
+  return buildLiteral(node, span);
+}
+
+function buildLiteral(node: CstNode, span: Span): Expr | undefined {
+  const number = childToken(node, 'number');
+  if (number) return buildNumber(number, childToken(node, 'percent') !== undefined, span);
+  const string = childToken(node, 'string');
+  if (string) return buildString(string);
+  if (childToken(node, 'true')) return { kind: 'Boolean', value: true, span };
+  if (childToken(node, 'false')) return { kind: 'Boolean', value: false, span };
+  if (childToken(node, 'auto')) return { kind: 'Auto', span };
+  return undefined;
+}
+
+function buildNumber(token: IToken, isPercent: boolean, span: Span): NumberLiteral {
+  const written = Number(token.image);
+  return {
+    kind: 'Number',
+    value: isPercent ? written / 100 : written,
+    text: isPercent ? `${token.image}%` : token.image,
+    isInteger: !isPercent && /^\d+$/.test(token.image),
+    span,
+  };
+}
+
+const ESCAPED_CHARACTERS: Readonly<Record<string, string>> = {
+  n: '\n',
+  t: '\t',
+  '"': '"',
+  '\\': '\\',
+};
+
+export function buildString(token: IToken): StringLiteral {
+  const terminated = token.tokenType !== UnterminatedString;
+  const body = token.image.slice(1, terminated ? -1 : undefined);
+  // Unknown escapes were reported while lexing; keep the escaped character itself.
+  const value = body.replace(/\\(.?)/g, (_, ch: string) => ESCAPED_CHARACTERS[ch] ?? ch);
+  return { kind: 'String', value, span: tokenSpan(token) };
+}
+
+function buildCall(name: IToken, args: CstNode, span: Span): CallExpr {
+  const argumentList = childNodes(args, 'argument').map(buildArgument).filter(isDefined);
+  return { kind: 'Call', callee: buildIdentifier(name), args: argumentList, span };
+}
+
+export function buildList(node: CstNode): ListExpr | undefined {
+  const span = nodeSpan(node);
+  if (span === undefined) return undefined;
+  const items = childNodes(node, 'item').map(buildExpression).filter(isDefined);
+  return { kind: 'List', items, span };
+}
+
+function buildArgument(node: CstNode): Argument | undefined {
+  const named = childNode(node, 'named');
+  if (named) return buildNamedArgument(named);
+  const value = buildExpression(childNode(node, 'value'));
+  return value && { kind: 'Argument', name: null, value, span: value.span };
+}
+
+/** `name: value`, in a call or as a trailing option of an assignment. */
+export function buildNamedArgument(node: CstNode): Argument | undefined {
+  const name = childToken(node, 'name');
+  const value = buildExpression(childNode(node, 'value'));
+  if (name === undefined || value === undefined) return undefined;
+  const span = joinSpans(tokenSpan(name), value.span);
+  return { kind: 'Argument', name: buildIdentifier(name), value, span };
+}

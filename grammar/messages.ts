@@ -1,0 +1,140 @@
+// Parser error messages in user terms: "expected '}' to close network 'MLP', found end of
+// file". Chevrotain calls these builders at the moment of an error; the parser keeps
+// `declaration` up to date so that messages can name the declaration being parsed.
+import {
+  EOF,
+  tokenLabel,
+  tokenMatcher,
+  type IParserErrorMessageProvider,
+  type IToken,
+  type TokenType,
+} from 'chevrotain';
+import {
+  declarationKeywords,
+  Import,
+  LCurly,
+  RBracket,
+  RCurly,
+  RParen,
+  StringLiteral,
+} from './tokens.js';
+
+export type DeclarationKind = 'dataset' | 'network' | 'train';
+
+export interface DeclarationContext {
+  kind: DeclarationKind;
+  name: string;
+}
+
+const DECLARATION_RULES = new Set(['datasetDecl', 'networkDecl', 'trainDecl']);
+const EXPRESSION_RULES = new Set(['expression', 'additive', 'multiplicative', 'unary', 'primary']);
+const TOP_LEVEL_EXPECTATION = "'import', 'dataset', 'network' or 'train'";
+const MAX_SHOWN_LENGTH = 30;
+
+export class ParseMessages implements IParserErrorMessageProvider {
+  declaration: DeclarationContext | undefined;
+
+  buildMismatchTokenMessage(options: {
+    expected: TokenType;
+    actual: IToken;
+    previous: IToken;
+    ruleName: string;
+  }): string {
+    const { expected, actual, previous, ruleName } = options;
+    const expectation =
+      this.closingExpectation(expected, actual, ruleName) ??
+      `${labelOf(expected)}${after(previous)}`;
+    return `expected ${expectation}, found ${describeToken(actual)}`;
+  }
+
+  buildNotAllInputParsedMessage(options: { firstRedundant: IToken }): string {
+    return `expected ${TOP_LEVEL_EXPECTATION}, found ${describeToken(options.firstRedundant)}`;
+  }
+
+  buildNoViableAltMessage(options: {
+    expectedPathsPerAlt: TokenType[][][];
+    actual: IToken[];
+    previous: IToken;
+    ruleName: string;
+  }): string {
+    const { expectedPathsPerAlt, actual, previous, ruleName } = options;
+    const found = describeToken(actual[0]);
+    if (EXPRESSION_RULES.has(ruleName)) {
+      return `expected an expression${after(previous)}, found ${found}`;
+    }
+    if (ruleName === 'networkStatement') {
+      return `expected a statement in ${this.declarationName()}, found ${found}`;
+    }
+    return `expected ${firstTokensOf(expectedPathsPerAlt.flat())}, found ${found}`;
+  }
+
+  buildEarlyExitMessage(options: {
+    expectedIterationPaths: TokenType[][];
+    actual: IToken[];
+  }): string {
+    const expected = firstTokensOf(options.expectedIterationPaths);
+    return `expected ${expected}, found ${describeToken(options.actual[0])}`;
+  }
+
+  /** Messages for a missing closer or opener, which read better with their context. */
+  private closingExpectation(
+    expected: TokenType,
+    actual: IToken,
+    ruleName: string,
+  ): string | undefined {
+    if (ruleName === 'file' && expected === EOF) return TOP_LEVEL_EXPECTATION;
+    if (ruleName === 'callArguments' && expected === RParen) return "',' or ')' in the arguments";
+    if (ruleName === 'list' && expected === RBracket) return "',' or ']' in the list";
+    if (ruleName === 'parenthesized' && expected === RParen) return "')' to close '('";
+    if (!DECLARATION_RULES.has(ruleName)) return undefined;
+    const declaration = this.declarationName();
+    if (expected === LCurly) return `'{' to start the body of ${declaration}`;
+    if (expected === RParen) return `',' or ')' in the parameters of ${declaration}`;
+    if (expected !== RCurly) return undefined;
+    return endsDeclaration(actual)
+      ? `'}' to close ${declaration}`
+      : `a new statement or '}' in ${declaration}`;
+  }
+
+  private declarationName(): string {
+    if (this.declaration === undefined) return 'the declaration';
+    const { kind, name } = this.declaration;
+    return name === '' ? `the ${kind}` : `${kind} '${name}'`;
+  }
+}
+
+/** True for what may legitimately follow a declaration's closing '}'. */
+function endsDeclaration(token: IToken): boolean {
+  return (
+    token.tokenType === EOF || [Import, ...declarationKeywords].some((k) => tokenMatcher(token, k))
+  );
+}
+
+function labelOf(type: TokenType): string {
+  return type === EOF ? 'end of file' : tokenLabel(type);
+}
+
+/** "'->'", "a name", "a number" … joined as "A, B or C", without repeats. */
+function firstTokensOf(paths: TokenType[][]): string {
+  const labels = [...new Set(paths.filter((p) => p.length > 0).map((p) => labelOf(p[0])))];
+  if (labels.length === 0) return 'something else';
+  if (labels.length === 1) return labels[0];
+  return `${labels.slice(0, -1).join(', ')} or ${labels[labels.length - 1]}`;
+}
+
+function after(previous: IToken | undefined): string {
+  if (previous === undefined || previous.image === '' || Number.isNaN(previous.startOffset)) {
+    return '';
+  }
+  return ` after ${describeToken(previous)}`;
+}
+
+/** How a token the user wrote is shown: its text in quotes, or "end of file". */
+export function describeToken(token: IToken | undefined): string {
+  if (token === undefined || token.tokenType === EOF) return 'end of file';
+  const image =
+    token.image.length > MAX_SHOWN_LENGTH
+      ? `${token.image.slice(0, MAX_SHOWN_LENGTH)}…`
+      : token.image;
+  return tokenMatcher(token, StringLiteral) ? image : `'${image}'`;
+}

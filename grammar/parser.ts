@@ -1,0 +1,307 @@
+// The .net grammar as a chevrotain CstParser with error recovery. The rules only recognise
+// and record; grammar/build-ast.ts turns the resulting CST into the AST of grammar/ast.ts.
+import {
+  CstParser,
+  tokenMatcher,
+  type CstNode,
+  type IRecognitionException,
+  type IToken,
+  type TokenType,
+} from 'chevrotain';
+import { ParseMessages, type DeclarationKind } from './messages.js';
+import {
+  allTokens,
+  Arrow,
+  Auto,
+  Colon,
+  Comma,
+  Dataset,
+  declarationKeywords,
+  Equals,
+  False,
+  Import,
+  Input,
+  LBracket,
+  LCurly,
+  LParen,
+  Minus,
+  Name,
+  Network,
+  NumberLiteral,
+  Output,
+  Percent,
+  Plus,
+  RBracket,
+  RCurly,
+  RParen,
+  Slash,
+  Star,
+  StringLiteral,
+  Train,
+  True,
+} from './tokens.js';
+
+class NetspecParser extends CstParser {
+  private readonly messages: ParseMessages;
+
+  constructor() {
+    const messages = new ParseMessages();
+    super(allTokens, {
+      recoveryEnabled: true,
+      nodeLocationTracking: 'full',
+      errorMessageProvider: messages,
+    });
+    this.messages = messages;
+    this.performSelfAnalysis();
+  }
+
+  parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+    this.input = tokens;
+    this.messages.declaration = undefined;
+    const cst = this.file();
+    return { cst, errors: this.errors };
+  }
+
+  // ---- declarations ------------------------------------------------------------------------
+
+  file = this.RULE('file', () => {
+    this.MANY(() =>
+      this.OR([
+        { ALT: () => this.SUBRULE(this.importDecl) },
+        { ALT: () => this.SUBRULE(this.datasetDecl) },
+        { ALT: () => this.SUBRULE(this.networkDecl) },
+        { ALT: () => this.SUBRULE(this.trainDecl) },
+      ]),
+    );
+  });
+
+  importDecl = this.RULE('importDecl', () => {
+    this.CONSUME(Import);
+    this.CONSUME(StringLiteral, { LABEL: 'path' });
+  });
+
+  datasetDecl = this.RULE('datasetDecl', () => {
+    this.declarationHeader(Dataset, 'dataset');
+    this.assignmentBlock();
+  });
+
+  trainDecl = this.RULE('trainDecl', () => {
+    this.declarationHeader(Train, 'train');
+    this.assignmentBlock();
+  });
+
+  networkDecl = this.RULE('networkDecl', () => {
+    this.declarationHeader(Network, 'network');
+    this.OPTION(() => {
+      this.CONSUME(LParen);
+      this.OPTION2(() => {
+        this.SUBRULE(this.parameter);
+        this.MANY(() => {
+          this.CONSUME(Comma);
+          this.SUBRULE2(this.parameter);
+        });
+      });
+      this.CONSUME(RParen);
+    });
+    this.CONSUME(LCurly);
+    this.MANY2({
+      GATE: () => !this.atDeclarationStart(),
+      DEF: () => this.SUBRULE(this.networkStatement),
+    });
+    this.CONSUME(RCurly);
+  });
+
+  parameter = this.RULE('parameter', () => {
+    this.CONSUME(Name, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(Equals);
+      this.SUBRULE(this.expression, { LABEL: 'default' });
+    });
+  });
+
+  // ---- statements --------------------------------------------------------------------------
+
+  networkStatement = this.RULE('networkStatement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.inputStatement) },
+      { ALT: () => this.SUBRULE(this.outputStatement) },
+      { ALT: () => this.SUBRULE(this.assignment) },
+      { ALT: () => this.SUBRULE(this.expression) },
+    ]);
+  });
+
+  inputStatement = this.RULE('inputStatement', () => {
+    this.CONSUME(Input);
+    this.CONSUME(Name, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(Colon);
+      this.SUBRULE(this.list, { LABEL: 'shape' });
+    });
+  });
+
+  outputStatement = this.RULE('outputStatement', () => {
+    this.CONSUME(Output);
+    this.SUBRULE(this.expression, { LABEL: 'value' });
+  });
+
+  assignment = this.RULE('assignment', () => {
+    this.CONSUME(Name, { LABEL: 'target' });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: 'value' });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE(this.namedArgument, { LABEL: 'option' });
+    });
+  });
+
+  namedArgument = this.RULE('namedArgument', () => {
+    this.CONSUME(Name, { LABEL: 'name' });
+    this.CONSUME(Colon);
+    this.SUBRULE(this.expression, { LABEL: 'value' });
+  });
+
+  // ---- expressions, loosest binding first --------------------------------------------------
+
+  /** A chain `a -> B -> C`, or a single stage. */
+  expression = this.RULE('expression', () => {
+    this.SUBRULE(this.additive, { LABEL: 'stage' });
+    this.MANY(() => {
+      this.CONSUME(Arrow);
+      this.SUBRULE2(this.additive, { LABEL: 'stage' });
+    });
+  });
+
+  additive = this.RULE('additive', () => {
+    this.SUBRULE(this.multiplicative, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Plus, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(Minus, { LABEL: 'operator' }) },
+      ]);
+      this.SUBRULE2(this.multiplicative, { LABEL: 'operand' });
+    });
+  });
+
+  multiplicative = this.RULE('multiplicative', () => {
+    this.SUBRULE(this.unary, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(Star, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(Slash, { LABEL: 'operator' }) },
+      ]);
+      this.SUBRULE2(this.unary, { LABEL: 'operand' });
+    });
+  });
+
+  // `-` repeats in a loop rather than by recursion, so `- - - … 1` cannot exhaust the stack.
+  unary = this.RULE('unary', () => {
+    this.MANY(() => this.CONSUME(Minus, { LABEL: 'operator' }));
+    this.SUBRULE(this.primary, { LABEL: 'operand' });
+  });
+
+  primary = this.RULE('primary', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(NumberLiteral, { LABEL: 'number' });
+          this.OPTION(() => this.CONSUME(Percent, { LABEL: 'percent' }));
+        },
+      },
+      { ALT: () => this.CONSUME(StringLiteral, { LABEL: 'string' }) },
+      { ALT: () => this.CONSUME(True, { LABEL: 'true' }) },
+      { ALT: () => this.CONSUME(False, { LABEL: 'false' }) },
+      { ALT: () => this.CONSUME(Auto, { LABEL: 'auto' }) },
+      {
+        ALT: () => {
+          this.CONSUME(Name, { LABEL: 'name' });
+          this.OPTION2(() => this.SUBRULE(this.callArguments, { LABEL: 'arguments' }));
+        },
+      },
+      { ALT: () => this.SUBRULE(this.list) },
+      { ALT: () => this.SUBRULE(this.parenthesized) },
+    ]);
+  });
+
+  callArguments = this.RULE('callArguments', () => {
+    this.CONSUME(LParen);
+    this.OPTION(() => {
+      this.SUBRULE(this.argument);
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.argument);
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RParen);
+  });
+
+  argument = this.RULE('argument', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.namedArgument, { LABEL: 'named' }) },
+      { ALT: () => this.SUBRULE(this.expression, { LABEL: 'value' }) },
+    ]);
+  });
+
+  list = this.RULE('list', () => {
+    this.CONSUME(LBracket);
+    this.OPTION(() => {
+      this.SUBRULE(this.expression, { LABEL: 'item' });
+      this.MANY(() => {
+        this.CONSUME(Comma);
+        this.SUBRULE2(this.expression, { LABEL: 'item' });
+      });
+      this.OPTION2(() => this.CONSUME2(Comma));
+    });
+    this.CONSUME(RBracket);
+  });
+
+  parenthesized = this.RULE('parenthesized', () => {
+    this.CONSUME(LParen);
+    this.SUBRULE(this.expression, { LABEL: 'inner' });
+    this.CONSUME(RParen);
+  });
+
+  /**
+   * Recovery may pretend a missing closer, `=` or `:` was there, but not a missing opener: an
+   * invented `[` or `(` makes the parser read the following statements as its contents and
+   * report a cascade of errors the user did not make.
+   */
+  protected override canTokenTypeBeInsertedInRecovery(tokType: TokenType): boolean {
+    return tokType !== LBracket && tokType !== LParen;
+  }
+
+  // ---- helpers shared by the declaration rules -----------------------------------------------
+
+  /** `keyword Name`, remembering the declaration so error messages can name it. */
+  private declarationHeader(keyword: TokenType, kind: DeclarationKind): void {
+    this.CONSUME(keyword);
+    this.ACTION(() => (this.messages.declaration = { kind, name: '' }));
+    const name = this.CONSUME(Name, { LABEL: 'name' });
+    this.ACTION(() => (this.messages.declaration = { kind, name: name.image }));
+  }
+
+  /** `{ assignment* }`, the body of a dataset or a train declaration. */
+  private assignmentBlock(): void {
+    this.CONSUME(LCurly);
+    this.MANY({ GATE: () => !this.atDeclarationStart(), DEF: () => this.SUBRULE(this.assignment) });
+    this.CONSUME(RCurly);
+  }
+
+  /**
+   * Whether the next tokens begin a new top-level declaration. Bodies stop there, so a
+   * missing '}' is reported at the next declaration and that declaration still parses.
+   */
+  private atDeclarationStart(): boolean {
+    const [first, second] = [this.LA(1), this.LA(2)];
+    if (tokenMatcher(first, Import)) return tokenMatcher(second, StringLiteral);
+    return declarationKeywords.some((k) => tokenMatcher(first, k)) && tokenMatcher(second, Name);
+  }
+}
+
+let sharedParser: NetspecParser | undefined;
+
+/** Parses a token vector; the parser is built once (grammar analysis is the costly part). */
+export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+  sharedParser ??= new NetspecParser();
+  return sharedParser.parseTokens(tokens);
+}
