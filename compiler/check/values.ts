@@ -1,0 +1,90 @@
+// Evaluates spec expressions that must be known before anything runs: numbers (with
+// arithmetic), strings, booleans, `auto`, lists, and names of network parameters.
+import type { Expr } from '../../grammar/index.js';
+
+export type SpecValue =
+  | { t: 'num'; v: number; int: boolean }
+  | { t: 'str'; v: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'auto' }
+  | { t: 'list'; items: SpecValue[] }
+  /** A bare name that is not a known constant: a layer, loss, dataset… resolved by the caller. */
+  | { t: 'name'; name: string };
+
+export type Constants = ReadonlyMap<string, SpecValue>;
+
+export class EvalError extends Error {
+  constructor(
+    message: string,
+    readonly expr: Expr,
+  ) {
+    super(message);
+  }
+}
+
+export function evaluate(expr: Expr, constants: Constants): SpecValue {
+  switch (expr.kind) {
+    case 'Number':
+      return { t: 'num', v: expr.value, int: expr.isInteger };
+    case 'String':
+      return { t: 'str', v: expr.value };
+    case 'Boolean':
+      return { t: 'bool', v: expr.value };
+    case 'Auto':
+      return { t: 'auto' };
+    case 'Name':
+      return constants.get(expr.name) ?? { t: 'name', name: expr.name };
+    case 'List':
+      return { t: 'list', items: expr.items.map((item) => evaluate(item, constants)) };
+    case 'Unary': {
+      const v = number(expr.operand, constants);
+      return { t: 'num', v: -v.v, int: v.int };
+    }
+    case 'Binary':
+      return arithmetic(expr.op, number(expr.left, constants), number(expr.right, constants));
+    case 'Call':
+    case 'Chain':
+      throw new EvalError('expected a value here, not a layer or a call', expr);
+  }
+}
+
+function number(expr: Expr, constants: Constants): { v: number; int: boolean } {
+  const value = evaluate(expr, constants);
+  if (value.t !== 'num') throw new EvalError(`expected a number, found ${describe(value)}`, expr);
+  return value;
+}
+
+function arithmetic(
+  op: '+' | '-' | '*' | '/',
+  a: { v: number; int: boolean },
+  b: { v: number; int: boolean },
+): SpecValue {
+  const int = a.int && b.int && op !== '/';
+  switch (op) {
+    case '+':
+      return { t: 'num', v: a.v + b.v, int };
+    case '-':
+      return { t: 'num', v: a.v - b.v, int };
+    case '*':
+      return { t: 'num', v: a.v * b.v, int };
+    case '/':
+      return { t: 'num', v: a.v / b.v, int: false };
+  }
+}
+
+export function describe(value: SpecValue): string {
+  switch (value.t) {
+    case 'num':
+      return `the number ${value.v}`;
+    case 'str':
+      return `the string "${value.v}"`;
+    case 'bool':
+      return `${value.v}`;
+    case 'auto':
+      return '`auto`';
+    case 'list':
+      return 'a list';
+    case 'name':
+      return `the name '${value.name}'`;
+  }
+}

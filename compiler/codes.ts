@@ -1,0 +1,29 @@
+// The catalogue of diagnostic codes. Codes are stable: tools and baselines depend on them.
+// docs/diagnostics.md explains each one.
+export const CODES = {
+  // NS0xxx: syntax (grammar/)
+  unexpectedCharacter: 'NS0001',
+  unterminatedString: 'NS0002',
+  syntax: 'NS0003',
+  // NS1xxx: meaning (compiler/check/)
+  unknownName: 'NS1001',
+  duplicateDeclaration: 'NS1002',
+  unknownArgument: 'NS1003',
+  argumentType: 'NS1004',
+  missingArgument: 'NS1005',
+  tooManyArguments: 'NS1006',
+  argumentRange: 'NS1007',
+  argumentTwice: 'NS1008',
+  shapeMismatch: 'NS1101',
+  networkInput: 'NS1102',
+  networkStructure: 'NS1103',
+  missingSetting: 'NS1201',
+  unknownSetting: 'NS1202',
+  lossMismatch: 'NS1203',
+  noRecipe: 'NS1204',
+  // NS2xxx: data (runtime/data/)
+  dataNotFound: 'NS2001',
+  dataFormat: 'NS2002',
+  dataMismatch: 'NS2003',
+  dataUnreadable: 'NS2004',
+} as const;

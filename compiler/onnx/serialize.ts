@@ -1,0 +1,103 @@
+// The one module that speaks protobuf: IR graphs to ONNX ModelProto bytes (and back, for
+// reading what netspec wrote). ONNX IR version 8 (the schema onnx-proto 8 implements) with
+// the default-domain opset 18.
+import onnxProto from 'onnx-proto';
+import type { AttrValue, DType, Graph, Shape, Tensor } from '../ir/graph.js';
+import { isTensor } from '../ir/graph.js';
+import { BUILDER_ONLY_ATTRS } from '../ir/ops.js';
+
+const { onnx } = onnxProto;
+type TensorProtoT = InstanceType<typeof onnx.TensorProto>;
+
+export const IR_VERSION = 8;
+export const OPSET = 18;
+
+const ELEM_TYPE: Record<DType, number> = {
+  float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
+  int64: onnx.TensorProto.DataType.INT64,
+  bool: onnx.TensorProto.DataType.BOOL,
+};
+
+/** Attributes that ONNX types as floats even when their value is a whole number. */
+const FLOAT_ATTRS = new Set([
+  'alpha',
+  'beta',
+  'epsilon',
+  'momentum',
+  'gamma',
+  'ratio',
+  'min',
+  'max',
+]);
+
+export interface SerializeOptions {
+  docString?: string;
+  metadata?: Record<string, string>;
+}
+
+export function serializeModel(graph: Graph, options: SerializeOptions = {}): Uint8Array {
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: OPSET }],
+    producerName: 'netspec',
+    producerVersion: '0.1.0',
+    docString: options.docString ?? '',
+    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: {
+      name: graph.name,
+      input: graph.inputs.map((v) => valueInfo(v.name, v.dtype, v.shape)),
+      output: graph.outputs.map((v) => valueInfo(v.name, v.dtype, v.shape)),
+      initializer: [...graph.initializers].map(([name, t]) => tensorProto(name, t)),
+      node: graph.nodes.map((node, i) => ({
+        name: `${node.origin ? node.origin + '/' : ''}${node.op}_${i}`,
+        opType: node.op,
+        domain: '',
+        input: node.inputs,
+        output: node.outputs,
+        attribute: Object.entries(node.attrs)
+          .filter(([key]) => !BUILDER_ONLY_ATTRS[node.op]?.includes(key))
+          .map(([key, value]) => attribute(key, value)),
+      })),
+    },
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+function valueInfo(name: string, dtype: DType, shape: Shape) {
+  return {
+    name,
+    type: {
+      tensorType: {
+        elemType: ELEM_TYPE[dtype],
+        shape: { dim: shape.map((d) => (d === 'N' ? { dimParam: 'N' } : { dimValue: d })) },
+      },
+    },
+  };
+}
+
+function tensorProto(name: string, t: Tensor): TensorProtoT {
+  const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+  return onnx.TensorProto.create({
+    name,
+    dims: t.dims,
+    dataType: ELEM_TYPE[t.dtype],
+    rawData: bytes,
+  });
+}
+
+function attribute(name: string, value: AttrValue) {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === 'string') {
+    if (name === 'to') return { name, type: T.INT, i: ELEM_TYPE[value as DType] };
+    return { name, type: T.STRING, s: new TextEncoder().encode(value) };
+  }
+  if (Array.isArray(value)) {
+    return FLOAT_ATTRS.has(name)
+      ? { name, type: T.FLOATS, floats: value }
+      : { name, type: T.INTS, ints: value };
+  }
+  if (isTensor(value)) return { name, type: T.TENSOR, t: tensorProto('', value) };
+  const isFloat = FLOAT_ATTRS.has(name) || !Number.isInteger(value);
+  return isFloat ? { name, type: T.FLOAT, f: value } : { name, type: T.INT, i: value };
+}

@@ -1,0 +1,49 @@
+import { bool, boolArg, num, numberArg } from '../check/args.js';
+import type { OptimizerDef } from './optimizer.js';
+
+/**
+ * torch.optim.SGD, with its exact update:
+ *   g ← g + wd·θ;  b ← g on the first step, else μ·b + (1−dampening)·g;
+ *   g ← g + μ·b (Nesterov) or b;  θ ← θ − lr·g.
+ */
+export const SGD: OptimizerDef = {
+  name: 'SGD',
+  doc: 'Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (torch.optim.SGD).',
+  args: [
+    { name: 'lr', type: 'number', default: num(1e-3), doc: 'learning rate', above: 0 },
+    { name: 'momentum', type: 'number', default: num(0), doc: 'momentum factor μ', min: 0 },
+    {
+      name: 'dampening',
+      type: 'number',
+      default: num(0),
+      doc: 'dampening for momentum',
+      min: 0,
+      max: 1,
+    },
+    { name: 'weight_decay', type: 'number', default: num(0), doc: 'L2 penalty (coupled)', min: 0 },
+    { name: 'nesterov', type: 'bool', default: bool(false), doc: 'use Nesterov momentum' },
+  ],
+  slots: (args) => (numberArg(args, 'momentum') > 0 ? ['momentum_buffer'] : []),
+  update(b, { param, grad, state, lr, step }, args) {
+    const momentum = numberArg(args, 'momentum');
+    const dampening = numberArg(args, 'dampening');
+    const decay = numberArg(args, 'weight_decay');
+    let g = grad;
+    if (decay > 0) g = b.op('Add', [g, b.op('Mul', [param, b.scalar(decay)])]);
+    const newState: Record<string, string> = {};
+    if (momentum > 0) {
+      let fresh = g;
+      if (dampening > 0) {
+        // torch starts the buffer at g itself; dampening applies from the second step on.
+        const first = b.op('Equal', [step, b.scalar(0, 'int64')]);
+        fresh = b.op('Where', [first, g, b.op('Mul', [g, b.scalar(1 - dampening)])]);
+      }
+      const buffer = b.op('Add', [b.op('Mul', [state.momentum_buffer, b.scalar(momentum)]), fresh]);
+      newState.momentum_buffer = buffer;
+      g = boolArg(args, 'nesterov')
+        ? b.op('Add', [g, b.op('Mul', [buffer, b.scalar(momentum)])])
+        : buffer;
+    }
+    return { param: b.op('Sub', [param, b.op('Mul', [g, lr])]), state: newState };
+  },
+};
