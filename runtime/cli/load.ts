@@ -1,0 +1,61 @@
+// Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe.
+import { readFileSync } from 'node:fs';
+import type { CheckedSpec, Diagnostic, Recipe } from '../../compiler/index.js';
+import { checkSpec, hasErrors } from '../../compiler/index.js';
+import { formatDiagnostic, summary } from './print.js';
+
+/** A mistake of the user's that ends the command with exit code 1 after printing `message`. */
+export class UserError extends Error {}
+
+export interface LoadedSpec {
+  path: string;
+  text: string;
+  spec: CheckedSpec;
+  diagnostics: Diagnostic[];
+}
+
+export function readSpec(path: string): LoadedSpec {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(
+      `${path}: cannot read the spec (${(e as NodeJS.ErrnoException).code ?? e})`,
+    );
+  }
+  const { spec, diagnostics } = checkSpec(text, path);
+  return { path, text, spec, diagnostics };
+}
+
+export function printDiagnostics(loaded: LoadedSpec): void {
+  if (loaded.diagnostics.length === 0) return;
+  const sources = new Map([[loaded.path, loaded.text]]);
+  for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d, sources) + '\n');
+  process.stderr.write(`${summary(loaded.diagnostics)}\n`);
+}
+
+/** Reads and checks a spec and returns its recipe, or throws after printing what is wrong. */
+export function loadRecipe(
+  path: string,
+  name: string | undefined,
+): { loaded: LoadedSpec; recipe: Recipe } {
+  const loaded = readSpec(path);
+  printDiagnostics(loaded);
+  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  const recipes = [...loaded.spec.recipes.values()];
+  if (name !== undefined) {
+    const recipe = loaded.spec.recipes.get(name);
+    if (!recipe)
+      throw new UserError(`${path}: no train block named '${name}' (found: ${names(recipes)})`);
+    return { loaded, recipe };
+  }
+  if (recipes.length === 1) return { loaded, recipe: recipes[0] };
+  if (recipes.length === 0) throw new UserError(`${path}: the spec has no train block`);
+  throw new UserError(
+    `${path}: the spec has several train blocks (${names(recipes)}); choose one with --recipe`,
+  );
+}
+
+function names(recipes: Recipe[]): string {
+  return recipes.map((r) => r.name).join(', ') || 'none';
+}

@@ -1,0 +1,75 @@
+// `netspec`: the command-line interface.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DataError } from '../data/errors.js';
+import { DeviceError } from '../session.js';
+import { checkCommand, compileCommand, exportCommand, trainCommand } from './commands.js';
+import { UserError } from './load.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0)
+    throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const program = new Command('netspec')
+  .description('Check, compile, train and export neural networks described in .net spec files.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+program
+  .command('check')
+  .description('check a spec and print its diagnostics')
+  .argument('<spec>', 'the .net file')
+  .option('--json', 'print diagnostics as JSON (for editors and CI)')
+  .action((spec, opts) => run(() => checkCommand(spec, opts)));
+
+program
+  .command('compile')
+  .description('compile a recipe to ONNX training and evaluation graphs plus a manifest')
+  .argument('<spec>', 'the .net file')
+  .option('-o, --out <dir>', 'output folder', 'out')
+  .option('--recipe <name>', 'the train block to compile (when the spec has several)')
+  .action((spec, opts) => run(() => compileCommand(spec, opts)));
+
+program
+  .command('train')
+  .description('train a recipe on its dataset, evaluating on the test split every epoch')
+  .argument('<spec>', 'the .net file')
+  .option('--recipe <name>', 'the train block to run (when the spec has several)')
+  .option('--epochs <n>', 'override the number of epochs', positiveInt)
+  .option('--out <dir>', 'where to write weights and metrics (default runs/<recipe>)')
+  .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
+  .option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)', positiveInt, 0)
+  .addOption(
+    new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
+  )
+  .action((spec, opts) => run(() => trainCommand(spec, opts)));
+
+program
+  .command('export')
+  .description('write the inference ONNX model with trained weights')
+  .argument('<spec>', 'the .net file')
+  .requiredOption('-o, --out <file>', 'the ONNX file to write')
+  .option('--weights <file>', 'trained weights (default runs/<recipe>/weights.safetensors)')
+  .option('--recipe <name>', 'the train block whose model to export')
+  .action((spec, opts) => run(() => exportCommand(spec, opts)));
+
+/** Runs a command; user mistakes print one clear message and exit 1, never a stack trace. */
+async function run(command: () => number | Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await command();
+  } catch (e) {
+    if (e instanceof DataError) {
+      const where = e.at ? `${e.at.file}:${e.at.span.start.line}:${e.at.span.start.column}: ` : '';
+      process.stderr.write(`${where}error ${e.code}: ${e.message}\n`);
+    } else if (e instanceof UserError || e instanceof DeviceError) {
+      if (e.message) process.stderr.write(`error: ${e.message}\n`);
+    } else throw e;
+    process.exitCode = 1;
+  }
+}
+
+await program.parseAsync();
