@@ -1,0 +1,52 @@
+// Shared helpers for tests: compile a spec from text, run the CLI, make temporary folders.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Recipe } from '../../compiler/index.js';
+import { checkSpec } from '../../compiler/index.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The one recipe of a spec that must check cleanly. */
+export function recipeOf(text: string, file = 'test.net'): Recipe {
+  const { spec, diagnostics } = checkSpec(text, file);
+  if (diagnostics.length > 0) {
+    throw new Error(
+      diagnostics.map((d) => `${d.span.start.line}:${d.span.start.column} ${d.message}`).join('\n'),
+    );
+  }
+  const [recipe] = spec.recipes.values();
+  return recipe;
+}
+
+export interface CliResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (`npm run build` first) with arguments, in `cwd`. */
+export function netspec(args: string[], cwd = ROOT): CliResult {
+  const result = spawnSync(process.execPath, [join(ROOT, 'bin/netspec.js'), ...args], {
+    cwd,
+    encoding: 'utf8',
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export function tempDir(prefix = 'netspec-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Debian's python3 (with python3-onnx and python3-torch), not a user's pyenv one. */
+export const PYTHON = '/usr/bin/python3';
+
+export function python(script: string, args: string[], input?: Buffer): CliResult {
+  const result = spawnSync(PYTHON, [script, ...args], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 28,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
