@@ -1,14 +1,31 @@
 // `npm run bench`: throughput figures, printed, never asserted. Compares netspec's training
 // speed with the machine's measured matrix-multiply ceiling and with PyTorch on this machine.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { resolve } from 'node:path';
+
+const SYSTEM_FASHION = '/usr/share/datasets/fashion-mnist';
+
+/** PyTorch 1.13 on this kind of machine as recorded in the design notes (PERF-NOTES.md; Adam, 2 threads). */
+const PERF_NOTES_PYTORCH_MLP = 15138;
 import { checkSpec, compileRecipe, matmulModel } from '../compiler/index.js';
 import { loadDataset } from '../runtime/data/dataset.js';
 import { createSession, ort } from '../runtime/session.js';
 import { train } from '../runtime/train.js';
 
-/** PyTorch 1.13 (Debian, 2 threads) on this machine, Fashion-MNIST, batch 64 (../shared/design/PERF-NOTES.md). */
-const PYTORCH_MLP_IMAGES_PER_SECOND = 15138;
+/**
+ * PyTorch on the same machine, same MLP and recipe, measured now by bench/pytorch_mlp.py with
+ * Debian's python3-torch; undefined when PyTorch is not installed.
+ */
+function pytorchMlp(threads: number): number | undefined {
+  const script = resolve(import.meta.dirname, '../../bench/pytorch_mlp.py');
+  const result = spawnSync('/usr/bin/python3', [script, SYSTEM_FASHION, String(threads)], {
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) return undefined;
+  return (JSON.parse(result.stdout) as { images_per_second: number }).images_per_second;
+}
 
 async function matmulGflops(n: number, threads: number): Promise<number> {
   const session = await createSession(matmulModel(n), { device: 'cpu', threads });
@@ -56,10 +73,15 @@ async function main() {
   );
   const mlp = await mlpTraining(0);
   const ceiling = (gflops2 * 1e9) / mlp.flopsPerImage;
+  const torch = pytorchMlp(cpus().length);
+  const versus = torch
+    ? `${fmt(mlp.imagesPerSecond / torch, 2)}× PyTorch on this machine (${fmt(torch)} images/s, same recipe)`
+    : 'PyTorch not measured (no /usr/bin/python3 with torch)';
+  const noted = `${fmt(mlp.imagesPerSecond / PERF_NOTES_PYTORCH_MLP, 2)}× the PERF-NOTES PyTorch figure (${fmt(PERF_NOTES_PYTORCH_MLP)})`;
   console.log(
     `MLP 784-256-10 training (Fashion-MNIST, batch 64, SGD+momentum, 1 epoch): ${fmt(mlp.imagesPerSecond)} images/s` +
-      ` = ${fmt(mlp.imagesPerSecond / PYTORCH_MLP_IMAGES_PER_SECOND, 2)}× PyTorch 1.13 (${fmt(PYTORCH_MLP_IMAGES_PER_SECOND)} images/s)` +
-      `, ${fmt((100 * mlp.imagesPerSecond) / ceiling, 1)}% of the MatMul ceiling (${fmt(ceiling)} images/s at ${fmt(mlp.flopsPerImage / 1e6, 2)} MFLOP/image)`,
+      ` = ${versus}, ${noted}; ${fmt((100 * mlp.imagesPerSecond) / ceiling, 1)}% of the MatMul ceiling` +
+      ` (${fmt(ceiling)} images/s at ${fmt(mlp.flopsPerImage / 1e6, 2)} MFLOP/image)`,
   );
 }
 

@@ -41,9 +41,10 @@ export function checkSpec(
 
 export interface CompiledRecipe {
   manifest: Manifest;
-  /** ONNX bytes of the train and eval steps. */
+  /** ONNX bytes of the train and eval steps, and of the inference model with the initial weights. */
   train: Uint8Array;
   eval: Uint8Array;
+  infer: Uint8Array;
 }
 
 function entry(file: string, built: BuiltGraph): GraphEntry {
@@ -54,7 +55,7 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
   const train = buildTrainStep(recipe, options);
   const evaluation = buildEvalStep(recipe);
   const shapes = parameterShapes(recipe.model);
-  const inferInputs = buildInference(recipe.model, zeroWeights(shapes));
+  const inference = buildInference(recipe.model, initialParameters(recipe.model, recipe.seed));
   const manifest: Manifest = {
     format: 'netspec-manifest',
     version: 1,
@@ -66,7 +67,7 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
     graphs: {
       train: entry(`${recipe.name}.train.onnx`, train),
       eval: entry(`${recipe.name}.eval.onnx`, evaluation),
-      infer: entry(`${recipe.name}.infer.onnx`, inferInputs),
+      infer: entry(`${recipe.name}.infer.onnx`, inference),
     },
   };
   const doc = `netspec ${recipe.name} (${recipe.file})`;
@@ -74,6 +75,7 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
     manifest,
     train: serializeModel(train.graph, { docString: `${doc}: training step` }),
     eval: serializeModel(evaluation.graph, { docString: `${doc}: evaluation step` }),
+    infer: serializeModel(inference.graph, { docString: `${doc}: inference (initial weights)` }),
   };
 }
 
@@ -85,12 +87,6 @@ export function compileInference(
 ): Uint8Array {
   const built = buildInference(model, weights);
   return serializeModel(built.graph, { docString: `netspec ${model.name}: inference`, metadata });
-}
-
-function zeroWeights(shapes: Map<string, number[]>): Map<string, Float32Array> {
-  return new Map(
-    [...shapes].map(([name, shape]) => [name, new Float32Array(shape.reduce((n, d) => n * d, 1))]),
-  );
 }
 
 /** One n×n·n×n float32 MatMul: the benchmark of the machine's matrix-multiply ceiling. */

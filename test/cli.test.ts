@@ -76,7 +76,7 @@ describe('netspec compile and help', () => {
       'x:images',
       'labels:labels',
     ]);
-    for (const graph of ['train', 'eval']) {
+    for (const graph of ['train', 'eval', 'infer']) {
       const checked = python(join(ROOT, 'test/oracle/check_onnx.py'), [
         join(out, `Baseline.${graph}.onnx`),
       ]);

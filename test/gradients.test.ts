@@ -13,13 +13,13 @@ network Small {
 }
 train T {
   model = Small()
-  data = D, batch: 6
+  data = D, batch: 16
   loss = cross_entropy
   optimizer = SGD(lr: 0.1, momentum: 0.9)
   epochs = 1
 }`;
 
-const BATCH = 6;
+const BATCH = 16;
 
 async function setup() {
   const recipe = recipeOf(SPEC);

@@ -25,12 +25,13 @@ export function compileCommand(path: string, options: { out: string; recipe?: st
   const { graphs } = compiled.manifest;
   writeFileSync(join(options.out, graphs.train.file), compiled.train);
   writeFileSync(join(options.out, graphs.eval.file), compiled.eval);
+  writeFileSync(join(options.out, graphs.infer.file), compiled.infer);
   writeFileSync(
     join(options.out, `${recipe.name}.manifest.json`),
     JSON.stringify(compiled.manifest, null, 2),
   );
   process.stdout.write(
-    `wrote ${graphs.train.file}, ${graphs.eval.file} and ${recipe.name}.manifest.json to ${options.out}\n`,
+    `wrote ${graphs.train.file}, ${graphs.eval.file}, ${graphs.infer.file} and ${recipe.name}.manifest.json to ${options.out}\n`,
   );
   return 0;
 }
