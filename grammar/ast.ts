@@ -68,7 +68,19 @@ export interface ChainExpr extends NodeBase {
   stages: Expr[];
 }
 
-export type BinaryOperator = '+' | '-' | '*' | '/';
+export type BinaryOperator =
+  | '+'
+  | '-'
+  | '*'
+  | '/'
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'and'
+  | 'or';
 
 export interface BinaryExpr extends NodeBase {
   kind: 'Binary';
@@ -79,8 +91,20 @@ export interface BinaryExpr extends NodeBase {
 
 export interface UnaryExpr extends NodeBase {
   kind: 'Unary';
-  op: '-';
+  op: '-' | 'not';
   operand: Expr;
+}
+
+/**
+ * `if cond { statements } else { statements }` as a value (in a block or network body): the
+ * value of the taken branch is its last statement's value (or its `output`). `else if` chains
+ * nest another IfExpr as the sole statement of `otherwise`.
+ */
+export interface IfExpr extends NodeBase {
+  kind: 'If';
+  condition: Expr;
+  then: NetworkStatement[];
+  otherwise: NetworkStatement[];
 }
 
 export type Expr =
@@ -93,7 +117,8 @@ export type Expr =
   | CallExpr
   | ChainExpr
   | BinaryExpr
-  | UnaryExpr;
+  | UnaryExpr
+  | IfExpr;
 
 // ---- statements ----------------------------------------------------------------------------
 
@@ -154,10 +179,100 @@ export interface NetworkDecl extends NodeBase {
 export interface TrainDecl extends NodeBase {
   kind: 'Train';
   name: Identifier;
-  body: Assignment[];
+  body: TrainStatement[];
 }
 
-export type Declaration = DatasetDecl | NetworkDecl | TrainDecl;
+/** `block BasicBlock(in, out, stride = 1) { input x  ...  output y }`: a reusable sub-network. */
+export interface BlockDecl extends NodeBase {
+  kind: 'Block';
+  name: Identifier;
+  params: Parameter[];
+  body: NetworkStatement[];
+}
+
+/** `transform Augment { RandomCrop(28, padding: 4)  Normalize(mean: auto, std: auto) }`. */
+export interface TransformDecl extends NodeBase {
+  kind: 'Transform';
+  name: Identifier;
+  /** Each step is a CallExpr or a bare NameRef (`ToTensor`). */
+  steps: Expr[];
+}
+
+/** A module path pattern in surgery: `conv1`, `layer4.*`, `*`, or a layer kind `BatchNorm2d`. */
+export interface PathPattern extends NodeBase {
+  kind: 'PathPattern';
+  /** As written, e.g. `layer4.*` or `layer1.0.conv1`. */
+  text: string;
+}
+
+/** `freeze p, q` / `unfreeze p`. */
+export interface FreezeStatement extends NodeBase {
+  kind: 'Freeze' | 'Unfreeze';
+  patterns: PathPattern[];
+}
+
+/** `replace conv1 with Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false)`, options after a comma. */
+export interface ReplaceStatement extends NodeBase {
+  kind: 'Replace';
+  target: PathPattern;
+  replacement: Expr;
+  options: Argument[];
+}
+
+/** `remove fc`. */
+export interface RemoveStatement extends NodeBase {
+  kind: 'Remove';
+  target: PathPattern;
+}
+
+/** `insert Dropout(0.5) after avgpool` (adds a layer, e.g. a head, after a module). */
+export interface InsertStatement extends NodeBase {
+  kind: 'Insert';
+  layer: Expr;
+  after: PathPattern;
+}
+
+export type SurgeryStatement = FreezeStatement | ReplaceStatement | RemoveStatement | InsertStatement;
+
+/** `network Finetuned = onnx("resnet18.onnx") { freeze *  replace fc with Linear(512, 10) }`. */
+export interface OnnxNetworkDecl extends NodeBase {
+  kind: 'OnnxNetwork';
+  name: Identifier;
+  /** The `onnx("file.onnx", ...)` call. */
+  source: CallExpr;
+  body: SurgeryStatement[];
+}
+
+/** `stop when steps > 20000 or improvement < 1e-5` in a train block. */
+export interface StopStatement extends NodeBase {
+  kind: 'Stop';
+  condition: Expr;
+}
+
+/** `checkpoint "runs/baseline" every 1 epoch` in a train block (`every` part optional). */
+export interface CheckpointStatement extends NodeBase {
+  kind: 'Checkpoint';
+  path: StringLiteral;
+  every: NumberLiteral | null;
+  /** `epoch`/`epochs`/`step`/`steps` as written; null when `every` is absent. */
+  unit: Identifier | null;
+}
+
+/** A bare call in a train block, e.g. `early_stop(monitor: val_loss, patience: 3)`. */
+export interface CallStatement extends NodeBase {
+  kind: 'CallStatement';
+  call: CallExpr;
+}
+
+export type TrainStatement = Assignment | StopStatement | CheckpointStatement | CallStatement;
+
+export type Declaration =
+  | DatasetDecl
+  | NetworkDecl
+  | TrainDecl
+  | BlockDecl
+  | TransformDecl
+  | OnnxNetworkDecl;
 
 export interface ImportDecl extends NodeBase {
   kind: 'Import';

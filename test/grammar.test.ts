@@ -53,8 +53,9 @@ function valueOf(text: string): Expr {
   return decl.body[0].value;
 }
 
-function assignment(body: Assignment[], target: string): Assignment {
-  const found = body.find((a) => a.target.name === target);
+function assignment(body: readonly { kind: string }[], target: string): Assignment {
+  const assignments = body.filter((s): s is Assignment => s.kind === 'Assignment');
+  const found = assignments.find((a) => a.target.name === target);
   if (found === undefined) throw new Error(`no assignment to ${target}`);
   return found;
 }
@@ -171,9 +172,9 @@ describe('lexing', () => {
     const ast = parseClean('train trainer { inputs = outputs, automatic: true_ }');
     const train = ast.declarations[0] as TrainDecl;
     expect(train.name.name).toBe('trainer');
-    expect(train.body[0].target.name).toBe('inputs');
-    expect(train.body[0].value).toMatchObject({ kind: 'Name', name: 'outputs' });
-    expect(train.body[0].options[0]).toMatchObject({
+    const inputs = assignment(train.body, 'inputs');
+    expect(inputs.value).toMatchObject({ kind: 'Name', name: 'outputs' });
+    expect(inputs.options[0]).toMatchObject({
       name: { name: 'automatic' },
       value: { kind: 'Name', name: 'true_' },
     });
@@ -345,7 +346,7 @@ describe('syntax errors', () => {
     expect(bad.params.map((p) => p.name.name)).toEqual(['a', 'b']);
     expect(bad.body).toHaveLength(1);
     // The broken `epochs` assignment is dropped; the next one survives.
-    expect(train.body.map((a) => a.target.name)).toEqual(['seed']);
+    expect(train.body.map((a) => (a as Assignment).target.name)).toEqual(['seed']);
   });
 
   it('skips stray tokens between declarations', () => {
@@ -362,7 +363,9 @@ describe('syntax errors', () => {
     expect(located(diagnostics)).toEqual([
       "1:17 expected a new statement or '}' in train 'T', found '='",
     ]);
-    expect((ast.declarations[0] as TrainDecl).body.map((a) => a.target.name)).toEqual(['a', 'b']);
+    expect(
+      (ast.declarations[0] as TrainDecl).body.map((a) => (a as Assignment).target.name),
+    ).toEqual(['a', 'b']);
   });
 
   it('reports a missing closing parenthesis of a call', () => {

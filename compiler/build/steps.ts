@@ -76,7 +76,7 @@ function lossAndMetrics(g: RoleGraph, recipe: Recipe, params: Map<string, string
   const { b } = g;
   const { x, labels } = batchInputs(g, recipe.model);
   const logits = lowerModel(b, recipe.model, x, (name) => params.get(name)!);
-  const loss = b.within('loss', () => recipe.loss.build(b, logits, labels));
+  const loss = b.within('loss', () => recipe.loss.def.build(b, logits, labels, recipe.loss.args));
   const correct = b.within('metrics', () => correctCount(b, logits, labels));
   return { loss, correct };
 }

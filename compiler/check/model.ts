@@ -57,7 +57,7 @@ export interface Recipe {
   dataset: DatasetSpec;
   batch: number;
   shuffle: boolean;
-  loss: LossDef;
+  loss: { def: LossDef; args: BoundArgs };
   optimizer: { def: OptimizerDef; args: BoundArgs };
   epochs: number;
   seed: number;

@@ -5,7 +5,7 @@ import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import { LOSSES } from '../losses.js';
 import { OPTIMIZERS } from '../optim/registry.js';
-import type { ArgSpec } from './args.js';
+import type { ArgSpec, BoundArgs } from './args.js';
 import { bindArgs, bool, boolArg, int, numberArg } from './args.js';
 import type { DatasetSpec, Model, Recipe } from './model.js';
 import { didYouMean } from './names.js';
@@ -47,7 +47,13 @@ export function checkRecipe(
   diags: Diagnostic[],
 ): Recipe | undefined {
   const settings = new Map<string, Assignment>();
-  for (const setting of decl.body) {
+  for (const statement of decl.body) {
+    if (statement.kind !== 'Assignment') {
+      const message = 'this train statement is not supported yet';
+      diags.push(diagnostic(CODES.unknownSetting, message, file, statement.span));
+      continue;
+    }
+    const setting = statement;
     const key = setting.target.name;
     if (!TRAIN_SETTINGS.has(key)) {
       const message = `a train block has no setting '${key}'${didYouMean(key, TRAIN_SETTINGS.keys())}`;
@@ -68,12 +74,12 @@ export function checkRecipe(
   const get = (key: string) => settings.get(key);
   const model = checker.model(get('model'));
   const data = checker.data(get('data'));
-  const loss = checker.named(get('loss'), LOSSES, 'loss');
+  const loss = checker.loss(get('loss'));
   const optimizer = checker.optimizer(get('optimizer'));
   const epochs = checker.integer(get('epochs'), 1);
   const seed = checker.integer(get('seed'), 0) ?? 0;
   if (model && data && loss) {
-    const problem = loss.check(model.outputShape, data.dataset.classes?.length);
+    const problem = loss.def.check(model.outputShape, data.dataset.classes?.length);
     if (problem) diags.push(diagnostic(CODES.lossMismatch, problem, file, get('loss')!.value.span));
   }
   if (!model || !data || !loss || !optimizer || epochs === undefined) return undefined;
@@ -145,32 +151,27 @@ class SettingChecker {
     return { dataset, batch: numberArg(options, 'batch'), shuffle: boolArg(options, 'shuffle') };
   }
 
-  named<T>(
-    setting: Assignment | undefined,
-    registry: ReadonlyMap<string, T>,
-    what: string,
-  ): T | undefined {
-    if (!setting) return undefined;
-    const value = setting.value;
-    const name = value.kind === 'Name' ? value.name : undefined;
-    const found = name === undefined ? undefined : registry.get(name);
-    if (found) return found;
-    const hint = name === undefined ? '' : didYouMean(name, registry.keys());
-    const known = [...registry.keys()].join(', ');
-    return this.fail(
-      value,
-      `unknown ${what} '${name ?? '?'}'${hint} (known: ${known})`,
-      CODES.unknownName,
-    );
+  loss(setting: Assignment | undefined) {
+    return this.registryCall(setting, LOSSES, 'loss');
   }
 
   optimizer(setting: Assignment | undefined) {
+    return this.registryCall(setting, OPTIMIZERS, 'optimizer');
+  }
+
+  /** `name` or `name(args)` looked up in a registry of entries with argument lists. */
+  private registryCall<T extends { name: string; args: ArgSpec[] }>(
+    setting: Assignment | undefined,
+    registry: ReadonlyMap<string, T>,
+    what: string,
+  ): { def: T; args: BoundArgs } | undefined {
     if (!setting) return undefined;
     const call = callParts(setting.value);
-    const def = call && OPTIMIZERS.get(call.name);
+    const def = call && registry.get(call.name);
     if (!call || !def) {
-      const hint = call ? didYouMean(call.name, OPTIMIZERS.keys()) : '';
-      const message = `unknown optimizer '${call?.name ?? '?'}'${hint} (known: ${[...OPTIMIZERS.keys()].join(', ')})`;
+      const hint = call ? didYouMean(call.name, registry.keys()) : '';
+      const known = [...registry.keys()].join(', ');
+      const message = `unknown ${what} '${call?.name ?? '?'}'${hint} (known: ${known})`;
       return this.fail(call?.nameExpr ?? setting.value, message, CODES.unknownName);
     }
     const before = this.diags.length;

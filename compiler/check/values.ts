@@ -1,6 +1,6 @@
 // Evaluates spec expressions that must be known before anything runs: numbers (with
 // arithmetic), strings, booleans, `auto`, lists, and names of network parameters.
-import type { Expr } from '../../grammar/index.js';
+import type { BinaryOperator, Expr } from '../../grammar/index.js';
 
 export type SpecValue =
   | { t: 'num'; v: number; int: boolean }
@@ -36,16 +36,61 @@ export function evaluate(expr: Expr, constants: Constants): SpecValue {
       return constants.get(expr.name) ?? { t: 'name', name: expr.name };
     case 'List':
       return { t: 'list', items: expr.items.map((item) => evaluate(item, constants)) };
-    case 'Unary': {
-      const v = number(expr.operand, constants);
-      return { t: 'num', v: -v.v, int: v.int };
-    }
+    case 'Unary':
+      if (expr.op === 'not') return { t: 'bool', v: !boolean(expr.operand, constants) };
+      return negate(number(expr.operand, constants));
     case 'Binary':
-      return arithmetic(expr.op, number(expr.left, constants), number(expr.right, constants));
+      return binary(expr.op, expr, constants);
     case 'Call':
     case 'Chain':
+    case 'If':
       throw new EvalError('expected a value here, not a layer or a call', expr);
   }
+}
+
+function negate(v: { v: number; int: boolean }): SpecValue {
+  return { t: 'num', v: -v.v, int: v.int };
+}
+
+function boolean(expr: Expr, constants: Constants): boolean {
+  const value = evaluate(expr, constants);
+  if (value.t !== 'bool')
+    throw new EvalError(`expected true or false, found ${describe(value)}`, expr);
+  return value.v;
+}
+
+function binary(
+  op: BinaryOperator,
+  expr: Expr & { left: Expr; right: Expr },
+  constants: Constants,
+): SpecValue {
+  if (op === 'and' || op === 'or') {
+    const left = boolean(expr.left, constants);
+    const right = boolean(expr.right, constants);
+    return { t: 'bool', v: op === 'and' ? left && right : left || right };
+  }
+  if (op === '==' || op === '!=') {
+    const same = sameValue(evaluate(expr.left, constants), evaluate(expr.right, constants));
+    return { t: 'bool', v: op === '==' ? same : !same };
+  }
+  const a = number(expr.left, constants);
+  const b = number(expr.right, constants);
+  switch (op) {
+    case '<':
+      return { t: 'bool', v: a.v < b.v };
+    case '<=':
+      return { t: 'bool', v: a.v <= b.v };
+    case '>':
+      return { t: 'bool', v: a.v > b.v };
+    case '>=':
+      return { t: 'bool', v: a.v >= b.v };
+    default:
+      return arithmetic(op, a, b);
+  }
+}
+
+function sameValue(a: SpecValue, b: SpecValue): boolean {
+  return JSON.stringify(a) === JSON.stringify(b) || (a.t === 'num' && b.t === 'num' && a.v === b.v);
 }
 
 function number(expr: Expr, constants: Constants): { v: number; int: boolean } {
