@@ -1,6 +1,7 @@
 // Lowers a checked model to IR: each layer instance emits its nodes under its module path.
-import type { Model } from '../check/model.js';
+import type { Model, ModelNode } from '../check/model.js';
 import type { GraphBuilder } from '../ir/builder.js';
+import type { LowerContext } from '../layers/layer.js';
 
 /**
  * Emits the forward computation of `model` reading its input from `input`, with each parameter
@@ -11,16 +12,37 @@ export function lowerModel(
   model: Model,
   input: string,
   param: (name: string) => string,
-): string {
+  ctx: LowerContext = { mode: 'eval' },
+): { output: string; bufferUpdates: Map<string, string> } {
   const values = new Map<string, string>([[model.input.name, input]]);
-  for (const layer of model.layers) {
-    const params: Record<string, string> = {};
-    for (const p of layer.params) params[p.name] = param(`${layer.path}.${p.name}`);
-    const x = values.get(layer.input)!;
-    values.set(
-      layer.path,
-      b.within(layer.path, () => layer.def.lower(b, x, params, layer.args)),
-    );
+  const bufferUpdates = new Map<string, string>();
+  for (const node of model.layers) {
+    const inputs = node.inputs.map((name) => values.get(name)!);
+    const result = b.within(node.path, () => lowerNode(b, node, inputs, param, ctx));
+    if (typeof result === 'string') values.set(node.path, result);
+    else {
+      values.set(node.path, result.output);
+      for (const [name, value] of Object.entries(result.updates)) {
+        bufferUpdates.set(`${node.path}.${name}`, value);
+      }
+    }
   }
-  return values.get(model.output)!;
+  return { output: values.get(model.output)!, bufferUpdates };
+}
+
+function lowerNode(
+  b: GraphBuilder,
+  node: ModelNode,
+  inputs: string[],
+  param: (name: string) => string,
+  ctx: LowerContext,
+) {
+  if (node.kind === 'merge') {
+    if (node.op === 'add')
+      return inputs.slice(1).reduce((sum, x) => b.op('Add', [sum, x]), inputs[0]);
+    return b.op('Concat', inputs, { axis: node.axis });
+  }
+  const params: Record<string, string> = {};
+  for (const p of node.params) params[p.name] = param(`${node.path}.${p.name}`);
+  return node.def.lower(b, inputs[0], params, node.args, ctx);
 }

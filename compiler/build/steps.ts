@@ -7,6 +7,7 @@ import { GraphBuilder } from '../ir/builder.js';
 import type { DType, Graph } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
 import { parameterShapes } from '../init.js';
+import type { LowerContext } from '../layers/layer.js';
 import { lowerModel } from './forward.js';
 import type { Role, TensorEntry } from './manifest.js';
 
@@ -72,10 +73,15 @@ function correctCount(b: GraphBuilder, logits: string, labels: string): string {
   return b.reduceSum(hits, [0], false);
 }
 
-function lossAndMetrics(g: RoleGraph, recipe: Recipe, params: Map<string, string>) {
+function lossAndMetrics(
+  g: RoleGraph,
+  recipe: Recipe,
+  params: Map<string, string>,
+  ctx: LowerContext,
+) {
   const { b } = g;
   const { x, labels } = batchInputs(g, recipe.model);
-  const logits = lowerModel(b, recipe.model, x, (name) => params.get(name)!);
+  const { output: logits } = lowerModel(b, recipe.model, x, (name) => params.get(name)!, ctx);
   const loss = b.within('loss', () => recipe.loss.def.build(b, logits, labels, recipe.loss.args));
   const correct = b.within('metrics', () => correctCount(b, logits, labels));
   return { loss, correct };
@@ -99,7 +105,7 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
   const lr = g.input('lr', b.floatType, [], { kind: 'lr' });
   const step = g.input('step', 'int64', [], { kind: 'step' });
   // The batch inputs come after the parameters in the lowering but are declared first by name.
-  const { loss, correct } = lossAndMetrics(g, recipe, params);
+  const { loss, correct } = lossAndMetrics(g, recipe, params, { mode: 'train' });
   const grads = b.within('backward', () => backward(b, loss, [...params.values()]));
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
@@ -120,7 +126,7 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
 export function buildEvalStep(recipe: Recipe): BuiltGraph {
   const g = new RoleGraph(`${recipe.name}.eval`, 'float32');
   const params = paramInputs(g, recipe.model);
-  const { loss, correct } = lossAndMetrics(g, recipe, params);
+  const { loss, correct } = lossAndMetrics(g, recipe, params, { mode: 'eval' });
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
   return g.done();
@@ -134,7 +140,7 @@ export function buildInference(
   const { b } = g;
   const x = g.input(model.input.name, 'float32', model.input.shape, { kind: 'images' });
   const shapes = parameterShapes(model);
-  const logits = lowerModel(b, model, x, (name) => {
+  const { output: logits } = lowerModel(b, model, x, (name) => {
     const data = weights.get(name);
     if (!data) throw new Error(`no weights for parameter '${name}'`);
     return b.initializer(name, tensor('float32', shapes.get(name)!, data));

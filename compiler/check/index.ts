@@ -3,7 +3,7 @@ import type { Declaration, Diagnostic, NetworkDecl, SpecFile } from '../../gramm
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import { checkDataset } from './dataset.js';
-import type { CheckedSpec, DatasetSpec, Recipe } from './model.js';
+import type { CheckedSpec, DatasetSpec, Model, Recipe } from './model.js';
 import { checkNetwork } from './network.js';
 import { checkRecipe } from './recipe.js';
 
@@ -72,8 +72,10 @@ function checkStandaloneNetworks(
       if (d.kind === 'Number')
         constants.set(p.name.name, { t: 'num', v: d.value, int: d.isInteger });
     }
-    checkNetwork(decl, file, constants, diags);
+    const model = checkNetwork(decl, file, constants, diags);
+    if (model) models.set(decl.name.name, model);
   }
+  return models;
 }
 
 /** The same mistake found twice (a network checked standalone and in a recipe) is reported once. */

@@ -9,22 +9,41 @@ import type { OptimizerDef } from '../optim/optimizer.js';
 
 /** One use of a layer in a network. Its output value is named by its `path`. */
 export interface LayerInstance {
+  kind: 'layer';
   /** PyTorch-style module path, e.g. `linear1`; parameters are `linear1.weight`. */
   path: string;
   def: LayerDef;
   args: BoundArgs;
-  input: string;
+  /** The one input value's name. */
+  inputs: [string];
   inputShape: Shape;
   outputShape: Shape;
+  /** Trainable parameters and buffers (running statistics), in PyTorch's state_dict order. */
   params: ParamSpec[];
   span: Span;
 }
 
+/** Values combined by arithmetic in a network: `y + skip` (residual add) or `concat(a, b)`. */
+export interface MergeInstance {
+  kind: 'merge';
+  op: 'add' | 'concat';
+  /** A name for the result, unique in the model, e.g. `add1`. */
+  path: string;
+  inputs: string[];
+  /** Concatenation axis (batch included); 0 for add. */
+  axis: number;
+  outputShape: Shape;
+  params: [];
+  span: Span;
+}
+
+export type ModelNode = LayerInstance | MergeInstance;
+
 export interface Model {
   name: string;
   input: { name: string; shape: Shape };
-  /** In evaluation order. */
-  layers: LayerInstance[];
+  /** Every layer and merge, in evaluation order. */
+  layers: ModelNode[];
   output: string;
   outputShape: Shape;
 }
@@ -66,4 +85,6 @@ export interface Recipe {
 export interface CheckedSpec {
   datasets: Map<string, DatasetSpec>;
   recipes: Map<string, Recipe>;
+  /** Networks whose parameters all have defaults, instantiated with those defaults (for editors). */
+  networks: Map<string, Model>;
 }

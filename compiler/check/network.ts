@@ -8,7 +8,7 @@ import { CODES } from '../codes.js';
 import type { Shape } from '../ir/graph.js';
 import { LAYERS } from '../layers/registry.js';
 import { bindArgs } from './args.js';
-import type { LayerInstance, Model } from './model.js';
+import type { Model, ModelNode } from './model.js';
 import { didYouMean } from './names.js';
 import type { Constants } from './values.js';
 import { evaluate, EvalError } from './values.js';
@@ -20,7 +20,7 @@ interface NetValue {
 
 class NetworkChecker {
   private values = new Map<string, NetValue | null>();
-  private layers: LayerInstance[] = [];
+  private layers: ModelNode[] = [];
   private kindCounts = new Map<string, number>();
   private input?: NetValue;
 
@@ -169,10 +169,11 @@ class NetworkChecker {
     }
     const path = this.nextPath(def.name);
     this.layers.push({
+      kind: 'layer',
       path,
       def,
       args,
-      input: input.name,
+      inputs: [input.name],
       inputShape: input.shape,
       outputShape: result.shape,
       params: def.params(input.shape, args),

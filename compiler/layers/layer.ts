@@ -13,11 +13,21 @@ export type InitSpec =
   | { kind: 'constant'; value: number };
 
 export interface ParamSpec {
-  /** The PyTorch attribute name: `weight`, `bias`. */
+  /** The PyTorch attribute name: `weight`, `bias`, `running_mean`. */
   name: string;
   shape: number[];
   /** PyTorch's default initialization for this layer. */
   init: InitSpec;
+  /**
+   * `param` (default): trained by the optimizer. `buffer`: state the forward pass updates in
+   * training mode (batch norm's running statistics), carried from step to step, never trained.
+   */
+  kind?: 'param' | 'buffer';
+}
+
+/** How a layer is lowered: `train` for the training step, `eval` for evaluation and export. */
+export interface LowerContext {
+  mode: 'train' | 'eval';
 }
 
 export type ShapeResult = { shape: Shape } | { error: string; arg?: string };
@@ -29,8 +39,17 @@ export interface LayerDef {
   /** The output shape for an input shape (batch included), or what is wrong and which argument to blame. */
   infer(input: Shape, args: BoundArgs): ShapeResult;
   params(input: Shape, args: BoundArgs): ParamSpec[];
-  /** Emits the layer's forward computation; `params` maps ParamSpec names to IR values. */
-  lower(b: GraphBuilder, x: string, params: Record<string, string>, args: BoundArgs): string;
+  /**
+   * Emits the layer's forward computation; `params` maps ParamSpec names to IR values. A layer
+   * with buffers returns their updated values in training mode as `updates` (by ParamSpec name).
+   */
+  lower(
+    b: GraphBuilder,
+    x: string,
+    params: Record<string, string>,
+    args: BoundArgs,
+    ctx: LowerContext,
+  ): string | { output: string; updates: Record<string, string> };
 }
 
 export const noParams = (): ParamSpec[] => [];
