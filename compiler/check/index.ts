@@ -33,11 +33,12 @@ export function checkSpecFile(ast: SpecFile): { spec: CheckedSpec; diagnostics: 
     const recipe = checkRecipe(decl, file, { networks, datasets }, diags);
     if (recipe) recipes.set(recipe.name, recipe);
   }
-  checkStandaloneNetworks(networks, file, diags);
+  const models = checkStandaloneNetworks(networks, file, diags);
   const resolved = new Map(
     [...datasets].filter((e): e is [string, DatasetSpec] => e[1] !== undefined),
   );
-  return { spec: { datasets: resolved, recipes }, diagnostics: sortAndDedupe(diags) };
+  const spec = { datasets: resolved, recipes, networks: models };
+  return { spec, diagnostics: sortAndDedupe(diags) };
 }
 
 /** Reports a second declaration of a name, pointing back at the first. */
@@ -63,7 +64,8 @@ function checkStandaloneNetworks(
   networks: Map<string, NetworkDecl>,
   file: string,
   diags: Diagnostic[],
-) {
+): Map<string, Model> {
+  const models = new Map<string, Model>();
   for (const decl of networks.values()) {
     if (decl.params.some((p) => !p.default)) continue;
     const constants = new Map();
