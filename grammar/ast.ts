@@ -69,18 +69,7 @@ export interface ChainExpr extends NodeBase {
 }
 
 export type BinaryOperator =
-  | '+'
-  | '-'
-  | '*'
-  | '/'
-  | '=='
-  | '!='
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | 'and'
-  | 'or';
+  '+' | '-' | '*' | '/' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or';
 
 export interface BinaryExpr extends NodeBase {
   kind: 'Binary';
@@ -232,7 +221,8 @@ export interface InsertStatement extends NodeBase {
   after: PathPattern;
 }
 
-export type SurgeryStatement = FreezeStatement | ReplaceStatement | RemoveStatement | InsertStatement;
+export type SurgeryStatement =
+  FreezeStatement | ReplaceStatement | RemoveStatement | InsertStatement;
 
 /** `network Finetuned = onnx("resnet18.onnx") { freeze *  replace fc with Linear(512, 10) }`. */
 export interface OnnxNetworkDecl extends NodeBase {
@@ -267,12 +257,7 @@ export interface CallStatement extends NodeBase {
 export type TrainStatement = Assignment | StopStatement | CheckpointStatement | CallStatement;
 
 export type Declaration =
-  | DatasetDecl
-  | NetworkDecl
-  | TrainDecl
-  | BlockDecl
-  | TransformDecl
-  | OnnxNetworkDecl;
+  DatasetDecl | NetworkDecl | TrainDecl | BlockDecl | TransformDecl | OnnxNetworkDecl;
 
 export interface ImportDecl extends NodeBase {
   kind: 'Import';

@@ -7,10 +7,14 @@ import type {
   CallExpr,
   Expr,
   Identifier,
+  IfExpr,
   ListExpr,
+  NetworkStatement,
   NumberLiteral,
   StringLiteral,
 } from './ast.js';
+// A cycle, on purpose: an `if` expression holds statements, and statements hold expressions.
+import { buildStatementBlock } from './build-statements.js';
 import {
   childNode,
   childNodes,
@@ -31,10 +35,27 @@ export function buildIdentifier(token: IToken): Identifier {
 /** An `expression` node: a chain of stages, or the single stage when there is no `->`. */
 export function buildExpression(node: CstNode | undefined): Expr | undefined {
   if (node === undefined) return undefined;
-  const stages = childNodes(node, 'stage').map(buildAdditive).filter(isDefined);
+  const stages = childNodes(node, 'stage').map(buildDisjunction).filter(isDefined);
   if (stages.length <= 1) return stages[0];
   const span = joinSpans(stages[0].span, stages[stages.length - 1].span);
   return { kind: 'Chain', stages, span };
+}
+
+function buildDisjunction(node: CstNode): Expr | undefined {
+  return buildLeftAssociative(node, buildConjunction);
+}
+
+function buildConjunction(node: CstNode): Expr | undefined {
+  return buildLeftAssociative(node, buildNegation);
+}
+
+function buildNegation(node: CstNode): Expr | undefined {
+  return buildPrefixed(node, 'not', buildComparison);
+}
+
+function buildComparison(node: CstNode | undefined): Expr | undefined {
+  if (node === undefined) return undefined;
+  return buildLeftAssociative(node, buildAdditive);
 }
 
 function buildAdditive(node: CstNode): Expr | undefined {
@@ -50,6 +71,14 @@ const BINARY_OPERATORS: ReadonlyMap<string, BinaryOperator> = new Map([
   ['-', '-'],
   ['*', '*'],
   ['/', '/'],
+  ['==', '=='],
+  ['!=', '!='],
+  ['<', '<'],
+  ['<=', '<='],
+  ['>', '>'],
+  ['>=', '>='],
+  ['and', 'and'],
+  ['or', 'or'],
 ]);
 
 /** `a op b op c` → `((a op b) op c)`, stopping at the first operand recovery lost. */
@@ -71,12 +100,21 @@ function buildLeftAssociative(
 }
 
 function buildUnary(node: CstNode): Expr | undefined {
-  let result = buildPrimary(childNode(node, 'operand'));
+  return buildPrefixed(node, '-', buildPrimary);
+}
+
+/** `op op x` (`- -x`, `not not x`): the operators were read in a loop, not by recursion. */
+function buildPrefixed(
+  node: CstNode,
+  op: '-' | 'not',
+  buildOperand: (operand: CstNode | undefined) => Expr | undefined,
+): Expr | undefined {
+  let result = buildOperand(childNode(node, 'operand'));
   if (result === undefined) return undefined;
-  // Apply the innermost `-` first: `- -x` is `-(-x)`.
-  for (const minus of childTokens(node, 'operator').reverse()) {
-    const span = joinSpans(tokenSpan(minus), result.span);
-    result = { kind: 'Unary', op: '-', operand: result, span };
+  // Apply the innermost operator first: `- -x` is `-(-x)`.
+  for (const token of childTokens(node, 'operator').reverse()) {
+    const span = joinSpans(tokenSpan(token), result.span);
+    result = { kind: 'Unary', op, operand: result, span };
   }
   return result;
 }
@@ -92,6 +130,8 @@ function buildPrimary(node: CstNode | undefined): Expr | undefined {
   if (list) return buildList(list);
   const parenthesized = childNode(node, 'parenthesized');
   if (parenthesized) return buildExpression(childNode(parenthesized, 'inner'));
+  const ifExpression = childNode(node, 'ifExpression');
+  if (ifExpression) return buildIf(ifExpression);
   return buildLiteral(node, span);
 }
 
@@ -106,7 +146,7 @@ function buildLiteral(node: CstNode, span: Span): Expr | undefined {
   return undefined;
 }
 
-function buildNumber(token: IToken, isPercent: boolean, span: Span): NumberLiteral {
+export function buildNumber(token: IToken, isPercent: boolean, span: Span): NumberLiteral {
   const written = Number(token.image);
   return {
     kind: 'Number',
@@ -132,7 +172,21 @@ export function buildString(token: IToken): StringLiteral {
   return { kind: 'String', value, span: tokenSpan(token) };
 }
 
-function buildCall(name: IToken, args: CstNode, span: Span): CallExpr {
+/** `else if` nests the next IfExpr as the sole statement of `otherwise`. */
+function buildIf(node: CstNode): IfExpr | undefined {
+  const condition = buildExpression(childNode(node, 'condition'));
+  const span = nodeSpan(node);
+  if (condition === undefined || span === undefined) return undefined;
+  const then = buildStatementBlock(childNode(node, 'then'));
+  const elseIf = childNode(node, 'elseIf');
+  const nested = elseIf && buildIf(elseIf);
+  const otherwise: NetworkStatement[] = nested
+    ? [{ kind: 'ExpressionStatement', expr: nested, span: nested.span }]
+    : buildStatementBlock(childNode(node, 'otherwise'));
+  return { kind: 'If', condition, then, otherwise, span };
+}
+
+export function buildCall(name: IToken, args: CstNode, span: Span): CallExpr {
   const argumentList = childNodes(args, 'argument').map(buildArgument).filter(isDefined);
   return { kind: 'Call', callee: buildIdentifier(name), args: argumentList, span };
 }

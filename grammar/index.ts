@@ -11,9 +11,17 @@ import { parseTokens } from './parser.js';
 export * from './ast.js';
 export * from './diagnostics.js';
 
+/** A `# …` comment: its text (with the `#`) and where it is. */
+export interface Comment {
+  text: string;
+  span: Span;
+}
+
 export interface ParseResult {
   ast: SpecFile;
   diagnostics: Diagnostic[];
+  /** Every comment, in source order (the formatter and the editor put them back). */
+  comments: Comment[];
 }
 
 export function parse(text: string, file: string): ParseResult {
@@ -34,14 +42,19 @@ function parseUnguarded(text: string, file: string): ParseResult {
     .map((error) => parseErrorDiagnostic(error, text, file))
     .filter((d) => !followsDroppedInput(lexed, d.span.start.offset));
   const all = [...lexed.diagnostics, ...parseDiagnostics];
-  return { ast: buildSpecFile(cst, file, text), diagnostics: sortByPosition(dropRepeats(all)) };
+  const comments = lexed.comments.map((token) => ({ text: token.image, span: tokenSpan(token) }));
+  return {
+    ast: buildSpecFile(cst, file, text),
+    diagnostics: sortByPosition(dropRepeats(all)),
+    comments,
+  };
 }
 
 function nestedTooDeeply(text: string, file: string): ParseResult {
   const span = { start: { offset: 0, line: 1, column: 1 }, end: endOfText(text) };
   const ast: SpecFile = { kind: 'File', file, imports: [], declarations: [], span };
   const message = 'the file is nested too deeply to parse';
-  return { ast, diagnostics: [diagnostic('NS0003', message, file, span)] };
+  return { ast, diagnostics: [diagnostic('NS0003', message, file, span)], comments: [] };
 }
 
 function parseErrorDiagnostic(
@@ -72,3 +85,5 @@ function dropRepeats(diagnostics: Diagnostic[]): Diagnostic[] {
 function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort((a, b) => a.span.start.offset - b.span.start.offset);
 }
+
+export { format, type FormatResult } from './format.js';

@@ -17,13 +17,15 @@ import {
 } from './tokens.js';
 
 /** Deeper nesting than any real spec needs, shallow enough for the parser's recursion. */
-export const MAX_NESTING = 64;
+export const MAX_NESTING = 32;
 
 export interface LexResult {
   tokens: IToken[];
   diagnostics: Diagnostic[];
   /** Offsets where characters or tokens were left out of `tokens`, in increasing order. */
   droppedAt: number[];
+  /** The `# …` comments, in source order (not part of `tokens`). */
+  comments: IToken[];
 }
 
 export function lex(text: string, file: string): LexResult {
@@ -38,6 +40,7 @@ export function lex(text: string, file: string): LexResult {
     tokens: nesting.tokens,
     diagnostics: [...diagnostics, ...nesting.diagnostics],
     droppedAt: droppedAt.sort((a, b) => a - b),
+    comments: result.groups.comments ?? [],
   };
 }
 
@@ -135,5 +138,5 @@ function limitNesting(tokens: IToken[], file: string): LexResult {
     depth = Math.max(0, depth + delta);
     kept.push(token);
   }
-  return { tokens: kept, diagnostics, droppedAt };
+  return { tokens: kept, diagnostics, droppedAt, comments: [] };
 }

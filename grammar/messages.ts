@@ -10,25 +10,45 @@ import {
   type TokenType,
 } from 'chevrotain';
 import {
+  CheckpointKw,
   declarationKeywords,
   Import,
   LCurly,
   RBracket,
   RCurly,
   RParen,
+  Stop,
   StringLiteral,
 } from './tokens.js';
 
-export type DeclarationKind = 'dataset' | 'network' | 'train';
+export type DeclarationKind = 'dataset' | 'network' | 'train' | 'block' | 'transform';
 
 export interface DeclarationContext {
   kind: DeclarationKind;
   name: string;
 }
 
-const DECLARATION_RULES = new Set(['datasetDecl', 'networkDecl', 'trainDecl']);
-const EXPRESSION_RULES = new Set(['expression', 'additive', 'multiplicative', 'unary', 'primary']);
-const TOP_LEVEL_EXPECTATION = "'import', 'dataset', 'network' or 'train'";
+const DECLARATION_RULES = new Set([
+  'datasetDecl',
+  'networkDecl',
+  'trainDecl',
+  'blockDecl',
+  'transformDecl',
+  'onnxBody',
+]);
+const EXPRESSION_RULES = new Set([
+  'expression',
+  'disjunction',
+  'conjunction',
+  'negation',
+  'comparison',
+  'additive',
+  'multiplicative',
+  'unary',
+  'primary',
+]);
+const STATEMENT_RULES = new Set(['networkStatement', 'trainStatement', 'surgeryStatement']);
+const TOP_LEVEL_EXPECTATION = "'import', 'dataset', 'network', 'block', 'transform' or 'train'";
 const MAX_SHOWN_LENGTH = 30;
 
 export class ParseMessages implements IParserErrorMessageProvider {
@@ -62,7 +82,9 @@ export class ParseMessages implements IParserErrorMessageProvider {
     if (EXPRESSION_RULES.has(ruleName)) {
       return `expected an expression${after(previous)}, found ${found}`;
     }
-    if (ruleName === 'networkStatement') {
+    const keyword = ruleName === 'trainStatement' ? trainKeywordExpectation(actual) : undefined;
+    if (keyword) return `expected ${keyword}, found ${describeToken(actual[1])}`;
+    if (STATEMENT_RULES.has(ruleName)) {
       return `expected a statement in ${this.declarationName()}, found ${found}`;
     }
     return `expected ${firstTokensOf(expectedPathsPerAlt.flat())}, found ${found}`;
@@ -86,6 +108,7 @@ export class ParseMessages implements IParserErrorMessageProvider {
     if (ruleName === 'callArguments' && expected === RParen) return "',' or ')' in the arguments";
     if (ruleName === 'list' && expected === RBracket) return "',' or ']' in the list";
     if (ruleName === 'parenthesized' && expected === RParen) return "')' to close '('";
+    if (ruleName === 'statementBlock' && expected === RCurly) return "a new statement or '}'";
     if (!DECLARATION_RULES.has(ruleName)) return undefined;
     const declaration = this.declarationName();
     if (expected === LCurly) return `'{' to start the body of ${declaration}`;
@@ -101,6 +124,16 @@ export class ParseMessages implements IParserErrorMessageProvider {
     const { kind, name } = this.declaration;
     return name === '' ? `the ${kind}` : `${kind} '${name}'`;
   }
+}
+
+/**
+ * `stop` and `checkpoint` are also names, so a statement that starts with one and goes wrong
+ * matches no alternative; say what the keyword needs rather than "expected a statement".
+ */
+function trainKeywordExpectation(actual: IToken[]): string | undefined {
+  if (tokenMatcher(actual[0], Stop)) return "'when' after 'stop'";
+  if (tokenMatcher(actual[0], CheckpointKw)) return "a string after 'checkpoint'";
+  return undefined;
 }
 
 /** True for what may legitimately follow a declaration's closing '}'. */

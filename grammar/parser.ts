@@ -10,35 +10,60 @@ import {
 } from 'chevrotain';
 import { ParseMessages, type DeclarationKind } from './messages.js';
 import {
+  After,
   allTokens,
+  And,
   Arrow,
   Auto,
+  Block,
+  CheckpointKw,
   Colon,
   Comma,
   Dataset,
   declarationKeywords,
+  DottedPath,
+  Else,
+  EqualEqual,
   Equals,
+  Every,
   False,
+  Freeze,
+  Greater,
+  GreaterEqual,
+  If,
   Import,
   Input,
+  InsertKw,
   LBracket,
   LCurly,
+  Less,
+  LessEqual,
   LParen,
   Minus,
   Name,
   Network,
+  Not,
+  NotEqual,
   NumberLiteral,
+  Or,
   Output,
   Percent,
   Plus,
   RBracket,
   RCurly,
+  Remove,
+  Replace,
   RParen,
   Slash,
   Star,
+  Stop,
   StringLiteral,
   Train,
+  Transform,
   True,
+  Unfreeze,
+  When,
+  With,
 } from './tokens.js';
 
 class NetspecParser extends CstParser {
@@ -70,6 +95,8 @@ class NetspecParser extends CstParser {
         { ALT: () => this.SUBRULE(this.importDecl) },
         { ALT: () => this.SUBRULE(this.datasetDecl) },
         { ALT: () => this.SUBRULE(this.networkDecl) },
+        { ALT: () => this.SUBRULE(this.blockDecl) },
+        { ALT: () => this.SUBRULE(this.transformDecl) },
         { ALT: () => this.SUBRULE(this.trainDecl) },
       ]),
     );
@@ -82,33 +109,67 @@ class NetspecParser extends CstParser {
 
   datasetDecl = this.RULE('datasetDecl', () => {
     this.declarationHeader(Dataset, 'dataset');
-    this.assignmentBlock();
+    this.CONSUME(LCurly);
+    this.MANY({ GATE: () => !this.atDeclarationStart(), DEF: () => this.SUBRULE(this.assignment) });
+    this.CONSUME(RCurly);
   });
 
   trainDecl = this.RULE('trainDecl', () => {
     this.declarationHeader(Train, 'train');
-    this.assignmentBlock();
-  });
-
-  networkDecl = this.RULE('networkDecl', () => {
-    this.declarationHeader(Network, 'network');
-    this.OPTION(() => {
-      this.CONSUME(LParen);
-      this.OPTION2(() => {
-        this.SUBRULE(this.parameter);
-        this.MANY(() => {
-          this.CONSUME(Comma);
-          this.SUBRULE2(this.parameter);
-        });
-      });
-      this.CONSUME(RParen);
-    });
     this.CONSUME(LCurly);
-    this.MANY2({
+    this.MANY({
       GATE: () => !this.atDeclarationStart(),
-      DEF: () => this.SUBRULE(this.networkStatement),
+      DEF: () => this.SUBRULE(this.trainStatement),
     });
     this.CONSUME(RCurly);
+  });
+
+  /** `network N(params) { statements }` or `network N = onnx("f.onnx") { surgery }`. */
+  networkDecl = this.RULE('networkDecl', () => {
+    this.declarationHeader(Network, 'network');
+    this.OR([
+      { ALT: () => this.SUBRULE(this.onnxBody, { LABEL: 'onnx' }) },
+      { ALT: () => this.networkBody() },
+    ]);
+  });
+
+  /** `= onnx("f.onnx") { surgery }`, the rest of a network imported from ONNX. */
+  onnxBody = this.RULE('onnxBody', () => {
+    this.CONSUME(Equals);
+    this.SUBRULE(this.onnxSource, { LABEL: 'source' });
+    this.CONSUME(LCurly);
+    this.MANY({
+      GATE: () => !this.atDeclarationStart(),
+      DEF: () => this.SUBRULE(this.surgeryStatement),
+    });
+    this.CONSUME(RCurly);
+  });
+
+  blockDecl = this.RULE('blockDecl', () => {
+    this.declarationHeader(Block, 'block');
+    this.networkBody();
+  });
+
+  transformDecl = this.RULE('transformDecl', () => {
+    this.declarationHeader(Transform, 'transform');
+    this.CONSUME(LCurly);
+    this.MANY({
+      GATE: () => !this.atDeclarationStart(),
+      DEF: () => this.SUBRULE(this.transformStep, { LABEL: 'step' }),
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** `RandomCrop(28, padding: 4)` or a bare `ToTensor`; a separating comma is allowed. */
+  transformStep = this.RULE('transformStep', () => {
+    this.CONSUME(Name, { LABEL: 'name' });
+    this.OPTION(() => this.SUBRULE(this.callArguments, { LABEL: 'arguments' }));
+    this.OPTION2(() => this.CONSUME(Comma));
+  });
+
+  onnxSource = this.RULE('onnxSource', () => {
+    this.CONSUME(Name, { LABEL: 'name' });
+    this.SUBRULE(this.callArguments, { LABEL: 'arguments' });
   });
 
   parameter = this.RULE('parameter', () => {
@@ -160,14 +221,136 @@ class NetspecParser extends CstParser {
     this.SUBRULE(this.expression, { LABEL: 'value' });
   });
 
+  // The keyword alternatives come first: `stop` and `checkpoint` are also names, and the
+  // second token (`when`, a string, `=`, `(`) tells the statements apart.
+  trainStatement = this.RULE('trainStatement', () => {
+    this.OR([
+      { ALT: () => this.SUBRULE(this.stopStatement) },
+      { ALT: () => this.SUBRULE(this.checkpointStatement) },
+      { ALT: () => this.SUBRULE(this.assignment) },
+      { ALT: () => this.SUBRULE(this.callStatement) },
+    ]);
+  });
+
+  stopStatement = this.RULE('stopStatement', () => {
+    this.CONSUME(Stop);
+    this.CONSUME(When);
+    this.SUBRULE(this.expression, { LABEL: 'condition' });
+  });
+
+  checkpointStatement = this.RULE('checkpointStatement', () => {
+    this.CONSUME(CheckpointKw);
+    this.CONSUME(StringLiteral, { LABEL: 'path' });
+    this.OPTION(() => {
+      this.CONSUME(Every);
+      this.CONSUME(NumberLiteral, { LABEL: 'every' });
+      this.CONSUME(Name, { LABEL: 'unit' });
+    });
+  });
+
+  callStatement = this.RULE('callStatement', () => {
+    this.CONSUME(Name, { LABEL: 'name' });
+    this.SUBRULE(this.callArguments, { LABEL: 'arguments' });
+  });
+
+  surgeryStatement = this.RULE('surgeryStatement', () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.OR2([
+            { ALT: () => this.CONSUME(Freeze, { LABEL: 'freeze' }) },
+            { ALT: () => this.CONSUME(Unfreeze, { LABEL: 'unfreeze' }) },
+          ]);
+          this.SUBRULE(this.pathPattern, { LABEL: 'pattern' });
+          this.MANY(() => {
+            this.CONSUME(Comma);
+            this.SUBRULE2(this.pathPattern, { LABEL: 'pattern' });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Replace, { LABEL: 'replace' });
+          this.SUBRULE3(this.pathPattern, { LABEL: 'pattern' });
+          this.CONSUME(With);
+          this.SUBRULE(this.expression, { LABEL: 'value' });
+          this.MANY2(() => {
+            this.CONSUME2(Comma);
+            this.SUBRULE(this.namedArgument, { LABEL: 'option' });
+          });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(Remove, { LABEL: 'remove' });
+          this.SUBRULE4(this.pathPattern, { LABEL: 'pattern' });
+        },
+      },
+      {
+        ALT: () => {
+          this.CONSUME(InsertKw, { LABEL: 'insert' });
+          this.SUBRULE2(this.expression, { LABEL: 'value' });
+          this.CONSUME(After);
+          this.SUBRULE5(this.pathPattern, { LABEL: 'pattern' });
+        },
+      },
+    ]);
+  });
+
+  /** `conv1`, `layer4.*`, `layer1.0.conv1` (one DottedPath token), or `*`. */
+  pathPattern = this.RULE('pathPattern', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(DottedPath, { LABEL: 'path' }) },
+      { ALT: () => this.CONSUME(Name, { LABEL: 'path' }) },
+      { ALT: () => this.CONSUME(Star, { LABEL: 'path' }) },
+    ]);
+  });
+
   // ---- expressions, loosest binding first --------------------------------------------------
 
   /** A chain `a -> B -> C`, or a single stage. */
   expression = this.RULE('expression', () => {
-    this.SUBRULE(this.additive, { LABEL: 'stage' });
+    this.SUBRULE(this.disjunction, { LABEL: 'stage' });
     this.MANY(() => {
       this.CONSUME(Arrow);
-      this.SUBRULE2(this.additive, { LABEL: 'stage' });
+      this.SUBRULE2(this.disjunction, { LABEL: 'stage' });
+    });
+  });
+
+  disjunction = this.RULE('disjunction', () => {
+    this.SUBRULE(this.conjunction, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.CONSUME(Or, { LABEL: 'operator' });
+      this.SUBRULE2(this.conjunction, { LABEL: 'operand' });
+    });
+  });
+
+  conjunction = this.RULE('conjunction', () => {
+    this.SUBRULE(this.negation, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.CONSUME(And, { LABEL: 'operator' });
+      this.SUBRULE2(this.negation, { LABEL: 'operand' });
+    });
+  });
+
+  // `not` repeats in a loop, like unary minus, so a long run of them cannot exhaust the stack.
+  negation = this.RULE('negation', () => {
+    this.MANY(() => this.CONSUME(Not, { LABEL: 'operator' }));
+    this.SUBRULE(this.comparison, { LABEL: 'operand' });
+  });
+
+  comparison = this.RULE('comparison', () => {
+    this.SUBRULE(this.additive, { LABEL: 'operand' });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(EqualEqual, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(NotEqual, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(LessEqual, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(GreaterEqual, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(Less, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(Greater, { LABEL: 'operator' }) },
+      ]);
+      this.SUBRULE2(this.additive, { LABEL: 'operand' });
     });
   });
 
@@ -219,7 +402,31 @@ class NetspecParser extends CstParser {
       },
       { ALT: () => this.SUBRULE(this.list) },
       { ALT: () => this.SUBRULE(this.parenthesized) },
+      { ALT: () => this.SUBRULE(this.ifExpression) },
     ]);
+  });
+
+  /** `if c { … } else if d { … } else { … }`; the else part is optional. */
+  ifExpression = this.RULE('ifExpression', () => {
+    this.CONSUME(If);
+    this.SUBRULE(this.expression, { LABEL: 'condition' });
+    this.SUBRULE(this.statementBlock, { LABEL: 'then' });
+    this.OPTION(() => {
+      this.CONSUME(Else);
+      this.OR([
+        { ALT: () => this.SUBRULE(this.ifExpression, { LABEL: 'elseIf' }) },
+        { ALT: () => this.SUBRULE2(this.statementBlock, { LABEL: 'otherwise' }) },
+      ]);
+    });
+  });
+
+  statementBlock = this.RULE('statementBlock', () => {
+    this.CONSUME(LCurly);
+    this.MANY({
+      GATE: () => !this.atDeclarationStart(),
+      DEF: () => this.SUBRULE(this.networkStatement),
+    });
+    this.CONSUME(RCurly);
   });
 
   callArguments = this.RULE('callArguments', () => {
@@ -280,10 +487,24 @@ class NetspecParser extends CstParser {
     this.ACTION(() => (this.messages.declaration = { kind, name: name.image }));
   }
 
-  /** `{ assignment* }`, the body of a dataset or a train declaration. */
-  private assignmentBlock(): void {
+  /** `(params)? { statements }`, shared by networks and blocks. */
+  private networkBody(): void {
+    this.OPTION(() => {
+      this.CONSUME(LParen);
+      this.OPTION2(() => {
+        this.SUBRULE(this.parameter);
+        this.MANY(() => {
+          this.CONSUME(Comma);
+          this.SUBRULE2(this.parameter);
+        });
+      });
+      this.CONSUME(RParen);
+    });
     this.CONSUME(LCurly);
-    this.MANY({ GATE: () => !this.atDeclarationStart(), DEF: () => this.SUBRULE(this.assignment) });
+    this.MANY2({
+      GATE: () => !this.atDeclarationStart(),
+      DEF: () => this.SUBRULE(this.networkStatement),
+    });
     this.CONSUME(RCurly);
   }
 

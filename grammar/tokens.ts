@@ -11,7 +11,9 @@ export const Whitespace = createToken({
   line_breaks: true,
 });
 
-export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: Lexer.SKIPPED });
+// Comments are kept in their own group (not the parser's input) so that the formatter and the
+// editor can put them back where they were.
+export const Comment = createToken({ name: 'Comment', pattern: /#[^\r\n]*/, group: 'comments' });
 
 // `Name` is a category, never produced by the lexer: it matches identifiers and the "soft"
 // keywords below. The declaration keywords double as ordinary names inside a body, because
@@ -39,14 +41,67 @@ export const Import = keyword('import', [Name]);
 export const Dataset = keyword('dataset', [Name]);
 export const Network = keyword('network', [Name]);
 export const Train = keyword('train', [Name]);
+export const Block = keyword('block', [Name]);
+export const Transform = keyword('transform', [Name]);
 export const Input = keyword('input');
 export const Output = keyword('output');
 export const True = keyword('true');
 export const False = keyword('false');
 export const Auto = keyword('auto');
+export const If = keyword('if');
+export const Else = keyword('else');
+export const And = keyword('and');
+export const Or = keyword('or');
+export const Not = keyword('not');
+
+// Contextual keywords: they start a statement only where that statement may appear (surgery in
+// `network N = onnx(...) { }`, `stop when`/`checkpoint` in a train block) and are ordinary
+// names everywhere else, so `stop = 3` or `Linear(...) -> freeze` keep working.
+export const Freeze = keyword('freeze', [Name]);
+export const Unfreeze = keyword('unfreeze', [Name]);
+export const Replace = keyword('replace', [Name]);
+export const Remove = keyword('remove', [Name]);
+export const InsertKw = keyword('insert', [Name]);
+export const With = keyword('with', [Name]);
+export const After = keyword('after', [Name]);
+export const Stop = keyword('stop', [Name]);
+export const When = keyword('when', [Name]);
+export const CheckpointKw = keyword('checkpoint', [Name]);
+export const Every = keyword('every', [Name]);
+
+const contextualKeywords = [
+  Freeze,
+  Unfreeze,
+  Replace,
+  Remove,
+  InsertKw,
+  With,
+  After,
+  Stop,
+  When,
+  CheckpointKw,
+  Every,
+];
 
 /** Keywords that start a declaration at the top of a file. */
-export const declarationKeywords: readonly TokenType[] = [Dataset, Network, Train];
+export const declarationKeywords: readonly TokenType[] = [
+  Dataset,
+  Network,
+  Train,
+  Block,
+  Transform,
+];
+
+/**
+ * A module path with at least one dot, as surgery names modules: `layer1.0.conv1`, `layer4.*`.
+ * Nothing else in the language puts a dot after a name, so it is one token (a number such as
+ * `.5` never directly follows a name).
+ */
+export const DottedPath = createToken({
+  name: 'DottedPath',
+  pattern: /[A-Za-z_][A-Za-z0-9_]*(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|\d+|\*))+/,
+  label: 'a module path',
+});
 
 export const StringLiteral = createToken({
   name: 'StringLiteral',
@@ -75,6 +130,12 @@ function punctuation(name: string, text: string): TokenType {
 }
 
 export const Arrow = punctuation('Arrow', '->');
+export const EqualEqual = punctuation('EqualEqual', '==');
+export const NotEqual = punctuation('NotEqual', '!=');
+export const LessEqual = punctuation('LessEqual', '<=');
+export const GreaterEqual = punctuation('GreaterEqual', '>=');
+export const Less = punctuation('Less', '<');
+export const Greater = punctuation('Greater', '>');
 export const Equals = punctuation('Equals', '=');
 export const Comma = punctuation('Comma', ',');
 export const Colon = punctuation('Colon', ':');
@@ -96,7 +157,14 @@ export const allTokens: TokenType[] = [
   StringLiteral,
   UnterminatedString,
   NumberLiteral,
+  DottedPath,
   Arrow,
+  EqualEqual,
+  NotEqual,
+  LessEqual,
+  GreaterEqual,
+  Less,
+  Greater,
   Equals,
   Comma,
   Colon,
@@ -115,11 +183,19 @@ export const allTokens: TokenType[] = [
   Dataset,
   Network,
   Train,
+  Block,
+  Transform,
   Input,
   Output,
   True,
   False,
   Auto,
+  If,
+  Else,
+  And,
+  Or,
+  Not,
+  ...contextualKeywords,
   Name,
   Identifier,
 ];

@@ -352,8 +352,8 @@ describe('syntax errors', () => {
   it('skips stray tokens between declarations', () => {
     const { ast, diagnostics } = parse(') ]\ndataset D {}\n, =', 'x.net');
     expect(located(diagnostics)).toEqual([
-      "1:1 expected 'import', 'dataset', 'network' or 'train', found ')'",
-      "3:1 expected 'import', 'dataset', 'network' or 'train', found ','",
+      "1:1 expected 'import', 'dataset', 'network', 'block', 'transform' or 'train', found ')'",
+      "3:1 expected 'import', 'dataset', 'network', 'block', 'transform' or 'train', found ','",
     ]);
     expect(ast.declarations.map((d) => d.name.name)).toEqual(['D']);
   });
@@ -377,7 +377,7 @@ describe('syntax errors', () => {
   it('caps bracket nesting instead of overflowing the stack', () => {
     const text = `dataset D { a = ${'f(['.repeat(500)} }`;
     const { diagnostics } = parse(text, 'x.net');
-    expect(diagnostics[0].message).toBe('brackets nested more than 64 deep');
+    expect(diagnostics[0].message).toBe('brackets nested more than 32 deep');
   });
 });
 

@@ -1,0 +1,48 @@
+// `netspec fmt`: print specs canonically, rewrite them in place (`--write`) or list those that
+// would change (`--check`). A file with syntax errors is reported and never touched.
+import { readFileSync } from 'node:fs';
+import { format } from '../../grammar/index.js';
+import { writeFileAtomic } from '../weights.js';
+import { UserError } from './load.js';
+import { formatDiagnostic, summary } from './print.js';
+
+export interface FmtOptions {
+  write?: boolean;
+  check?: boolean;
+}
+
+export function fmtCommand(paths: string[], options: FmtOptions): number {
+  let failed = false;
+  const changed: string[] = [];
+  for (const path of paths) {
+    const source = readText(path);
+    const result = format(source, path);
+    if (result.diagnostics.length > 0) {
+      const sources = new Map([[path, source]]);
+      for (const d of result.diagnostics) process.stderr.write(formatDiagnostic(d, sources) + '\n');
+      process.stderr.write(`${path}: not formatted, ${summary(result.diagnostics)}\n`);
+      failed = true;
+      continue;
+    }
+    if (result.text !== source) changed.push(path);
+    if (options.check) continue;
+    if (options.write) {
+      if (result.text !== source) writeFileAtomic(path, Buffer.from(result.text));
+    } else process.stdout.write(result.text);
+  }
+  if (options.check && changed.length > 0) {
+    process.stdout.write(changed.map((p) => `${p}: would be reformatted\n`).join(''));
+    return 1;
+  }
+  return failed ? 1 : 0;
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UserError(
+      `${path}: cannot read the spec (${(e as NodeJS.ErrnoException).code ?? e})`,
+    );
+  }
+}
