@@ -5,6 +5,10 @@
 // inputs never need one (shapes, constants, integer indices).
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Node } from '../ir/graph.js';
+import { ACTIVATION_RULES } from './rules-activation.js';
+import { CONV_RULES } from './rules-conv.js';
+import { MATH_RULES } from './rules-math.js';
+import { TENSOR_RULES } from './rules-tensor.js';
 
 export type GradientRule = (
   b: GraphBuilder,
@@ -90,6 +94,8 @@ const mul: GradientRule = (b, node, [dY], needed) => {
   ];
 };
 const identity: GradientRule = (_b, _node, [dY]) => [dY];
+/** |x|' = sign(x): 0 at 0, as PyTorch (the l1 loss). */
+const abs: GradientRule = (b, node, [dY]) => [b.op('Mul', [dY!, b.op('Sign', [node.inputs[0]])])];
 
 function scalarInt(value: number) {
   return {
@@ -110,6 +116,7 @@ export const GRADIENT_RULES: Record<string, GradientRule> = {
   Sub: sub,
   Mul: mul,
   Identity: identity,
+  Abs: abs,
   Constant: NO_GRADIENT,
   Shape: NO_GRADIENT,
   ArgMax: NO_GRADIENT,
@@ -117,4 +124,8 @@ export const GRADIENT_RULES: Record<string, GradientRule> = {
   Greater: NO_GRADIENT,
   Cast: NO_GRADIENT,
   Gather: NO_GRADIENT,
+  ...ACTIVATION_RULES,
+  ...MATH_RULES,
+  ...TENSOR_RULES,
+  ...CONV_RULES,
 };

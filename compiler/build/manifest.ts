@@ -9,6 +9,8 @@ export type Role =
   | { kind: 'step' }
   | { kind: 'param'; param: string }
   | { kind: 'state'; param: string; slot: string }
+  /** Batch norm running statistics: fed like parameters, `<name>.next` in train mode, never trained. */
+  | { kind: 'buffer'; buffer: string }
   | { kind: 'loss' }
   | { kind: 'correct' }
   | { kind: 'logits' }
@@ -31,6 +33,7 @@ export interface GraphEntry {
 export interface ParameterEntry {
   name: string;
   shape: number[];
+  /** false for buffers (running statistics): saved and exported with the weights, not trained. */
   trainable: boolean;
 }
 

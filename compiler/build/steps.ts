@@ -6,7 +6,13 @@ import { backward } from '../autodiff/backward.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { DType, Graph } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
-import { parameterShapes } from '../init.js';
+import {
+  bufferShapes,
+  frozenShapes,
+  initialParameters,
+  parameterShapes,
+  trainableShapes,
+} from '../init.js';
 import type { LowerContext } from '../layers/layer.js';
 import { lowerModel } from './forward.js';
 import type { Role, TensorEntry } from './manifest.js';
@@ -60,10 +66,37 @@ function batchInputs(g: RoleGraph, model: Model): { x: string; labels: string } 
 
 function paramInputs(g: RoleGraph, model: Model): Map<string, string> {
   const params = new Map<string, string>();
-  for (const [name, shape] of parameterShapes(model)) {
+  for (const [name, shape] of trainableShapes(model)) {
     params.set(name, g.input(name, g.b.floatType, shape, { kind: 'param', param: name }));
   }
   return params;
+}
+
+/** Buffers are graph inputs beside the parameters; the train step also outputs their next values. */
+function bufferInputs(g: RoleGraph, model: Model): Map<string, string> {
+  const buffers = new Map<string, string>();
+  for (const [name, shape] of bufferShapes(model)) {
+    buffers.set(name, g.input(name, g.b.floatType, shape, { kind: 'buffer', buffer: name }));
+  }
+  return buffers;
+}
+
+/**
+ * Frozen layers' parameters and buffers are initializers of the step graphs, not inputs: they
+ * take no gradient, no optimizer state and no feed (their values: pretrained or initial).
+ */
+function frozenConstants(g: RoleGraph, recipe: Recipe): Map<string, string> {
+  const constants = new Map<string, string>();
+  const shapes = frozenShapes(recipe.model);
+  if (shapes.size === 0) return constants;
+  const values = initialParameters(recipe.model, recipe.seed);
+  const { b } = g;
+  for (const [name, shape] of shapes) {
+    const data = values.get(name)!;
+    const typed = b.floatType === 'float64' ? Float64Array.from(data) : data;
+    constants.set(name, b.initializer(name, tensor(b.floatType, shape, typed)));
+  }
+  return constants;
 }
 
 /** Number of correctly classified examples in the batch, as a float scalar. */
@@ -76,15 +109,16 @@ function correctCount(b: GraphBuilder, logits: string, labels: string): string {
 function lossAndMetrics(
   g: RoleGraph,
   recipe: Recipe,
-  params: Map<string, string>,
+  state: Map<string, string>,
   ctx: LowerContext,
 ) {
   const { b } = g;
   const { x, labels } = batchInputs(g, recipe.model);
-  const { output: logits } = lowerModel(b, recipe.model, x, (name) => params.get(name)!, ctx);
+  const lowered = lowerModel(b, recipe.model, x, (name) => state.get(name)!, ctx);
+  const logits = lowered.output;
   const loss = b.within('loss', () => recipe.loss.def.build(b, logits, labels, recipe.loss.args));
   const correct = b.within('metrics', () => correctCount(b, logits, labels));
-  return { loss, correct };
+  return { loss, correct, bufferUpdates: lowered.bufferUpdates };
 }
 
 export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): BuiltGraph {
@@ -92,6 +126,7 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
   const { b } = g;
   const { def: optimizer, args } = recipe.optimizer;
   const params = paramInputs(g, recipe.model);
+  const buffers = bufferInputs(g, recipe.model);
   const slots = optimizer.slots(args);
   const state = new Map<string, Record<string, string>>();
   for (const [name, value] of params) {
@@ -105,10 +140,18 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
   const lr = g.input('lr', b.floatType, [], { kind: 'lr' });
   const step = g.input('step', 'int64', [], { kind: 'step' });
   // The batch inputs come after the parameters in the lowering but are declared first by name.
-  const { loss, correct } = lossAndMetrics(g, recipe, params, { mode: 'train' });
+  const ctx: LowerContext = { mode: 'train', step, seed: recipe.seed };
+  const all = new Map([...params, ...buffers, ...frozenConstants(g, recipe)]);
+  const { loss, correct, bufferUpdates } = lossAndMetrics(g, recipe, all, ctx);
+  // Buffers are not in `wrt`: they never get gradients.
   const grads = b.within('backward', () => backward(b, loss, [...params.values()]));
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
+  for (const name of buffers.keys()) {
+    const next = bufferUpdates.get(name);
+    if (!next) throw new Error(`buffer '${name}' has no train-mode update`);
+    g.output(next, `${name}.next`, { kind: 'buffer', buffer: name });
+  }
   for (const [name, param] of params) {
     const grad = grads.get(param)!;
     const updated = b.within(`optimizer/${name}`, () =>
@@ -126,7 +169,9 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
 export function buildEvalStep(recipe: Recipe): BuiltGraph {
   const g = new RoleGraph(`${recipe.name}.eval`, 'float32');
   const params = paramInputs(g, recipe.model);
-  const { loss, correct } = lossAndMetrics(g, recipe, params, { mode: 'eval' });
+  const buffers = bufferInputs(g, recipe.model);
+  const state = new Map([...params, ...buffers, ...frozenConstants(g, recipe)]);
+  const { loss, correct } = lossAndMetrics(g, recipe, state, { mode: 'eval' });
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
   return g.done();
@@ -140,6 +185,7 @@ export function buildInference(
   const { b } = g;
   const x = g.input(model.input.name, 'float32', model.input.shape, { kind: 'images' });
   const shapes = parameterShapes(model);
+  // Parameters and buffers alike become initializers; eval mode reads the running statistics.
   const { output: logits } = lowerModel(b, model, x, (name) => {
     const data = weights.get(name);
     if (!data) throw new Error(`no weights for parameter '${name}'`);

@@ -3,6 +3,9 @@
 // spec at opset 18 (https://onnx.ai/onnx/operators/). An op missing here cannot be emitted.
 import type { AttrValue, DType, Shape, ValueInfo } from './graph.js';
 import { isTensor } from './graph.js';
+import { ACTIVATION_OPS } from './ops-activation.js';
+import { TENSOR_BUILDER_ONLY_ATTRS, TENSOR_OPS } from './ops-tensor.js';
+import { CONV_BUILDER_ONLY_ATTRS, CONV_OPS } from './ops-conv.js';
 
 type OutputType = { dtype: DType; shape: Shape };
 type Attrs = Record<string, AttrValue>;
@@ -56,11 +59,14 @@ const gemm: ShapeRule = ([a, b], attrs) => {
   return [{ dtype: a.dtype, shape: [m, n] }];
 };
 
+/** MatMul of matrices, or of stacks of them (leading dimensions broadcast, as numpy). */
 const matmul: ShapeRule = ([a, b]) => {
-  if (a.shape.length !== 2 || b.shape.length !== 2) fail('MatMul: only 2-D operands are supported');
-  if (a.shape[1] !== b.shape[0])
-    fail(`MatMul inner dimensions differ: ${a.shape[1]} and ${b.shape[0]}`);
-  return [{ dtype: a.dtype, shape: [a.shape[0], b.shape[1]] }];
+  if (a.shape.length < 2 || b.shape.length < 2) fail('MatMul: operands must be at least 2-D');
+  const [m, ka] = a.shape.slice(-2);
+  const [kb, n] = b.shape.slice(-2);
+  if (ka !== kb) fail(`MatMul inner dimensions differ: ${ka} and ${kb}`);
+  const lead = broadcastShapes(a.shape.slice(0, -2), b.shape.slice(0, -2));
+  return [{ dtype: a.dtype, shape: [...lead, m, n] }];
 };
 
 const flatten: ShapeRule = ([x], attrs) => {
@@ -176,6 +182,13 @@ export const OPS: Record<string, ShapeRule> = {
   Cast: cast,
   ArgMax: argmax,
   Unsqueeze: unsqueeze,
+  // Optimizers (AMSGrad's running maximum) and the L1 loss and its gradient.
+  Max: elementwise,
+  Abs: same,
+  Sign: same,
+  ...ACTIVATION_OPS,
+  ...TENSOR_OPS,
+  ...CONV_OPS,
 };
 
 /**
@@ -187,6 +200,8 @@ export const BUILDER_ONLY_ATTRS: Record<string, string[]> = {
   ReduceMean: ['axes'],
   Reshape: ['shape'],
   Unsqueeze: ['axes'],
+  ...TENSOR_BUILDER_ONLY_ATTRS,
+  ...CONV_BUILDER_ONLY_ATTRS,
 };
 
 export function inferOutputs(op: string, inputs: ValueInfo[], attrs: Attrs): OutputType[] {

@@ -1,16 +1,120 @@
+// Elementwise activations. Those with an ONNX op of the same meaning lower to it; SiLU, GELU
+// and Softplus(β, threshold) are compositions, so every op they use has a gradient rule.
+import { num, numberArg, stringArg } from '../check/args.js';
+import type { GraphBuilder } from '../ir/builder.js';
 import type { LayerDef } from './layer.js';
 import { noParams } from './layer.js';
 
-/** An elementwise activation with no arguments or parameters, lowered to one ONNX op. */
-function activation(name: string, onnxOp: string, doc: string): LayerDef {
-  return {
-    name,
-    doc,
-    args: [],
-    infer: (input) => ({ shape: input }),
-    params: noParams,
-    lower: (b, x) => b.op(onnxOp, [x]),
-  };
+/** An activation with no parameters: the output has the input's shape. */
+function activation(
+  name: string,
+  doc: string,
+  lower: LayerDef['lower'],
+  args: LayerDef['args'] = [],
+): LayerDef {
+  return { name, doc, args, infer: (input) => ({ shape: input }), params: noParams, lower };
 }
 
-export const ReLU = activation('ReLU', 'Relu', 'Rectified linear unit, max(a, 0) (torch.nn.ReLU).');
+/** A string argument's default (args.ts has `int`, `num` and `bool`). */
+const str = (v: string) => ({ t: 'str' as const, v });
+
+/** Lowers to one ONNX op, optionally passing one numeric argument as an attribute. */
+const onnx =
+  (op: string, attr?: [string, string]): LayerDef['lower'] =>
+  (b, x, _params, args) =>
+    b.op(op, [x], attr ? { [attr[0]]: numberArg(args, attr[1]) } : {});
+
+export const ReLU = activation(
+  'ReLU',
+  'Rectified linear unit, max(a, 0) (torch.nn.ReLU).',
+  onnx('Relu'),
+);
+
+export const Sigmoid = activation(
+  'Sigmoid',
+  'Logistic sigmoid 1 / (1 + e^-a) (torch.nn.Sigmoid).',
+  onnx('Sigmoid'),
+);
+
+export const Tanh = activation('Tanh', 'Hyperbolic tangent (torch.nn.Tanh).', onnx('Tanh'));
+
+export const LeakyReLU = activation(
+  'LeakyReLU',
+  'a for a > 0, negative_slope·a otherwise (torch.nn.LeakyReLU).',
+  onnx('LeakyRelu', ['alpha', 'negative_slope']),
+  [{ name: 'negative_slope', type: 'number', default: num(0.01), doc: 'slope for a < 0' }],
+);
+
+export const ELU = activation(
+  'ELU',
+  'a for a > 0, alpha·(e^a − 1) otherwise (torch.nn.ELU).',
+  onnx('Elu', ['alpha', 'alpha']),
+  [{ name: 'alpha', type: 'number', default: num(1), doc: 'the value approached for a → −∞' }],
+);
+
+export const Softplus = activation(
+  'Softplus',
+  'Smooth ReLU log(1 + e^(beta·a)) / beta, linear above threshold (torch.nn.Softplus).',
+  (b, x, _params, args) => {
+    const beta = numberArg(args, 'beta');
+    const scaled = beta === 1 ? x : b.op('Mul', [x, b.scalar(beta)]);
+    const smooth = b.op('Softplus', [scaled]);
+    const soft = beta === 1 ? smooth : b.op('Div', [smooth, b.scalar(beta)]);
+    // torch reverts to the identity where beta·a > threshold, for numerical stability.
+    const linear = b.op('Greater', [scaled, b.scalar(numberArg(args, 'threshold'))]);
+    return b.op('Where', [linear, x, soft]);
+  },
+  [
+    { name: 'beta', type: 'number', default: num(1), doc: 'sharpness', above: 0 },
+    {
+      name: 'threshold',
+      type: 'number',
+      default: num(20),
+      doc: 'above beta·a > threshold the output is a',
+    },
+  ],
+);
+
+/** x·σ(x). */
+const silu: LayerDef['lower'] = (b, x) => b.op('Mul', [x, b.op('Sigmoid', [x])]);
+
+export const SiLU = activation(
+  'SiLU',
+  'Sigmoid-weighted linear unit a·σ(a), also called Swish (torch.nn.SiLU).',
+  silu,
+);
+
+export const Swish = activation('Swish', 'Another name for SiLU: a·σ(a) (torch.nn.SiLU).', silu);
+
+const GELU_FORMS = ['none', 'tanh'];
+
+/** 0.5·x·(1 + erf(x/√2)), or with the tanh approximation of erf as torch writes it. */
+function gelu(b: GraphBuilder, x: string, approximate: string): string {
+  const mul = (a: string, c: string) => b.op('Mul', [a, c]);
+  let inner: string;
+  if (approximate === 'tanh') {
+    const cubic = b.op('Add', [x, mul(b.scalar(0.044715), mul(x, mul(x, x)))]);
+    inner = b.op('Tanh', [mul(b.scalar(Math.sqrt(2 / Math.PI)), cubic)]);
+  } else {
+    inner = b.op('Erf', [mul(x, b.scalar(Math.SQRT1_2))]);
+  }
+  return mul(mul(x, b.scalar(0.5)), b.op('Add', [b.scalar(1), inner]));
+}
+
+export const GELU: LayerDef = {
+  ...activation(
+    'GELU',
+    'Gaussian error linear unit a·Φ(a), exact (erf) or tanh-approximated (torch.nn.GELU).',
+    (b, x, _params, args) => gelu(b, x, stringArg(args, 'approximate')),
+    [{ name: 'approximate', type: 'string', default: str('none'), doc: '"none" or "tanh"' }],
+  ),
+  infer(input, args) {
+    const form = stringArg(args, 'approximate');
+    if (!GELU_FORMS.includes(form))
+      return {
+        error: `GELU: approximate must be "none" or "tanh", found "${form}"`,
+        arg: 'approximate',
+      };
+    return { shape: input };
+  },
+};

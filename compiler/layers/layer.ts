@@ -28,6 +28,12 @@ export interface ParamSpec {
 /** How a layer is lowered: `train` for the training step, `eval` for evaluation and export. */
 export interface LowerContext {
   mode: 'train' | 'eval';
+  /**
+   * Train mode only: the step counter (an int64 scalar graph input) and the recipe's seed,
+   * from which dropout derives its masks, so the same spec and seed give the same masks.
+   */
+  step?: string;
+  seed?: number;
 }
 
 export type ShapeResult = { shape: Shape } | { error: string; arg?: string };

@@ -1,9 +1,25 @@
 // The one layer registry: every layer a spec can name.
-import { ReLU } from './activations.js';
+import { ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Swish, Tanh } from './activations.js';
+import { Dropout } from './dropout.js';
+import { Identity } from './identity.js';
+import { BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm } from './normalization.js';
+import { LogSoftmax, Softmax } from './softmax.js';
+import { Conv2d } from './conv.js';
 import type { LayerDef } from './layer.js';
 import { Linear } from './linear.js';
+import { AdaptiveAvgPool2d, AvgPool2d, MaxPool2d } from './pooling.js';
 import { Flatten } from './reshaping.js';
 
 export const LAYERS: ReadonlyMap<string, LayerDef> = new Map(
-  [Linear, Flatten, ReLU].map((layer) => [layer.name, layer]),
+  [
+    Linear,
+    Flatten,
+    ReLU,
+    Conv2d,
+    MaxPool2d,
+    AvgPool2d,
+    AdaptiveAvgPool2d,
+    ...[Sigmoid, Tanh, Softplus, LeakyReLU, ELU, SiLU, Swish, GELU, Softmax, LogSoftmax],
+    ...[Identity, Dropout, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm2d],
+  ].map((layer) => [layer.name, layer]),
 );

@@ -1,0 +1,43 @@
+"""The peer measurement for `npm run bench`: PyTorch (Debian's python3-torch) training the seed's
+CNN (conv32-conv64-maxpool-fc128-fc10 with dropout, as specs/fashion-cnn.net) on Fashion-MNIST with the same
+recipe (batch 64, shuffled, SGD lr 0.01 momentum 0.9) on this machine's threads, for the first
+`images` training images (default: all). Prints the training images/s as JSON."""
+import gzip
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+ROOT = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
+torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
+LIMIT = int(sys.argv[3]) if len(sys.argv) > 3 else None
+torch.manual_seed(42)
+
+
+def idx(name, offset):
+    with gzip.open(f"{ROOT}/{name}", "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+
+
+x = torch.tensor(idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
+y = torch.tensor(idx("train-labels-idx1-ubyte.gz", 8).astype(np.int64))
+x, y = x[:LIMIT], y[:LIMIT]
+nn = torch.nn
+net = nn.Sequential(
+    nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),
+    nn.Flatten(), nn.Linear(9216, 128), nn.ReLU(), nn.Dropout(0.5), nn.Linear(128, 10),
+)
+opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+loss_fn = nn.CrossEntropyLoss()
+order = torch.randperm(len(y))
+start = time.perf_counter()
+for i in range(0, len(y), 64):
+    batch = order[i : i + 64]
+    opt.zero_grad()
+    loss = loss_fn(net(x[batch]), y[batch])
+    loss.backward()
+    opt.step()
+seconds = time.perf_counter() - start
+json.dump({"images_per_second": len(y) / seconds, "threads": torch.get_num_threads()}, sys.stdout)

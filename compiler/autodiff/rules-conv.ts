@@ -1,0 +1,197 @@
+// Gradient rules for convolution and pooling, in standard ONNX ops (onnxruntime-node has no
+// ConvGrad or MaxPoolGrad). The formulations were chosen by measurement on this machine
+// (../shared/design/PERF-NOTES.md, ARCHITECTURE.md "Decisions"):
+//   Conv dX: ConvTranspose; a Conv of dY with the flipped, channel-swapped weights instead
+//            where the stride is 1 and dY has no more channels than X (then it is faster).
+//   Conv dW: im2col by a grouped Conv with constant one-hot kernels, then one batched MatMul
+//            against dY and a sum over the batch (per-tap GEMMs and one big GEMM were slower).
+//   MaxPool: ScatterElements(add) of dY at the Indices output, on the flattened input.
+//   AveragePool: ConvTranspose of dY ÷ divisor with a constant all-ones depthwise kernel.
+import type { GraphBuilder } from '../ir/builder.js';
+import type { Node } from '../ir/graph.js';
+import { tensor } from '../ir/graph.js';
+import type { GradientRule } from './rules.js';
+
+function ints(node: Node, name: string, fallback: number[]): number[] {
+  const v = node.attrs[name];
+  return Array.isArray(v) ? v : fallback;
+}
+
+interface Geometry {
+  kernel: number[];
+  strides: number[];
+  pads: number[];
+  dilations: number[];
+  group: number;
+}
+
+function geometryOf(node: Node, kernel: number[]): Geometry {
+  return {
+    kernel,
+    strides: ints(node, 'strides', [1, 1]),
+    pads: ints(node, 'pads', [0, 0, 0, 0]),
+    dilations: ints(node, 'dilations', [1, 1]),
+    group: typeof node.attrs['group'] === 'number' ? node.attrs['group'] : 1,
+  };
+}
+
+function constant(b: GraphBuilder, dims: number[], fill: (i: number) => number): string {
+  const size = dims.reduce((n, d) => n * d, 1);
+  const data = b.floatType === 'float64' ? new Float64Array(size) : new Float32Array(size);
+  for (let i = 0; i < size; i++) data[i] = fill(i);
+  return b.op('Constant', [], { value: tensor(b.floatType, dims, data) });
+}
+
+/**
+ * The adjoint of a sliding window: ConvTranspose of `dY` with `w` ([C_dY, C_out/group, kh, kw]),
+ * cropped or zero-extended so the result is exactly the forward input's `hw`.
+ */
+function slideBack(b: GraphBuilder, dY: string, w: string, g: Geometry, hw: number[]): string {
+  const out = b.info(dY).shape.slice(2) as number[];
+  const full = out.map((o, i) => g.strides[i] * (o - 1) + g.dilations[i] * (g.kernel[i] - 1) + 1);
+  // Rows and columns that no window reached (floor mode) get no gradient: output_padding adds them.
+  const endCrop = full.map((f, i) => f - g.pads[i] - hw[i]);
+  return b.op('ConvTranspose', [dY, w], {
+    kernel_shape: g.kernel,
+    strides: g.strides,
+    dilations: g.dilations,
+    group: g.group,
+    pads: [g.pads[0], g.pads[1], Math.max(0, endCrop[0]), Math.max(0, endCrop[1])],
+    output_padding: endCrop.map((c) => Math.max(0, -c)),
+  });
+}
+
+/** dX for stride 1: Conv of dY with W flipped in space and its channel axes swapped per group. */
+function flippedConv(b: GraphBuilder, dY: string, w: string, g: Geometry): string {
+  const [o, cg, kh, kw] = b.info(w).shape as number[];
+  const reverse = (k: number) => b.int64s(Array.from({ length: k }, (_, i) => k - 1 - i));
+  const flipped = b.op('Gather', [b.op('Gather', [w, reverse(kh)], { axis: 2 }), reverse(kw)], {
+    axis: 3,
+  });
+  const og = o / g.group;
+  const grouped = [g.group, og, cg, kh, kw];
+  const split = b.op('Reshape', [flipped, b.int64s(grouped)], { shape: grouped });
+  const swapped = b.op('Transpose', [split], { perm: [0, 2, 1, 3, 4] });
+  const shape = [g.group * cg, og, kh, kw];
+  const weight = b.op('Reshape', [swapped, b.int64s(shape)], { shape });
+  const reach = g.kernel.map((k, i) => g.dilations[i] * (k - 1));
+  return b.op('Conv', [dY, weight], {
+    kernel_shape: g.kernel,
+    dilations: g.dilations,
+    group: g.group,
+    pads: [reach[0] - g.pads[0], reach[1] - g.pads[1], reach[0] - g.pads[2], reach[1] - g.pads[3]],
+  });
+}
+
+function convInputGrad(b: GraphBuilder, node: Node, dY: string, g: Geometry): string {
+  const [x, w] = node.inputs;
+  const hw = b.info(x).shape.slice(2) as number[];
+  const reach = g.kernel.map((k, i) => g.dilations[i] * (k - 1));
+  const unitStride = g.strides.every((s) => s === 1);
+  const padsFit = g.pads.every((p, i) => p <= reach[i % 2]);
+  // The flipped Conv unfolds dY (O·k² rows) where ConvTranspose unfolds into X (C·k² rows):
+  // measured, it wins at 64→64 channels but takes twice as long at 32→64 (ARCHITECTURE.md).
+  const fewerOut = (b.info(w).shape[0] as number) <= (b.info(x).shape[1] as number);
+  return unitStride && padsFit && fewerOut ? flippedConv(b, dY, w, g) : slideBack(b, dY, w, g, hw);
+}
+
+/**
+ * dW by im2col: a grouped Conv with one-hot kernels lays out every input
+ * patch as channels ([N, C·kh·kw, L]); per group, dW = Σₙ dYₙ · colsₙᵀ as one batched MatMul,
+ * summed over N.
+ */
+function convWeightGrad(b: GraphBuilder, node: Node, dY: string, g: Geometry): string {
+  const [x, w] = node.inputs;
+  const c = b.info(x).shape[1] as number;
+  const [o, cg, kh, kw] = b.info(w).shape as number[];
+  const taps = kh * kw;
+  const oneHot = constant(b, [c * taps, 1, kh, kw], (i) =>
+    Math.floor(i / taps) % taps === i % taps ? 1 : 0,
+  );
+  const cols = b.op('Conv', [x, oneHot], {
+    kernel_shape: g.kernel,
+    strides: g.strides,
+    pads: g.pads,
+    dilations: g.dilations,
+    group: c,
+  });
+  const [ho, wo] = b.info(dY).shape.slice(2) as number[];
+  const colShape = [-1, g.group, cg * taps, ho * wo];
+  const dyShape = [-1, g.group, o / g.group, ho * wo];
+  const colsT = b.op(
+    'Transpose',
+    [b.op('Reshape', [cols, b.int64s(colShape)], { shape: colShape })],
+    { perm: [0, 1, 3, 2] },
+  );
+  const dy = b.op('Reshape', [dY, b.int64s(dyShape)], { shape: dyShape });
+  const perImage = b.op('MatMul', [dy, colsT]);
+  const summed = b.reduceSum(perImage, [0], false);
+  return b.op('Reshape', [summed, b.int64s([o, cg, kh, kw])], { shape: [o, cg, kh, kw] });
+}
+
+/** Y = conv(X, W) + B. */
+const conv: GradientRule = (b, node, [dY], needed) => {
+  const g = geometryOf(node, (b.info(node.inputs[1]).shape as number[]).slice(2));
+  return [
+    needed[0] ? convInputGrad(b, node, dY!, g) : undefined,
+    needed[1] ? convWeightGrad(b, node, dY!, g) : undefined,
+    needed[2] ? b.reduceSum(dY!, [0, 2, 3], false) : undefined,
+  ];
+};
+
+/** Each output's gradient goes to the input element its Indices output names. */
+const maxPool: GradientRule = (b, node, [dY]) => {
+  const [x] = node.inputs;
+  const indices = node.outputs[1];
+  if (!indices)
+    throw new Error('MaxPool: the gradient needs the Indices output (lower it in train mode)');
+  const flat = [-1];
+  const flatten = (v: string) => b.op('Reshape', [v, b.int64s(flat)], { shape: flat });
+  const zeros = b.op('ConstantOfShape', [b.op('Shape', [flatten(x)])], {
+    shape: flat,
+    value: tensor(
+      b.floatType,
+      [1],
+      b.floatType === 'float64' ? new Float64Array(1) : new Float32Array(1),
+    ),
+  });
+  const scattered = b.op('ScatterElements', [zeros, flatten(indices), flatten(dY!)], {
+    axis: 0,
+    reduction: 'add',
+  });
+  return [b.reshapeLike(scattered, x)];
+};
+
+/** Mean over windows: spread dY ÷ divisor back over each window with an all-ones kernel. */
+const averagePool: GradientRule = (b, node, [dY]) => {
+  const [x] = node.inputs;
+  const [, c, h, w] = b.info(x).shape as number[];
+  const kernel = ints(node, 'kernel_shape', []);
+  const g = { ...geometryOf(node, kernel), group: c };
+  const [ho, wo] = b.info(dY!).shape.slice(2) as number[];
+  const divisor = (o: number, i: number, size: number) => {
+    const start = o * g.strides[i] - g.pads[i];
+    return node.attrs['count_include_pad']
+      ? kernel[i]
+      : Math.min(start + kernel[i], size) - Math.max(start, 0);
+  };
+  const scale = constant(b, [ho, wo], (k) => {
+    const r = Math.floor(k / wo);
+    return 1 / (divisor(r, 0, h) * divisor(k % wo, 1, w));
+  });
+  const ones = constant(b, [c, 1, ...kernel], () => 1);
+  return [slideBack(b, b.op('Mul', [dY!, scale]), ones, g, [h, w])];
+};
+
+/** The mean over H×W: each input pixel receives dY ÷ (H·W). */
+const globalAveragePool: GradientRule = (b, node, [dY]) => {
+  const [h, w] = b.info(node.inputs[0]).shape.slice(2) as number[];
+  return [b.op('Mul', [dY!, constant(b, [h, w], () => 1 / (h * w))])];
+};
+
+export const CONV_RULES: Record<string, GradientRule> = {
+  Conv: conv,
+  MaxPool: maxPool,
+  AveragePool: averagePool,
+  GlobalAveragePool: globalAveragePool,
+};

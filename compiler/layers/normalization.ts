@@ -1,0 +1,369 @@
+// Normalization layers. Statistics are built from ReduceMean and elementwise ops (not ONNX
+// BatchNormalization's training mode), so the train step runs on every provider and the
+// autodiff table covers it. Batch and instance norm keep PyTorch's buffers: running_mean,
+// running_var (updated with the unbiased batch variance, new = (1−m)·old + m·batch) and
+// num_batches_tracked (a float32 scalar here; PyTorch's int64 loads from it with
+// load_state_dict, which copies across dtypes).
+import type { BoundArgs } from '../check/args.js';
+import { bool, boolArg, num, numberArg } from '../check/args.js';
+import type { GraphBuilder } from '../ir/builder.js';
+import type { Shape } from '../ir/graph.js';
+import { formatShape } from '../ir/graph.js';
+import { reduceMean, reshape, sizeOf } from '../ir/ops-helpers.js';
+import type { LayerDef, LowerContext, ParamSpec, ShapeResult } from './layer.js';
+
+const ones = { kind: 'constant', value: 1 } as const;
+const zeros = { kind: 'constant', value: 0 } as const;
+
+const EPS = {
+  name: 'eps',
+  type: 'number',
+  default: num(1e-5),
+  doc: 'added to the variance',
+  above: 0,
+} as const;
+const MOMENTUM = {
+  name: 'momentum',
+  type: 'number',
+  default: num(0.1),
+  doc: 'weight of the batch in the running statistics',
+  min: 0,
+  max: 1,
+} as const;
+
+/** (x − mean)/√(var + eps) over `axes`, with the biased variance; returns the statistics too. */
+function standardize(b: GraphBuilder, x: string, axes: number[], eps: number) {
+  const mean = reduceMean(b, x, axes);
+  const centered = b.op('Sub', [x, mean]);
+  const variance = reduceMean(b, b.op('Mul', [centered, centered]), axes);
+  const std = b.op('Sqrt', [b.op('Add', [variance, b.scalar(eps)])]);
+  return { y: b.op('Div', [centered, std]), mean, variance };
+}
+
+/** y·γ + β with per-channel γ, β ([C]) broadcast along axis 1 of a rank-`rank` value. */
+function channelAffine(b: GraphBuilder, y: string, params: Record<string, string>, rank: number) {
+  if (!params.weight) return y;
+  const c = b.info(params.weight).shape[0];
+  const dims: Shape = [1, c, ...new Array<number>(rank - 2).fill(1)];
+  const scaled = b.op('Mul', [y, reshape(b, params.weight, dims)]);
+  return b.op('Add', [scaled, reshape(b, params.bias, dims)]);
+}
+
+/** (1 − m)·old + m·batch. */
+function blend(b: GraphBuilder, old: string, batch: string, m: number): string {
+  const kept = b.op('Mul', [old, b.scalar(1 - m)]);
+  return b.op('Add', [kept, b.op('Mul', [batch, b.scalar(m)])]);
+}
+
+function channelParams(channels: number, affine: boolean, track: boolean): ParamSpec[] {
+  const specs: ParamSpec[] = [];
+  if (affine)
+    specs.push(
+      { name: 'weight', shape: [channels], init: ones },
+      { name: 'bias', shape: [channels], init: zeros },
+    );
+  if (track) {
+    specs.push(
+      { name: 'running_mean', shape: [channels], init: zeros, kind: 'buffer' },
+      { name: 'running_var', shape: [channels], init: ones, kind: 'buffer' },
+      { name: 'num_batches_tracked', shape: [], init: zeros, kind: 'buffer' },
+    );
+  }
+  return specs;
+}
+
+interface RunningStats {
+  /** The per-channel mean and unbiased variance of this batch, [C] each. */
+  mean: string;
+  variance: string;
+}
+
+/**
+ * New buffer values after one training batch. torch counts batches in batch norm only
+ * (`_BatchNorm.forward`); instance norm's num_batches_tracked keeps its loaded value.
+ */
+function updatedBuffers(
+  b: GraphBuilder,
+  params: Record<string, string>,
+  stats: RunningStats,
+  m: number,
+  countBatches: boolean,
+) {
+  const count = params.num_batches_tracked;
+  return {
+    running_mean: blend(b, params.running_mean, stats.mean, m),
+    running_var: blend(b, params.running_var, stats.variance, m),
+    num_batches_tracked: countBatches
+      ? b.op('Add', [count, b.scalar(1)])
+      : b.op('Identity', [count]),
+  };
+}
+
+/** Eval with running statistics: (x − running_mean)/√(running_var + eps). */
+function withRunningStats(b: GraphBuilder, x: string, params: Record<string, string>, eps: number) {
+  const rank = b.info(x).shape.length;
+  const c = b.info(params.running_mean).shape[0];
+  const dims: Shape = [1, c, ...new Array<number>(rank - 2).fill(1)];
+  const centered = b.op('Sub', [x, reshape(b, params.running_mean, dims)]);
+  const variance = b.op('Add', [reshape(b, params.running_var, dims), b.scalar(eps)]);
+  return b.op('Div', [centered, b.op('Sqrt', [variance])]);
+}
+
+/**
+ * The unbiased variance from a biased one over `count` elements (a runtime float scalar). A
+ * batch of one (torch refuses it) has variance 0: dividing by max(count − 1, 1) keeps the
+ * running variance finite instead of 0·∞.
+ */
+function unbiased(b: GraphBuilder, variance: string, count: string): string {
+  const dof = b.op('Max', [b.op('Sub', [count, b.scalar(1)]), b.scalar(1)]);
+  const correction = b.op('Div', [count, dof]);
+  return b.op('Mul', [variance, correction]);
+}
+
+/** The rank and channel-count check shared by batch, instance and group norm. */
+function checkChannels(
+  name: string,
+  argName: string,
+  input: Shape,
+  args: BoundArgs,
+  forms: Record<number, string>,
+): ShapeResult | undefined {
+  if (!forms[input.length]) {
+    const expected = Object.values(forms).join(' or ');
+    return { error: `${name} expects a ${expected} input, found ${formatShape(input)}` };
+  }
+  const declared = numberArg(args, argName);
+  if (input[1] !== declared)
+    return {
+      error: `${name}(${argName}=${declared}) expects ${declared} channels, but its input has ${input[1]} (shape ${formatShape(input)})`,
+      arg: argName,
+    };
+  return undefined;
+}
+
+/** Batch norm over every axis but the channels (1), for inputs of the given ranks. */
+function batchNorm(name: string, forms: Record<number, string>, doc: string): LayerDef {
+  return {
+    name,
+    doc,
+    args: [
+      { name: 'num_features', type: 'int', doc: 'the number of channels C', min: 1 },
+      EPS,
+      MOMENTUM,
+      {
+        name: 'affine',
+        type: 'bool',
+        default: bool(true),
+        doc: 'learn a per-channel scale and shift',
+      },
+      {
+        name: 'track_running_stats',
+        type: 'bool',
+        default: bool(true),
+        doc: 'keep running statistics for eval',
+      },
+    ],
+    infer: (input, args) =>
+      checkChannels(name, 'num_features', input, args, forms) ?? { shape: input },
+    params: (_input, args) =>
+      channelParams(
+        numberArg(args, 'num_features'),
+        boolArg(args, 'affine'),
+        boolArg(args, 'track_running_stats'),
+      ),
+    lower: (b, x, params, args, ctx) => lowerBatchNorm(b, x, params, args, ctx),
+  };
+}
+
+function lowerBatchNorm(
+  b: GraphBuilder,
+  x: string,
+  params: Record<string, string>,
+  args: BoundArgs,
+  ctx: LowerContext,
+) {
+  const eps = numberArg(args, 'eps');
+  const rank = b.info(x).shape.length;
+  const track = boolArg(args, 'track_running_stats');
+  if (ctx.mode === 'eval' && track)
+    return channelAffine(b, withRunningStats(b, x, params, eps), params, rank);
+  const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+  const { y, mean, variance } = standardize(b, x, axes, eps);
+  const output = channelAffine(b, y, params, rank);
+  if (ctx.mode === 'eval' || !track) return output;
+  const c = b.info(params.running_mean).shape[0] as number;
+  // Elements per channel: N·L, known only at runtime.
+  const count = b.op('Div', [sizeOf(b, x), b.scalar(c)]);
+  const stats = {
+    mean: reshape(b, mean, [c]),
+    variance: reshape(b, unbiased(b, variance, count), [c]),
+  };
+  return { output, updates: updatedBuffers(b, params, stats, numberArg(args, 'momentum'), true) };
+}
+
+export const BatchNorm1d = batchNorm(
+  'BatchNorm1d',
+  { 2: '[N, C]', 3: '[N, C, L]' },
+  'Normalizes each channel of [N, C] or [N, C, L] by batch statistics, running statistics in eval (torch.nn.BatchNorm1d).',
+);
+export const BatchNorm2d = batchNorm(
+  'BatchNorm2d',
+  { 4: '[N, C, H, W]' },
+  'Normalizes each channel of [N, C, H, W] by batch statistics, running statistics in eval (torch.nn.BatchNorm2d).',
+);
+
+export const InstanceNorm2d: LayerDef = {
+  name: 'InstanceNorm2d',
+  doc: 'Normalizes each channel of each example of [N, C, H, W] over H×W (torch.nn.InstanceNorm2d).',
+  args: [
+    { name: 'num_features', type: 'int', doc: 'the number of channels C', min: 1 },
+    EPS,
+    MOMENTUM,
+    {
+      name: 'affine',
+      type: 'bool',
+      default: bool(false),
+      doc: 'learn a per-channel scale and shift',
+    },
+    {
+      name: 'track_running_stats',
+      type: 'bool',
+      default: bool(false),
+      doc: 'keep running statistics for eval',
+    },
+  ],
+  infer: (input, args) =>
+    checkChannels('InstanceNorm2d', 'num_features', input, args, { 4: '[N, C, H, W]' }) ?? {
+      shape: input,
+    },
+  params: (_input, args) =>
+    channelParams(
+      numberArg(args, 'num_features'),
+      boolArg(args, 'affine'),
+      boolArg(args, 'track_running_stats'),
+    ),
+  lower(b, x, params, args, ctx) {
+    const eps = numberArg(args, 'eps');
+    const track = boolArg(args, 'track_running_stats');
+    if (ctx.mode === 'eval' && track)
+      return channelAffine(b, withRunningStats(b, x, params, eps), params, 4);
+    const { y, mean, variance } = standardize(b, x, [2, 3], eps);
+    const output = channelAffine(b, y, params, 4);
+    if (ctx.mode === 'eval' || !track) return output;
+    // As torch: the running statistics follow the batch average of the per-instance ones.
+    const [, c, h, w] = b.info(x).shape as [string, number, number, number];
+    const perInstance = unbiased(b, variance, b.scalar(h * w));
+    const stats = {
+      mean: reshape(b, reduceMean(b, mean, [0]), [c]),
+      variance: reshape(b, reduceMean(b, perInstance, [0]), [c]),
+    };
+    return {
+      output,
+      updates: updatedBuffers(b, params, stats, numberArg(args, 'momentum'), false),
+    };
+  },
+};
+
+/** torch accepts one size or a list of trailing sizes. */
+function normalizedShape(args: BoundArgs): number[] | undefined {
+  const v = args.values.get('normalized_shape');
+  if (v?.t === 'num' && v.int) return [v.v];
+  if (v?.t === 'list' && v.items.every((i) => i.t === 'num' && i.int && i.v >= 1))
+    return v.items.map((i) => (i as { v: number }).v);
+  return undefined;
+}
+
+export const LayerNorm: LayerDef = {
+  name: 'LayerNorm',
+  doc: 'Normalizes each example over its trailing normalized_shape dimensions (torch.nn.LayerNorm).',
+  args: [
+    {
+      name: 'normalized_shape',
+      type: 'any',
+      doc: 'the trailing dimensions to normalize: a size or a list of sizes',
+    },
+    EPS,
+    {
+      name: 'elementwise_affine',
+      type: 'bool',
+      default: bool(true),
+      doc: 'learn an elementwise scale and shift',
+    },
+  ],
+  infer(input, args) {
+    const shape = normalizedShape(args);
+    if (!shape)
+      return {
+        error: 'LayerNorm: normalized_shape must be a positive integer or a list of them',
+        arg: 'normalized_shape',
+      };
+    const trailing = input.slice(1).slice(-shape.length);
+    if (shape.length >= input.length || trailing.join() !== shape.join())
+      return {
+        error: `LayerNorm: normalized_shape ${formatShape(shape)} must match the input's trailing dimensions, but the input is ${formatShape(input)}`,
+        arg: 'normalized_shape',
+      };
+    return { shape: input };
+  },
+  params(_input, args) {
+    const shape = normalizedShape(args)!;
+    if (!boolArg(args, 'elementwise_affine')) return [];
+    return [
+      { name: 'weight', shape, init: ones },
+      { name: 'bias', shape, init: zeros },
+    ];
+  },
+  lower(b, x, params, args) {
+    const rank = b.info(x).shape.length;
+    const count = normalizedShape(args)!.length;
+    const axes = Array.from({ length: count }, (_, i) => rank - count + i);
+    const { y } = standardize(b, x, axes, numberArg(args, 'eps'));
+    if (!params.weight) return y;
+    return b.op('Add', [b.op('Mul', [y, params.weight]), params.bias]);
+  },
+};
+
+export const GroupNorm: LayerDef = {
+  name: 'GroupNorm',
+  doc: 'Normalizes each example over groups of num_channels/num_groups channels (torch.nn.GroupNorm).',
+  args: [
+    {
+      name: 'num_groups',
+      type: 'int',
+      doc: 'the number of groups the channels are split into',
+      min: 1,
+    },
+    { name: 'num_channels', type: 'int', doc: 'the number of channels C', min: 1 },
+    EPS,
+    {
+      name: 'affine',
+      type: 'bool',
+      default: bool(true),
+      doc: 'learn a per-channel scale and shift',
+    },
+  ],
+  infer(input, args) {
+    const forms = { 2: '[N, C]', 3: '[N, C, L]', 4: '[N, C, H, W]', 5: '[N, C, D, H, W]' };
+    const problem = checkChannels('GroupNorm', 'num_channels', input, args, forms);
+    if (problem) return problem;
+    const groups = numberArg(args, 'num_groups');
+    const channels = numberArg(args, 'num_channels');
+    if (channels % groups !== 0)
+      return {
+        error: `GroupNorm: num_channels ${channels} is not divisible by num_groups ${groups}`,
+        arg: 'num_groups',
+      };
+    return { shape: input };
+  },
+  params: (_input, args) =>
+    channelParams(numberArg(args, 'num_channels'), boolArg(args, 'affine'), false),
+  lower(b, x, params, args) {
+    // [N, C, *] → [N, G, C/G·*]: each group is one row to standardize.
+    const shape = b.info(x).shape;
+    const groups = numberArg(args, 'num_groups');
+    const perGroup = (shape.slice(1) as number[]).reduce((n, d) => n * d, 1) / groups;
+    const grouped = reshape(b, x, ['N', groups, perGroup]);
+    const { y } = standardize(b, grouped, [2], numberArg(args, 'eps'));
+    return channelAffine(b, reshape(b, y, shape), params, shape.length);
+  },
+};

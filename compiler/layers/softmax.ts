@@ -1,0 +1,41 @@
+// Softmax and LogSoftmax along one dimension, lowered to the ONNX ops of the same names
+// (opset 13+ semantics: one axis, not the flattened trailing block).
+import { numberArg } from '../check/args.js';
+import { formatShape } from '../ir/graph.js';
+import type { LayerDef } from './layer.js';
+import { noParams } from './layer.js';
+
+function softmaxLayer(name: string, op: string, doc: string): LayerDef {
+  return {
+    name,
+    doc,
+    args: [{ name: 'dim', type: 'int', doc: 'the dimension to normalize along (batch is 0)' }],
+    infer(input, args) {
+      const dim = numberArg(args, 'dim');
+      const rank = input.length;
+      if (dim < -rank || dim >= rank)
+        return {
+          error: `${name}: dim ${dim} is out of range for a rank-${rank} input ${formatShape(input)} (valid: ${-rank} to ${rank - 1})`,
+          arg: 'dim',
+        };
+      // Normalizing across examples would make each output depend on the rest of the batch.
+      if (dim === 0 || dim === -rank)
+        return { error: `${name}: dim ${dim} is the batch dimension`, arg: 'dim' };
+      return { shape: input };
+    },
+    params: noParams,
+    lower: (b, x, _params, args) => b.op(op, [x], { axis: numberArg(args, 'dim') }),
+  };
+}
+
+export const Softmax = softmaxLayer(
+  'Softmax',
+  'Softmax',
+  'Rescales a dimension to probabilities e^a / Σ e^a (torch.nn.Softmax).',
+);
+
+export const LogSoftmax = softmaxLayer(
+  'LogSoftmax',
+  'LogSoftmax',
+  'Logarithm of the softmax along a dimension, computed stably (torch.nn.LogSoftmax).',
+);

@@ -1,0 +1,116 @@
+// Convolution and pooling gradients of the float32 train step against PyTorch's float64
+// autograd at the same point. (onnxruntime's CPU provider has no float64 Conv, ConvTranspose
+// or AveragePool kernels, so the float64 finite-difference check of gradients.test.ts cannot
+// run these graphs; double-precision autograd is the reference instead.)
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { PYTHON } from './helpers/spec.js';
+import type { TorchLayer } from './conv-steps.js';
+import { compileCnn, randomBatches, runSteps, torchOracle } from './conv-steps.js';
+
+const CASES: [string, number[], TorchLayer[]][] = [
+  [
+    'stride 2 with padding, overlapping max pool, dilation, rectangular kernel',
+    [2, 9, 9],
+    [
+      ['Conv2d', [2, 3, 3], { stride: 2, padding: 1 }],
+      ['MaxPool2d', [2], { stride: 1 }],
+      // 3 → 3 channels: the input gradient is the flipped-kernel Conv, dilated.
+      ['Conv2d', [3, 3, [2, 3]], { dilation: [2, 1] }],
+      ['ReLU', [], {}],
+      ['Flatten', [], {}],
+      ['Linear', [3 * 2 * 2, 3], {}],
+    ],
+  ],
+  [
+    'groups, stride 1 with padding, average pool with ceil_mode and padding',
+    [2, 7, 8],
+    [
+      ['Conv2d', [2, 4, 3], { padding: 1 }],
+      ['Conv2d', [4, 6, 3], { groups: 2, padding: [1, 2], bias: false }],
+      ['AvgPool2d', [3], { stride: 2, padding: 1, ceil_mode: true }],
+      ['Flatten', [], {}],
+      ['Linear', [6 * 4 * 6, 3], {}],
+    ],
+  ],
+  [
+    'stride 2 leaving rows unread, max pool ceil_mode, count_include_pad false, global pool',
+    [1, 10, 11],
+    [
+      ['Conv2d', [1, 3, 2], { stride: 3 }],
+      ['Conv2d', [3, 5, 2], { stride: 2, padding: 1, dilation: 2 }],
+      ['MaxPool2d', [2], { ceil_mode: true }],
+      ['AvgPool2d', [2], { stride: 1, padding: 1, count_include_pad: false }],
+      ['AdaptiveAvgPool2d', [1], {}],
+      ['Flatten', [], {}],
+      ['Linear', [5, 3], {}],
+    ],
+  ],
+  [
+    'odd sizes, padding "same" with an even kernel, adaptive pool to 2×3',
+    [3, 6, 9],
+    [
+      ['Conv2d', [3, 4, 4], { padding: 'same' }],
+      ['ReLU', [], {}],
+      ['Conv2d', [4, 4, 3], { padding: 'same', groups: 4 }],
+      ['AdaptiveAvgPool2d', [[2, 3]], {}],
+      ['Flatten', [], {}],
+      ['Linear', [24, 3], {}],
+    ],
+  ],
+  [
+    'stride 3 skipping the last rows (output_padding), 1×1 kernel padded beyond its reach',
+    [2, 9, 9],
+    [
+      ['Conv2d', [2, 3, 3], { stride: 2 }],
+      ['Conv2d', [3, 4, 2], { stride: 3 }],
+      ['Conv2d', [4, 2, 1], { padding: 1 }],
+      ['Flatten', [], {}],
+      ['Linear', [2 * 3 * 3, 3], {}],
+    ],
+  ],
+];
+
+describe('convolution and pooling gradients', () => {
+  it.each(CASES)('%s', async (_name, input, layers) => {
+    const { recipe, compiled } = compileCnn(input, layers, 'SGD(lr: 0.1)', true);
+    const [batch] = randomBatches(input, 3, [5]);
+    const ours = await runSteps(recipe, compiled, [batch]);
+    const torch = torchOracle<{ loss: number; grads: number[][] }>({
+      mode: 'grads',
+      layers,
+      params: ours.initial,
+      batches: [batch],
+    });
+    expect(Math.abs(ours.losses[0] - torch.loss)).toBeLessThan(1e-5);
+    ours.names.forEach((name, p) => {
+      const grad = Array.from(ours.outputs[0][`${name}.grad`].data as Float32Array);
+      const reference = torch.grads[p];
+      const scale = Math.max(...reference.map(Math.abs));
+      expect(scale, `${name} has a gradient`).toBeGreaterThan(1e-4);
+      const worst = Math.max(...grad.map((g, i) => Math.abs(g - reference[i])));
+      expect(worst / scale, name).toBeLessThan(2e-5);
+    });
+  });
+
+  it("builds no gradient for the first layer's input (it depends on no parameter)", () => {
+    const layers: TorchLayer[] = [
+      ['Conv2d', [1, 2, 3], { stride: 2 }],
+      ['Flatten', [], {}],
+      ['Linear', [2 * 3 * 3, 3], {}],
+    ];
+    const { compiled } = compileCnn([1, 7, 7], layers, 'SGD(lr: 0.1)');
+    const ops = onnxOps(compiled.train);
+    // The forward Conv and the im2col Conv of the weight gradient; no input gradient at all.
+    expect(ops.filter((op) => op === 'Conv')).toHaveLength(2);
+    expect(ops).not.toContain('ConvTranspose');
+  });
+});
+
+/** The op types of a serialized model, read back with Debian's python3-onnx. */
+function onnxOps(model: Uint8Array): string[] {
+  const script =
+    'import onnx,sys,json; m=onnx.load_from_string(sys.stdin.buffer.read()); print(json.dumps([n.op_type for n in m.graph.node]))';
+  const result = spawnSync(PYTHON, ['-c', script], { input: model, encoding: 'utf8' });
+  return JSON.parse(result.stdout) as string[];
+}
