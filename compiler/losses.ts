@@ -1,5 +1,9 @@
 // The loss registry: each loss says what network output it accepts and how it is computed.
+// Every loss returns the batch mean, as torch.nn's losses do with reduction='mean'. The
+// regression-style losses (mse, l1, bce_with_logits) compare the outputs with the one-hot
+// encoding of the class labels, so they train classifiers too.
 import type { ArgSpec, BoundArgs } from './check/args.js';
+import { num, numberArg } from './check/args.js';
 import { formatShape } from './ir/graph.js';
 import type { Shape } from './ir/graph.js';
 import type { GraphBuilder } from './ir/builder.js';
@@ -15,23 +19,115 @@ export interface LossDef {
   build(b: GraphBuilder, logits: string, labels: string, args: BoundArgs): string;
 }
 
+/** Every loss here scores C classes per example: the output must be [N, C], C = classes. */
+function perClass(name: string, what: string) {
+  return (output: Shape, classes: number | undefined): string | undefined => {
+    if (output.length !== 2 || output[0] !== 'N')
+      return `${name} needs ${what} shaped [N, classes], but the model outputs ${formatShape(output)}`;
+    if (classes !== undefined && output[1] !== classes)
+      return `${name}: the model outputs ${output[1]} ${what} per example, but the dataset has ${classes} classes`;
+    return undefined;
+  };
+}
+
+/** labels[:, None] == arange(C) as floats: portable to every provider and float type. */
+function oneHot(b: GraphBuilder, labels: string, like: string): string {
+  const classes = b.info(like).shape[1] as number;
+  const column = b.op('Unsqueeze', [labels, b.int64s([1])], { axes: [1] });
+  const classIds = b.int64s(Array.from({ length: classes }, (_, i) => i));
+  return b.op('Cast', [b.op('Equal', [column, classIds])], { to: b.floatType });
+}
+
+/** The mean over every element (torch's reduction='mean' for elementwise losses). */
+function meanOfAll(b: GraphBuilder, x: string): string {
+  return b.op('ReduceMean', [x], { keepdims: 0 });
+}
+
+/** −mean over the batch of Σ_c target·logp: cross-entropy against a target distribution. */
+function expectedNegLogLikelihood(b: GraphBuilder, logProbs: string, target: string): string {
+  const perExample = b.reduceSum(b.op('Mul', [logProbs, target]), [1], false);
+  return b.op('Neg', [b.op('ReduceMean', [perExample, b.int64s([0])], { axes: [0], keepdims: 0 })]);
+}
+
 const crossEntropy: LossDef = {
   name: 'cross_entropy',
-  doc: 'Cross-entropy of softmax(logits) against class labels, averaged over the batch (torch.nn.CrossEntropyLoss); the negative log-likelihood of the labels.',
-  args: [],
-  check(output, classes) {
-    if (output.length !== 2)
-      return `cross_entropy needs [N, classes] logits, but the model outputs ${formatShape(output)}`;
-    if (classes !== undefined && output[1] !== classes) {
-      return `cross_entropy: the model outputs ${output[1]} scores per example, but the dataset has ${classes} classes`;
+  doc: 'Cross-entropy of softmax(logits) against class labels, averaged over the batch (torch.nn.CrossEntropyLoss); with label_smoothing ε the target is (1−ε)·onehot + ε/C.',
+  args: [
+    {
+      name: 'label_smoothing',
+      type: 'number',
+      default: num(0),
+      doc: 'mass ε spread uniformly over all classes in the target',
+      min: 0,
+      max: 1,
+    },
+  ],
+  check: perClass('cross_entropy', 'logits'),
+  build(b, logits, labels, args) {
+    const smoothing = numberArg(args, 'label_smoothing');
+    if (smoothing === 0) {
+      // The fused op; its second output (log-probabilities) is kept for the gradient rule.
+      const [loss] = b.opN('SoftmaxCrossEntropyLoss', [logits, labels], 2, { reduction: 'mean' });
+      return loss;
     }
-    return undefined;
-  },
-  build(b, logits, labels) {
-    // The second output (log-probabilities) is kept for the gradient rule.
-    const [loss] = b.opN('SoftmaxCrossEntropyLoss', [logits, labels], 2, { reduction: 'mean' });
-    return loss;
+    const classes = b.info(logits).shape[1] as number;
+    const target = b.op('Add', [
+      b.op('Mul', [oneHot(b, labels, logits), b.scalar(1 - smoothing)]),
+      b.scalar(smoothing / classes),
+    ]);
+    const logProbs = b.op('LogSoftmax', [logits], { axis: 1 });
+    return expectedNegLogLikelihood(b, logProbs, target);
   },
 };
 
-export const LOSSES: ReadonlyMap<string, LossDef> = new Map([[crossEntropy.name, crossEntropy]]);
+const nll: LossDef = {
+  name: 'nll',
+  doc: 'Negative log-likelihood of the labels, for a model that outputs log-probabilities (e.g. ending in LogSoftmax), averaged over the batch (torch.nn.NLLLoss).',
+  args: [],
+  check: perClass('nll', 'log-probabilities'),
+  build: (b, logProbs, labels) =>
+    expectedNegLogLikelihood(b, logProbs, oneHot(b, labels, logProbs)),
+};
+
+const mse: LossDef = {
+  name: 'mse',
+  doc: 'Mean squared error between the outputs and the one-hot labels, averaged over all N·C elements (torch.nn.MSELoss against F.one_hot(labels)).',
+  args: [],
+  check: perClass('mse', 'values'),
+  build(b, outputs, labels) {
+    const diff = b.op('Sub', [outputs, oneHot(b, labels, outputs)]);
+    return meanOfAll(b, b.op('Mul', [diff, diff]));
+  },
+};
+
+const l1: LossDef = {
+  name: 'l1',
+  doc: 'Mean absolute error between the outputs and the one-hot labels, averaged over all N·C elements (torch.nn.L1Loss against F.one_hot(labels)).',
+  args: [],
+  check: perClass('l1', 'values'),
+  build(b, outputs, labels) {
+    return meanOfAll(b, b.op('Abs', [b.op('Sub', [outputs, oneHot(b, labels, outputs)])]));
+  },
+};
+
+const bceWithLogits: LossDef = {
+  name: 'bce_with_logits',
+  doc: 'Binary cross-entropy of sigmoid(logits) against the one-hot labels, each class scored independently, averaged over all N·C elements (torch.nn.BCEWithLogitsLoss against F.one_hot(labels)).',
+  args: [],
+  check: perClass('bce_with_logits', 'logits'),
+  build(b, logits, labels) {
+    // −[y·log σ(x) + (1−y)·log(1−σ(x))] = softplus(x) − x·y. onnxruntime's float64 Softplus
+    // overflows, so softplus is written as torch writes it: max(x,0) + log(1 + e^(−|x|)),
+    // with −|x| = min(x,0) − max(x,0), which also keeps the gradient σ(x) − y exact at x = 0.
+    const positive = b.op('Relu', [logits]);
+    const negative = b.op('Sub', [logits, positive]);
+    const tail = b.op('Exp', [b.op('Sub', [negative, positive])]);
+    const softplus = b.op('Add', [positive, b.op('Log', [b.op('Add', [b.scalar(1), tail])])]);
+    const target = oneHot(b, labels, logits);
+    return meanOfAll(b, b.op('Sub', [softplus, b.op('Mul', [logits, target])]));
+  },
+};
+
+export const LOSSES: ReadonlyMap<string, LossDef> = new Map(
+  [crossEntropy, nll, mse, l1, bceWithLogits].map((def) => [def.name, def]),
+);

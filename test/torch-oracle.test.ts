@@ -1,7 +1,9 @@
 // netspec's compiled training step against PyTorch itself: the same initial weights, the same
-// batches, the same SGD settings; the losses and final weights must agree to float32 rounding.
+// batches, the same optimizer settings; the losses and final weights must agree to float32
+// rounding. Every optimizer, with the arguments that change its update rule; one Python
+// process answers all cases (test/oracle/optim_steps.py).
 import ort from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { compileRecipe, initialParameters, Rng } from '../compiler/index.js';
 import { python, recipeOf, ROOT } from './helpers/spec.js';
 
@@ -28,7 +30,10 @@ const LAYERS = [
   ['Linear', 16, 4],
 ];
 
-function makeBatches(count: number) {
+type Batch = { x: number[]; shape: number[]; labels: number[] };
+type TorchOptimizer = { name: string; args: Record<string, unknown> };
+
+function makeBatches(count: number): Batch[] {
   const rng = new Rng(11, 'oracle-batches');
   return Array.from({ length: count }, (_, k) => {
     const n = k === count - 1 ? 5 : 8; // a short last batch, as with drop_last=False
@@ -40,7 +45,7 @@ function makeBatches(count: number) {
   });
 }
 
-async function netspecSteps(optimizer: string, batches: ReturnType<typeof makeBatches>) {
+async function netspecSteps(optimizer: string, batches: Batch[]) {
   const recipe = recipeOf(SPEC(optimizer));
   const compiled = compileRecipe(recipe);
   const session = await ort.InferenceSession.create(compiled.train, { intraOpNumThreads: 1 });
@@ -50,12 +55,10 @@ async function netspecSteps(optimizer: string, batches: ReturnType<typeof makeBa
     const dims = input.shape as number[];
     if (input.role.kind === 'param')
       state[input.name] = new ort.Tensor('float32', initial.get(input.name)!, dims);
-    if (input.role.kind === 'state')
-      state[input.name] = new ort.Tensor(
-        'float32',
-        new Float32Array(dims.reduce((a, b) => a * b, 1)),
-        dims,
-      );
+    if (input.role.kind === 'state') {
+      const zeros = new Float32Array(dims.reduce((a, b) => a * b, 1));
+      state[input.name] = new ort.Tensor('float32', zeros, dims);
+    }
   }
   const losses: number[] = [];
   let step = 0;
@@ -78,42 +81,97 @@ async function netspecSteps(optimizer: string, batches: ReturnType<typeof makeBa
   return { initial: [...initial.values()].map((v) => Array.from(v)), losses, params };
 }
 
-const CASES: [string, Record<string, unknown>][] = [
-  ['SGD(lr: 0.05, momentum: 0.9)', { lr: 0.05, momentum: 0.9 }],
-  ['SGD(lr: 0.1)', { lr: 0.1 }],
+const CASES: [string, TorchOptimizer][] = [
+  ['SGD(lr: 0.05, momentum: 0.9)', { name: 'SGD', args: { lr: 0.05, momentum: 0.9 } }],
+  ['SGD(lr: 0.1)', { name: 'SGD', args: { lr: 0.1 } }],
   [
     'SGD(lr: 0.05, momentum: 0.8, dampening: 0.3, weight_decay: 0.01, nesterov: false)',
-    { lr: 0.05, momentum: 0.8, dampening: 0.3, weight_decay: 0.01 },
+    { name: 'SGD', args: { lr: 0.05, momentum: 0.8, dampening: 0.3, weight_decay: 0.01 } },
   ],
   [
     'SGD(lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.001)',
-    { lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.001 },
+    { name: 'SGD', args: { lr: 0.05, momentum: 0.9, nesterov: true, weight_decay: 0.001 } },
+  ],
+  ['Adagrad', { name: 'Adagrad', args: {} }],
+  [
+    'Adagrad(lr: 0.05, lr_decay: 0.1, weight_decay: 0.01, initial_accumulator_value: 0.1, eps: 1e-6)',
+    {
+      name: 'Adagrad',
+      args: {
+        lr: 0.05,
+        lr_decay: 0.1,
+        weight_decay: 0.01,
+        initial_accumulator_value: 0.1,
+        eps: 1e-6,
+      },
+    },
+  ],
+  ['RMSprop(lr: 0.002)', { name: 'RMSprop', args: { lr: 0.002 } }],
+  [
+    'RMSprop(lr: 0.002, alpha: 0.9, momentum: 0.8, weight_decay: 0.01)',
+    { name: 'RMSprop', args: { lr: 0.002, alpha: 0.9, momentum: 0.8, weight_decay: 0.01 } },
+  ],
+  ['RMSprop(lr: 0.002, centered: true)', { name: 'RMSprop', args: { lr: 0.002, centered: true } }],
+  [
+    'RMSprop(lr: 0.001, centered: true, momentum: 0.5, eps: 1e-6)',
+    { name: 'RMSprop', args: { lr: 0.001, centered: true, momentum: 0.5, eps: 1e-6 } },
+  ],
+  ['Adam', { name: 'Adam', args: {} }],
+  [
+    'Adam(lr: 0.01, betas: [0.8, 0.95], weight_decay: 0.01)',
+    { name: 'Adam', args: { lr: 0.01, betas: [0.8, 0.95], weight_decay: 0.01 } },
+  ],
+  [
+    'Adam(lr: 0.01, betas: [0.9, 0.9], amsgrad: true, eps: 1e-6)',
+    { name: 'Adam', args: { lr: 0.01, betas: [0.9, 0.9], amsgrad: true, eps: 1e-6 } },
+  ],
+  ['AdamW', { name: 'AdamW', args: {} }],
+  [
+    'AdamW(lr: 0.01, betas: [0.85, 0.99], weight_decay: 0.1, amsgrad: true)',
+    { name: 'AdamW', args: { lr: 0.01, betas: [0.85, 0.99], weight_decay: 0.1, amsgrad: true } },
   ],
 ];
 
+type Ours = Awaited<ReturnType<typeof netspecSteps>>;
+type Torch = { losses: number[]; params: number[][] };
+
 describe('training steps match PyTorch', () => {
-  it.each(CASES)('%s', async (optimizer, torchOptimizer) => {
+  const ours = new Map<string, Ours>();
+  const torch = new Map<string, Torch>();
+
+  beforeAll(async () => {
     const batches = makeBatches(6);
-    const ours = await netspecSteps(optimizer, batches);
-    const input = JSON.stringify({
+    for (const [spec] of CASES) ours.set(spec, await netspecSteps(spec, batches));
+    const requests = CASES.map(([spec, optimizer]) => ({
+      kind: 'train',
       layers: LAYERS,
-      params: ours.initial,
+      params: ours.get(spec)!.initial,
       batches,
-      optimizer: torchOptimizer,
-    });
-    const result = python(`${ROOT}/test/oracle/sgd_steps.py`, [], Buffer.from(input));
+      optimizer,
+      loss: { name: 'cross_entropy' },
+    }));
+    const script = `${ROOT}/test/oracle/optim_steps.py`;
+    const result = python(script, [], Buffer.from(JSON.stringify(requests)));
     expect(result.stderr).toBe('');
-    const torch = JSON.parse(result.stdout) as { losses: number[]; params: number[][] };
-    expect(ours.losses).toHaveLength(6);
-    ours.losses.forEach((loss, k) =>
-      expect(Math.abs(loss - torch.losses[k]), `loss ${k}`).toBeLessThan(1e-5 * Math.max(1, loss)),
+    const answers = JSON.parse(result.stdout) as Torch[];
+    CASES.forEach(([spec], k) => torch.set(spec, answers[k]));
+  });
+
+  it.each(CASES)('%s', (spec) => {
+    const { losses, params, initial } = ours.get(spec)!;
+    const expected = torch.get(spec)!;
+    expect(losses).toHaveLength(6);
+    losses.forEach((loss, k) =>
+      expect(Math.abs(loss - expected.losses[k]), `loss ${k}`).toBeLessThan(
+        1e-5 * Math.max(1, loss),
+      ),
     );
-    ours.params.forEach((values, p) => {
-      const worst = Math.max(...values.map((v, i) => Math.abs(v - torch.params[p][i])));
+    params.forEach((values, p) => {
+      const worst = Math.max(...values.map((v, i) => Math.abs(v - expected.params[p][i])));
       expect(worst, `parameter ${p}`).toBeLessThan(2e-6);
     });
     // The run really trained: the parameters moved.
-    const moved = Math.max(...ours.params[0].map((v, i) => Math.abs(v - ours.initial[0][i])));
+    const moved = Math.max(...params[0].map((v, i) => Math.abs(v - initial[0][i])));
     expect(moved).toBeGreaterThan(1e-3);
   });
 });

@@ -25,5 +25,11 @@ export interface OptimizerDef {
   args: ArgSpec[];
   /** Names of per-parameter state tensors (shaped like the parameter, starting at zero). */
   slots(args: BoundArgs): string[];
+  /**
+   * A problem with how the bound arguments combine, which torch.optim refuses with a
+   * ValueError (ranges of single arguments are the ArgSpecs' job); `arg` names the argument
+   * to point at.
+   */
+  check?(args: BoundArgs): { arg: string; message: string } | undefined;
   update(b: GraphBuilder, inputs: UpdateInputs, args: BoundArgs): UpdateOutputs;
 }

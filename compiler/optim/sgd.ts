@@ -23,6 +23,11 @@ export const SGD: OptimizerDef = {
     { name: 'weight_decay', type: 'number', default: num(0), doc: 'L2 penalty (coupled)', min: 0 },
     { name: 'nesterov', type: 'bool', default: bool(false), doc: 'use Nesterov momentum' },
   ],
+  check(args) {
+    const ok = numberArg(args, 'momentum') > 0 && numberArg(args, 'dampening') === 0;
+    if (!boolArg(args, 'nesterov') || ok) return undefined;
+    return { arg: 'nesterov', message: 'Nesterov momentum needs momentum > 0 and dampening 0' };
+  },
   slots: (args) => (numberArg(args, 'momentum') > 0 ? ['momentum_buffer'] : []),
   update(b, { param, grad, state, lr, step }, args) {
     const momentum = numberArg(args, 'momentum');

@@ -1,0 +1,95 @@
+import { bool, boolArg, num, numberArg, numbersArg, nums } from '../check/args.js';
+import type { ArgSpec, BoundArgs } from '../check/args.js';
+import type { GraphBuilder } from '../ir/builder.js';
+import { biasCorrection, movingAverage, movingSquareAverage, stepNumber } from './common.js';
+import { withWeightDecay } from './common.js';
+import type { OptimizerDef, UpdateInputs, UpdateOutputs } from './optimizer.js';
+
+function adamArgs(weightDecay: number, decayDoc: string): ArgSpec[] {
+  return [
+    { name: 'lr', type: 'number', default: num(1e-3), doc: 'learning rate', above: 0 },
+    {
+      name: 'betas',
+      type: 'numbers',
+      default: nums([0.9, 0.999]),
+      doc: 'decay rates [β₁, β₂] of the averages of the gradient and of its square',
+      length: 2,
+      min: 0,
+      below: 1,
+    },
+    { name: 'eps', type: 'number', default: num(1e-8), doc: 'added to the denominator', min: 0 },
+    { name: 'weight_decay', type: 'number', default: num(weightDecay), doc: decayDoc, min: 0 },
+    {
+      name: 'amsgrad',
+      type: 'bool',
+      default: bool(false),
+      doc: 'divide by the running maximum of the squared-gradient average (AMSGrad)',
+    },
+  ];
+}
+
+const slots = (args: BoundArgs) =>
+  boolArg(args, 'amsgrad')
+    ? ['exp_avg', 'exp_avg_sq', 'max_exp_avg_sq']
+    : ['exp_avg', 'exp_avg_sq'];
+
+/**
+ * The Adam step on an already-decayed gradient, as torch 1.13's `_single_tensor_adam`:
+ *   m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;  v̂ ← max(v̂, v) (AMSGrad);
+ *   θ ← θ − (lr / (1−β₁ᵗ)) · m / (√v / √(1−β₂ᵗ) + eps).
+ */
+function adamStep(
+  b: GraphBuilder,
+  param: string,
+  grad: string,
+  { state, lr, step }: UpdateInputs,
+  args: BoundArgs,
+): UpdateOutputs {
+  const [beta1, beta2] = numbersArg(args, 'betas');
+  const expAvg = movingAverage(b, state.exp_avg, grad, beta1);
+  const expAvgSq = movingSquareAverage(b, state.exp_avg_sq, grad, beta2);
+  const next: Record<string, string> = { exp_avg: expAvg, exp_avg_sq: expAvgSq };
+  let second = expAvgSq;
+  if (boolArg(args, 'amsgrad')) {
+    second = b.op('Max', [state.max_exp_avg_sq, expAvgSq]);
+    next.max_exp_avg_sq = second;
+  }
+  const t = stepNumber(b, step);
+  const stepSize = b.op('Div', [lr, biasCorrection(b, beta1, t)]);
+  const scale = b.op('Sqrt', [biasCorrection(b, beta2, t)]);
+  const denom = b.op('Add', [
+    b.op('Div', [b.op('Sqrt', [second]), scale]),
+    b.scalar(numberArg(args, 'eps')),
+  ]);
+  const delta = b.op('Div', [b.op('Mul', [expAvg, stepSize]), denom]);
+  return { param: b.op('Sub', [param, delta]), state: next };
+}
+
+/** torch.optim.Adam: weight decay is an L2 penalty added to the gradient. */
+export const Adam: OptimizerDef = {
+  name: 'Adam',
+  doc: 'Adam with bias-corrected moment estimates, optional AMSGrad and L2 weight decay (torch.optim.Adam).',
+  args: adamArgs(0, 'L2 penalty, added to the gradient (coupled)'),
+  slots,
+  update(b, inputs, args) {
+    const grad = withWeightDecay(b, inputs.grad, inputs.param, numberArg(args, 'weight_decay'));
+    return adamStep(b, inputs.param, grad, inputs, args);
+  },
+};
+
+/** torch.optim.AdamW: weight decay shrinks the parameter directly, θ ← θ·(1 − lr·wd), first. */
+export const AdamW: OptimizerDef = {
+  name: 'AdamW',
+  doc: 'Adam with decoupled weight decay (torch.optim.AdamW).',
+  args: adamArgs(0.01, 'decoupled weight decay: θ ← θ·(1 − lr·weight_decay) before the Adam step'),
+  slots,
+  update(b, inputs, args) {
+    const decay = numberArg(args, 'weight_decay');
+    let param = inputs.param;
+    if (decay > 0) {
+      const keep = b.op('Sub', [b.scalar(1), b.op('Mul', [inputs.lr, b.scalar(decay)])]);
+      param = b.op('Mul', [param, keep]);
+    }
+    return adamStep(b, param, inputs.grad, inputs, args);
+  },
+};
