@@ -1,12 +1,24 @@
-// Checks a `dataset` declaration: its splits (each a data source call) and its class names.
-import type { Assignment, DatasetDecl, Diagnostic } from '../../grammar/index.js';
+// Checks a `dataset` declaration: its splits (each a data source call, or for validation a
+// `split` of train) and its class names.
+import type { Assignment, CallExpr, DatasetDecl, Diagnostic } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
-import type { ArgSpec } from './args.js';
-import { bindArgs, stringArg } from './args.js';
-import type { DatasetSpec, IdxSource } from './model.js';
+import type { ArgSpec, BoundArgs } from './args.js';
+import { bindArgs, bool, boolArg, int, num, numberArg, stringArg } from './args.js';
+import type { DataFile, DataSource, DatasetSpec, SplitSource } from './model.js';
 import { didYouMean } from './names.js';
+import type { SpecValue } from './values.js';
 import { evaluate, EvalError } from './values.js';
+
+const NONE: SpecValue = { t: 'name', name: 'None' };
+const MNIST_SHAPE: SpecValue = { t: 'list', items: [int(1), int(28), int(28)] };
+const str = (v: string): SpecValue => ({ t: 'str', v });
+const shapeArg: ArgSpec = {
+  name: 'shape',
+  type: 'shape',
+  default: MNIST_SHAPE,
+  doc: 'image shape [channels, height, width]',
+};
 
 /** The data-source registry: what can stand on the right of `train =` in a dataset. */
 export const SOURCES: ReadonlyMap<string, { doc: string; args: ArgSpec[] }> = new Map([
@@ -28,11 +40,56 @@ export const SOURCES: ReadonlyMap<string, { doc: string; args: ArgSpec[] }> = ne
       ],
     },
   ],
+  [
+    'csv',
+    {
+      doc: 'spreadsheets: one image per row of uint8 pixel columns; labels in a one-column file or a column',
+      args: [
+        { name: 'images', type: 'string', doc: 'the pixels file (one image per row)' },
+        { name: 'labels', type: 'any', default: NONE, doc: 'a one-column labels file' },
+        {
+          name: 'label_column',
+          type: 'any',
+          default: NONE,
+          doc: 'the labels column of the images file: its index, or its header name',
+        },
+        shapeArg,
+        { name: 'scale', type: 'number', default: num(1 / 255), doc: 'tensor = pixel × scale' },
+        { name: 'header', type: 'bool', default: bool(false), doc: 'the first row is a header' },
+        { name: 'delimiter', type: 'string', default: str('auto'), doc: '",", ";", "\\t" or auto' },
+      ],
+    },
+  ],
+  [
+    'images',
+    {
+      doc: 'a folder of PNG/JPEG images, labelled by a spreadsheet (filename,label) or by subfolder',
+      args: [
+        { name: 'dir', type: 'string', doc: 'the folder of images' },
+        {
+          name: 'labels',
+          type: 'any',
+          default: NONE,
+          doc: 'a filename,label spreadsheet; without it, one subfolder per class',
+        },
+        shapeArg,
+      ],
+    },
+  ],
 ]);
+
+/** `validation = split(train, 10%, seed: 7, stratify: true)`. */
+export const SPLIT_ARGS: ArgSpec[] = [
+  { name: 'of', type: 'any', doc: 'the split to take examples from: train' },
+  { name: 'size', type: 'number', doc: 'a fraction (10%) or a count of examples', above: 0 },
+  { name: 'seed', type: 'int', default: int(0), doc: 'seed of the random choice', min: 0 },
+  { name: 'stratify', type: 'bool', default: bool(false), doc: 'keep class proportions' },
+];
 
 export const DATASET_SETTINGS: ReadonlyMap<string, string> = new Map([
   ['train', 'the training split: a data source such as idx(images, labels)'],
   ['test', 'the test split, evaluated after every epoch'],
+  ['validation', 'a validation split: a data source, or split(train, 10%, seed: 7)'],
   ['classes', 'the class names, in label order'],
 ]);
 
@@ -45,8 +102,9 @@ export function checkDataset(
   const before = diags.length;
   for (const setting of decl.body) {
     const key = setting.target.name;
-    if (key === 'train') spec.train = checkSource(setting, file, diags);
-    else if (key === 'test') spec.test = checkSource(setting, file, diags);
+    if (key === 'train') spec.train = checkSource(setting, file, diags, false) as DataSource;
+    else if (key === 'test') spec.test = checkSource(setting, file, diags, false) as DataSource;
+    else if (key === 'validation') spec.validation = checkSource(setting, file, diags, true);
     else if (key === 'classes') spec.classes = checkClasses(setting, file, diags);
     else {
       const message = `a dataset has no setting '${key}'${didYouMean(key, DATASET_SETTINGS.keys())}`;
@@ -57,23 +115,26 @@ export function checkDataset(
     const message = `dataset '${spec.name}' needs a 'train' split, e.g. train = idx("images.gz", "labels.gz")`;
     diags.push(diagnostic(CODES.missingSetting, message, file, decl.name.span));
   }
-  return spec.train ? (spec as DatasetSpec) : undefined;
+  return spec.train && diags.length === before ? (spec as DatasetSpec) : undefined;
 }
 
 function checkSource(
   setting: Assignment,
   file: string,
   diags: Diagnostic[],
-): IdxSource | undefined {
+  splitAllowed: boolean,
+): DataSource | SplitSource | undefined {
   const call = setting.value;
   if (call.kind !== 'Call') {
     const message = `'${setting.target.name}' must be a data source such as idx("images.gz", "labels.gz")`;
     diags.push(diagnostic(CODES.argumentType, message, file, call.span));
     return undefined;
   }
+  if (call.callee.name === 'split' && splitAllowed) return checkSplit(call, file, diags);
   const source = SOURCES.get(call.callee.name);
   if (!source) {
-    const message = `unknown data source '${call.callee.name}'${didYouMean(call.callee.name, SOURCES.keys())}`;
+    const known = splitAllowed ? [...SOURCES.keys(), 'split'] : [...SOURCES.keys()];
+    const message = `unknown data source '${call.callee.name}'${didYouMean(call.callee.name, known)} (known: ${known.join(', ')})`;
     diags.push(diagnostic(CODES.unknownName, message, file, call.callee.span));
     return undefined;
   }
@@ -81,12 +142,101 @@ function checkSource(
   const ctx = { what: call.callee.name, file, span: call.span, constants: new Map() };
   const args = bindArgs(call.args, source.args, ctx, diags);
   if (diags.length > before) return undefined;
-  const dataFile = (name: string) => ({
+  const problem = (message: string, name?: string) => {
+    const span = (name && args.spans.get(name)) || call.span;
+    diags.push(diagnostic(CODES.argumentType, `${call.callee.name}: ${message}`, file, span));
+    return undefined;
+  };
+  const at = (name: string): DataFile => ({
     path: stringArg(args, name),
     file,
     span: args.spans.get(name) ?? call.span,
   });
-  return { kind: 'idx', images: dataFile('images'), labels: dataFile('labels') };
+  if (call.callee.name === 'idx')
+    return { kind: 'idx', images: at('images'), labels: at('labels') };
+  const shape = shapeOf(args);
+  if (shape.length !== 3 || shape.some((d) => d < 1) || ![1, 3].includes(shape[0]))
+    return problem("'shape' must be [channels, height, width] with 1 or 3 channels", 'shape');
+  const labels = optionalString(args, 'labels');
+  if (labels === null) return problem("'labels' must be a file name (a string)", 'labels');
+  if (call.callee.name === 'images') {
+    const labelsFile = labels === undefined ? undefined : { ...at('labels') };
+    return { kind: 'images', dir: at('dir'), labels: labelsFile, shape };
+  }
+  return checkCsv(args, at, shape, labels !== undefined, problem);
+}
+
+function checkCsv(
+  args: BoundArgs,
+  at: (name: string) => DataFile,
+  shape: number[],
+  hasLabelsFile: boolean,
+  problem: (message: string, name?: string) => undefined,
+): DataSource | undefined {
+  const column = args.values.get('label_column')!;
+  const noColumn = column.t === 'name' && column.name === 'None';
+  if (!noColumn && column.t !== 'str' && !(column.t === 'num' && column.int && column.v >= 0))
+    return problem(
+      "'label_column' must be a column index (0, 1, …) or a header name",
+      'label_column',
+    );
+  if (hasLabelsFile === !noColumn)
+    return problem(
+      "give either 'labels' (a labels file) or 'label_column' (a column of images), not both and not neither",
+    );
+  const header = boolArg(args, 'header');
+  if (column.t === 'str' && !header)
+    return problem("a 'label_column' given by name needs header: true", 'label_column');
+  const delimiter = stringArg(args, 'delimiter');
+  if (!['auto', ',', ';', '\t'].includes(delimiter))
+    return problem('\'delimiter\' must be ",", ";", "\\t" or "auto"', 'delimiter');
+  return {
+    kind: 'csv',
+    images: at('images'),
+    labels: hasLabelsFile ? at('labels') : undefined,
+    labelColumn: noColumn ? undefined : column.t === 'str' ? column.v : (column as { v: number }).v,
+    shape,
+    scale: numberArg(args, 'scale'),
+    header,
+    delimiter,
+  };
+}
+
+function checkSplit(call: CallExpr, file: string, diags: Diagnostic[]): SplitSource | undefined {
+  const before = diags.length;
+  const ctx = { what: 'split', file, span: call.span, constants: new Map() };
+  const args = bindArgs(call.args, SPLIT_ARGS, ctx, diags);
+  if (diags.length > before) return undefined;
+  const of = args.values.get('of')!;
+  const size = numberArg(args, 'size');
+  const fail = (message: string, name: string) => {
+    const span = args.spans.get(name) ?? call.span;
+    diags.push(diagnostic(CODES.argumentType, `split: ${message}`, file, span));
+    return undefined;
+  };
+  if (of.t !== 'name' || of.name !== 'train')
+    return fail("can only take examples from 'train'", 'of');
+  if (size >= 1 && !Number.isInteger(size))
+    return fail(`'size' must be a fraction below 1 (10%) or a whole count, found ${size}`, 'size');
+  return {
+    kind: 'split',
+    size,
+    seed: numberArg(args, 'seed'),
+    stratify: boolArg(args, 'stratify'),
+    at: { path: 'train', file, span: call.span },
+  };
+}
+
+function shapeOf(args: BoundArgs): number[] {
+  const v = args.values.get('shape');
+  return v?.t === 'list' ? v.items.map((i) => (i.t === 'num' ? i.v : 0)) : [];
+}
+
+/** A string, undefined for None, null for anything else. */
+function optionalString(args: BoundArgs, name: string): string | undefined | null {
+  const v = args.values.get(name)!;
+  if (v.t === 'name' && v.name === 'None') return undefined;
+  return v.t === 'str' ? v.v : null;
 }
 
 function checkClasses(

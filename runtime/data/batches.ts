@@ -1,7 +1,12 @@
-// Turns a split into minibatches: a seeded order per epoch, and batches filled into reusable
-// buffers as the step graph wants them (float pixels scaled to [0, 1], int64 labels).
+// Turns a split into minibatches: a seeded order per epoch, and batches of float tensors as
+// the step graph wants them (pixels × scale, e.g. /255 — ToTensor — then the transform block),
+// with int64 labels. Untransformed data takes a copy-and-scale fast path.
+import type { TransformStep } from '../../compiler/index.js';
 import { Rng } from '../../compiler/index.js';
-import type { Split } from './dataset.js';
+import type { Split } from './sources.js';
+import type { Img } from './transforms/image.js';
+import type { ChannelStats } from './transforms/pipeline.js';
+import { exampleRng, outputShape, pipeline } from './transforms/pipeline.js';
 
 /** The order of examples in `epoch`: shuffled with a stream derived from (seed, epoch), or as stored. */
 export function epochOrder(
@@ -19,23 +24,72 @@ export interface Batch {
   images: Float32Array;
   labels: BigInt64Array;
   size: number;
+  /** [channels, height, width] of each image. */
+  shape: number[];
 }
 
-/** Splits `order` into batches of `batchSize`; the last one may be smaller (PyTorch's drop_last=False). */
-export function* batches(split: Split, order: Uint32Array, batchSize: number): Generator<Batch> {
-  const pixels = split.imageShape.reduce((n, d) => n * d, 1);
-  for (let start = 0; start < order.length; start += batchSize) {
-    const size = Math.min(batchSize, order.length - start);
+export interface BatchOptions {
+  dropLast?: boolean;
+  /** The transform block's steps; random ones apply only when `training`. */
+  steps?: TransformStep[];
+  training?: boolean;
+  stats?: ChannelStats;
+  /** For the per-example augmentation streams. */
+  seed?: number;
+  epoch?: number;
+}
+
+/** Example `index` as a float image: pixel × scale (exactly pixel / 255 for ToTensor). */
+export function toImage(split: Split, index: number): Img {
+  const [c, h, w] = split.imageShape;
+  const pixels = c * h * w;
+  const data = new Float32Array(pixels);
+  scaleInto(split, index, data, 0);
+  return { data, c, h, w };
+}
+
+function scaleInto(split: Split, index: number, target: Float32Array, offset: number): void {
+  const pixels = split.imageShape[0] * split.imageShape[1] * split.imageShape[2];
+  const source = split.images.subarray(index * pixels, (index + 1) * pixels);
+  // Dividing by 255 (not multiplying by 1/255) gives bit-identical floats to torchvision's ToTensor.
+  const d = Math.round(1 / split.scale);
+  if (Math.abs(1 / split.scale - d) < 1e-9) {
+    for (let p = 0; p < pixels; p++) target[offset + p] = source[p] / d;
+  } else {
+    for (let p = 0; p < pixels; p++) target[offset + p] = source[p] * split.scale;
+  }
+}
+
+/** Does the block change anything (ToTensor alone, or nothing at all, does not)? */
+const transforms = (options: BatchOptions) =>
+  (options.steps ?? []).some((s) => s.name !== 'ToTensor' && (options.training || !s.trainOnly));
+
+/** Splits `order` into batches of `batchSize`; the last one may be smaller unless dropLast. */
+export function* batches(
+  split: Split,
+  order: Uint32Array,
+  batchSize: number,
+  options: BatchOptions = {},
+): Generator<Batch> {
+  const steps = options.steps ?? [];
+  const shape = transforms(options) ? outputShape(steps, split.imageShape) : split.imageShape;
+  const pixels = shape.reduce((n, d) => n * d, 1);
+  const run = transforms(options)
+    ? pipeline(steps, options.training ?? false, options.stats)
+    : undefined;
+  const end = options.dropLast ? order.length - (order.length % batchSize) : order.length;
+  for (let start = 0; start < end; start += batchSize) {
+    const size = Math.min(batchSize, end - start);
     const images = new Float32Array(size * pixels);
     const labels = new BigInt64Array(size);
     for (let k = 0; k < size; k++) {
       const index = order[start + k];
-      const source = split.images.subarray(index * pixels, (index + 1) * pixels);
-      const target = k * pixels;
-      // ToTensor: uint8 → float in [0, 1].
-      for (let p = 0; p < pixels; p++) images[target + p] = source[p] / 255;
+      if (run) {
+        const rng = exampleRng(options.seed ?? 0, options.epoch ?? 0, index);
+        images.set(run(toImage(split, index), rng).data, k * pixels);
+      } else scaleInto(split, index, images, k * pixels);
       labels[k] = BigInt(split.labels[index]);
     }
-    yield { images, labels, size };
+    yield { images, labels, size, shape };
   }
 }

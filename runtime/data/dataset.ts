@@ -1,95 +1,76 @@
-// Finds and loads the splits of a checked dataset into memory, validating them against each
-// other and against the network that will read them.
-import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import type { DataFile, DatasetSpec, IdxSource, Model } from '../../compiler/index.js';
+// Loads the splits of a checked dataset into memory (taking a validation split out of train
+// when asked), then validates them against each other, the class names and the network.
+import type { DatasetSpec, DataFile, Model, TransformSpec } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { DataError } from './errors.js';
-import { readIdx } from './idx.js';
+import type { Split } from './sources.js';
+import { loadSource } from './sources.js';
+import { splitOff } from './split.js';
+import { outputShape } from './transforms/pipeline.js';
 
-/** Where Debian's dataset packages (e.g. dataset-fashion-mnist) install their files. */
-export const SYSTEM_DATA_ROOT = '/usr/share/datasets';
-
-export interface Split {
-  /** uint8 pixels, `count` images of `imageShape`, row-major. */
-  images: Uint8Array;
-  labels: Uint8Array;
-  count: number;
-  /** [channels, height, width]. */
-  imageShape: number[];
-}
+export type { Split } from './sources.js';
+export { resolveDataFile, SYSTEM_DATA_ROOT } from './paths.js';
 
 export interface LoadedData {
   train: Split;
   test?: Split;
+  validation?: Split;
   classes: number;
-}
-
-/**
- * Data paths are tried as given (absolute), then relative to the spec's folder, then under each
- * extra root (`--data`, $NETSPEC_DATA), then under /usr/share/datasets.
- */
-export function resolveDataFile(file: DataFile, extraRoots: readonly string[]): string {
-  if (isAbsolute(file.path)) {
-    if (existsSync(file.path)) return file.path;
-    throw notFound(file, [file.path]);
-  }
-  const roots = [dirname(resolve(file.file)), ...extraRoots, SYSTEM_DATA_ROOT];
-  const candidates = roots.map((root) => join(root, file.path));
-  const found = candidates.find((c) => existsSync(c));
-  if (found) return found;
-  throw notFound(file, roots);
-}
-
-function notFound(file: DataFile, looked: string[]): DataError {
-  const hint = file.path.includes('fashion-mnist')
-    ? "; Fashion-MNIST comes with Debian's package: apt-get install dataset-fashion-mnist"
-    : '';
-  const message = `cannot find data file '${file.path}' (looked in ${looked.join(', ')})${hint}; or pass --data DIR`;
-  return new DataError(CODES.dataNotFound, message, file);
-}
-
-export function loadSplit(source: IdxSource, extraRoots: readonly string[]): Split {
-  const imagesPath = resolveDataFile(source.images, extraRoots);
-  const labelsPath = resolveDataFile(source.labels, extraRoots);
-  const images = readIdx(imagesPath, 3);
-  const labels = readIdx(labelsPath, 1);
-  const [count, height, width] = images.dims;
-  if (labels.dims[0] !== count) {
-    const message = `${labelsPath}: has ${labels.dims[0]} labels, but ${imagesPath} has ${count} images`;
-    throw new DataError(CODES.dataMismatch, message, source.labels);
-  }
-  return { images: images.data, labels: labels.data, count, imageShape: [1, height, width] };
+  /** From the spec's `classes`, or from class subfolders. */
+  classNames?: string[];
 }
 
 export function loadDataset(
   dataset: DatasetSpec,
-  model: Model,
+  model: Model | undefined,
   extraRoots: readonly string[],
+  transform?: TransformSpec,
 ): LoadedData {
-  const train = loadSplit(dataset.train, extraRoots);
-  const test = dataset.test ? loadSplit(dataset.test, extraRoots) : undefined;
-  const classes = dataset.classes?.length ?? maxLabel(train) + 1;
-  for (const [split, source] of [
-    [train, dataset.train],
-    [test, dataset.test],
+  let train = loadSource(dataset.train, extraRoots);
+  const test = dataset.test ? loadSource(dataset.test, extraRoots) : undefined;
+  let validation: Split | undefined;
+  if (dataset.validation?.kind === 'split')
+    ({ train, validation } = splitOff(train, dataset.validation));
+  else if (dataset.validation) validation = loadSource(dataset.validation, extraRoots);
+  const classNames = dataset.classes ?? train.classNames;
+  // Without class names, the network's output size says how many classes there are.
+  const outputs = model?.outputShape[model.outputShape.length - 1];
+  const classes =
+    classNames?.length ?? (typeof outputs === 'number' ? outputs : maxLabel(train) + 1);
+  const where = (split: Split, key: 'train' | 'test' | 'validation'): DataFile => {
+    const source = dataset[key];
+    const at =
+      source && ('images' in source ? source.images : 'dir' in source ? source.dir : source.at);
+    return at ?? { path: split.origin, file: '', span: undefined as never };
+  };
+  for (const [split, key] of [
+    [train, 'train'],
+    [test, 'test'],
+    [validation, 'validation'],
   ] as const) {
-    if (!split || !source) continue;
-    checkFits(split, source, model, classes);
+    if (!split) continue;
+    if (model) checkShape(split, where(split, key), model, transform);
+    checkLabels(split, where(split, key), classes, dataset.classes !== undefined);
   }
-  return { train, test, classes };
+  return { train, test, validation, classes, classNames };
 }
 
-function checkFits(split: Split, source: IdxSource, model: Model, classes: number): void {
+function checkShape(split: Split, at: DataFile, model: Model, transform?: TransformSpec): void {
   const expected = model.input.shape.slice(1);
-  if (expected.join() !== split.imageShape.join()) {
-    const message = `${source.images.path}: images are [${split.imageShape.join(', ')}], but network '${model.name}' takes input '${model.input.name}' of shape [${expected.join(', ')}]`;
-    throw new DataError(CODES.dataMismatch, message, source.images);
+  const produced = transform ? outputShape(transform.steps, split.imageShape) : split.imageShape;
+  if (expected.join() !== produced.join()) {
+    const after = transform ? ` after transform ${transform.name}` : '';
+    const message = `${split.origin}: images are [${produced.join(', ')}]${after}, but network '${model.name}' takes input '${model.input.name}' of shape [${expected.join(', ')}]`;
+    throw new DataError(CODES.dataMismatch, message, at);
   }
-  const top = maxLabel(split);
-  if (top >= classes) {
-    const message = `${source.labels.path}: label ${top} is out of range for ${classes} classes`;
-    throw new DataError(CODES.dataMismatch, message, source.labels);
+}
+
+function checkLabels(split: Split, at: DataFile, classes: number, named: boolean): void {
+  for (let i = 0; i < split.count; i++) {
+    if (split.labels[i] < classes) continue;
+    const why = named ? `the dataset names ${classes} classes` : `${classes} classes`;
+    const message = `${split.labelAt(i)}: label ${split.labels[i]} is out of range for ${why} (0–${classes - 1})`;
+    throw new DataError(CODES.dataMismatch, message, at);
   }
 }
 

@@ -1,0 +1,179 @@
+// Reads a folder of PNG/JPEG images: either the files a label spreadsheet lists (the seed's
+// `MyMNIST(image_dir, label_spreadsheet)`), or one subfolder per class as torchvision's
+// ImageFolder does (classes sorted by name). Every image is converted to the declared channels
+// and must have the declared height and width.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { CODES } from '../../compiler/index.js';
+import { DataError } from './errors.js';
+
+export interface ImageTable {
+  images: Uint8Array;
+  labels: Int32Array;
+  count: number;
+  /** Class names from subfolders; absent with a label spreadsheet. */
+  classNames?: string[];
+  /** The spreadsheet line of each image. */
+  lines?: Int32Array;
+}
+
+const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);
+
+/** Images listed in `labelsPath` (rows `filename,label`, header optional). */
+export function readLabelledFolder(dir: string, labelsPath: string, shape: number[]): ImageTable {
+  const rows = readLabelSheet(labelsPath);
+  const pixels = shape[0] * shape[1] * shape[2];
+  const images = new Uint8Array(rows.length * pixels);
+  rows.forEach((row, i) => {
+    const path = join(dir, row.file);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT'
+          ? `image '${row.file}' does not exist in ${dir}`
+          : `cannot read ${path} (${code})`;
+      throw new DataError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
+    }
+    images.set(decodeImage(path, bytes, shape), i * pixels);
+  });
+  const labels = Int32Array.from(rows, (r) => r.label);
+  return { images, labels, count: rows.length, lines: Int32Array.from(rows, (r) => r.line) };
+}
+
+/** One subfolder per class, sorted by name; the files in each sorted by path. */
+export function readClassFolders(dir: string, shape: number[]): ImageTable {
+  const classNames = listDir(dir)
+    .filter((name) => statSync(join(dir, name)).isDirectory())
+    .sort();
+  if (classNames.length === 0)
+    throw new DataError(
+      CODES.dataFormat,
+      `${dir}: has no class subfolders (and no labels: spreadsheet was given)`,
+    );
+  const files: { path: string; label: number }[] = [];
+  classNames.forEach((name, label) => {
+    for (const path of imageFiles(join(dir, name))) files.push({ path, label });
+  });
+  const pixels = shape[0] * shape[1] * shape[2];
+  const images = new Uint8Array(files.length * pixels);
+  files.forEach((f, i) => images.set(decodeImage(f.path, readFileSync(f.path), shape), i * pixels));
+  return {
+    images,
+    labels: Int32Array.from(files, (f) => f.label),
+    count: files.length,
+    classNames,
+  };
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(
+      code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
+      `${dir}: ${code === 'ENOTDIR' ? 'is not a folder' : `cannot be listed (${code})`}`,
+    );
+  }
+}
+
+function imageFiles(dir: string): string[] {
+  const found: string[] = [];
+  for (const name of listDir(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...imageFiles(path));
+    else if (IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) found.push(path);
+  }
+  return found;
+}
+
+interface SheetRow {
+  file: string;
+  label: number;
+  line: number;
+}
+
+/** `filename,label` rows (`,` `;` or tab); a first row whose label is not a number is a header. */
+function readLabelSheet(path: string): SheetRow[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(
+      code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
+      `${path}: cannot be read (${code})`,
+    );
+  }
+  const rows: SheetRow[] = [];
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.replace(/\r$/, '');
+    if (line.trim() === '') return;
+    const cells = line.split(/[,;\t]/).map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+    if (index === 0 && !/^\d+$/.test(cells[1] ?? '')) return; // a header row
+    const where = `${path}:${index + 1}`;
+    if (cells.length !== 2)
+      throw new DataError(
+        CODES.dataFormat,
+        `${where}: row has ${cells.length} columns, expected 2 (filename,label)`,
+      );
+    if (!/^\d+$/.test(cells[1]))
+      throw new DataError(
+        CODES.dataFormat,
+        `${where}:2: label '${cells[1]}' is not a non-negative integer`,
+      );
+    rows.push({ file: cells[0], label: Number(cells[1]), line: index + 1 });
+  });
+  return rows;
+}
+
+/** Decodes a PNG or JPEG to the declared [channels, height, width] uint8 layout. */
+export function decodeImage(path: string, bytes: Uint8Array, shape: number[]): Uint8Array {
+  const [channels, height, width] = shape;
+  const rgba = decodeRgba(path, bytes);
+  if (rgba.width !== width || rgba.height !== height) {
+    const message = `${path}: image is ${rgba.width}×${rgba.height}, but the dataset's shape says ${width}×${height}`;
+    throw new DataError(CODES.dataMismatch, message);
+  }
+  const plane = width * height;
+  const out = new Uint8Array(channels * plane);
+  const d = rgba.data;
+  for (let p = 0; p < plane; p++) {
+    const r = d[4 * p];
+    const g = d[4 * p + 1];
+    const b = d[4 * p + 2];
+    if (channels === 1) {
+      // PIL's convert('L'): ITU-R 601-2 luma in fixed point, exact for gray pixels.
+      out[p] = (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+    } else {
+      out[p] = r;
+      out[plane + p] = g;
+      out[2 * plane + p] = b;
+    }
+  }
+  return out;
+}
+
+function decodeRgba(
+  path: string,
+  bytes: Uint8Array,
+): { width: number; height: number; data: Uint8Array } {
+  const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  try {
+    if (isPng) return PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    if (isJpeg) return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+  } catch (e) {
+    const reason = (e as Error).message.split('\n')[0];
+    throw new DataError(
+      CODES.dataFormat,
+      `${path}: cannot decode ${isPng ? 'PNG' : 'JPEG'} (${reason})`,
+    );
+  }
+  throw new DataError(CODES.dataFormat, `${path}: not a PNG or JPEG file`);
+}

@@ -1,0 +1,30 @@
+// Where data files are looked up: as given (absolute), then relative to the spec's folder, then
+// under each extra root (`--data`, $NETSPEC_DATA), then under /usr/share/datasets.
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { DataFile } from '../../compiler/index.js';
+import { CODES } from '../../compiler/index.js';
+import { DataError } from './errors.js';
+
+/** Where Debian's dataset packages (e.g. dataset-fashion-mnist) install their files. */
+export const SYSTEM_DATA_ROOT = '/usr/share/datasets';
+
+export function resolveDataFile(file: DataFile, extraRoots: readonly string[]): string {
+  if (isAbsolute(file.path)) {
+    if (existsSync(file.path)) return file.path;
+    throw notFound(file, [file.path]);
+  }
+  const roots = [dirname(resolve(file.file)), ...extraRoots, SYSTEM_DATA_ROOT];
+  const candidates = roots.map((root) => join(root, file.path));
+  const found = candidates.find((c) => existsSync(c));
+  if (found) return found;
+  throw notFound(file, roots);
+}
+
+function notFound(file: DataFile, looked: string[]): DataError {
+  const hint = file.path.includes('fashion-mnist')
+    ? "; Fashion-MNIST comes with Debian's package: apt-get install dataset-fashion-mnist"
+    : '';
+  const message = `cannot find data file '${file.path}' (looked in ${looked.join(', ')})${hint}; or pass --data DIR`;
+  return new DataError(CODES.dataNotFound, message, file);
+}

@@ -1,0 +1,52 @@
+// `validation = split(train, 10%, seed: 7, stratify: true)`: a seeded choice of training
+// examples moved to a validation split. Stratified, each class gives the same share (largest
+// remainders decide the rounding), so class proportions are kept.
+import type { SplitSource } from '../../compiler/index.js';
+import { CODES, Rng } from '../../compiler/index.js';
+import { DataError } from './errors.js';
+import type { Split } from './sources.js';
+
+export function splitOff(train: Split, spec: SplitSource): { train: Split; validation: Split } {
+  const n = train.count;
+  const k = spec.size < 1 ? Math.round(spec.size * n) : spec.size;
+  if (k < 1 || k >= n) {
+    const message = `split: ${spec.size < 1 ? `${spec.size * 100}% of` : `${k} of`} ${n} training examples leaves ${k < 1 ? 'no validation' : 'no training'} examples`;
+    throw new DataError(CODES.dataMismatch, message, spec.at);
+  }
+  const rng = new Rng(spec.seed, 'split');
+  const chosen = spec.stratify
+    ? stratified(train.labels, k, rng)
+    : rng.shuffle(range(n)).subarray(0, k);
+  const inValidation = new Uint8Array(n);
+  for (const i of chosen) inValidation[i] = 1;
+  const keep = range(n).filter((i) => !inValidation[i]);
+  const take = range(n).filter((i) => inValidation[i] === 1);
+  return { train: subset(train, keep), validation: subset(train, take) };
+}
+
+const range = (n: number) => Uint32Array.from({ length: n }, (_, i) => i);
+
+function stratified(labels: Int32Array, k: number, rng: Rng): number[] {
+  const byClass = new Map<number, number[]>();
+  labels.forEach((label, i) => (byClass.get(label) ?? byClass.set(label, []).get(label)!).push(i));
+  const classes = [...byClass.keys()].sort((a, b) => a - b);
+  const exact = classes.map((c) => (byClass.get(c)!.length * k) / labels.length);
+  const counts = exact.map(Math.floor);
+  const byRemainder = classes
+    .map((_, j) => j)
+    .sort((a, b) => exact[b] - counts[b] - (exact[a] - counts[a]) || a - b);
+  const missing = k - counts.reduce((s, c) => s + c, 0);
+  for (let r = 0; r < missing; r++) counts[byRemainder[r]]++;
+  return classes.flatMap((c, j) => rng.shuffle(byClass.get(c)!.slice()).slice(0, counts[j]));
+}
+
+export function subset(split: Split, indices: Uint32Array): Split {
+  const pixels = split.imageShape.reduce((a, b) => a * b, 1);
+  const images = new Uint8Array(indices.length * pixels);
+  indices.forEach((index, i) =>
+    images.set(split.images.subarray(index * pixels, (index + 1) * pixels), i * pixels),
+  );
+  const labels = Int32Array.from(indices, (i) => split.labels[i]);
+  const labelAt = (i: number) => split.labelAt(indices[i]);
+  return { ...split, images, labels, count: indices.length, labelAt };
+}

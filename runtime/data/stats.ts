@@ -1,0 +1,121 @@
+// Per-channel statistics of the training split for Normalize(mean: auto, std: auto): avg and
+// population std as in the seed's formulas (std = ‖x − avg(x)·1‖/√n), over the tensor values
+// after the deterministic steps that precede Normalize. Cached beside the spec, keyed by a
+// hash of the pixels and those steps, so a second run does not recompute them.
+import { createHash } from 'node:crypto';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import type { TransformStep } from '../../compiler/index.js';
+import { writeFileAtomic } from '../weights.js';
+import type { Split } from './sources.js';
+import type { ChannelStats } from './transforms/pipeline.js';
+import { pipeline } from './transforms/pipeline.js';
+import { toImage } from './batches.js';
+
+/** The deterministic steps before the first Normalize: what its statistics are taken after. */
+export function statsPrefix(steps: TransformStep[]): TransformStep[] {
+  const end = steps.findIndex((s) => s.name === 'Normalize');
+  return steps
+    .slice(0, end < 0 ? steps.length : end)
+    .filter((s) => !s.trainOnly && s.name !== 'ToTensor');
+}
+
+export function computeStats(split: Split, prefix: TransformStep[]): ChannelStats {
+  return prefix.length === 0 ? histogramStats(split) : transformedStats(split, prefix);
+}
+
+/** Exact statistics of raw pixels from one 256-bin histogram per channel. */
+function histogramStats(split: Split): ChannelStats {
+  const [channels, h, w] = split.imageShape;
+  const plane = h * w;
+  const counts = Array.from({ length: channels }, () => new Float64Array(256));
+  for (let i = 0; i < split.count; i++) {
+    for (let c = 0; c < channels; c++) {
+      const hist = counts[c];
+      const start = (i * channels + c) * plane;
+      for (let p = start; p < start + plane; p++) hist[split.images[p]]++;
+    }
+  }
+  const n = split.count * plane;
+  const mean = counts.map((hist) => hist.reduce((s, k, v) => s + k * v * split.scale, 0) / n);
+  const std = counts.map((hist, c) =>
+    Math.sqrt(hist.reduce((s, k, v) => s + k * (v * split.scale - mean[c]) ** 2, 0) / n),
+  );
+  return { mean, std };
+}
+
+/** One pass of float64 sums and squares (values are in a small range: no cancellation trouble). */
+function transformedStats(split: Split, prefix: TransformStep[]): ChannelStats {
+  const run = pipeline(prefix, false);
+  const sums = new Float64Array(3);
+  const squares = new Float64Array(3);
+  let n = 0;
+  let seen = 0;
+  for (let i = 0; i < split.count; i++) {
+    const img = run(toImage(split, i), null as never);
+    const plane = img.h * img.w;
+    seen = img.c;
+    n += plane;
+    for (let c = 0; c < img.c; c++) {
+      for (let p = c * plane; p < (c + 1) * plane; p++) {
+        sums[c] += img.data[p];
+        squares[c] += img.data[p] * img.data[p];
+      }
+    }
+  }
+  const mean = Array.from(sums.subarray(0, seen), (s) => s / n);
+  const std = mean.map((m, c) => Math.sqrt(Math.max(0, squares[c] / n - m * m)));
+  return { mean, std };
+}
+
+/** Statistics from the cache, or computed and stored there. `cached` says which. */
+export function trainingStats(
+  split: Split,
+  steps: TransformStep[],
+  specFile: string,
+): ChannelStats & { cached: boolean } {
+  const prefix = statsPrefix(steps);
+  const hash = createHash('sha256');
+  hash.update(
+    JSON.stringify({
+      shape: split.imageShape,
+      scale: split.scale,
+      prefix: prefix.map((s) => [s.name, s.args]),
+    }),
+  );
+  hash.update(split.images);
+  const key = hash.digest('hex').slice(0, 32);
+  const dirs = cacheDirs(specFile);
+  for (const dir of dirs) {
+    try {
+      const stored = JSON.parse(
+        readFileSync(join(dir, `stats-${key}.json`), 'utf8'),
+      ) as ChannelStats;
+      return { ...stored, cached: true };
+    } catch {
+      // not cached there
+    }
+  }
+  const stats = computeStats(split, prefix);
+  const dir = dirs.find(writable);
+  if (dir)
+    writeFileAtomic(join(dir, `stats-${key}.json`), Buffer.from(JSON.stringify(stats) + '\n'));
+  return { ...stats, cached: false };
+}
+
+/** `.netspec-cache/` next to the spec, then $XDG_CACHE_HOME/netspec (~/.cache/netspec). */
+export function cacheDirs(specFile: string): string[] {
+  const xdg = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return [join(dirname(resolve(specFile)), '.netspec-cache'), join(xdg, 'netspec')];
+}
+
+function writable(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
