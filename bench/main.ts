@@ -9,8 +9,13 @@ const SYSTEM_FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** PyTorch 1.13 on this kind of machine as recorded in the design notes (PERF-NOTES.md; Adam, 2 threads). */
 const PERF_NOTES_PYTORCH_MLP = 15138;
+const PERF_NOTES_PYTORCH_CNN = 1056;
+/** Training images of the CNN figure: 200 batches of 64 (a full epoch takes minutes). */
+const CNN_IMAGES = 12800;
+import type { Recipe } from '../compiler/index.js';
 import { checkSpec, compileRecipe, matmulModel } from '../compiler/index.js';
 import { loadDataset } from '../runtime/data/dataset.js';
+import { csvIngestLine } from './csv.js';
 import { createSession, ort } from '../runtime/session.js';
 import { train } from '../runtime/train.js';
 
@@ -19,8 +24,17 @@ import { train } from '../runtime/train.js';
  * Debian's python3-torch; undefined when PyTorch is not installed.
  */
 function pytorchMlp(threads: number): number | undefined {
-  const script = resolve(import.meta.dirname, '../../bench/pytorch_mlp.py');
-  const result = spawnSync('/usr/bin/python3', [script, SYSTEM_FASHION, String(threads)], {
+  return pytorch('pytorch_mlp.py', [String(threads)]);
+}
+
+/** The same for the seed's CNN (bench/pytorch_cnn.py), on the first `images` training images. */
+function pytorchCnn(threads: number, images: number): number | undefined {
+  return pytorch('pytorch_cnn.py', [String(threads), String(images)]);
+}
+
+function pytorch(script: string, args: string[]): number | undefined {
+  const path = resolve(import.meta.dirname, '../../bench', script);
+  const result = spawnSync('/usr/bin/python3', [path, SYSTEM_FASHION, ...args], {
     encoding: 'utf8',
   });
   if (result.status !== 0) return undefined;
@@ -62,6 +76,43 @@ async function mlpTraining(threads: number) {
   return { imagesPerSecond: result.history[0].imagesPerSecond, flopsPerImage };
 }
 
+/** Training FLOPs per image: 3× the forward pass, 2 per weight per output position. */
+function trainingFlops(recipe: Recipe): number {
+  let forward = 0;
+  for (const layer of recipe.model.layers) {
+    const weight = layer.params.find((p) => p.name === 'weight');
+    if (!weight || layer.kind !== 'layer') continue;
+    const positions = layer.outputShape.slice(2).reduce<number>((n, d) => n * (d as number), 1);
+    forward += 2 * weight.shape.reduce((a, b) => a * b, 1) * positions;
+  }
+  return 3 * forward;
+}
+
+async function cnnTraining(threads: number) {
+  const path = resolve(import.meta.dirname, '../../specs/fashion-cnn.net');
+  const { spec } = checkSpec(readFileSync(path, 'utf8'), path);
+  const recipe = spec.recipes.get('Baseline')!;
+  const { train: full } = loadDataset(recipe.dataset, recipe.model, []);
+  const pixels = full.imageShape.reduce((a, b) => a * b, 1);
+  const subset = {
+    ...full,
+    count: CNN_IMAGES,
+    images: full.images.subarray(0, CNN_IMAGES * pixels),
+    labels: full.labels.subarray(0, CNN_IMAGES),
+  };
+  const compiled = compileRecipe(recipe);
+  const result = await train(
+    recipe,
+    compiled,
+    { train: subset },
+    { epochs: 1, threads, device: 'cpu' },
+  );
+  return {
+    imagesPerSecond: result.history[0].imagesPerSecond,
+    flopsPerImage: trainingFlops(recipe),
+  };
+}
+
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
@@ -83,6 +134,19 @@ async function main() {
       ` = ${versus}, ${noted}; ${fmt((100 * mlp.imagesPerSecond) / ceiling, 1)}% of the MatMul ceiling` +
       ` (${fmt(ceiling)} images/s at ${fmt(mlp.flopsPerImage / 1e6, 2)} MFLOP/image)`,
   );
+  const cnn = await cnnTraining(0);
+  const cnnCeiling = (gflops2 * 1e9) / cnn.flopsPerImage;
+  const cnnTorch = pytorchCnn(cpus().length, CNN_IMAGES);
+  const cnnVersus = cnnTorch
+    ? `${fmt(cnn.imagesPerSecond / cnnTorch, 2)}× PyTorch on this machine (${fmt(cnnTorch)} images/s, same recipe)`
+    : 'PyTorch not measured (no /usr/bin/python3 with torch)';
+  console.log(
+    `CNN conv32-conv64-maxpool-fc128-fc10 training (Fashion-MNIST, batch 64, SGD+momentum, ${fmt(CNN_IMAGES)} images): ` +
+      `${fmt(cnn.imagesPerSecond)} images/s = ${cnnVersus}, ` +
+      `${fmt(cnn.imagesPerSecond / PERF_NOTES_PYTORCH_CNN, 2)}× the PERF-NOTES PyTorch figure (${fmt(PERF_NOTES_PYTORCH_CNN)}, Adam); ` +
+      `${fmt((100 * cnn.imagesPerSecond) / cnnCeiling, 1)}% of the MatMul ceiling (${fmt(cnnCeiling)} images/s at ${fmt(cnn.flopsPerImage / 1e6, 1)} MFLOP/image)`,
+  );
 }
 
 await main();
+console.log(csvIngestLine());

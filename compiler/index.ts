@@ -1,15 +1,23 @@
 // The compiler's public entry point: everything outside compiler/ uses only what is exported
 // here (the runtime, the CLI, the benchmarks and the language server).
 import type { Diagnostic } from '../grammar/index.js';
-import { parse } from '../grammar/index.js';
 import { numberArg } from './check/args.js';
-import { checkSpecFile } from './check/index.js';
+import { checkFiles } from './check/index.js';
+import type { ReadFile } from './check/program.js';
+import { loadProgram } from './check/program.js';
 import type { CheckedSpec, Model, Recipe } from './check/model.js';
 import { buildEvalStep, buildInference, buildTrainStep } from './build/steps.js';
 import type { BuiltGraph, StepOptions } from './build/steps.js';
 import type { GraphEntry, Manifest } from './build/manifest.js';
-import { initialParameters, parameterNames, parameterShapes } from './init.js';
+import {
+  bufferShapes,
+  initialParameters,
+  parameterNames,
+  parameterShapes,
+  trainableShapes,
+} from './init.js';
 import { GraphBuilder } from './ir/builder.js';
+import { readOnnx } from './onnx/read.js';
 import { OPSET, serializeModel } from './onnx/serialize.js';
 
 export type { Diagnostic, Span, Position } from '../grammar/index.js';
@@ -18,25 +26,62 @@ export type {
   DatasetSpec,
   DataFile,
   IdxSource,
+  CsvSource,
+  ImagesSource,
+  DataSource,
+  SplitSource,
+  TransformSpec,
+  TransformStep,
   Model,
   Recipe,
 } from './check/model.js';
 export type { Manifest, GraphEntry, TensorEntry, Role } from './build/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
 export { CODES } from './codes.js';
+export type { ReadFile } from './check/program.js';
+export type { ReadBinary } from './check/onnx-network.js';
+import type { ReadBinary } from './check/onnx-network.js';
 export { Rng } from './random.js';
-export { initialParameters, parameterNames, parameterShapes };
+export { TRANSFORMS } from './transforms.js';
+export type { TransformDef } from './transforms.js';
+export { SOURCES } from './check/dataset.js';
+export { LOSSES } from './losses.js';
+export type { LossDef } from './losses.js';
+export { OPTIMIZERS } from './optim/registry.js';
+export type { OptimizerDef } from './optim/optimizer.js';
+export { bufferShapes, initialParameters, parameterNames, parameterShapes };
 export { diagnostic, hasErrors } from '../grammar/index.js';
+// For the language server: completion and hover read the same registry as the checker.
+export { LAYERS } from './layers/registry.js';
+export type { LayerDef, ParamSpec } from './layers/layer.js';
+export type { LayerInstance, MergeInstance, ModelNode } from './check/model.js';
+export type { ArgSpec } from './check/args.js';
 
-/** Parses and checks a spec's text. Never throws on user mistakes: they are diagnostics. */
+export interface CheckResult {
+  spec: CheckedSpec;
+  diagnostics: Diagnostic[];
+  /** The text of the spec and of every file it imports, by file name. */
+  sources: Map<string, string>;
+}
+
+/**
+ * Parses and checks a spec's text and the files it imports (read with `readFile`; without it,
+ * an import is an error). Never throws on user mistakes: they are diagnostics.
+ */
 export function checkSpec(
   text: string,
   file: string,
-): { spec: CheckedSpec; diagnostics: Diagnostic[] } {
-  const parsed = parse(text, file);
-  const checked = checkSpecFile(parsed.ast);
-  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
-  return { spec: checked.spec, diagnostics };
+  readFile?: ReadFile,
+  readBinary?: ReadBinary,
+): CheckResult {
+  const program = loadProgram(text, file, readFile);
+  const checked = checkFiles(program.files, readBinary);
+  const files = [...program.sources.keys()];
+  const diagnostics = [...program.diagnostics, ...checked.diagnostics].sort(
+    (a, b) =>
+      files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
+  );
+  return { spec: checked.spec, diagnostics, sources: program.sources };
 }
 
 export interface CompiledRecipe {
@@ -55,13 +100,19 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
   const train = buildTrainStep(recipe, options);
   const evaluation = buildEvalStep(recipe);
   const shapes = parameterShapes(recipe.model);
+  // Buffers and frozen layers' parameters are saved and exported, but not trained.
+  const trainable = trainableShapes(recipe.model);
   const inference = buildInference(recipe.model, initialParameters(recipe.model, recipe.seed));
   const manifest: Manifest = {
     format: 'netspec-manifest',
     version: 1,
     recipe: recipe.name,
     opset: OPSET,
-    parameters: [...shapes].map(([name, shape]) => ({ name, shape, trainable: true })),
+    parameters: [...shapes].map(([name, shape]) => ({
+      name,
+      shape,
+      trainable: trainable.has(name),
+    })),
     learningRate: numberArg(recipe.optimizer.args, 'lr'),
     optimizerSlots: recipe.optimizer.def.slots(recipe.optimizer.args),
     graphs: {
@@ -97,3 +148,17 @@ export function matmulModel(n: number): Uint8Array {
   b.output(b.op('MatMul', [a, c], {}, 'c'));
   return serializeModel(b.graph);
 }
+
+/** The fixed [C, H, W] input size of an ONNX model, or undefined when any of them is dynamic. */
+export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
+  const [input] = readOnnx(bytes).inputs;
+  const dims = input?.dims.slice(1);
+  return dims && dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
+}
+
+export { registryReference } from './docs.js';
+export { SCHEDULES, withWarmup } from './schedules.js';
+export type { Schedule, ScheduleContext } from './schedules.js';
+export { stopReason, STOP_QUANTITIES } from './stopping.js';
+export type { StopCondition } from './stopping.js';
+export type { RunControl, EarlyStop } from './check/run-control.js';

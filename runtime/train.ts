@@ -4,7 +4,10 @@
 import type { CompiledRecipe, Recipe, TensorEntry } from '../compiler/index.js';
 import { initialParameters } from '../compiler/index.js';
 import type { Split } from './data/dataset.js';
+import type { BatchOptions } from './data/batches.js';
 import { batches, epochOrder } from './data/batches.js';
+import type { ChannelStats } from './data/transforms/pipeline.js';
+import { prefetchedBatches } from './data/prefetch.js';
 import type { SessionOptions } from './session.js';
 import { createSession, ort } from './session.js';
 
@@ -14,6 +17,9 @@ export interface EpochMetrics {
   trainAccuracy: number;
   testLoss?: number;
   testAccuracy?: number;
+  /** On the validation split, when the dataset has one. */
+  valLoss?: number;
+  valAccuracy?: number;
   imagesPerSecond: number;
   seconds: number;
 }
@@ -46,6 +52,8 @@ function initialState(recipe: Recipe, compiled: CompiledRecipe): Feeds {
   for (const input of compiled.manifest.graphs.train.inputs) {
     if (input.role.kind === 'param')
       feeds[input.name] = floatTensor(values.get(input.role.param)!, input.shape);
+    if (input.role.kind === 'buffer')
+      feeds[input.name] = floatTensor(values.get(input.role.buffer)!, input.shape);
     if (input.role.kind === 'state') {
       const size = values.get(input.role.param)!.length;
       feeds[input.name] = floatTensor(new Float32Array(size), input.shape);
@@ -56,12 +64,12 @@ function initialState(recipe: Recipe, compiled: CompiledRecipe): Feeds {
 
 /** For each train-step output that carries state forward, the input it feeds next step. */
 function carriedOutputs(outputs: TensorEntry[], inputs: TensorEntry[]): Map<string, string> {
-  const key = (e: TensorEntry) =>
-    e.role.kind === 'param'
-      ? `p:${e.role.param}`
-      : e.role.kind === 'state'
-        ? `s:${e.role.param}:${e.role.slot}`
-        : '';
+  const key = (e: TensorEntry) => {
+    if (e.role.kind === 'param') return `p:${e.role.param}`;
+    if (e.role.kind === 'state') return `s:${e.role.param}:${e.role.slot}`;
+    if (e.role.kind === 'buffer') return `b:${e.role.buffer}`;
+    return '';
+  };
   const inputByKey = new Map(inputs.filter((i) => key(i)).map((i) => [key(i), i.name]));
   return new Map(outputs.filter((o) => key(o)).map((o) => [o.name, inputByKey.get(key(o))!]));
 }
@@ -69,7 +77,7 @@ function carriedOutputs(outputs: TensorEntry[], inputs: TensorEntry[]): Map<stri
 export async function train(
   recipe: Recipe,
   compiled: CompiledRecipe,
-  data: { train: Split; test?: Split },
+  data: { train: Split; test?: Split; stats?: ChannelStats },
   options: TrainOptions,
 ): Promise<TrainResult> {
   const trainSession = await createSession(compiled.train, options);
@@ -86,8 +94,12 @@ export async function train(
     const order = epochOrder(data.train.count, recipe.shuffle, recipe.seed, epoch);
     let lossSum = 0;
     let correct = 0;
-    for (const batch of batches(data.train, order, recipe.batch)) {
-      const shape = [batch.size, ...data.train.imageShape];
+    let seen = 0;
+    const feeding = batchOptions(recipe, data.stats, true, epoch);
+    // Transformed batches come from worker threads, prepared while the step runs.
+    for await (const batch of prefetchedBatches(data.train, order, recipe.batch, feeding)) {
+      const shape = [batch.size, ...batch.shape];
+      seen += batch.size;
       const feeds: Feeds = {
         ...state,
         [imagesName]: new ort.Tensor('float32', batch.images, shape),
@@ -106,36 +118,72 @@ export async function train(
     const seconds = (performance.now() - started) / 1000;
     const metrics: EpochMetrics = {
       epoch,
-      trainLoss: lossSum / data.train.count,
-      trainAccuracy: correct / data.train.count,
-      imagesPerSecond: data.train.count / seconds,
+      trainLoss: lossSum / seen,
+      trainAccuracy: correct / seen,
+      imagesPerSecond: seen / seconds,
       seconds,
     };
     if (data.test) {
       const params = paramFeeds(state, compiled);
-      const result = await evaluate(evalSession, params, data.test, imagesName);
+      const feeding = batchOptions(recipe, data.stats, false, epoch);
+      const result = await evaluate(evalSession, params, data.test, imagesName, feeding);
       metrics.testLoss = result.loss;
       metrics.testAccuracy = result.accuracy;
     }
     history.push(metrics);
     options.onEpoch?.(metrics);
   }
-  return { weights: weightsOf(state, compiled), history };
+  return { weights: weightsOf(state, recipe, compiled), history };
+}
+
+/** What the eval step reads from the training state: parameters and buffers. */
+/** How the loader prepares a split's batches: drop_last and the transform block (training or not). */
+function batchOptions(
+  recipe: Recipe,
+  stats: ChannelStats | undefined,
+  training: boolean,
+  epoch: number,
+): BatchOptions {
+  const steps = recipe.transform?.steps;
+  return {
+    dropLast: training && recipe.dropLast,
+    steps,
+    training,
+    stats,
+    seed: recipe.seed,
+    epoch,
+  };
 }
 
 function paramFeeds(state: Feeds, compiled: CompiledRecipe): Feeds {
   const feeds: Feeds = {};
   for (const input of compiled.manifest.graphs.train.inputs) {
-    if (input.role.kind === 'param') feeds[input.name] = state[input.name];
+    if (input.role.kind === 'param' || input.role.kind === 'buffer')
+      feeds[input.name] = state[input.name];
   }
   return feeds;
 }
 
-function weightsOf(state: Feeds, compiled: CompiledRecipe): Map<string, Float32Array> {
+/**
+ * Parameters and buffers by state_dict name: what is saved and exported. Frozen layers' values
+ * are constants of the step graphs, so they are the initial (pretrained) ones.
+ */
+function weightsOf(
+  state: Feeds,
+  recipe: Recipe,
+  compiled: CompiledRecipe,
+): Map<string, Float32Array> {
   const weights = new Map<string, Float32Array>();
   for (const input of compiled.manifest.graphs.train.inputs) {
     if (input.role.kind === 'param')
       weights.set(input.role.param, state[input.name].data as Float32Array);
+    if (input.role.kind === 'buffer')
+      weights.set(input.role.buffer, state[input.name].data as Float32Array);
+  }
+  const missing = compiled.manifest.parameters.filter((p) => !weights.has(p.name));
+  if (missing.length > 0) {
+    const initial = initialParameters(recipe.model, recipe.seed);
+    for (const p of missing) weights.set(p.name, initial.get(p.name)!);
   }
   return weights;
 }
@@ -146,14 +194,15 @@ export async function evaluate(
   params: Feeds,
   split: Split,
   imagesName: string,
+  feeding: BatchOptions = {},
 ): Promise<{ loss: number; accuracy: number }> {
   let lossSum = 0;
   let correct = 0;
   const order = epochOrder(split.count, false, 0, 0);
-  for (const batch of batches(split, order, 1000)) {
+  for (const batch of batches(split, order, 1000, feeding)) {
     const out = await session.run({
       ...params,
-      [imagesName]: new ort.Tensor('float32', batch.images, [batch.size, ...split.imageShape]),
+      [imagesName]: new ort.Tensor('float32', batch.images, [batch.size, ...batch.shape]),
       labels: new ort.Tensor('int64', batch.labels, [batch.size]),
     });
     lossSum += (out.loss.data as Float32Array)[0] * batch.size;

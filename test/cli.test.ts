@@ -21,13 +21,13 @@ describe('netspec check', () => {
   });
 
   it('reports a typo and a shape mismatch, both with positions and carets', () => {
-    const result = netspec(['check', 'test/fixtures/typo-and-shape.net']);
+    const result = netspec(['check', 'test/errors/typo-and-shape.net']);
     expect(result.status).toBe(1);
     expectBaseline('typo-and-shape.errors.txt', result.stderr);
   });
 
   it('prints the same diagnostics as JSON', () => {
-    const result = netspec(['check', '--json', 'test/fixtures/typo-and-shape.net']);
+    const result = netspec(['check', '--json', 'test/errors/typo-and-shape.net']);
     expect(result.status).toBe(1);
     const diagnostics = JSON.parse(result.stdout);
     expect(diagnostics.map((d: { code: string }) => d.code)).toEqual([
@@ -46,7 +46,7 @@ describe('netspec check', () => {
 
   it('refuses to train or compile a spec with errors, writing nothing', () => {
     const out = join(tempDir(), 'out');
-    const result = netspec(['compile', 'test/fixtures/typo-and-shape.net', '-o', out]);
+    const result = netspec(['compile', 'test/errors/typo-and-shape.net', '-o', out]);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('3 errors');
     expect(existsSync(out)).toBe(false);

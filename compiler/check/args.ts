@@ -8,7 +8,10 @@ import { didYouMean } from './names.js';
 import type { Constants, SpecValue } from './values.js';
 import { describe, EvalError, evaluate } from './values.js';
 
-export type ArgType = 'int' | 'number' | 'bool' | 'string' | 'size' | 'shape' | 'any';
+/** `pair`: an integer or a list of two (torch's `int | tuple[int, int]`, e.g. kernel_size). */
+/** `numbers`: a list of numbers (Adam's `betas: [0.9, 0.999]`); bounds hold for every item. */
+export type ArgType =
+  'int' | 'number' | 'bool' | 'string' | 'size' | 'shape' | 'pair' | 'numbers' | 'any';
 
 export interface ArgSpec {
   name: string;
@@ -21,6 +24,10 @@ export interface ArgSpec {
   /** Exclusive lower bound for numbers (e.g. a learning rate must be > 0). */
   above?: number;
   max?: number;
+  /** Exclusive upper bound for numbers (e.g. a decay rate β must be < 1). */
+  below?: number;
+  /** Exact number of items of a `numbers` argument. */
+  length?: number;
 }
 
 export interface BoundArgs {
@@ -121,6 +128,8 @@ const TYPE_NAMES: Record<ArgType, string> = {
   string: 'a string',
   size: 'an integer or `auto`',
   shape: 'a list of integers',
+  pair: 'an integer or a list of two integers',
+  numbers: 'a list of numbers',
   any: 'a value',
 };
 
@@ -139,6 +148,15 @@ function typeProblem(value: SpecValue, spec: ArgSpec): string | undefined {
         return value.t === 'auto' || (value.t === 'num' && value.int);
       case 'shape':
         return value.t === 'list' && value.items.every((i) => i.t === 'num' && i.int);
+      case 'pair':
+        return (
+          (value.t === 'num' && value.int) ||
+          (value.t === 'list' &&
+            value.items.length === 2 &&
+            value.items.every((i) => i.t === 'num' && i.int))
+        );
+      case 'numbers':
+        return value.t === 'list' && value.items.every((i) => i.t === 'num');
       case 'any':
         return true;
     }
@@ -147,6 +165,10 @@ function typeProblem(value: SpecValue, spec: ArgSpec): string | undefined {
 }
 
 function rangeProblem(value: SpecValue, spec: ArgSpec): string | undefined {
+  if (value.t === 'list' && spec.length !== undefined && value.items.length !== spec.length)
+    return `must have ${spec.length} items, found ${value.items.length}`;
+  // A pair's bounds hold for each of its two numbers.
+  if (value.t === 'list') return value.items.map((i) => rangeProblem(i, spec)).find(Boolean);
   if (value.t !== 'num') return undefined;
   if (spec.min !== undefined && value.v < spec.min)
     return `must be at least ${spec.min}, found ${value.v}`;
@@ -154,6 +176,8 @@ function rangeProblem(value: SpecValue, spec: ArgSpec): string | undefined {
     return `must be greater than ${spec.above}, found ${value.v}`;
   if (spec.max !== undefined && value.v > spec.max)
     return `must be at most ${spec.max}, found ${value.v}`;
+  if (spec.below !== undefined && value.v >= spec.below)
+    return `must be less than ${spec.below}, found ${value.v}`;
   return undefined;
 }
 
@@ -183,7 +207,52 @@ export function sizeArg(args: BoundArgs, name: string): number | undefined {
   return v?.t === 'num' ? v.v : undefined;
 }
 
+/** A `pair` argument as [height, width]; a single integer stands for both. */
+export function pairArg(args: BoundArgs, name: string): [number, number] {
+  const v = args.values.get(name);
+  if (v?.t === 'num') return [v.v, v.v];
+  if (v?.t === 'list' && v.items[0].t === 'num' && v.items[1].t === 'num')
+    return [v.items[0].v, v.items[1].v];
+  throw new Error(`argument '${name}' is not a bound pair`);
+}
+
+export function numbersArg(args: BoundArgs, name: string): number[] {
+  const v = args.values.get(name);
+  if (v?.t !== 'list') throw new Error(`argument '${name}' is not a bound list`);
+  return v.items.map((item) => (item.t === 'num' ? item.v : NaN));
+}
+
 export const int = (v: number): SpecValue => ({ t: 'num', v, int: true });
 export const num = (v: number): SpecValue => ({ t: 'num', v, int: false });
 export const bool = (v: boolean): SpecValue => ({ t: 'bool', v });
+export const nums = (vs: number[]): SpecValue => ({ t: 'list', items: vs.map(num) });
 export const AUTO: SpecValue = { t: 'auto' };
+
+/**
+ * Binds arguments given as plain values (not spec text), e.g. from an imported ONNX node's
+ * attributes; defaults fill the rest. Throws on a value the spec could not have held, since
+ * callers build these from validated data.
+ */
+export function bindValues(
+  specs: readonly ArgSpec[],
+  given: Record<string, number | boolean | string | number[]>,
+): BoundArgs {
+  const toValue = (v: number | boolean | string | number[]): SpecValue => {
+    if (typeof v === 'number') return { t: 'num', v, int: Number.isInteger(v) };
+    if (typeof v === 'boolean') return { t: 'bool', v };
+    if (typeof v === 'string') return { t: 'str', v };
+    return { t: 'list', items: v.map((x) => toValue(x)) };
+  };
+  const values = new Map<string, SpecValue>();
+  for (const spec of specs) {
+    const v = given[spec.name];
+    if (v !== undefined) values.set(spec.name, toValue(v));
+    else if (spec.default) values.set(spec.name, spec.default);
+    else throw new Error(`bindValues: no value for required argument '${spec.name}'`);
+  }
+  for (const name of Object.keys(given)) {
+    if (!specs.some((s) => s.name === name))
+      throw new Error(`bindValues: unknown argument '${name}'`);
+  }
+  return { values, spans: new Map() };
+}

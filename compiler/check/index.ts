@@ -1,80 +1,114 @@
-// The semantic checker: from a parsed file to a CheckedSpec, collecting every diagnostic.
-import type { Declaration, Diagnostic, NetworkDecl, SpecFile } from '../../grammar/index.js';
+// The semantic checker: from parsed files (an entry and its imports) to a CheckedSpec,
+// collecting every diagnostic.
+import type {
+  BlockDecl,
+  Declaration,
+  Diagnostic,
+  NetworkDecl,
+  SpecFile,
+} from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
+import { dirname, isAbsolute, join } from 'node:path';
 import { checkDataset } from './dataset.js';
+import type { ReadBinary } from './onnx-network.js';
+import { checkOnnxNetwork } from './onnx-network.js';
 import type { CheckedSpec, DatasetSpec, Model, Recipe } from './model.js';
-import { checkNetwork } from './network.js';
+import type { Located } from './network.js';
+import { bindParams, checkNetwork } from './network.js';
 import { checkRecipe } from './recipe.js';
+import { checkTransform } from './transform.js';
+import type { TransformSpec } from './model.js';
 
-export function checkSpecFile(ast: SpecFile): { spec: CheckedSpec; diagnostics: Diagnostic[] } {
+export function checkFiles(
+  files: SpecFile[],
+  readBinary?: ReadBinary,
+): { spec: CheckedSpec; diagnostics: Diagnostic[] } {
   const diags: Diagnostic[] = [];
-  const file = ast.file;
-  for (const imp of ast.imports) {
-    diags.push(
-      diagnostic(
-        CODES.unknownName,
-        'import is not supported yet: put everything in one file',
-        file,
-        imp.span,
-      ),
-    );
-  }
-  const declarations = uniqueDeclarations(ast.declarations, file, diags);
-  const networks = new Map<string, NetworkDecl>();
+  const declarations = uniqueDeclarations(files, diags);
+  const networks = new Map<string, Located<NetworkDecl>>();
+  const blocks = new Map<string, Located<BlockDecl>>();
   const datasets = new Map<string, DatasetSpec | undefined>();
-  for (const decl of declarations) {
-    if (decl.kind === 'Network') networks.set(decl.name.name, decl);
+  const transforms = new Map<string, TransformSpec | undefined>();
+  const imported = new Map<string, Model | undefined>();
+  for (const { decl, file } of declarations) {
+    if (decl.kind === 'Transform')
+      transforms.set(decl.name.name, checkTransform(decl, file, diags));
+    if (decl.kind === 'Network') networks.set(decl.name.name, { decl, file });
+    if (decl.kind === 'Block') blocks.set(decl.name.name, { decl, file });
     if (decl.kind === 'Dataset') datasets.set(decl.name.name, checkDataset(decl, file, diags));
+    if (decl.kind === 'OnnxNetwork') {
+      const resolvePath = (p: string) => (isAbsolute(p) ? p : join(dirname(file), p));
+      imported.set(decl.name.name, checkOnnxNetwork(decl, file, diags, readBinary, resolvePath));
+    }
   }
   const recipes = new Map<string, Recipe>();
-  for (const decl of declarations) {
+  for (const { decl, file } of declarations) {
     if (decl.kind !== 'Train') continue;
-    const recipe = checkRecipe(decl, file, { networks, datasets }, diags);
+    const recipe = checkRecipe(
+      decl,
+      file,
+      { networks, blocks, datasets, transforms, imported },
+      diags,
+    );
     if (recipe) recipes.set(recipe.name, recipe);
   }
-  const models = checkStandaloneNetworks(networks, file, diags);
+  const models = checkStandaloneNetworks(networks, blocks, diags);
+  for (const [name, model] of imported) if (model) models.set(name, model);
   const resolved = new Map(
     [...datasets].filter((e): e is [string, DatasetSpec] => e[1] !== undefined),
   );
-  const spec = { datasets: resolved, recipes, networks: models };
+  const checkedTransforms = new Map(
+    [...transforms].filter((e): e is [string, TransformSpec] => e[1] !== undefined),
+  );
+  const spec = { datasets: resolved, transforms: checkedTransforms, recipes, networks: models };
   return { spec, diagnostics: sortAndDedupe(diags) };
 }
 
-/** Reports a second declaration of a name, pointing back at the first. */
-function uniqueDeclarations(all: Declaration[], file: string, diags: Diagnostic[]): Declaration[] {
-  const seen = new Map<string, Declaration>();
-  return all.filter((decl) => {
-    const first = seen.get(decl.name.name);
-    if (!first) {
-      seen.set(decl.name.name, decl);
-      return true;
+/** Reports a second declaration of a name (in any file), pointing back at the first. */
+function uniqueDeclarations(files: SpecFile[], diags: Diagnostic[]): Located<Declaration>[] {
+  const seen = new Map<string, Located<Declaration>>();
+  const unique: Located<Declaration>[] = [];
+  for (const ast of files) {
+    for (const decl of ast.declarations) {
+      const first = seen.get(decl.name.name);
+      if (!first) {
+        seen.set(decl.name.name, { decl, file: ast.file });
+        unique.push({ decl, file: ast.file });
+        continue;
+      }
+      const note = `'${decl.name.name}' is first declared here`;
+      const related = [{ message: note, file: first.file, span: first.decl.name.span }];
+      const message = `'${decl.name.name}' is already declared`;
+      diags.push(
+        diagnostic(CODES.duplicateDeclaration, message, ast.file, decl.name.span, related),
+      );
     }
-    const related = [
-      { message: `'${decl.name.name}' is first declared here`, file, span: first.name.span },
-    ];
-    const message = `'${decl.name.name}' is already declared`;
-    diags.push(diagnostic(CODES.duplicateDeclaration, message, file, decl.name.span, related));
-    return false;
-  });
+  }
+  return unique;
 }
 
 /** Networks whose parameters all have defaults are checked even when no recipe uses them. */
 function checkStandaloneNetworks(
-  networks: Map<string, NetworkDecl>,
-  file: string,
+  networks: Map<string, Located<NetworkDecl>>,
+  blocks: Map<string, Located<BlockDecl>>,
   diags: Diagnostic[],
 ): Map<string, Model> {
   const models = new Map<string, Model>();
-  for (const decl of networks.values()) {
+  for (const network of networks.values()) {
+    const { decl, file } = network;
     if (decl.params.some((p) => !p.default)) continue;
-    const constants = new Map();
-    for (const p of decl.params) {
-      const d = p.default!;
-      if (d.kind === 'Number')
-        constants.set(p.name.name, { t: 'num', v: d.value, int: d.isInteger });
-    }
-    const model = checkNetwork(decl, file, constants, diags);
+    const constants = bindParams(
+      decl.params,
+      [],
+      `network ${decl.name.name}`,
+      file,
+      decl.name.span,
+      new Map(),
+      diags,
+    );
+    if (!constants) continue;
+    const model = checkNetwork(network, constants, blocks, diags);
     if (model) models.set(decl.name.name, model);
   }
   return models;
@@ -90,5 +124,5 @@ function sortAndDedupe(diags: Diagnostic[]): Diagnostic[] {
       seen.add(key);
       return true;
     })
-    .sort((a, b) => a.span.start.offset - b.span.start.offset);
+    .sort((a, b) => (a.file === b.file ? a.span.start.offset - b.span.start.offset : 0));
 }

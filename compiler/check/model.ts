@@ -2,6 +2,7 @@
 // Everything here has passed the checker: names resolve, arguments are bound, shapes are known.
 import type { Span } from '../../grammar/index.js';
 import type { BoundArgs } from './args.js';
+import type { RunControl } from './run-control.js';
 import type { Shape } from '../ir/graph.js';
 import type { LayerDef, ParamSpec } from '../layers/layer.js';
 import type { LossDef } from '../losses.js';
@@ -21,6 +22,8 @@ export interface LayerInstance {
   /** Trainable parameters and buffers (running statistics), in PyTorch's state_dict order. */
   params: ParamSpec[];
   span: Span;
+  /** Frozen by surgery: its parameters are constants, and batch norm uses running statistics. */
+  frozen?: boolean;
 }
 
 /** Values combined by arithmetic in a network: `y + skip` (residual add) or `concat(a, b)`. */
@@ -46,6 +49,8 @@ export interface Model {
   layers: ModelNode[];
   output: string;
   outputShape: Shape;
+  /** Pretrained values by full parameter name (imported models); others are initialized. */
+  initial?: Map<string, Float32Array>;
 }
 
 export interface DataFile {
@@ -61,11 +66,65 @@ export interface IdxSource {
   labels: DataFile;
 }
 
+/** The seed's spreadsheets: one image per row of pixel columns; labels in a file or a column. */
+export interface CsvSource {
+  kind: 'csv';
+  images: DataFile;
+  /** A one-column labels file; absent when the labels are a column of `images`. */
+  labels?: DataFile;
+  /** The labels' column in `images`: an index, or a header name (with `header: true`). */
+  labelColumn?: number | string;
+  /** [channels, height, width]. */
+  shape: number[];
+  /** Pixels are multiplied by this to become tensor values (1/255: ToTensor). */
+  scale: number;
+  header: boolean;
+  /** ',', ';', '\t', or 'auto' (detected from the first line). */
+  delimiter: string;
+}
+
+/** A folder of PNG/JPEG files, labelled by a spreadsheet or by class-per-subfolder. */
+export interface ImagesSource {
+  kind: 'images';
+  dir: DataFile;
+  /** `filename,label` rows; absent: one subfolder per class (torchvision's ImageFolder). */
+  labels?: DataFile;
+  shape: number[];
+}
+
+export type DataSource = IdxSource | CsvSource | ImagesSource;
+
+/** `split(train, 10%, seed: 7, stratify: true)`: examples taken out of the training split. */
+export interface SplitSource {
+  kind: 'split';
+  /** A fraction in (0, 1) or, when at least 1, a count of examples. */
+  size: number;
+  seed: number;
+  stratify: boolean;
+  at: DataFile;
+}
+
 export interface DatasetSpec {
   name: string;
-  train: IdxSource;
-  test?: IdxSource;
+  train: DataSource;
+  test?: DataSource;
+  validation?: DataSource | SplitSource;
   classes?: string[];
+}
+
+/** One checked step of a `transform` block, with torchvision's arguments as plain values. */
+export interface TransformStep {
+  name: string;
+  /** Bound arguments by name; lists stay lists, `auto` is the string 'auto'. */
+  args: Record<string, number | boolean | string | number[] | null>;
+  /** Applied to the training split only (random augmentation). */
+  trainOnly: boolean;
+  span: Span;
+}
+
+export interface TransformSpec {
+  name: string;
+  steps: TransformStep[];
 }
 
 export interface Recipe {
@@ -76,14 +135,20 @@ export interface Recipe {
   dataset: DatasetSpec;
   batch: number;
   shuffle: boolean;
+  /** Drop the last, smaller batch of an epoch (PyTorch's drop_last). */
+  dropLast: boolean;
+  transform?: TransformSpec;
   loss: { def: LossDef; args: BoundArgs };
   optimizer: { def: OptimizerDef; args: BoundArgs };
   epochs: number;
   seed: number;
+  /** Schedule, stop conditions, early stopping and checkpoints. */
+  control: RunControl;
 }
 
 export interface CheckedSpec {
   datasets: Map<string, DatasetSpec>;
+  transforms: Map<string, TransformSpec>;
   recipes: Map<string, Recipe>;
   /** Networks whose parameters all have defaults, instantiated with those defaults (for editors). */
   networks: Map<string, Model>;

@@ -1,69 +1,94 @@
-// Instantiates a network declaration with arguments: resolves every layer in every chain,
-// binds its arguments, infers shapes through it, and names it by a PyTorch-style path.
-// Mistakes become diagnostics; a value whose shape could not be inferred is poisoned (null) so
-// that one mistake does not cascade into many.
-import type { Diagnostic, Expr, NetworkDecl, NetworkStatement, Span } from '../../grammar/index.js';
+// Instantiates a network declaration with arguments: resolves every layer and block in every
+// chain, binds arguments, infers shapes, evaluates conditionals on parameters, and names every
+// layer by a PyTorch-style path. Mistakes become diagnostics; a value whose shape could not be
+// inferred is poisoned (null) so that one mistake does not cascade into many.
+import type {
+  BlockDecl,
+  CallExpr,
+  Diagnostic,
+  Expr,
+  NetworkDecl,
+  NetworkStatement,
+  RelatedNote,
+  Span,
+} from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import type { Shape } from '../ir/graph.js';
+import { formatShape } from '../ir/graph.js';
 import { LAYERS } from '../layers/registry.js';
+import type { ArgSpec } from './args.js';
 import { bindArgs } from './args.js';
 import type { Model, ModelNode } from './model.js';
 import { didYouMean } from './names.js';
-import type { Constants } from './values.js';
+import type { Constants, SpecValue } from './values.js';
 import { evaluate, EvalError } from './values.js';
 
 interface NetValue {
   name: string;
   shape: Shape;
+  span: Span;
 }
 
-class NetworkChecker {
-  private values = new Map<string, NetValue | null>();
-  private layers: ModelNode[] = [];
-  private kindCounts = new Map<string, number>();
-  private input?: NetValue;
+/** A value, or null when it could not be computed (already reported). */
+type Result = NetValue | null;
+
+/** A declaration with the file it was written in. */
+export interface Located<T> {
+  decl: T;
+  file: string;
+}
+
+/** Names a block instance's layers can't collide with: blocks deeper than this are a cycle. */
+const MAX_BLOCK_DEPTH = 32;
+
+/** Shared by a network and every block instance inside it. */
+class ModelBuilder {
+  readonly nodes: ModelNode[] = [];
+  private counts = new Map<string, number>();
 
   constructor(
-    private decl: NetworkDecl,
-    private file: string,
-    private constants: Constants,
-    private diags: Diagnostic[],
+    readonly diags: Diagnostic[],
+    readonly blocks: ReadonlyMap<string, Located<BlockDecl>>,
   ) {}
 
-  run(): Model | undefined {
-    let last: NetValue | null | undefined;
-    let output: NetValue | null | undefined;
-    for (const statement of this.decl.body) {
+  /** `<prefix><kind><k>`: linear1, linear2, basicblock1.conv2d1 … */
+  nextPath(prefix: string, kind: string): string {
+    const key = `${prefix}${kind.toLowerCase()}`;
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return `${key}${count}`;
+  }
+}
+
+/** Evaluates one body — a network, or one instance of a block — in its own scope. */
+class BodyChecker {
+  private values = new Map<string, Result>();
+  input?: NetValue;
+
+  constructor(
+    private model: ModelBuilder,
+    private file: string,
+    private prefix: string,
+    private constants: Constants,
+    private blockStack: string[],
+    /** For a block instance: the value flowing into its `input` statement. */
+    private given?: Result,
+  ) {}
+
+  /** The body's value: its `output`, else its last statement's value; undefined if none. */
+  body(statements: NetworkStatement[]): Result | undefined {
+    let last: Result | undefined;
+    let output: Result | undefined;
+    for (const statement of statements) {
       const value = this.statement(statement);
       if (statement.kind === 'Output') output = value;
       else if (statement.kind !== 'Input') last = value;
     }
-    const result = output === undefined ? last : output;
-    if (!this.input) {
-      this.error(
-        CODES.networkInput,
-        `network '${this.decl.name.name}' has no 'input' statement`,
-        this.decl.name.span,
-      );
-      return undefined;
-    }
-    if (result === undefined) {
-      const message = `network '${this.decl.name.name}' computes nothing: add a chain such as 'x -> Linear(auto, 10)'`;
-      this.error(CODES.networkStructure, message, this.decl.name.span);
-      return undefined;
-    }
-    if (result === null) return undefined;
-    return {
-      name: this.decl.name.name,
-      input: this.input,
-      layers: this.layers,
-      output: result.name,
-      outputShape: result.shape,
-    };
+    return output === undefined ? last : output;
   }
 
-  private statement(statement: NetworkStatement): NetValue | null | undefined {
+  private statement(statement: NetworkStatement): Result | undefined {
     switch (statement.kind) {
       case 'Input':
         return this.declareInput(statement.name.name, statement.name.span, statement.shape);
@@ -79,11 +104,12 @@ class NetworkChecker {
     }
   }
 
-  private declareInput(name: string, span: Span, shapeExpr: Expr | null): NetValue | null {
-    if (this.input) {
-      this.error(CODES.networkInput, 'a network has one input for now', span);
+  private declareInput(name: string, span: Span, shapeExpr: Expr | null): Result {
+    if (this.input || (this.given !== undefined && this.values.has(name))) {
+      this.error(CODES.networkInput, 'a network or block has one input', span);
       return null;
     }
+    if (this.given !== undefined) return this.bindGivenInput(name, span, shapeExpr);
     if (!shapeExpr) {
       this.error(
         CODES.networkInput,
@@ -94,9 +120,23 @@ class NetworkChecker {
     }
     const dims = this.evaluateShape(shapeExpr);
     if (!dims) return null;
-    this.input = { name, shape: ['N', ...dims] };
+    this.input = { name, shape: ['N', ...dims], span };
     this.values.set(name, this.input);
     return this.input;
+  }
+
+  /** A block's input takes the value it is applied to; a declared shape must match it. */
+  private bindGivenInput(name: string, span: Span, shapeExpr: Expr | null): Result {
+    const given = this.given ?? null;
+    if (given && shapeExpr) {
+      const dims = this.evaluateShape(shapeExpr);
+      if (dims && formatShape(['N', ...dims]) !== formatShape(given.shape)) {
+        const message = `block input '${name}' is declared [${dims.join(', ')}] but receives ${formatShape(given.shape)}`;
+        this.error(CODES.shapeMismatch, message, shapeExpr.span);
+      }
+    }
+    this.values.set(name, given);
+    return given;
   }
 
   private evaluateShape(expr: Expr): number[] | undefined {
@@ -110,38 +150,198 @@ class NetworkChecker {
     }
     this.error(
       CODES.networkInput,
-      'an input shape is a list of positive integers, e.g. [1, 28, 28]',
+      'a shape is a list of positive integers, e.g. [1, 28, 28]',
       expr.span,
     );
     return undefined;
   }
 
-  private expression(expr: Expr): NetValue | null {
-    if (expr.kind === 'Chain') {
-      let value = this.expression(expr.stages[0]);
-      for (const stage of expr.stages.slice(1)) value = this.applyLayer(stage, value);
-      return value;
-    }
-    if (expr.kind === 'Name') {
-      const value = this.values.get(expr.name);
-      if (value !== undefined) return value;
-      const known = [...this.values.keys()];
-      const hint = LAYERS.has(expr.name)
-        ? `; a layer is applied with '->', e.g. 'x -> ${expr.name}'`
-        : didYouMean(expr.name, known);
-      this.error(CODES.unknownName, `unknown value '${expr.name}'${hint}`, expr.span);
-      return null;
+  // ---- values ------------------------------------------------------------------------------
+
+  private expression(expr: Expr): Result {
+    switch (expr.kind) {
+      case 'Chain': {
+        let value = this.expression(expr.stages[0]);
+        for (const stage of expr.stages.slice(1)) value = this.applyStage(stage, value);
+        return value;
+      }
+      case 'Name':
+        return this.lookup(expr.name, expr.span);
+      case 'Binary':
+        if (expr.op === '+') return this.merge('add', [expr.left, expr.right], expr.span, 0);
+        break;
+      case 'Call':
+        return this.callValue(expr);
+      case 'If':
+        return this.conditional(expr);
+      default:
+        break;
     }
     this.error(
       CODES.networkStructure,
-      'expected a value of the network here (an input or a named result)',
+      'expected a value of the network here (an input, a named result, a chain)',
       expr.span,
     );
     return null;
   }
 
-  /** Applies the layer named by `stage` (`ReLU` or `Linear(784, 10)`) to `input`. */
-  private applyLayer(stage: Expr, input: NetValue | null): NetValue | null {
+  private lookup(name: string, span: Span): Result {
+    const value = this.values.get(name);
+    if (value !== undefined) return value;
+    const hint =
+      LAYERS.has(name) || this.model.blocks.has(name)
+        ? `; a layer is applied with '->', e.g. 'x -> ${name}'`
+        : didYouMean(name, this.values.keys());
+    this.error(CODES.unknownName, `unknown value '${name}'${hint}`, span);
+    return null;
+  }
+
+  /** `concat(a, b, dim: 1)`, or a layer/block applied to a value: `ReLU(y + skip)`. */
+  private callValue(call: CallExpr): Result {
+    const name = call.callee.name;
+    if (name === 'concat') return this.concat(call);
+    const [first, ...rest] = call.args;
+    if ((LAYERS.has(name) || this.model.blocks.has(name)) && first && !first.name) {
+      const input = this.expression(first.value);
+      return this.apply(name, call.callee.span, rest, call.span, input);
+    }
+    const known = [...LAYERS.keys(), ...this.model.blocks.keys(), 'concat'];
+    const message = LAYERS.has(name)
+      ? `'${name}(…)' as a value needs the value to apply it to first, e.g. ${name}(x, …), or use 'x -> ${name}(…)'`
+      : `unknown layer or block '${name}'${didYouMean(name, known)}`;
+    this.error(
+      LAYERS.has(name) ? CODES.networkStructure : CODES.unknownName,
+      message,
+      call.callee.span,
+    );
+    return null;
+  }
+
+  private concat(call: CallExpr): Result {
+    const values = call.args.filter((a) => !a.name).map((a) => a.value);
+    const dimArg = call.args.find((a) => a.name?.name === 'dim');
+    let dim = 1;
+    if (dimArg) {
+      const v = this.constant(dimArg.value);
+      if (v?.t !== 'num' || !v.int) {
+        this.error(CODES.argumentType, "concat: 'dim' must be an integer", dimArg.value.span);
+        return null;
+      }
+      dim = v.v;
+    }
+    if (values.length < 2) {
+      this.error(CODES.missingArgument, 'concat needs at least two values', call.span);
+      return null;
+    }
+    return this.merge('concat', values, call.span, dim);
+  }
+
+  /** `a + b` (shapes must be equal) or `concat(a, b, dim: d)` (equal except along d). */
+  private merge(op: 'add' | 'concat', operands: Expr[], span: Span, dim: number): Result {
+    const inputs = operands.map((o) => this.expression(o));
+    if (inputs.some((i) => i === null)) return null;
+    const values = inputs as NetValue[];
+    const shape = op === 'add' ? this.addShape(values, span) : this.concatShape(values, span, dim);
+    if (!shape) return null;
+    const path = this.model.nextPath(this.prefix, op);
+    const axis = op === 'concat' ? (dim + shape.length) % shape.length : 0;
+    this.model.nodes.push({
+      kind: 'merge',
+      op,
+      path,
+      inputs: values.map((v) => v.name),
+      axis,
+      outputShape: shape,
+      params: [],
+      span,
+    });
+    return { name: path, shape, span };
+  }
+
+  private addShape(values: NetValue[], span: Span): Shape | undefined {
+    const [first, ...rest] = values;
+    const other = rest.find((v) => formatShape(v.shape) !== formatShape(first.shape));
+    if (!other) return first.shape;
+    const message = `cannot add values of shapes ${formatShape(first.shape)} and ${formatShape(other.shape)}`;
+    const related = values.map((v) =>
+      this.note(`this value has shape ${formatShape(v.shape)}`, v.span),
+    );
+    this.model.diags.push(diagnostic(CODES.shapeMismatch, message, this.file, span, related));
+    return undefined;
+  }
+
+  private concatShape(values: NetValue[], span: Span, dim: number): Shape | undefined {
+    const rank = values[0].shape.length;
+    const axis = dim < 0 ? dim + rank : dim;
+    if (axis <= 0 || axis >= rank) {
+      this.error(
+        CODES.argumentRange,
+        `concat: dim ${dim} is not a non-batch dimension of rank-${rank} values`,
+        span,
+      );
+      return undefined;
+    }
+    const rest = (s: Shape) => formatShape(s.filter((_, i) => i !== axis));
+    const bad = values.find(
+      (v) => v.shape.length !== rank || rest(v.shape) !== rest(values[0].shape),
+    );
+    if (bad) {
+      const message = `concat: ${formatShape(values[0].shape)} and ${formatShape(bad.shape)} differ outside dim ${dim}`;
+      this.error(CODES.shapeMismatch, message, span);
+      return undefined;
+    }
+    const size = values.reduce((n, v) => n + (v.shape[axis] as number), 0);
+    return values[0].shape.map((d, i) => (i === axis ? size : d));
+  }
+
+  /** `if cond { … } else { … }`: only the branch the parameters select is instantiated. */
+  private conditional(expr: Extract<Expr, { kind: 'If' }>): Result {
+    const condition = this.constant(expr.condition);
+    if (condition?.t !== 'bool') {
+      this.error(
+        CODES.argumentType,
+        'a condition must be true or false, computed from parameters',
+        expr.condition.span,
+      );
+      return null;
+    }
+    const branch = condition.v ? expr.then : expr.otherwise;
+    const value = this.body(branch);
+    if (value === undefined) {
+      this.error(CODES.networkStructure, 'this branch computes no value', expr.span);
+      return null;
+    }
+    return value;
+  }
+
+  private constant(expr: Expr): SpecValue | undefined {
+    try {
+      return evaluate(expr, this.constants);
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      this.error(CODES.argumentType, e.message, e.expr.span);
+      return undefined;
+    }
+  }
+
+  // ---- layers and blocks ---------------------------------------------------------------------
+
+  /** A chain stage: `ReLU`, `Linear(784, 10)`, `BasicBlock(64, 64)`, or `Stage * n` (n in a row). */
+  private applyStage(stage: Expr, input: Result): Result {
+    if (stage.kind === 'Binary' && stage.op === '*') {
+      const times = this.constant(stage.right);
+      if (times?.t !== 'num' || !times.int || times.v < 1) {
+        this.error(
+          CODES.argumentType,
+          'a layer repeated with * needs a positive integer count',
+          stage.right.span,
+        );
+        return null;
+      }
+      let value = input;
+      for (let i = 0; i < times.v; i++) value = this.applyStage(stage.left, value);
+      return value;
+    }
     if (stage.kind !== 'Name' && stage.kind !== 'Call') {
       this.error(
         CODES.networkStructure,
@@ -150,54 +350,194 @@ class NetworkChecker {
       );
       return null;
     }
-    const nameNode = stage.kind === 'Call' ? stage.callee : stage;
-    const def = LAYERS.get(nameNode.name);
+    const callee = stage.kind === 'Call' ? stage.callee : stage;
+    return this.apply(
+      callee.name,
+      callee.span,
+      stage.kind === 'Call' ? stage.args : [],
+      stage.span,
+      input,
+    );
+  }
+
+  private apply(
+    name: string,
+    nameSpan: Span,
+    args: CallExpr['args'],
+    span: Span,
+    input: Result,
+  ): Result {
+    const block = this.model.blocks.get(name);
+    if (block) return this.applyBlock(block, args, span, input);
+    const def = LAYERS.get(name);
     if (!def) {
-      const message = `unknown layer '${nameNode.name}'${didYouMean(nameNode.name, LAYERS.keys())}`;
-      this.error(CODES.unknownName, message, nameNode.span);
+      const known = [...LAYERS.keys(), ...this.model.blocks.keys()];
+      this.error(CODES.unknownName, `unknown layer '${name}'${didYouMean(name, known)}`, nameSpan);
       return null;
     }
-    const ctx = { what: def.name, file: this.file, span: stage.span, constants: this.constants };
-    const before = this.diags.length;
-    const args = bindArgs(stage.kind === 'Call' ? stage.args : [], def.args, ctx, this.diags);
-    if (this.diags.length > before || input === null) return null;
-    const result = def.infer(input.shape, args);
+    const ctx = { what: def.name, file: this.file, span, constants: this.constants };
+    const before = this.model.diags.length;
+    const bound = bindArgs(args, def.args, ctx, this.model.diags);
+    if (this.model.diags.length > before || input === null) return null;
+    const result = def.infer(input.shape, bound);
     if ('error' in result) {
-      const span = (result.arg && args.spans.get(result.arg)) || stage.span;
-      this.error(CODES.shapeMismatch, result.error, span);
+      this.error(
+        CODES.shapeMismatch,
+        result.error,
+        (result.arg && bound.spans.get(result.arg)) || span,
+      );
       return null;
     }
-    const path = this.nextPath(def.name);
-    this.layers.push({
+    const path = this.model.nextPath(this.prefix, def.name);
+    this.model.nodes.push({
       kind: 'layer',
       path,
       def,
-      args,
+      args: bound,
       inputs: [input.name],
       inputShape: input.shape,
       outputShape: result.shape,
-      params: def.params(input.shape, args),
-      span: stage.span,
+      params: def.params(input.shape, bound),
+      span,
     });
-    return { name: path, shape: result.shape };
+    return { name: path, shape: result.shape, span };
   }
 
-  private nextPath(kind: string): string {
-    const count = (this.kindCounts.get(kind) ?? 0) + 1;
-    this.kindCounts.set(kind, count);
-    return `${kind.toLowerCase()}${count}`;
+  private applyBlock(
+    block: Located<BlockDecl>,
+    args: CallExpr['args'],
+    span: Span,
+    input: Result,
+  ): Result {
+    const name = block.decl.name.name;
+    if (this.blockStack.includes(name) || this.blockStack.length >= MAX_BLOCK_DEPTH) {
+      this.error(CODES.networkStructure, `block '${name}' uses itself`, span);
+      return null;
+    }
+    const bound = bindParams(
+      block.decl.params,
+      args,
+      `block ${name}`,
+      this.file,
+      span,
+      this.constants,
+      this.model.diags,
+    );
+    if (!bound || input === null) return null;
+    const prefix = `${this.model.nextPath(this.prefix, name)}.`;
+    const inner = new BodyChecker(
+      this.model,
+      block.file,
+      prefix,
+      bound,
+      [...this.blockStack, name],
+      input,
+    );
+    const value = inner.body(block.decl.body);
+    if (value === undefined) {
+      const related = [
+        {
+          message: `block '${name}' is declared here`,
+          file: block.file,
+          span: block.decl.name.span,
+        },
+      ];
+      this.model.diags.push(
+        diagnostic(
+          CODES.networkStructure,
+          `block '${name}' computes nothing`,
+          this.file,
+          span,
+          related,
+        ),
+      );
+      return null;
+    }
+    return value && { ...value, span };
+  }
+
+  private note(message: string, span: Span): RelatedNote {
+    return { message, file: this.file, span };
   }
 
   private error(code: string, message: string, span: Span): void {
-    this.diags.push(diagnostic(code, message, this.file, span));
+    this.model.diags.push(diagnostic(code, message, this.file, span));
   }
 }
 
-export function checkNetwork(
-  decl: NetworkDecl,
+/**
+ * Binds call arguments to a network's or block's declared parameters (any type; defaults are
+ * evaluated in the caller's constants). Returns the constants of the body, or undefined after
+ * reporting what is wrong.
+ */
+export function bindParams(
+  params: NetworkDecl['params'],
+  args: CallExpr['args'],
+  what: string,
   file: string,
+  span: Span,
   constants: Constants,
   diags: Diagnostic[],
+): Map<string, SpecValue> | undefined {
+  const specs: ArgSpec[] = [];
+  const before = diags.length;
+  for (const p of params) {
+    let fallback: SpecValue | undefined;
+    if (p.default) {
+      try {
+        fallback = evaluate(p.default, constants);
+      } catch (e) {
+        if (!(e instanceof EvalError)) throw e;
+        diags.push(
+          diagnostic(
+            CODES.argumentType,
+            `default of '${p.name.name}': ${e.message}`,
+            file,
+            e.expr.span,
+          ),
+        );
+      }
+    }
+    specs.push({ name: p.name.name, type: 'any', default: fallback, doc: `parameter of ${what}` });
+  }
+  const bound = bindArgs(args, specs, { what, file, span, constants }, diags);
+  return diags.length > before ? undefined : bound.values;
+}
+
+export function checkNetwork(
+  network: Located<NetworkDecl>,
+  constants: Constants,
+  blocks: ReadonlyMap<string, Located<BlockDecl>>,
+  diags: Diagnostic[],
 ): Model | undefined {
-  return new NetworkChecker(decl, file, constants, diags).run();
+  const { decl, file } = network;
+  const model = new ModelBuilder(diags, blocks);
+  const body = new BodyChecker(model, file, '', constants, []);
+  const result = body.body(decl.body);
+  const name = decl.name.name;
+  if (!body.input) {
+    diags.push(
+      diagnostic(
+        CODES.networkInput,
+        `network '${name}' has no 'input' statement`,
+        file,
+        decl.name.span,
+      ),
+    );
+    return undefined;
+  }
+  if (result === undefined) {
+    const message = `network '${name}' computes nothing: add a chain such as 'x -> Linear(auto, 10)'`;
+    diags.push(diagnostic(CODES.networkStructure, message, file, decl.name.span));
+    return undefined;
+  }
+  if (result === null) return undefined;
+  const { name: inputName, shape } = body.input;
+  return {
+    name,
+    input: { name: inputName, shape },
+    layers: model.nodes,
+    output: result.name,
+    outputShape: result.shape,
+  };
 }

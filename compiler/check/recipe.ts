@@ -1,20 +1,34 @@
 // Checks a `train` declaration: every setting resolves (model, data, loss, optimizer…), the
 // model is instantiated with its arguments, and its output fits the loss and the classes.
-import type { Assignment, Diagnostic, Expr, NetworkDecl, TrainDecl } from '../../grammar/index.js';
+import type {
+  Assignment,
+  BlockDecl,
+  Diagnostic,
+  Expr,
+  NetworkDecl,
+  Span,
+  TrainDecl,
+} from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import { LOSSES } from '../losses.js';
 import { OPTIMIZERS } from '../optim/registry.js';
 import type { ArgSpec, BoundArgs } from './args.js';
 import { bindArgs, bool, boolArg, int, numberArg } from './args.js';
-import type { DatasetSpec, Model, Recipe } from './model.js';
+import type { DatasetSpec, Model, Recipe, TransformSpec } from './model.js';
 import { didYouMean } from './names.js';
-import { checkNetwork } from './network.js';
-import type { SpecValue } from './values.js';
+import type { Located } from './network.js';
+import { bindParams, checkNetwork } from './network.js';
+import { RunControlChecker } from './run-control.js';
 
 export interface Declarations {
-  networks: ReadonlyMap<string, NetworkDecl>;
+  networks: ReadonlyMap<string, Located<NetworkDecl>>;
+  blocks: ReadonlyMap<string, Located<BlockDecl>>;
+  /** Networks imported from ONNX files (undefined: the import failed, already reported). */
+  imported: ReadonlyMap<string, Model | undefined>;
   datasets: ReadonlyMap<string, DatasetSpec | undefined>;
+  /** Checked `transform` blocks (undefined: declared but with errors, already reported). */
+  transforms?: ReadonlyMap<string, TransformSpec | undefined>;
 }
 
 /** The settings of a train block; `required` ones must be present. */
@@ -28,6 +42,13 @@ export const TRAIN_SETTINGS: ReadonlyMap<string, { doc: string; required: boolea
   ['optimizer', { doc: 'the optimizer, e.g. SGD(lr: 0.1, momentum: 0.9)', required: true }],
   ['epochs', { doc: 'passes over the training data', required: true }],
   ['seed', { doc: 'seed for initialization and shuffling (default 0)', required: false }],
+  [
+    'schedule',
+    {
+      doc: 'the learning-rate schedule, e.g. exponential(gamma: 0.99), warmup: 500',
+      required: false,
+    },
+  ],
 ]);
 
 const DATA_OPTIONS: ArgSpec[] = [
@@ -38,6 +59,18 @@ const DATA_OPTIONS: ArgSpec[] = [
     default: bool(true),
     doc: 'reshuffle the training data every epoch',
   },
+  {
+    name: 'drop_last',
+    type: 'bool',
+    default: bool(false),
+    doc: 'drop the last, smaller batch of each epoch',
+  },
+  {
+    name: 'transform',
+    type: 'any',
+    default: { t: 'name', name: 'None' },
+    doc: 'a transform block applied to every example (random steps to the training split only)',
+  },
 ];
 
 export function checkRecipe(
@@ -47,12 +80,10 @@ export function checkRecipe(
   diags: Diagnostic[],
 ): Recipe | undefined {
   const settings = new Map<string, Assignment>();
+  const control = new RunControlChecker(file, diags);
   for (const statement of decl.body) {
-    if (statement.kind !== 'Assignment') {
-      const message = 'this train statement is not supported yet';
-      diags.push(diagnostic(CODES.unknownSetting, message, file, statement.span));
-      continue;
-    }
+    if (control.statement(statement)) continue;
+    if (statement.kind !== 'Assignment') continue;
     const setting = statement;
     const key = setting.target.name;
     if (!TRAIN_SETTINGS.has(key)) {
@@ -64,11 +95,15 @@ export function checkRecipe(
       );
     } else settings.set(key, setting);
   }
-  for (const [key, info] of TRAIN_SETTINGS) {
-    if (info.required && !settings.has(key)) {
-      const message = `train '${decl.name.name}' needs '${key}': ${info.doc}`;
-      diags.push(diagnostic(CODES.missingSetting, message, file, decl.name.span));
-    }
+  const missing = [...TRAIN_SETTINGS].filter(([key, info]) => info.required && !settings.has(key));
+  if (missing.length > 0) {
+    const names = missing.map(([key]) => `'${key}'`);
+    const list =
+      missing.length === 1
+        ? `${names[0]}: ${missing[0][1].doc}`
+        : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+    const message = `train '${decl.name.name}' needs ${list}`;
+    diags.push(diagnostic(CODES.missingSetting, message, file, decl.name.span));
   }
   const checker = new SettingChecker(file, declarations, diags);
   const get = (key: string) => settings.get(key);
@@ -78,6 +113,8 @@ export function checkRecipe(
   const optimizer = checker.optimizer(get('optimizer'));
   const epochs = checker.integer(get('epochs'), 1);
   const seed = checker.integer(get('seed'), 0) ?? 0;
+  const schedule = get('schedule');
+  if (schedule) control.schedule(schedule);
   if (model && data && loss) {
     const problem = loss.def.check(model.outputShape, data.dataset.classes?.length);
     if (problem) diags.push(diagnostic(CODES.lossMismatch, problem, file, get('loss')!.value.span));
@@ -93,6 +130,7 @@ export function checkRecipe(
     optimizer,
     epochs,
     seed,
+    control: control.control,
   };
 }
 
@@ -111,27 +149,27 @@ class SettingChecker {
         setting.value,
         "'model' must name a network, e.g. Net() or Net(classes: 10)",
       );
-    const decl = this.declarations.networks.get(call.name);
-    if (!decl) {
-      const hint = didYouMean(call.name, this.declarations.networks.keys());
+    if (this.declarations.imported.has(call.name)) {
+      if (call.args.length > 0) {
+        return this.fail(
+          setting.value,
+          `network '${call.name}' is imported from ONNX and takes no arguments`,
+        );
+      }
+      return this.declarations.imported.get(call.name);
+    }
+    const network = this.declarations.networks.get(call.name);
+    if (!network) {
+      const known = [...this.declarations.networks.keys(), ...this.declarations.imported.keys()];
+      const hint = didYouMean(call.name, known);
       return this.fail(call.nameExpr, `unknown network '${call.name}'${hint}`, CODES.unknownName);
     }
-    const specs: ArgSpec[] = decl.params.map((p) => ({
-      name: p.name.name,
-      type: 'any',
-      default: p.default ? literal(p.default) : undefined,
-      doc: `parameter of network ${decl.name.name}`,
-    }));
-    const before = this.diags.length;
-    const ctx = {
-      what: `network ${call.name}`,
-      file: this.file,
-      span: setting.value.span,
-      constants: new Map(),
-    };
-    const args = bindArgs(call.args, specs, ctx, this.diags);
-    if (this.diags.length > before) return undefined;
-    return checkNetwork(decl, this.file, args.values, this.diags);
+    const { params } = network.decl;
+    const what = `network ${call.name}`;
+    const span = setting.value.span;
+    const constants = bindParams(params, call.args, what, this.file, span, new Map(), this.diags);
+    if (!constants) return undefined;
+    return checkNetwork(network, constants, this.declarations.blocks, this.diags);
   }
 
   data(setting: Assignment | undefined) {
@@ -139,16 +177,39 @@ class SettingChecker {
     const value = setting.value;
     if (value.kind !== 'Name')
       return this.fail(value, "'data' must name a dataset, e.g. data = Fashion, batch: 64");
+    const before = this.diags.length;
+    const ctx = { what: 'data', file: this.file, span: setting.span, constants: new Map() };
+    const options = bindArgs(setting.options, DATA_OPTIONS, ctx, this.diags);
     if (!this.declarations.datasets.has(value.name)) {
       const hint = didYouMean(value.name, this.declarations.datasets.keys());
       return this.fail(value, `unknown dataset '${value.name}'${hint}`, CODES.unknownName);
     }
     const dataset = this.declarations.datasets.get(value.name);
-    const before = this.diags.length;
-    const ctx = { what: 'data', file: this.file, span: setting.span, constants: new Map() };
-    const options = bindArgs(setting.options, DATA_OPTIONS, ctx, this.diags);
     if (!dataset || this.diags.length > before) return undefined;
-    return { dataset, batch: numberArg(options, 'batch'), shuffle: boolArg(options, 'shuffle') };
+    const transform = this.transform(options);
+    if (transform === null) return undefined;
+    return {
+      dataset,
+      batch: numberArg(options, 'batch'),
+      shuffle: boolArg(options, 'shuffle'),
+      dropLast: boolArg(options, 'drop_last'),
+      transform,
+    };
+  }
+
+  /** The `transform:` option resolved to its checked block; null after reporting a problem. */
+  private transform(options: BoundArgs): TransformSpec | undefined | null {
+    const value = options.values.get('transform');
+    if (!value || (value.t === 'name' && value.name === 'None')) return undefined;
+    const span = options.spans.get('transform')!;
+    const known = this.declarations.transforms ?? new Map<string, TransformSpec | undefined>();
+    if (value.t !== 'name' || !known.has(value.name)) {
+      const name = value.t === 'name' ? value.name : '';
+      const message = `'transform' must name a transform block${name ? `; unknown transform '${name}'${didYouMean(name, known.keys())}` : ''}`;
+      this.diags.push(diagnostic(CODES.unknownName, message, this.file, span));
+      return null;
+    }
+    return known.get(value.name) ?? null;
   }
 
   loss(setting: Assignment | undefined) {
@@ -156,7 +217,12 @@ class SettingChecker {
   }
 
   optimizer(setting: Assignment | undefined) {
-    return this.registryCall(setting, OPTIMIZERS, 'optimizer');
+    const optimizer = this.registryCall(setting, OPTIMIZERS, 'optimizer');
+    // Some argument combinations are invalid together (SGD: Nesterov needs momentum).
+    const problem = optimizer?.def.check?.(optimizer.args);
+    if (!optimizer || !problem) return optimizer;
+    const span = optimizer.args.spans.get(problem.arg) ?? setting!.value.span;
+    return this.fail({ span }, `${optimizer.def.name}: ${problem.message}`, CODES.argumentRange);
   }
 
   /** `name` or `name(args)` looked up in a registry of entries with argument lists. */
@@ -200,7 +266,11 @@ class SettingChecker {
     return this.diags.length > before ? undefined : numberArg(bound, spec.name);
   }
 
-  private fail(expr: Expr, message: string, code: string = CODES.argumentType): undefined {
+  private fail(
+    expr: { span: Span },
+    message: string,
+    code: string = CODES.argumentType,
+  ): undefined {
     this.diags.push(diagnostic(code, message, this.file, expr.span));
     return undefined;
   }
@@ -208,15 +278,9 @@ class SettingChecker {
 
 /** `Net(a: 1)` or a bare `Net`, as a name and arguments. */
 function callParts(expr: Expr) {
-  if (expr.kind === 'Call') return { name: expr.callee.name, nameExpr: expr, args: expr.args };
+  if (expr.kind === 'Call') {
+    return { name: expr.callee.name, nameExpr: expr.callee, args: expr.args };
+  }
   if (expr.kind === 'Name') return { name: expr.name, nameExpr: expr, args: [] };
-  return undefined;
-}
-
-/** Parameter defaults are literals; anything else is reported when the parameter is used. */
-function literal(expr: Expr): SpecValue | undefined {
-  if (expr.kind === 'Number') return { t: 'num', v: expr.value, int: expr.isInteger };
-  if (expr.kind === 'String') return { t: 'str', v: expr.value };
-  if (expr.kind === 'Boolean') return { t: 'bool', v: expr.value };
   return undefined;
 }

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compileInference, compileRecipe } from '../../compiler/index.js';
-import { loadDataset } from '../data/dataset.js';
+import { prepareData } from './data.js';
 import type { Device } from '../session.js';
 import { train } from '../train.js';
 import type { EpochMetrics } from '../train.js';
@@ -47,7 +47,7 @@ export interface TrainCommandOptions {
 
 export async function trainCommand(path: string, options: TrainCommandOptions): Promise<number> {
   const { recipe } = loadRecipe(path, options.recipe);
-  const data = loadDataset(recipe.dataset, recipe.model, dataRoots(options.data));
+  const data = prepareData(recipe, path, dataRoots(options.data));
   const compiled = compileRecipe(recipe);
   const epochs = options.epochs ?? recipe.epochs;
   const out = options.out ?? join('runs', recipe.name);
@@ -80,7 +80,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   return 0;
 }
 
-function dataRoots(fromCli: string[]): string[] {
+export function dataRoots(fromCli: string[]): string[] {
   const fromEnv = process.env.NETSPEC_DATA
     ? process.env.NETSPEC_DATA.split(':').filter(Boolean)
     : [];

@@ -9,9 +9,28 @@ export class UserError extends Error {}
 
 export interface LoadedSpec {
   path: string;
-  text: string;
   spec: CheckedSpec;
   diagnostics: Diagnostic[];
+  /** The spec's text and its imports', by file name. */
+  sources: Map<string, string>;
+}
+
+/** Reads binary files (ONNX models) for the checker; undefined when unreadable. */
+export function readBinary(path: string): Uint8Array | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads imported files for the checker; undefined when unreadable (the checker reports it). */
+export function readImport(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 export function readSpec(path: string): LoadedSpec {
@@ -23,14 +42,15 @@ export function readSpec(path: string): LoadedSpec {
       `${path}: cannot read the spec (${(e as NodeJS.ErrnoException).code ?? e})`,
     );
   }
-  const { spec, diagnostics } = checkSpec(text, path);
-  return { path, text, spec, diagnostics };
+  const { spec, diagnostics, sources } = checkSpec(text, path, readImport, readBinary);
+  return { path, spec, diagnostics, sources };
 }
 
 export function printDiagnostics(loaded: LoadedSpec): void {
   if (loaded.diagnostics.length === 0) return;
-  const sources = new Map([[loaded.path, loaded.text]]);
-  for (const d of loaded.diagnostics) process.stderr.write(formatDiagnostic(d, sources) + '\n');
+  for (const d of loaded.diagnostics) {
+    process.stderr.write(formatDiagnostic(d, loaded.sources) + '\n');
+  }
   process.stderr.write(`${summary(loaded.diagnostics)}\n`);
 }
 

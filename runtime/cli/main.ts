@@ -2,8 +2,19 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DataError } from '../data/errors.js';
 import { DeviceError } from '../session.js';
-import { checkCommand, compileCommand, exportCommand, trainCommand } from './commands.js';
+import {
+  checkCommand,
+  compileCommand,
+  dataRoots,
+  exportCommand,
+  trainCommand,
+} from './commands.js';
+import { registryReference } from '../../compiler/index.js';
+import { infoCommand } from './info.js';
+import { dataCommand } from './data.js';
 import { UserError } from './load.js';
+import { fmtCommand } from './fmt.js';
+import { startLanguageServer } from '../lsp/server.js';
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -49,6 +60,15 @@ program
   .action((spec, opts) => run(() => trainCommand(spec, opts)));
 
 program
+  .command('data')
+  .description('describe a dataset (counts, classes, shape, pixel statistics) and draw samples')
+  .argument('<spec>', 'the .net file')
+  .option('--dataset <name>', 'the dataset to describe (when the spec has several)')
+  .option('--grid <file>', 'write a PNG grid of training samples after the transforms')
+  .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
+  .action((spec, opts) => run(() => dataCommand(spec, opts, dataRoots(opts.data))));
+
+program
   .command('export')
   .description('write the inference ONNX model with trained weights')
   .argument('<spec>', 'the .net file')
@@ -56,6 +76,36 @@ program
   .option('--weights <file>', 'trained weights (default runs/<recipe>/weights.safetensors)')
   .option('--recipe <name>', 'the train block whose model to export')
   .action((spec, opts) => run(() => exportCommand(spec, opts)));
+
+program
+  .command('info')
+  .description('list the modules of a network: an ONNX file, or the networks of a spec')
+  .argument('<file>', 'a .onnx model or a .net spec')
+  .option(
+    '--input <shape>',
+    'input shape C,H,W for an ONNX model with dynamic sizes, e.g. 3,224,224',
+  )
+  .option('--network <name>', 'only this network of a spec')
+  .action((file, opts) => run(() => infoCommand(file, opts)));
+
+program
+  .command('fmt')
+  .description('format specs canonically (to stdout, or in place with --write)')
+  .argument('<files...>', 'the .net files')
+  .option('--write', 'rewrite the files in place')
+  .option('--check', 'list the files that would change and exit 1 if any would')
+  .action((files, opts) => run(() => fmtCommand(files, opts)));
+
+program
+  .command('lsp')
+  .description('run the language server over stdio (diagnostics, completion, hover, definitions)')
+  .option('--stdio', 'talk over stdin/stdout (the default; accepted for editors that pass it)')
+  .action(() => startLanguageServer());
+
+program
+  .command('docs')
+  .description('print the reference of every layer, loss, optimizer, schedule and transform')
+  .action(() => run(() => (process.stdout.write(registryReference()), 0)));
 
 /** Runs a command; user mistakes print one clear message and exit 1, never a stack trace. */
 async function run(command: () => number | Promise<number>): Promise<void> {

@@ -1,6 +1,6 @@
 // Shared helpers for tests: compile a spec from text, run the CLI, make temporary folders.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Recipe } from '../../compiler/index.js';
@@ -49,4 +49,12 @@ export function python(script: string, args: string[], input?: Buffer): CliResul
     maxBuffer: 1 << 28,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A little-endian float32 file as an array (a copy: small Buffers share a pooled ArrayBuffer). */
+export function readFloat32(path: string): Float32Array {
+  const bytes = readFileSync(path);
+  return new Float32Array(
+    bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+  );
 }

@@ -1,0 +1,414 @@
+// Checks `network Name = onnx("model.onnx", input: [1, 28, 28]) { surgery }`: reads the file,
+// imports its nodes as registry layers, applies the surgery statements in order (freeze,
+// unfreeze, replace, remove, insert), then infers every shape for the declared input.
+import type {
+  Argument,
+  Diagnostic,
+  Expr,
+  OnnxNetworkDecl,
+  PathPattern,
+  Span,
+  SurgeryStatement,
+} from '../../grammar/index.js';
+import { diagnostic } from '../../grammar/index.js';
+import { CODES } from '../codes.js';
+import type { ImportedGraph } from '../import/from-onnx.js';
+import { importGraph, versionProblem } from '../import/from-onnx.js';
+import type { Shape } from '../ir/graph.js';
+import { formatShape } from '../ir/graph.js';
+import type { LayerDef } from '../layers/layer.js';
+import { LAYERS } from '../layers/registry.js';
+import { OnnxReadError, readOnnx } from '../onnx/read.js';
+import type { ArgSpec, BoundArgs } from './args.js';
+import { bindArgs, bindValues, stringArg } from './args.js';
+import type { Model, ModelNode } from './model.js';
+import { closest, didYouMean } from './names.js';
+import { evaluate, EvalError } from './values.js';
+
+/** Reads a binary file for the checker; undefined when it cannot be read. */
+export type ReadBinary = (path: string) => Uint8Array | undefined;
+
+const SOURCE_ARGS: ArgSpec[] = [
+  { name: 'path', type: 'string', doc: 'the ONNX file, relative to the spec' },
+  { name: 'shape', type: 'shape', doc: 'the input shape [C, H, W] after surgery' },
+];
+
+/** A layer or merge being edited by surgery; shapes come after. */
+interface Draft {
+  path: string;
+  inputs: string[];
+  span: Span;
+  merge?: { op: 'add' | 'concat'; axis: number };
+  layer?: { def: LayerDef; args: BoundArgs; values: Record<string, Float32Array>; frozen: boolean };
+}
+
+class OnnxNetworkChecker {
+  private drafts: Draft[] = [];
+  private inputName = '';
+  private output = '';
+
+  constructor(
+    private decl: OnnxNetworkDecl,
+    private file: string,
+    private diags: Diagnostic[],
+  ) {}
+
+  run(readBinary: ReadBinary | undefined, resolvePath: (p: string) => string): Model | undefined {
+    const before = this.diags.length;
+    const ctx = {
+      what: 'onnx',
+      file: this.file,
+      span: this.decl.source.span,
+      constants: new Map(),
+    };
+    const args = bindArgs(this.decl.source.args, SOURCE_ARGS, ctx, this.diags);
+    if (this.diags.length > before) return undefined;
+    const graph = this.load(resolvePath(stringArg(args, 'path')), readBinary);
+    if (!graph) return undefined;
+    this.adopt(graph);
+    if (this.diags.length > before) return undefined;
+    // Surgery mistakes leave the model as it was, so shapes are still worth inferring.
+    for (const statement of this.decl.body) this.surgery(statement);
+    const input = args.values.get('shape');
+    const dims = input?.t === 'list' ? input.items.map((i) => (i.t === 'num' ? i.v : 0)) : [];
+    const model = this.infer(['N', ...dims]);
+    return this.diags.length > before ? undefined : model;
+  }
+
+  private load(path: string, readBinary: ReadBinary | undefined): ImportedGraph | undefined {
+    const span = this.decl.source.span;
+    const bytes = readBinary?.(path);
+    if (!bytes) return this.fail(CODES.importProblem, `cannot read the ONNX file ${path}`, span);
+    try {
+      const onnxModel = readOnnx(bytes);
+      const problem = versionProblem(onnxModel);
+      if (problem) return this.fail(CODES.notSupported, `${path}: ${problem}`, span);
+      const graph = importGraph(onnxModel);
+      if (graph.unsupported.length > 0) {
+        const list = graph.unsupported.join('; ');
+        return this.fail(CODES.notSupported, `${path}: netspec cannot import ${list}`, span);
+      }
+      return graph;
+    } catch (e) {
+      if (e instanceof OnnxReadError)
+        return this.fail(CODES.importProblem, `${path}: ${e.message}`, span);
+      throw e;
+    }
+  }
+
+  private adopt(graph: ImportedGraph): void {
+    this.inputName = graph.input.name;
+    this.output = graph.output;
+    const span = this.decl.source.span;
+    for (const node of graph.nodes) {
+      if (node.kind === 'merge') {
+        this.drafts.push({
+          path: node.path,
+          inputs: node.inputs,
+          span,
+          merge: { op: node.op, axis: node.axis },
+        });
+        continue;
+      }
+      const def = LAYERS.get(node.layer);
+      if (!def) {
+        this.fail(
+          CODES.notSupported,
+          `${node.source}: netspec has no ${node.layer} layer yet`,
+          span,
+        );
+        continue;
+      }
+      const args = bindValues(def.args, node.args);
+      this.drafts.push({
+        path: node.path,
+        inputs: [node.input],
+        span,
+        layer: { def, args, values: node.values, frozen: false },
+      });
+    }
+  }
+
+  // ---- surgery -------------------------------------------------------------------------------
+
+  private surgery(statement: SurgeryStatement): void {
+    switch (statement.kind) {
+      case 'Freeze':
+      case 'Unfreeze':
+        for (const pattern of statement.patterns)
+          this.setFrozen(pattern, statement.kind === 'Freeze');
+        return;
+      case 'Replace':
+        return this.replace(
+          statement.target,
+          statement.replacement,
+          statement.options,
+          statement.span,
+        );
+      case 'Remove':
+        return this.remove(statement.target);
+      case 'Insert':
+        return this.insert(statement.layer, statement.after, statement.span);
+    }
+  }
+
+  private setFrozen(pattern: PathPattern, frozen: boolean): void {
+    const matched = this.matching(pattern);
+    for (const draft of matched) if (draft.layer) draft.layer.frozen = frozen;
+  }
+
+  /** Layers whose path matches a glob (`*` spans dots), or whose kind is the pattern. */
+  private matching(pattern: PathPattern): Draft[] {
+    const text = pattern.text;
+    const regex = new RegExp(`^${text.split('*').map(escapeRegex).join('.*')}$`);
+    const matched = this.drafts.filter((d) => regex.test(d.path) || d.layer?.def.name === text);
+    if (matched.length === 0) {
+      const hint = didYouMean(
+        text,
+        this.drafts.map((d) => d.path),
+      );
+      this.fail(CODES.unknownName, `no module matches '${text}'${hint}`, pattern.span);
+    }
+    return matched;
+  }
+
+  private find(pattern: PathPattern): Draft | undefined {
+    const draft = this.drafts.find((d) => d.path === pattern.text);
+    if (!draft) {
+      const suggestion = closest(
+        pattern.text,
+        this.drafts.map((d) => d.path),
+      );
+      const hint = suggestion ? `; did you mean '${suggestion}'?` : '';
+      return this.fail(CODES.unknownName, `no module named '${pattern.text}'${hint}`, pattern.span);
+    }
+    return draft;
+  }
+
+  private replace(target: PathPattern, replacement: Expr, options: Argument[], span: Span): void {
+    const draft = this.find(target);
+    const layer = this.layerOf(replacement);
+    if (!draft || !layer) return;
+    const init = options.find((o) => o.name?.name === 'init');
+    const values: Record<string, Float32Array> = {};
+    if (init) {
+      const mode = evaluateQuiet(init.value);
+      if (
+        mode !== 'sum_channels' ||
+        draft.layer?.def.name !== 'Conv2d' ||
+        layer.def.name !== 'Conv2d'
+      ) {
+        const message = 'init: "sum_channels" is the one option, for a Conv2d replacing a Conv2d';
+        this.fail(CODES.argumentType, message, init.value.span);
+        return;
+      }
+      const summed = sumChannels(draft.layer.values.weight, layer.def, layer.args);
+      if (summed) values.weight = summed;
+    }
+    for (const o of options.filter((o) => o !== init)) {
+      this.fail(
+        CODES.unknownArgument,
+        `replace has no option '${o.name?.name ?? '?'}' (known: init)`,
+        o.span,
+      );
+    }
+    draft.layer = { def: layer.def, args: layer.args, values, frozen: false };
+    draft.merge = undefined;
+    draft.span = span;
+  }
+
+  private remove(target: PathPattern): void {
+    const draft = this.find(target);
+    if (!draft) return;
+    const replacement = draft.inputs[0];
+    this.drafts = this.drafts.filter((d) => d !== draft);
+    this.rewire(draft.path, replacement);
+  }
+
+  private insert(layerExpr: Expr, after: PathPattern, span: Span): void {
+    const anchor = this.find(after);
+    const layer = this.layerOf(layerExpr);
+    if (!anchor || !layer) return;
+    const path = this.freshPath(layer.def.name);
+    this.rewire(anchor.path, path);
+    const draft: Draft = {
+      path,
+      inputs: [anchor.path],
+      span,
+      layer: { ...layer, values: {}, frozen: false },
+    };
+    this.drafts.splice(this.drafts.indexOf(anchor) + 1, 0, draft);
+  }
+
+  private rewire(from: string, to: string): void {
+    for (const d of this.drafts) d.inputs = d.inputs.map((i) => (i === from ? to : i));
+    if (this.output === from) this.output = to;
+  }
+
+  private freshPath(kind: string): string {
+    for (let k = 1; ; k++) {
+      const path = `${kind.toLowerCase()}${k}`;
+      if (!this.drafts.some((d) => d.path === path)) return path;
+    }
+  }
+
+  private layerOf(expr: Expr): { def: LayerDef; args: BoundArgs } | undefined {
+    const callee = expr.kind === 'Call' ? expr.callee : expr.kind === 'Name' ? expr : undefined;
+    const def = callee && LAYERS.get(callee.name);
+    if (!callee || !def) {
+      const hint = callee ? didYouMean(callee.name, LAYERS.keys()) : '';
+      return this.fail(
+        CODES.unknownName,
+        `expected a layer such as Linear(512, 10)${hint}`,
+        (callee ?? expr).span,
+      );
+    }
+    const before = this.diags.length;
+    const ctx = { what: def.name, file: this.file, span: expr.span, constants: new Map() };
+    const args = bindArgs(expr.kind === 'Call' ? expr.args : [], def.args, ctx, this.diags);
+    return this.diags.length > before ? undefined : { def, args };
+  }
+
+  // ---- shapes --------------------------------------------------------------------------------
+
+  private infer(inputShape: Shape): Model | undefined {
+    const shapes = new Map<string, Shape>([[this.inputName, inputShape]]);
+    const nodes: ModelNode[] = [];
+    const initial = new Map<string, Float32Array>();
+    for (const draft of this.drafts) {
+      const inputs = draft.inputs.map((i) => shapes.get(i));
+      if (inputs.some((s) => !s)) return undefined; // an earlier node failed; already reported
+      const node = this.inferNode(draft, inputs as Shape[], initial);
+      if (!node) return undefined;
+      nodes.push(node);
+      shapes.set(draft.path, node.outputShape);
+    }
+    const outputShape = shapes.get(this.output);
+    if (!outputShape) return undefined;
+    const name = this.decl.name.name;
+    return {
+      name,
+      input: { name: this.inputName, shape: inputShape },
+      layers: nodes,
+      output: this.output,
+      outputShape,
+      initial,
+    };
+  }
+
+  private inferNode(
+    draft: Draft,
+    inputs: Shape[],
+    initial: Map<string, Float32Array>,
+  ): ModelNode | undefined {
+    if (draft.merge) {
+      const { op, axis } = draft.merge;
+      const same = inputs.every((s) => formatShape(s) === formatShape(inputs[0]));
+      if (op === 'add' && !same) {
+        const message = `module '${draft.path}' adds ${inputs.map(formatShape).join(' and ')} for this input shape`;
+        return this.fail(CODES.shapeMismatch, message, draft.span);
+      }
+      const outputShape = op === 'add' ? inputs[0] : concatShape(inputs, axis);
+      return {
+        kind: 'merge',
+        op,
+        path: draft.path,
+        inputs: draft.inputs,
+        axis,
+        outputShape,
+        params: [],
+        span: draft.span,
+      };
+    }
+    const { def, args, values, frozen } = draft.layer!;
+    const result = def.infer(inputs[0], args);
+    if ('error' in result)
+      return this.fail(CODES.shapeMismatch, `module '${draft.path}': ${result.error}`, draft.span);
+    const params = def.params(inputs[0], args);
+    for (const p of params) {
+      const value = values[p.name];
+      if (!value) continue;
+      if (value.length !== p.shape.reduce((n, d) => n * d, 1)) {
+        const message = `module '${draft.path}': pretrained '${p.name}' has ${value.length} values, but [${p.shape.join(', ')}] is needed`;
+        return this.fail(CODES.shapeMismatch, message, draft.span);
+      }
+      initial.set(`${draft.path}.${p.name}`, value);
+    }
+    const inputShape = inputs[0];
+    return {
+      kind: 'layer',
+      path: draft.path,
+      def,
+      args,
+      inputs: [draft.inputs[0]],
+      inputShape,
+      outputShape: result.shape,
+      params,
+      span: draft.span,
+      frozen,
+    };
+  }
+
+  private fail(code: string, message: string, span: Span): undefined {
+    this.diags.push(diagnostic(code, message, this.file, span));
+    return undefined;
+  }
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function evaluateQuiet(expr: Expr): string | undefined {
+  try {
+    const v = evaluate(expr, new Map());
+    return v.t === 'str' ? v.v : v.t === 'name' ? v.name : undefined;
+  } catch (e) {
+    if (e instanceof EvalError) return undefined;
+    throw e;
+  }
+}
+
+/** A 1-channel kernel from a pretrained C-channel one: the sum over input channels. */
+function sumChannels(
+  weight: Float32Array | undefined,
+  def: LayerDef,
+  args: BoundArgs,
+): Float32Array | undefined {
+  if (!weight) return undefined;
+  const out = args.values.get('out_channels');
+  const outChannels = out?.t === 'num' ? out.v : 0;
+  const perOut = weight.length / outChannels;
+  const kernel = def.name === 'Conv2d' ? kernelSize(args) : perOut;
+  const channels = perOut / kernel;
+  const summed = new Float32Array(outChannels * kernel);
+  for (let o = 0; o < outChannels; o++) {
+    for (let c = 0; c < channels; c++) {
+      for (let k = 0; k < kernel; k++)
+        summed[o * kernel + k] += weight[(o * channels + c) * kernel + k];
+    }
+  }
+  return summed;
+}
+
+function kernelSize(args: BoundArgs): number {
+  const k = args.values.get('kernel_size');
+  if (k?.t === 'num') return k.v * k.v;
+  if (k?.t === 'list') return k.items.reduce((n, i) => n * (i.t === 'num' ? i.v : 1), 1);
+  return 1;
+}
+
+function concatShape(inputs: Shape[], axis: number): Shape {
+  const size = inputs.reduce((n, s) => n + (s[axis] as number), 0);
+  return inputs[0].map((d, i) => (i === axis ? size : d));
+}
+
+export function checkOnnxNetwork(
+  decl: OnnxNetworkDecl,
+  file: string,
+  diags: Diagnostic[],
+  readBinary: ReadBinary | undefined,
+  resolvePath: (p: string) => string,
+): Model | undefined {
+  return new OnnxNetworkChecker(decl, file, diags).run(readBinary, resolvePath);
+}

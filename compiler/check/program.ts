@@ -1,0 +1,57 @@
+// Loads a spec and everything it imports: `import "blocks.net"` is resolved relative to the
+// importing file, each file is parsed once, and import cycles are reported at the import that
+// closes them. Reading files is the caller's (a callback), so editors can supply unsaved text.
+import { dirname, join } from 'node:path';
+import type { Diagnostic, SpecFile } from '../../grammar/index.js';
+import { diagnostic, parse } from '../../grammar/index.js';
+import { CODES } from '../codes.js';
+
+/** Returns a file's text, or undefined when it cannot be read. */
+export type ReadFile = (path: string) => string | undefined;
+
+export interface Program {
+  /** Every parsed file, the entry first, then imports in the order they were reached. */
+  files: SpecFile[];
+  /** Source text by file name, for printing diagnostics. */
+  sources: Map<string, string>;
+  diagnostics: Diagnostic[];
+}
+
+export function loadProgram(text: string, file: string, readFile?: ReadFile): Program {
+  const program: Program = { files: [], sources: new Map(), diagnostics: [] };
+  visit(program, file, text, [], readFile);
+  return program;
+}
+
+function visit(program: Program, file: string, text: string, stack: string[], readFile?: ReadFile) {
+  program.sources.set(file, text);
+  const parsed = parse(text, file);
+  program.files.push(parsed.ast);
+  program.diagnostics.push(...parsed.diagnostics);
+  for (const imp of parsed.ast.imports) {
+    // join keeps a relative entry path relative, so messages name files as the user does.
+    const target = join(dirname(file), imp.path.value);
+    const span = imp.path.span;
+    if ([...stack, file].includes(target) || target === file) {
+      const cycle = [...stack, file, target].map((f) => f.split('/').pop()).join(' → ');
+      program.diagnostics.push(
+        diagnostic(CODES.importProblem, `import cycle: ${cycle}`, file, span),
+      );
+      continue;
+    }
+    if (program.sources.has(target)) continue; // already loaded through another import
+    const imported = readFile?.(target);
+    if (imported === undefined) {
+      program.diagnostics.push(
+        diagnostic(
+          CODES.importProblem,
+          `cannot read imported file '${imp.path.value}' (looked for ${target})`,
+          file,
+          span,
+        ),
+      );
+      continue;
+    }
+    visit(program, target, imported, [...stack, file], readFile);
+  }
+}

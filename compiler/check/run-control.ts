@@ -1,0 +1,194 @@
+// Checks the parts of a train block that steer a run rather than build graphs: the schedule,
+// `stop when …`, `early_stop(…)` and `checkpoint "dir" every N epochs`.
+import type { Assignment, Diagnostic, TrainStatement } from '../../grammar/index.js';
+import { diagnostic } from '../../grammar/index.js';
+import { CODES } from '../codes.js';
+import type { ScheduleDef } from '../schedules.js';
+import { SCHEDULES } from '../schedules.js';
+import type { StopCondition } from '../stopping.js';
+import { STOP_QUANTITIES, toStopCondition } from '../stopping.js';
+import type { ArgSpec, BoundArgs } from './args.js';
+import { bindArgs, bool, boolArg, int, num, numberArg, stringArg } from './args.js';
+import { didYouMean } from './names.js';
+
+export interface EarlyStop {
+  monitor: string;
+  patience: number;
+  minDelta: number;
+  mode: 'min' | 'max';
+  restoreBest: boolean;
+}
+
+export interface RunControl {
+  schedule?: { def: ScheduleDef; args: BoundArgs; warmup: number };
+  stop?: StopCondition;
+  earlyStop?: EarlyStop;
+  checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
+}
+
+const EARLY_STOP_ARGS: ArgSpec[] = [
+  {
+    name: 'monitor',
+    type: 'any',
+    default: { t: 'name', name: 'val_loss' },
+    doc: 'the metric to watch',
+  },
+  {
+    name: 'patience',
+    type: 'int',
+    default: int(3),
+    doc: 'epochs without improvement before stopping',
+    min: 0,
+  },
+  {
+    name: 'min_delta',
+    type: 'number',
+    default: num(0),
+    doc: 'smallest change that counts as improvement',
+    min: 0,
+  },
+  {
+    name: 'mode',
+    type: 'string',
+    default: { t: 'str', v: 'min' },
+    doc: '"min" (losses) or "max" (accuracies)',
+  },
+  {
+    name: 'restore_best',
+    type: 'bool',
+    default: bool(true),
+    doc: 'end with the best epoch’s weights',
+  },
+];
+
+const WARMUP: ArgSpec[] = [
+  { name: 'warmup', type: 'int', default: int(0), doc: 'steps of linear warm-up', min: 0 },
+];
+
+export class RunControlChecker {
+  readonly control: RunControl = {};
+
+  constructor(
+    private file: string,
+    private diags: Diagnostic[],
+  ) {}
+
+  /** Handles a statement that is not a setting; false if it is not one of these. */
+  statement(statement: TrainStatement): boolean {
+    if (statement.kind === 'Stop') this.stop(statement.condition);
+    else if (statement.kind === 'Checkpoint') this.checkpoint(statement);
+    else if (statement.kind === 'CallStatement' && statement.call.callee.name === 'early_stop')
+      this.earlyStop(statement.call);
+    else if (statement.kind === 'CallStatement') {
+      const name = statement.call.callee.name;
+      this.error(
+        CODES.unknownName,
+        `unknown train statement '${name}'${didYouMean(name, ['early_stop'])}`,
+        statement.call.callee.span,
+      );
+    } else return false;
+    return true;
+  }
+
+  schedule(setting: Assignment): void {
+    const value = setting.value;
+    const callee = value.kind === 'Call' ? value.callee : value.kind === 'Name' ? value : undefined;
+    const def = callee && SCHEDULES.get(callee.name);
+    if (!callee || !def) {
+      const hint = callee ? didYouMean(callee.name, SCHEDULES.keys()) : '';
+      const known = [...SCHEDULES.keys()].join(', ');
+      this.error(
+        CODES.unknownName,
+        `unknown schedule '${callee?.name ?? '?'}'${hint} (known: ${known})`,
+        (callee ?? value).span,
+      );
+      return;
+    }
+    const before = this.diags.length;
+    const args = bindArgs(
+      value.kind === 'Call' ? value.args : [],
+      def.args,
+      this.ctx(def.name, value.span),
+      this.diags,
+    );
+    const options = bindArgs(
+      setting.options,
+      WARMUP,
+      this.ctx('schedule', setting.span),
+      this.diags,
+    );
+    if (this.diags.length > before) return;
+    this.control.schedule = { def, args, warmup: numberArg(options, 'warmup') };
+  }
+
+  private stop(expr: Parameters<typeof toStopCondition>[0]): void {
+    const condition = toStopCondition(expr);
+    if ('error' in condition) this.error(CODES.argumentType, condition.error, condition.at.span);
+    else this.control.stop = condition;
+  }
+
+  private checkpoint(statement: Extract<TrainStatement, { kind: 'Checkpoint' }>): void {
+    const unit = statement.unit?.name ?? 'epoch';
+    const normalized = unit.replace(/s$/, '');
+    if (normalized !== 'epoch' && normalized !== 'step') {
+      this.error(
+        CODES.argumentType,
+        `checkpoint every … epochs or steps, not '${unit}'`,
+        statement.unit!.span,
+      );
+      return;
+    }
+    const every = statement.every?.value ?? 1;
+    if (!Number.isInteger(every) || every < 1) {
+      this.error(
+        CODES.argumentRange,
+        'checkpoint every: a positive whole number',
+        statement.every!.span,
+      );
+      return;
+    }
+    this.control.checkpoint = { dir: statement.path.value, every, unit: normalized };
+  }
+
+  private earlyStop(call: Extract<TrainStatement, { kind: 'CallStatement' }>['call']): void {
+    const before = this.diags.length;
+    const args = bindArgs(
+      call.args,
+      EARLY_STOP_ARGS,
+      this.ctx('early_stop', call.span),
+      this.diags,
+    );
+    if (this.diags.length > before) return;
+    const monitor = args.values.get('monitor');
+    const name = monitor?.t === 'name' ? monitor.name : monitor?.t === 'str' ? monitor.v : '';
+    if (!STOP_QUANTITIES.has(name)) {
+      const span = call.args.find((a) => a.name?.name === 'monitor')?.value.span ?? call.span;
+      this.error(
+        CODES.unknownName,
+        `early_stop cannot monitor '${name}'${didYouMean(name, STOP_QUANTITIES.keys())}`,
+        span,
+      );
+      return;
+    }
+    const mode = stringArg(args, 'mode');
+    if (mode !== 'min' && mode !== 'max') {
+      this.error(CODES.argumentType, 'early_stop: mode is "min" or "max"', call.span);
+      return;
+    }
+    this.control.earlyStop = {
+      monitor: name,
+      patience: numberArg(args, 'patience'),
+      minDelta: numberArg(args, 'min_delta'),
+      mode,
+      restoreBest: boolArg(args, 'restore_best'),
+    };
+  }
+
+  private ctx(what: string, span: Assignment['span']) {
+    return { what, file: this.file, span, constants: new Map() };
+  }
+
+  private error(code: string, message: string, span: Assignment['span']): void {
+    this.diags.push(diagnostic(code, message, this.file, span));
+  }
+}

@@ -1,0 +1,134 @@
+// Reads ONNX model files into plain data: nodes with decoded attributes, initializers as
+// typed arrays, graph inputs and outputs. The importer (compiler/import/) works on this form,
+// so protobuf stays inside compiler/onnx/.
+import onnxProto from 'onnx-proto';
+
+const { onnx } = onnxProto;
+type TensorProto = InstanceType<typeof onnx.TensorProto>;
+type AttributeProto = InstanceType<typeof onnx.AttributeProto>;
+
+export type OnnxAttr = number | string | number[] | Float32Array;
+
+export interface OnnxNode {
+  name: string;
+  op: string;
+  domain: string;
+  inputs: string[];
+  outputs: string[];
+  attrs: Record<string, OnnxAttr>;
+}
+
+export interface OnnxInitializer {
+  dims: number[];
+  /** float32 data; int64 initializers (shape constants) are converted to float64-safe numbers. */
+  data: Float32Array | number[];
+  dtype: 'float32' | 'int64' | 'other';
+}
+
+export interface OnnxValue {
+  name: string;
+  /** Dimensions; symbolic ones (`batch`) as strings. */
+  dims: (number | string)[];
+}
+
+export interface OnnxModel {
+  irVersion: number;
+  opset: number;
+  producer: string;
+  nodes: OnnxNode[];
+  initializers: Map<string, OnnxInitializer>;
+  inputs: OnnxValue[];
+  outputs: OnnxValue[];
+}
+
+export class OnnxReadError extends Error {}
+
+export function readOnnx(bytes: Uint8Array): OnnxModel {
+  let model: InstanceType<typeof onnx.ModelProto>;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new OnnxReadError(`not an ONNX model (${(e as Error).message})`);
+  }
+  const graph = model.graph;
+  if (!graph) throw new OnnxReadError('the ONNX model has no graph');
+  const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+  const initializers = new Map<string, OnnxInitializer>();
+  for (const t of graph.initializer ?? []) {
+    initializers.set(t.name ?? '', decodeTensor(t as TensorProto));
+  }
+  const isInitializer = (name: string) => initializers.has(name);
+  return {
+    irVersion: Number(model.irVersion),
+    opset: Number(opset?.version ?? 0),
+    producer: `${model.producerName} ${model.producerVersion}`.trim(),
+    nodes: (graph.node ?? []).map((n, i) => ({
+      name: n.name || `${n.opType}_${i}`,
+      op: n.opType ?? '',
+      domain: n.domain ?? '',
+      inputs: [...(n.input ?? [])],
+      outputs: [...(n.output ?? [])],
+      attrs: Object.fromEntries(
+        (n.attribute ?? []).map((a) => [a.name ?? '', decodeAttr(a as AttributeProto)]),
+      ),
+    })),
+    initializers,
+    inputs: (graph.input ?? []).filter((v) => !isInitializer(v.name ?? '')).map(valueInfo),
+    outputs: (graph.output ?? []).map(valueInfo),
+  };
+}
+
+function valueInfo(v: { name?: string | null; type?: unknown }): OnnxValue {
+  const type = v.type as {
+    tensorType?: { shape?: { dim?: { dimValue?: unknown; dimParam?: string }[] } };
+  };
+  const dims = (type?.tensorType?.shape?.dim ?? []).map((d) =>
+    d.dimParam ? d.dimParam : Number(d.dimValue ?? 0),
+  );
+  return { name: v.name ?? '', dims };
+}
+
+function decodeAttr(a: AttributeProto): OnnxAttr {
+  const T = onnx.AttributeProto.AttributeType;
+  switch (a.type) {
+    case T.FLOAT:
+      return a.f;
+    case T.INT:
+      return Number(a.i);
+    case T.STRING:
+      return new TextDecoder().decode(a.s);
+    case T.INTS:
+      return a.ints.map(Number);
+    case T.FLOATS:
+      return [...a.floats];
+    case T.TENSOR: {
+      const t = decodeTensor(a.t as TensorProto);
+      return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
+    }
+    default:
+      return '';
+  }
+}
+
+function decodeTensor(t: TensorProto): OnnxInitializer {
+  const dims = t.dims.map(Number);
+  const count = dims.reduce((n, d) => n * d, 1);
+  const D = onnx.TensorProto.DataType;
+  if (t.dataType === D.FLOAT) {
+    if (t.rawData && t.rawData.length > 0) {
+      const copy = new Float32Array(count);
+      new Uint8Array(copy.buffer).set(t.rawData.subarray(0, count * 4));
+      return { dims, data: copy, dtype: 'float32' };
+    }
+    return { dims, data: Float32Array.from(t.floatData), dtype: 'float32' };
+  }
+  if (t.dataType === D.INT64) {
+    if (t.rawData && t.rawData.length > 0) {
+      const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+      const data = Array.from({ length: count }, (_, i) => Number(view.getBigInt64(8 * i, true)));
+      return { dims, data, dtype: 'int64' };
+    }
+    return { dims, data: t.int64Data.map(Number), dtype: 'int64' };
+  }
+  return { dims, data: [], dtype: 'other' };
+}

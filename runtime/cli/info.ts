@@ -1,0 +1,89 @@
+// `netspec info`: a network's modules with their layers, output shapes, parameter counts and
+// whether they train — for an ONNX file (imported as netspec would) or a spec's networks.
+
+import { basename, resolve } from 'node:path';
+import type { Model } from '../../compiler/index.js';
+import { checkSpec, hasErrors, onnxInputDims } from '../../compiler/index.js';
+import { printDiagnostics, readBinary, readImport, readSpec, UserError } from './load.js';
+
+export function infoCommand(file: string, options: { input?: string; network?: string }): number {
+  const models = file.endsWith('.onnx')
+    ? [importForInfo(file, options.input)]
+    : specModels(file, options.network);
+  for (const model of models) process.stdout.write(describeModel(model) + '\n');
+  return 0;
+}
+
+function specModels(file: string, only: string | undefined): Model[] {
+  const loaded = readSpec(file);
+  printDiagnostics(loaded);
+  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  const models = [...loaded.spec.networks.values()].filter((m) => !only || m.name === only);
+  if (models.length === 0)
+    throw new UserError(`${file}: no network${only ? ` named '${only}'` : ''} to describe`);
+  return models;
+}
+
+/** Imports the file through a one-line spec, so `info` sees exactly what a spec would. */
+function importForInfo(file: string, input: string | undefined): Model {
+  const bytes = readBinary(file);
+  if (!bytes) throw new UserError(`${file}: cannot read the file`);
+  const dims = input ? input.split(',').map(Number) : onnxInputDims(bytes);
+  if (!dims || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
+    throw new UserError(
+      `${file}: the model's input size is not fixed; give one with --input C,H,W (e.g. 3,224,224)`,
+    );
+  }
+  const name = basename(file, '.onnx').replace(/\W/g, '_').replace(/^(\d)/, '_$1');
+  const text = `network ${name} = onnx(${JSON.stringify(resolve(file))}, shape: [${dims.join(', ')}]) {}\n`;
+  const checked = checkSpec(text, '<info>', readImport, readBinary);
+  if (hasErrors(checked.diagnostics)) {
+    throw new UserError(checked.diagnostics.map((d) => `${file}: ${d.message}`).join('\n'));
+  }
+  return checked.spec.networks.get(name)!;
+}
+
+const count = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
+const fmt = (n: number) => n.toLocaleString('en-US');
+
+export function describeModel(model: Model): string {
+  const rows = [['module', 'layer', 'output shape', 'parameters', 'trains']];
+  let trainable = 0;
+  let frozen = 0;
+  let buffers = 0;
+  for (const node of model.layers) {
+    const params = node.params
+      .filter((p) => p.kind !== 'buffer')
+      .reduce((n, p) => n + count(p.shape), 0);
+    buffers += node.params
+      .filter((p) => p.kind === 'buffer')
+      .reduce((n, p) => n + count(p.shape), 0);
+    const isFrozen = node.kind === 'layer' && node.frozen === true;
+    if (isFrozen) frozen += params;
+    else trainable += params;
+    const kind = node.kind === 'layer' ? node.def.name : node.op;
+    const trains = params === 0 ? '' : isFrozen ? 'frozen' : 'yes';
+    rows.push([
+      node.path,
+      kind,
+      `[${node.outputShape.join(', ')}]`,
+      params ? fmt(params) : '',
+      trains,
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const lines = rows.map((r) =>
+    r
+      .map((cell, i) => (i === 3 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd(),
+  );
+  const total = trainable + frozen;
+  lines.unshift(
+    `network ${model.name}: input ${model.input.name} [${model.input.shape.join(', ')}]`,
+  );
+  lines.push(
+    `${fmt(total)} parameters: ${fmt(trainable)} trainable, ${fmt(frozen)} frozen; ${fmt(buffers)} buffer values`,
+  );
+  return lines.join('\n');
+}

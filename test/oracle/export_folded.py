@@ -1,0 +1,27 @@
+"""Exports torchvision's resnet18 (seeded random weights, eval mode) the other way users do:
+batch norm folded into the convolutions by constant folding, generated initializer names
+(onnx::Conv_193), opset 13. Writes model.onnx, input.f32 [1, 3, 32, 32] and logits.f32 into the
+folder given as the first argument."""
+import sys
+
+import torch
+import torchvision
+
+out = sys.argv[1]
+torch.manual_seed(7)
+net = torchvision.models.resnet18(num_classes=1000).eval()
+with torch.no_grad():  # make eval-mode batch norm non-trivial, so folding matters
+    for m in net.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+            m.weight.uniform_(0.5, 1.5)
+            m.bias.uniform_(-0.1, 0.1)
+x = torch.randn(1, 3, 32, 32)
+torch.onnx.export(
+    net, x, f"{out}/model.onnx", opset_version=13, input_names=["input"], output_names=["logits"],
+    dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}},
+    training=torch.onnx.TrainingMode.EVAL, do_constant_folding=True,
+)
+x.numpy().tofile(f"{out}/input.f32")
+net(x).detach().numpy().tofile(f"{out}/logits.f32")
