@@ -50,9 +50,9 @@ export class RunController {
     const reason = condition && stopReason(condition, values);
     if (reason) return { stop: `stop when: ${reason}`, best };
     const early = this.recipe.control.earlyStop;
-    if (early && this.badEpochs > early.patience) {
+    if (early && this.badEpochs >= Math.max(1, early.patience)) {
       return {
-        stop: `early stopping: ${early.monitor} has not improved for ${early.patience} epochs`,
+        stop: `early stopping: ${early.monitor} has not improved for ${this.badEpochs} epoch${this.badEpochs === 1 ? '' : 's'}`,
         best,
       };
     }
@@ -75,23 +75,9 @@ export class RunController {
     return false;
   }
 
-  /** For checkpoints: what resuming needs to continue exactly. */
-  snapshot() {
-    return {
-      previousLoss: this.previousLoss,
-      bestValue: this.bestValue,
-      badEpochs: this.badEpochs,
-    };
-  }
-
-  restore(
-    state: ReturnType<RunController['snapshot']>,
-    history: EpochMetrics[],
-    steps: number[],
-  ): void {
-    // Replaying the epochs rebuilds stateful schedules (plateau) exactly.
-    history.forEach((m, i) => this.afterEpoch(m, steps[i]));
-    Object.assign(this, state);
+  /** After a resume: replaying the finished epochs rebuilds every piece of memory exactly. */
+  restore(history: EpochMetrics[], stepsAtEpoch: number[]): void {
+    history.forEach((m, i) => this.afterEpoch(m, stepsAtEpoch[i]));
   }
 }
 

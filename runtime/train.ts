@@ -1,15 +1,28 @@
 // The training loop: one onnxruntime `run` of the compiled step graph per minibatch. The
-// manifest's roles say which outputs feed which inputs next step (updated parameters and
-// optimizer state), so this loop knows nothing about any particular optimizer or model.
-import type { CompiledRecipe, Recipe, TensorEntry } from '../compiler/index.js';
-import { initialParameters } from '../compiler/index.js';
-import type { Split } from './data/dataset.js';
+// manifest's roles say which outputs feed which inputs next step (parameters, buffers,
+// optimizer state), so this loop knows nothing about any particular optimizer or model. The
+// recipe's run control sets the learning rate before each step and decides after each epoch
+// whether to stop; checkpoints capture everything needed to continue exactly.
+import type { CompiledRecipe, Recipe } from '../compiler/index.js';
+import type { Checkpoint, CheckpointState } from './checkpoint.js';
+import { writeCheckpoint } from './checkpoint.js';
+import { RunController } from './control.js';
 import type { BatchOptions } from './data/batches.js';
 import { batches, epochOrder } from './data/batches.js';
-import type { ChannelStats } from './data/transforms/pipeline.js';
+import type { Split } from './data/dataset.js';
 import { prefetchedBatches } from './data/prefetch.js';
+import type { ChannelStats } from './data/transforms/pipeline.js';
 import type { SessionOptions } from './session.js';
 import { createSession, ort } from './session.js';
+import type { Feeds } from './train-state.js';
+import {
+  carriedOutputs,
+  copyState,
+  initialState,
+  namedTensors,
+  stateFrom,
+  weightFeeds,
+} from './train-state.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -20,123 +33,259 @@ export interface EpochMetrics {
   /** On the validation split, when the dataset has one. */
   valLoss?: number;
   valAccuracy?: number;
+  /** The learning rate of the epoch's last step. */
+  lr: number;
   imagesPerSecond: number;
   seconds: number;
 }
 
+export interface StepProgress {
+  epoch: number;
+  step: number;
+  seen: number;
+  total: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+}
+
 export interface TrainOptions extends SessionOptions {
   epochs: number;
-  /** Called after every epoch, e.g. to print a progress line. */
   onEpoch?: (metrics: EpochMetrics) => void;
+  onStep?: (progress: StepProgress) => void;
+  /** Where and how often to write checkpoints (`<dir>/last`, `<dir>/best`). */
+  checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
+  /** Continue from a checkpoint instead of starting afresh. */
+  resume?: Checkpoint;
+  /** Aborting stops after the current step, writing a checkpoint when checkpoints are on. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
   weights: Map<string, Float32Array>;
   history: EpochMetrics[];
+  /** Why the run ended early (a stop condition, early stopping, interruption), if it did. */
+  stopped?: string;
+  interrupted: boolean;
 }
 
-type Feeds = Record<string, ort.Tensor>;
+export class ResumeError extends Error {}
 
-function floatTensor(data: Float32Array, shape: readonly (number | 'N')[]): ort.Tensor {
-  return new ort.Tensor(
-    'float32',
-    data,
-    shape.map((d) => (d === 'N' ? 1 : d)),
-  );
+export interface TrainData {
+  train: Split;
+  test?: Split;
+  validation?: Split;
+  stats?: ChannelStats;
 }
 
-/** Parameters and optimizer state: the part of the feeds that the step graph carries forward. */
-function initialState(recipe: Recipe, compiled: CompiledRecipe): Feeds {
-  const feeds: Feeds = {};
-  const values = initialParameters(recipe.model, recipe.seed);
-  for (const input of compiled.manifest.graphs.train.inputs) {
-    if (input.role.kind === 'param')
-      feeds[input.name] = floatTensor(values.get(input.role.param)!, input.shape);
-    if (input.role.kind === 'buffer')
-      feeds[input.name] = floatTensor(values.get(input.role.buffer)!, input.shape);
-    if (input.role.kind === 'state') {
-      const size = values.get(input.role.param)!.length;
-      feeds[input.name] = floatTensor(new Float32Array(size), input.shape);
-    }
+/** Where an epoch stands: enough to continue it mid-way after a resume. */
+interface EpochProgress {
+  epoch: number;
+  batchesDone: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  seconds: number;
+}
+
+class Run {
+  state: Feeds;
+  step = 0;
+  history: EpochMetrics[] = [];
+  stepsAtEpoch: number[] = [];
+  best?: Feeds;
+  progress: EpochProgress;
+  readonly controller: RunController;
+  private carried: Map<string, string>;
+  private imagesName: string;
+
+  constructor(
+    readonly recipe: Recipe,
+    readonly compiled: CompiledRecipe,
+    readonly data: TrainData,
+    readonly options: TrainOptions,
+  ) {
+    const entry = compiled.manifest.graphs.train;
+    this.carried = carriedOutputs(compiled);
+    this.imagesName = entry.inputs.find((i) => i.role.kind === 'images')!.name;
+    const stepsPerEpoch = Math.ceil(data.train.count / recipe.batch);
+    this.controller = new RunController(
+      recipe,
+      compiled.manifest.learningRate,
+      stepsPerEpoch,
+      options.epochs,
+    );
+    this.state = initialState(recipe, compiled);
+    this.progress = { epoch: 1, batchesDone: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+    if (options.resume) this.restore(options.resume);
   }
-  return feeds;
-}
 
-/** For each train-step output that carries state forward, the input it feeds next step. */
-function carriedOutputs(outputs: TensorEntry[], inputs: TensorEntry[]): Map<string, string> {
-  const key = (e: TensorEntry) => {
-    if (e.role.kind === 'param') return `p:${e.role.param}`;
-    if (e.role.kind === 'state') return `s:${e.role.param}:${e.role.slot}`;
-    if (e.role.kind === 'buffer') return `b:${e.role.buffer}`;
-    return '';
-  };
-  const inputByKey = new Map(inputs.filter((i) => key(i)).map((i) => [key(i), i.name]));
-  return new Map(outputs.filter((o) => key(o)).map((o) => [o.name, inputByKey.get(key(o))!]));
+  private restore(checkpoint: Checkpoint): void {
+    const { state } = checkpoint;
+    if (state.recipe !== this.recipe.name) {
+      throw new ResumeError(
+        `the checkpoint is of recipe '${state.recipe}', not '${this.recipe.name}'`,
+      );
+    }
+    const restored = stateFrom(this.compiled, checkpoint.weights, checkpoint.optimizer, this.state);
+    if (Array.isArray(restored)) {
+      throw new ResumeError(
+        `the checkpoint does not fit the spec's model:\n  ${restored.join('\n  ')}`,
+      );
+    }
+    this.state = restored;
+    this.step = state.step;
+    this.history = state.history as EpochMetrics[];
+    this.stepsAtEpoch = state.stepsAtEpoch;
+    this.progress = (state.control as { progress: EpochProgress }).progress;
+    this.controller.restore(this.history, this.stepsAtEpoch);
+  }
+
+  async run(): Promise<TrainResult> {
+    const { options } = this;
+    const trainSession = await createSession(this.compiled.train, options);
+    const evalSession = await createSession(this.compiled.eval, options);
+    let stopped: string | undefined;
+    while (this.progress.epoch <= options.epochs && !stopped) {
+      const finished = await this.epoch(trainSession);
+      if (!finished) return this.finish('interrupted: a checkpoint was written', true);
+      const metrics = await this.endEpoch(evalSession);
+      const outcome = this.controller.afterEpoch(metrics, this.step);
+      if (outcome.best) this.best = copyState(this.state);
+      stopped = outcome.stop;
+      this.history.push(metrics);
+      this.stepsAtEpoch.push(this.step);
+      this.progress = {
+        epoch: metrics.epoch + 1,
+        batchesDone: 0,
+        lossSum: 0,
+        correct: 0,
+        seen: 0,
+        seconds: 0,
+      };
+      options.onEpoch?.(metrics);
+      this.maybeCheckpoint('epoch', metrics.epoch, outcome.best);
+    }
+    if (this.best && this.recipe.control.earlyStop?.restoreBest) this.state = this.best;
+    return this.finish(stopped, false);
+  }
+
+  /** Runs the rest of the current epoch; false when interrupted. */
+  private async epoch(session: ort.InferenceSession): Promise<boolean> {
+    const { recipe, data, progress } = this;
+    const started = performance.now() - progress.seconds * 1000;
+    const order = epochOrder(data.train.count, recipe.shuffle, recipe.seed, progress.epoch);
+    const feeding = batchOptions(recipe, data.stats, true, progress.epoch);
+    // Batches already done before a resume are skipped: the order is derived, not stored.
+    const remaining = order.subarray(Math.min(order.length, progress.batchesDone * recipe.batch));
+    for await (const batch of prefetchedBatches(data.train, remaining, recipe.batch, feeding)) {
+      const lr = this.controller.rate(this.step, progress.epoch - 1);
+      const out = await session.run({
+        ...this.state,
+        [this.imagesName]: new ort.Tensor('float32', batch.images, [batch.size, ...batch.shape]),
+        labels: new ort.Tensor('int64', batch.labels, [batch.size]),
+        lr: new ort.Tensor('float32', Float32Array.of(lr), []),
+        step: new ort.Tensor('int64', BigInt64Array.of(BigInt(this.step)), []),
+      });
+      const next: Feeds = {};
+      for (const [output, input] of this.carried) next[input] = out[output];
+      this.state = next;
+      this.step++;
+      progress.batchesDone++;
+      progress.seen += batch.size;
+      progress.lossSum += (out.loss.data as Float32Array)[0] * batch.size;
+      progress.correct += (out.correct.data as Float32Array)[0];
+      progress.seconds = (performance.now() - started) / 1000;
+      this.options.onStep?.(this.stepProgress());
+      this.maybeCheckpoint('step', this.step, false);
+      if (this.options.signal?.aborted) {
+        this.writeCheckpoint('last');
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private stepProgress(): StepProgress {
+    const p = this.progress;
+    return {
+      epoch: p.epoch,
+      step: this.step,
+      seen: p.seen,
+      total: this.data.train.count,
+      loss: p.lossSum / p.seen,
+      accuracy: p.correct / p.seen,
+      imagesPerSecond: p.seen / Math.max(p.seconds, 1e-9),
+    };
+  }
+
+  private async endEpoch(session: ort.InferenceSession): Promise<EpochMetrics> {
+    const p = this.progress;
+    const metrics: EpochMetrics = {
+      epoch: p.epoch,
+      trainLoss: p.lossSum / p.seen,
+      trainAccuracy: p.correct / p.seen,
+      lr: this.controller.rate(Math.max(0, this.step - 1), p.epoch - 1),
+      imagesPerSecond: p.seen / p.seconds,
+      seconds: p.seconds,
+    };
+    const weights = weightFeeds(this.state, this.compiled);
+    const feeding = batchOptions(this.recipe, this.data.stats, false, p.epoch);
+    if (this.data.validation) {
+      const v = await evaluate(session, weights, this.data.validation, this.imagesName, feeding);
+      [metrics.valLoss, metrics.valAccuracy] = [v.loss, v.accuracy];
+    }
+    if (this.data.test) {
+      const t = await evaluate(session, weights, this.data.test, this.imagesName, feeding);
+      [metrics.testLoss, metrics.testAccuracy] = [t.loss, t.accuracy];
+    }
+    return metrics;
+  }
+
+  private maybeCheckpoint(unit: 'epoch' | 'step', count: number, best: boolean): void {
+    const every = this.options.checkpoint;
+    if (!every) return;
+    if (every.unit === unit && count % every.every === 0) this.writeCheckpoint('last');
+    if (best && unit === 'epoch') this.writeCheckpoint('best');
+  }
+
+  writeCheckpoint(which: 'last' | 'best'): void {
+    const dir = this.options.checkpoint?.dir;
+    if (!dir) return;
+    const state: CheckpointState = {
+      format: 'netspec-checkpoint',
+      version: 1,
+      recipe: this.recipe.name,
+      epoch: this.history.length,
+      step: this.step,
+      history: this.history,
+      stepsAtEpoch: this.stepsAtEpoch,
+      control: { progress: this.progress },
+    };
+    writeCheckpoint(`${dir}/${which}`, {
+      weights: namedTensors(this.state, this.recipe, this.compiled, 'weight'),
+      optimizer: namedTensors(this.state, this.recipe, this.compiled, 'optimizer'),
+      state,
+    });
+  }
+
+  private finish(stopped: string | undefined, interrupted: boolean): TrainResult {
+    const weights = new Map<string, Float32Array>();
+    for (const [name, t] of namedTensors(this.state, this.recipe, this.compiled, 'weight'))
+      weights.set(name, t.data);
+    return { weights, history: this.history, stopped, interrupted };
+  }
 }
 
 export async function train(
   recipe: Recipe,
   compiled: CompiledRecipe,
-  data: { train: Split; test?: Split; stats?: ChannelStats },
+  data: TrainData,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  const trainSession = await createSession(compiled.train, options);
-  const evalSession = await createSession(compiled.eval, options);
-  const entry = compiled.manifest.graphs.train;
-  const carried = carriedOutputs(entry.outputs, entry.inputs);
-  const imagesName = entry.inputs.find((i) => i.role.kind === 'images')!.name;
-  const lrTensor = new ort.Tensor('float32', Float32Array.of(compiled.manifest.learningRate), []);
-  let state = initialState(recipe, compiled);
-  let step = 0;
-  const history: EpochMetrics[] = [];
-  for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    const started = performance.now();
-    const order = epochOrder(data.train.count, recipe.shuffle, recipe.seed, epoch);
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    const feeding = batchOptions(recipe, data.stats, true, epoch);
-    // Transformed batches come from worker threads, prepared while the step runs.
-    for await (const batch of prefetchedBatches(data.train, order, recipe.batch, feeding)) {
-      const shape = [batch.size, ...batch.shape];
-      seen += batch.size;
-      const feeds: Feeds = {
-        ...state,
-        [imagesName]: new ort.Tensor('float32', batch.images, shape),
-        labels: new ort.Tensor('int64', batch.labels, [batch.size]),
-        lr: lrTensor,
-        step: new ort.Tensor('int64', BigInt64Array.of(BigInt(step)), []),
-      };
-      const out = await trainSession.run(feeds);
-      const next: Feeds = {};
-      for (const [output, input] of carried) next[input] = out[output];
-      state = next;
-      lossSum += (out.loss.data as Float32Array)[0] * batch.size;
-      correct += (out.correct.data as Float32Array)[0];
-      step++;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const metrics: EpochMetrics = {
-      epoch,
-      trainLoss: lossSum / seen,
-      trainAccuracy: correct / seen,
-      imagesPerSecond: seen / seconds,
-      seconds,
-    };
-    if (data.test) {
-      const params = paramFeeds(state, compiled);
-      const feeding = batchOptions(recipe, data.stats, false, epoch);
-      const result = await evaluate(evalSession, params, data.test, imagesName, feeding);
-      metrics.testLoss = result.loss;
-      metrics.testAccuracy = result.accuracy;
-    }
-    history.push(metrics);
-    options.onEpoch?.(metrics);
-  }
-  return { weights: weightsOf(state, recipe, compiled), history };
+  return new Run(recipe, compiled, data, options).run();
 }
 
-/** What the eval step reads from the training state: parameters and buffers. */
 /** How the loader prepares a split's batches: drop_last and the transform block (training or not). */
 function batchOptions(
   recipe: Recipe,
@@ -144,48 +293,14 @@ function batchOptions(
   training: boolean,
   epoch: number,
 ): BatchOptions {
-  const steps = recipe.transform?.steps;
   return {
     dropLast: training && recipe.dropLast,
-    steps,
+    steps: recipe.transform?.steps,
     training,
     stats,
     seed: recipe.seed,
     epoch,
   };
-}
-
-function paramFeeds(state: Feeds, compiled: CompiledRecipe): Feeds {
-  const feeds: Feeds = {};
-  for (const input of compiled.manifest.graphs.train.inputs) {
-    if (input.role.kind === 'param' || input.role.kind === 'buffer')
-      feeds[input.name] = state[input.name];
-  }
-  return feeds;
-}
-
-/**
- * Parameters and buffers by state_dict name: what is saved and exported. Frozen layers' values
- * are constants of the step graphs, so they are the initial (pretrained) ones.
- */
-function weightsOf(
-  state: Feeds,
-  recipe: Recipe,
-  compiled: CompiledRecipe,
-): Map<string, Float32Array> {
-  const weights = new Map<string, Float32Array>();
-  for (const input of compiled.manifest.graphs.train.inputs) {
-    if (input.role.kind === 'param')
-      weights.set(input.role.param, state[input.name].data as Float32Array);
-    if (input.role.kind === 'buffer')
-      weights.set(input.role.buffer, state[input.name].data as Float32Array);
-  }
-  const missing = compiled.manifest.parameters.filter((p) => !weights.has(p.name));
-  if (missing.length > 0) {
-    const initial = initialParameters(recipe.model, recipe.seed);
-    for (const p of missing) weights.set(p.name, initial.get(p.name)!);
-  }
-  return weights;
 }
 
 /** Loss and accuracy of the current parameters on a whole split, in large batches. */

@@ -15,6 +15,7 @@ const history = [1, 2, 3].map((epoch) => ({
   trainAccuracy: 0.7 + 0.05 * epoch,
   testLoss: 1.1 / epoch + 0.05,
   testAccuracy: 0.68 + 0.05 * epoch,
+  lr: 0.1 * 0.5 ** (epoch - 1),
   imagesPerSecond: 1000,
   seconds: 2,
 }));
@@ -36,9 +37,20 @@ describe('report', () => {
     });
     const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').split('\n');
     expect(csv[0]).toBe(
-      'epoch,trainLoss,trainAccuracy,testLoss,testAccuracy,imagesPerSecond,seconds',
+      'epoch,trainLoss,trainAccuracy,valLoss,valAccuracy,testLoss,testAccuracy,lr,imagesPerSecond,seconds',
     );
-    expect(csv[1].split(',').map(Number)).toEqual([1, 1, 0.75, 1.1 + 0.05, 0.68 + 0.05, 1000, 2]);
+    expect(csv[1].split(',').map(Number)).toEqual([
+      1,
+      1,
+      0.75,
+      0,
+      0,
+      1.1 + 0.05,
+      0.68 + 0.05,
+      0.1,
+      1000,
+      2,
+    ]);
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
       args: [
@@ -59,7 +71,7 @@ describe('report', () => {
           complete: img.complete,
         })),
       );
-      expect(images.map((i) => i.src)).toEqual(['loss.svg', 'accuracy.svg', 'gap.svg']);
+      expect(images.map((i) => i.src)).toEqual(['loss.svg', 'accuracy.svg', 'gap.svg', 'lr.svg']);
       for (const image of images) expect(image.width, image.src!).toBe(560);
       await tab.goto(pathToFileURL(join(dir, 'loss.svg')).href);
       const paths = await tab.$$eval('path.series', (ps) =>

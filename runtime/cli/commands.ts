@@ -2,11 +2,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { compileInference, compileRecipe } from '../../compiler/index.js';
-import { prepareData } from './data.js';
-import type { Device } from '../session.js';
-import { train } from '../train.js';
 import type { EpochMetrics } from '../train.js';
-import { readSafetensors, encodeSafetensors, writeFileAtomic } from '../weights.js';
+import { readSafetensors, writeFileAtomic } from '../weights.js';
 import { loadRecipe, printDiagnostics, readSpec, UserError } from './load.js';
 
 export function checkCommand(path: string, options: { json?: boolean }): number {
@@ -36,50 +33,6 @@ export function compileCommand(path: string, options: { out: string; recipe?: st
   return 0;
 }
 
-export interface TrainCommandOptions {
-  recipe?: string;
-  epochs?: number;
-  out?: string;
-  data: string[];
-  threads: number;
-  device: Device;
-}
-
-export async function trainCommand(path: string, options: TrainCommandOptions): Promise<number> {
-  const { recipe } = loadRecipe(path, options.recipe);
-  const data = prepareData(recipe, path, dataRoots(options.data));
-  const compiled = compileRecipe(recipe);
-  const epochs = options.epochs ?? recipe.epochs;
-  const out = options.out ?? join('runs', recipe.name);
-  process.stdout.write(
-    `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${data.train.count} train, ${data.test?.count ?? 0} test), ${epochs} epochs\n`,
-  );
-  const result = await train(recipe, compiled, data, {
-    epochs,
-    threads: options.threads,
-    device: options.device,
-    onEpoch: (m) => process.stdout.write(epochLine(m, epochs) + '\n'),
-  });
-  mkdirSync(out, { recursive: true });
-  const tensors = new Map(
-    compiled.manifest.parameters.map((p) => [
-      p.name,
-      { shape: p.shape, data: result.weights.get(p.name)! },
-    ]),
-  );
-  const weightsPath = join(out, 'weights.safetensors');
-  writeFileAtomic(
-    weightsPath,
-    encodeSafetensors(tensors, { spec: basename(path), recipe: recipe.name }),
-  );
-  writeFileAtomic(
-    join(out, 'metrics.jsonl'),
-    Buffer.from(result.history.map((m) => JSON.stringify(m)).join('\n') + '\n'),
-  );
-  process.stdout.write(`saved ${weightsPath}\n`);
-  return 0;
-}
-
 export function dataRoots(fromCli: string[]): string[] {
   const fromEnv = process.env.NETSPEC_DATA
     ? process.env.NETSPEC_DATA.split(':').filter(Boolean)
@@ -90,12 +43,12 @@ export function dataRoots(fromCli: string[]): string[] {
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function epochLine(m: EpochMetrics, epochs: number): string {
-  const test =
-    m.testLoss === undefined
-      ? ''
-      : `  test loss ${m.testLoss.toFixed(4)} acc ${percent(m.testAccuracy!)}`;
+  const held = (name: string, loss?: number, accuracy?: number) =>
+    loss === undefined ? '' : `  ${name} loss ${loss.toFixed(4)} acc ${percent(accuracy!)}`;
   const speed = `${Math.round(m.imagesPerSecond).toLocaleString('en-US')} img/s`;
-  return `epoch ${m.epoch}/${epochs}  train loss ${m.trainLoss.toFixed(4)} acc ${percent(m.trainAccuracy)}${test}  ${speed}  ${m.seconds.toFixed(1)}s`;
+  const train = `train loss ${m.trainLoss.toFixed(4)} acc ${percent(m.trainAccuracy)}`;
+  const others = held('val', m.valLoss, m.valAccuracy) + held('test', m.testLoss, m.testAccuracy);
+  return `epoch ${m.epoch}/${epochs}  ${train}${others}  ${speed}  ${m.seconds.toFixed(1)}s`;
 }
 
 export function exportCommand(

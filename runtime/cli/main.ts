@@ -2,13 +2,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DataError } from '../data/errors.js';
 import { DeviceError } from '../session.js';
-import {
-  checkCommand,
-  compileCommand,
-  dataRoots,
-  exportCommand,
-  trainCommand,
-} from './commands.js';
+import { checkCommand, compileCommand, dataRoots, exportCommand } from './commands.js';
+import { trainCommand } from './train-command.js';
 import { registryReference } from '../../compiler/index.js';
 import { infoCommand } from './info.js';
 import { dataCommand } from './data.js';
@@ -47,7 +42,7 @@ program
 
 program
   .command('train')
-  .description('train a recipe on its dataset, evaluating on the test split every epoch')
+  .description('train a recipe, evaluating on the validation and test splits every epoch')
   .argument('<spec>', 'the .net file')
   .option('--recipe <name>', 'the train block to run (when the spec has several)')
   .option('--epochs <n>', 'override the number of epochs', positiveInt)
@@ -57,6 +52,8 @@ program
   .addOption(
     new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
   )
+  .option('--resume <dir>', 'continue from a checkpoint (a run folder or a checkpoint folder)')
+  .option('--json', 'print progress as JSON event lines')
   .action((spec, opts) => run(() => trainCommand(spec, opts)));
 
 program

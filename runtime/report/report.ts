@@ -39,6 +39,7 @@ export function writeReport(dir: string, input: ReportInput): string {
       yLabel: 'loss',
       series: [
         ...series(history, 'train', (m) => m.trainLoss),
+        ...series(history, 'validation', (m) => m.valLoss),
         ...series(history, 'test', (m) => m.testLoss),
       ],
     }),
@@ -49,16 +50,25 @@ export function writeReport(dir: string, input: ReportInput): string {
       formatY: percent,
       series: [
         ...series(history, 'train', (m) => m.trainAccuracy),
+        ...series(history, 'validation', (m) => m.valAccuracy),
         ...series(history, 'test', (m) => m.testAccuracy),
       ],
     }),
     'gap.svg': lineChart({
-      title: 'Generalization gap (test − train loss)',
+      // Validation loss when there is a validation split, else test loss.
+      title: 'Generalization gap (held-out − train loss)',
       xLabel: 'epoch',
       yLabel: 'loss gap',
-      series: series(history, 'gap', (m) =>
-        m.testLoss === undefined ? undefined : m.testLoss - m.trainLoss,
-      ),
+      series: series(history, 'gap', (m) => {
+        const heldOut = m.valLoss ?? m.testLoss;
+        return heldOut === undefined ? undefined : heldOut - m.trainLoss;
+      }),
+    }),
+    'lr.svg': lineChart({
+      title: 'Learning rate (last step of each epoch)',
+      xLabel: 'epoch',
+      yLabel: 'learning rate',
+      series: series(history, 'lr', (m) => m.lr),
     }),
   };
   for (const [name, svg] of Object.entries(plots)) writeFileSync(join(dir, name), svg);
@@ -75,8 +85,11 @@ export function metricsCsv(history: EpochMetrics[]): string {
     'epoch',
     'trainLoss',
     'trainAccuracy',
+    'valLoss',
+    'valAccuracy',
     'testLoss',
     'testAccuracy',
+    'lr',
     'imagesPerSecond',
     'seconds',
   ] as const;

@@ -1,0 +1,167 @@
+// `netspec train`: load and check the spec, load the data, compile, train with progress
+// output, then write the run folder — weights, metrics, report. Ctrl-C stops after the current
+// step and writes a checkpoint; `--resume` continues from one exactly.
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import cliProgress from 'cli-progress';
+import { compileRecipe } from '../../compiler/index.js';
+import type { Checkpoint } from '../checkpoint.js';
+import { CheckpointError, readCheckpoint } from '../checkpoint.js';
+import { writeReport } from '../report/report.js';
+import type { Device } from '../session.js';
+import type { EpochMetrics, StepProgress, TrainOptions } from '../train.js';
+import { ResumeError, train } from '../train.js';
+import { encodeSafetensors, writeFileAtomic } from '../weights.js';
+import { dataRoots, epochLine } from './commands.js';
+import { prepareData } from './data.js';
+import { loadRecipe, UserError } from './load.js';
+
+export interface TrainCommandOptions {
+  recipe?: string;
+  epochs?: number;
+  out?: string;
+  data: string[];
+  threads: number;
+  device: Device;
+  resume?: string;
+  json?: boolean;
+}
+
+/** A run folder (…/runs/X) or a checkpoint folder (…/checkpoints/last) to resume from. */
+function loadResume(path: string): Checkpoint {
+  const candidates = [path, join(path, 'checkpoints', 'last'), join(path, 'last')];
+  const dir = candidates.find((c) => existsSync(join(c, 'state.json')));
+  if (!dir)
+    throw new UserError(
+      `${path}: no checkpoint there (looked for state.json in ${candidates.join(', ')})`,
+    );
+  try {
+    return readCheckpoint(dir);
+  } catch (e) {
+    if (e instanceof CheckpointError || e instanceof SyntaxError)
+      throw new UserError((e as Error).message);
+    throw e;
+  }
+}
+
+/** Progress: a bar on a terminal, one line per epoch otherwise, JSON events with --json. */
+function reporter(json: boolean | undefined, epochs: number) {
+  const write = (line: string) => process.stdout.write(line + '\n');
+  if (json) {
+    return {
+      step: (p: StepProgress) =>
+        p.step % 50 === 0 && write(JSON.stringify({ event: 'step', ...p })),
+      epoch: (m: EpochMetrics) => write(JSON.stringify({ event: 'epoch', ...m })),
+      stop: () => undefined,
+    };
+  }
+  const bar = process.stdout.isTTY
+    ? new cliProgress.SingleBar({
+        format:
+          'epoch {epoch} |{bar}| {percentage}% loss {loss} acc {acc} {speed} img/s ETA {eta_formatted}',
+        clearOnComplete: true,
+      })
+    : undefined;
+  let active = false;
+  return {
+    step(p: StepProgress) {
+      if (!bar) return;
+      if (!active) bar.start(p.total, 0, {});
+      active = true;
+      const fields = {
+        epoch: p.epoch,
+        loss: p.loss.toFixed(4),
+        acc: (100 * p.accuracy).toFixed(1) + '%',
+        speed: Math.round(p.imagesPerSecond),
+      };
+      bar.update(p.seen, fields);
+    },
+    epoch(m: EpochMetrics) {
+      if (bar && active) bar.stop();
+      active = false;
+      write(epochLine(m, epochs));
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+export async function trainCommand(path: string, options: TrainCommandOptions): Promise<number> {
+  const { loaded, recipe } = loadRecipe(path, options.recipe);
+  const resume = options.resume ? loadResume(options.resume) : undefined;
+  const data = prepareData(recipe, path, dataRoots(options.data));
+  const compiled = compileRecipe(recipe);
+  const epochs = options.epochs ?? recipe.epochs;
+  const out = options.out ?? join('runs', recipe.name);
+  const every = recipe.control.checkpoint;
+  const checkpoint: TrainOptions['checkpoint'] = {
+    dir: every?.dir ?? join(out, 'checkpoints'),
+    every: every?.every ?? 1,
+    unit: every?.unit ?? 'epoch',
+  };
+  const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
+  if (!options.json)
+    process.stdout.write(
+      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${epochs} epochs\n`,
+    );
+  const abort = new AbortController();
+  const onInterrupt = () => abort.abort();
+  process.once('SIGINT', onInterrupt);
+  const progress = reporter(options.json, epochs);
+  let result;
+  try {
+    result = await train(recipe, compiled, data, {
+      epochs,
+      threads: options.threads,
+      device: options.device,
+      checkpoint,
+      resume,
+      signal: abort.signal,
+      onStep: progress.step,
+      onEpoch: progress.epoch,
+    });
+  } catch (e) {
+    if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
+    throw e;
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onInterrupt);
+  }
+  if (result.interrupted) {
+    process.stdout.write(
+      `interrupted: checkpoint written to ${checkpoint.dir}/last; continue with --resume ${checkpoint.dir}/last\n`,
+    );
+    return 130;
+  }
+  if (result.stopped) process.stdout.write(`stopped: ${result.stopped}\n`);
+  mkdirSync(out, { recursive: true });
+  const tensors = new Map(
+    compiled.manifest.parameters.map((p) => [
+      p.name,
+      { shape: p.shape, data: result.weights.get(p.name)! },
+    ]),
+  );
+  const weightsPath = join(out, 'weights.safetensors');
+  writeFileAtomic(
+    weightsPath,
+    encodeSafetensors(tensors, { spec: basename(path), recipe: recipe.name }),
+  );
+  writeFileAtomic(
+    join(out, 'metrics.jsonl'),
+    Buffer.from(result.history.map((m) => JSON.stringify(m)).join('\n') + '\n'),
+  );
+  const summary = [
+    `model ${recipe.model.name}, ${compiled.manifest.parameters.length} tensors`,
+    `data ${recipe.dataset.name}: ${counts}, batch ${recipe.batch}`,
+    `optimizer ${recipe.optimizer.def.name}, loss ${recipe.loss.def.name}, seed ${recipe.seed}`,
+    result.stopped ? `stopped: ${result.stopped}` : `ran all ${epochs} epochs`,
+  ];
+  const page = writeReport(out, {
+    recipe: recipe.name,
+    specPath: path,
+    sources: loaded.sources,
+    history: result.history,
+    summary,
+  });
+  if (!options.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
+  return 0;
+}
