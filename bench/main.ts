@@ -9,6 +9,10 @@ const SYSTEM_FASHION = '/usr/share/datasets/fashion-mnist';
 
 /** PyTorch 1.13 on this kind of machine as recorded in the design notes (PERF-NOTES.md; Adam, 2 threads). */
 const PERF_NOTES_PYTORCH_MLP = 15138;
+
+/** PyTorch 1.13 finetuning ResNet18 at 28×28, batch 64 (PERF-NOTES.md). */
+const PERF_NOTES_PYTORCH_FINETUNE = 676;
+const FINETUNE_IMAGES = 3200;
 const PERF_NOTES_PYTORCH_CNN = 1056;
 /** Training images of the CNN figure: 200 batches of 64 (a full epoch takes minutes). */
 const CNN_IMAGES = 12800;
@@ -18,6 +22,7 @@ import { loadDataset } from '../runtime/data/dataset.js';
 import { csvIngestLine } from './csv.js';
 import { createSession, ort } from '../runtime/session.js';
 import { train } from '../runtime/train.js';
+import { readBinary, readImport } from '../runtime/cli/load.js';
 
 /**
  * PyTorch on the same machine, same MLP and recipe, measured now by bench/pytorch_mlp.py with
@@ -88,17 +93,23 @@ function trainingFlops(recipe: Recipe): number {
   return 3 * forward;
 }
 
-async function cnnTraining(threads: number) {
-  const path = resolve(import.meta.dirname, '../../specs/fashion-cnn.net');
-  const { spec } = checkSpec(readFileSync(path, 'utf8'), path);
-  const recipe = spec.recipes.get('Baseline')!;
+/** Trains one epoch of a spec's recipe on the first `images` training images. */
+async function subsetTraining(
+  specFile: string,
+  recipeName: string,
+  images: number,
+  threads: number,
+) {
+  const path = resolve(import.meta.dirname, '../../specs', specFile);
+  const { spec } = checkSpec(readFileSync(path, 'utf8'), path, readImport, readBinary);
+  const recipe = spec.recipes.get(recipeName)!;
   const { train: full } = loadDataset(recipe.dataset, recipe.model, []);
   const pixels = full.imageShape.reduce((a, b) => a * b, 1);
   const subset = {
     ...full,
-    count: CNN_IMAGES,
-    images: full.images.subarray(0, CNN_IMAGES * pixels),
-    labels: full.labels.subarray(0, CNN_IMAGES),
+    count: images,
+    images: full.images.subarray(0, images * pixels),
+    labels: full.labels.subarray(0, images),
   };
   const compiled = compileRecipe(recipe);
   const result = await train(
@@ -112,6 +123,9 @@ async function cnnTraining(threads: number) {
     flopsPerImage: trainingFlops(recipe),
   };
 }
+
+const cnnTraining = (threads: number) =>
+  subsetTraining('fashion-cnn.net', 'Baseline', CNN_IMAGES, threads);
 
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -145,6 +159,12 @@ async function main() {
       `${fmt(cnn.imagesPerSecond)} images/s = ${cnnVersus}, ` +
       `${fmt(cnn.imagesPerSecond / PERF_NOTES_PYTORCH_CNN, 2)}× the PERF-NOTES PyTorch figure (${fmt(PERF_NOTES_PYTORCH_CNN)}, Adam); ` +
       `${fmt((100 * cnn.imagesPerSecond) / cnnCeiling, 1)}% of the MatMul ceiling (${fmt(cnnCeiling)} images/s at ${fmt(cnn.flopsPerImage / 1e6, 1)} MFLOP/image)`,
+  );
+  const finetune = await subsetTraining('resnet18-finetune.net', 'Finetune', FINETUNE_IMAGES, 0);
+  console.log(
+    `ResNet18 finetune (frozen backbone, new conv1 and fc; 28×28, batch 64, Adam, ${FINETUNE_IMAGES} images): ` +
+      `${fmt(finetune.imagesPerSecond)} images/s = ${fmt(finetune.imagesPerSecond / PERF_NOTES_PYTORCH_FINETUNE, 2)}× ` +
+      `the PERF-NOTES PyTorch figure (${PERF_NOTES_PYTORCH_FINETUNE} images/s)`,
   );
 }
 

@@ -22,6 +22,8 @@ export async function createSession(
       intraOpNumThreads: options.threads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      // Warnings such as unused frozen buffers are not the user's concern.
+      logSeverityLevel: 3,
     });
   } catch (e) {
     const message = (e as Error).message;
