@@ -1,9 +1,10 @@
 // The whole path on real data: `netspec train specs/fashion-mlp.net` on Fashion-MNIST (Debian's
 // dataset-fashion-mnist), `netspec export`, the reference ONNX checker, and onnxruntime
 // inference on the exported file reproducing the accuracy the training run reported.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { PNG } from 'pngjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { netspec, python, ROOT, tempDir } from './helpers/spec.js';
 import { readIdxForTest } from './helpers/fashion.js';
@@ -61,5 +62,60 @@ describe('Fashion-MNIST MLP end to end', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(correct / count).toBeCloseTo(metrics[1].testAccuracy, 6);
+  });
+
+  it('eval reproduces the reported accuracy; predict classifies PNG files', () => {
+    const weights = join(dir, 'run/weights.safetensors');
+    const evaluated = netspec(['eval', 'specs/fashion-mlp.net', '--weights', weights]);
+    expect(evaluated.status).toBe(0);
+    const last = /test loss ([\d.]+) acc ([\d.]+)%/.exec(
+      trainOutput
+        .trim()
+        .split('\n')
+        .filter((l) => l.startsWith('epoch'))
+        .pop()!,
+    )!;
+    expect(evaluated.stdout).toContain(
+      `test: 10000 examples, loss ${last[1]}, accuracy ${last[2]}%`,
+    );
+    expect(evaluated.stdout.split('\n').filter((l) => /^\s+\d /.test(l))).toHaveLength(10);
+
+    const { images, labels } = readIdxForTest('t10k');
+    const files = [0, 1, 2].map((i) => {
+      const png = new PNG({ width: 28, height: 28, colorType: 0 });
+      for (let p = 0; p < 784; p++)
+        png.data.set([images[i * 784 + p], images[i * 784 + p], images[i * 784 + p], 255], 4 * p);
+      const file = join(dir, `image${i}.png`);
+      writeFileSync(file, PNG.sync.write(png));
+      return file;
+    });
+    const predicted = netspec([
+      'predict',
+      'specs/fashion-mlp.net',
+      ...files,
+      '--weights',
+      weights,
+      '--top',
+      '1',
+    ]);
+    expect(predicted.status).toBe(0);
+    const classes = [
+      'T-shirt',
+      'Trouser',
+      'Pullover',
+      'Dress',
+      'Coat',
+      'Sandal',
+      'Shirt',
+      'Sneaker',
+      'Bag',
+      'Ankle boot',
+    ];
+    const lines = predicted.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    // Training is seeded and deterministic, and the trained MLP classifies these three correctly.
+    lines.forEach((line, i) =>
+      expect(line).toMatch(new RegExp(`^${files[i]}: ${classes[labels[i]]} [\\d.]+%$`)),
+    );
   });
 });

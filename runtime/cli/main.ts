@@ -4,6 +4,7 @@ import { DataError } from '../data/errors.js';
 import { DeviceError } from '../session.js';
 import { checkCommand, compileCommand, dataRoots, exportCommand } from './commands.js';
 import { trainCommand } from './train-command.js';
+import { evalCommand, predictCommand } from './eval-command.js';
 import { registryReference } from '../../compiler/index.js';
 import { infoCommand } from './info.js';
 import { dataCommand } from './data.js';
@@ -98,6 +99,39 @@ program
   .description('run the language server over stdio (diagnostics, completion, hover, definitions)')
   .option('--stdio', 'talk over stdin/stdout (the default; accepted for editors that pass it)')
   .action(() => startLanguageServer());
+
+const modelOptions = (command: Command) =>
+  command
+    .option('--weights <file>', 'trained weights (default runs/<recipe>/weights.safetensors)')
+    .option('--recipe <name>', 'the train block (when the spec has several)')
+    .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
+    .option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)', positiveInt, 0)
+    .addOption(
+      new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
+    );
+
+modelOptions(
+  program
+    .command('eval')
+    .description(
+      'evaluate trained weights on a split: loss, accuracy, per-class accuracy, confusion matrix',
+    )
+    .argument('<spec>', 'the .net file')
+    .addOption(
+      new Option('--split <split>', 'which split')
+        .choices(['train', 'validation', 'test'])
+        .default('test'),
+    ),
+).action((spec, opts) => run(() => evalCommand(spec, opts)));
+
+modelOptions(
+  program
+    .command('predict')
+    .description('classify image files (PNG or JPEG) with trained weights')
+    .argument('<spec>', 'the .net file')
+    .argument('<images...>', 'image files')
+    .option('--top <k>', 'how many classes to show per image', positiveInt, 3),
+).action((spec, images, opts) => run(() => predictCommand(spec, images, opts)));
 
 program
   .command('docs')
