@@ -50,6 +50,11 @@ export type { LossDef } from './losses.js';
 export { OPTIMIZERS } from './optim/registry.js';
 export type { OptimizerDef } from './optim/optimizer.js';
 export { bufferShapes, initialParameters, parameterNames, parameterShapes };
+// Initialization schemes (`init =`) and LSUV's runtime half: the layers to visit and the rescale.
+export { INITIALIZERS, fans, lsuvScale } from './initializers.js';
+export type { InitChoice, InitializerDef } from './initializers.js';
+export { lsuvLayers } from './init.js';
+export type { Regularization } from './check/regularization.js';
 export { diagnostic, hasErrors } from '../grammar/index.js';
 // For the language server: completion and hover read the same registry as the checker.
 export { LAYERS } from './layers/registry.js';
@@ -102,7 +107,10 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
   const shapes = parameterShapes(recipe.model);
   // Buffers and frozen layers' parameters are saved and exported, but not trained.
   const trainable = trainableShapes(recipe.model);
-  const inference = buildInference(recipe.model, initialParameters(recipe.model, recipe.seed));
+  const inference = buildInference(
+    recipe.model,
+    initialParameters(recipe.model, recipe.seed, recipe.init),
+  );
   const manifest: Manifest = {
     format: 'netspec-manifest',
     version: 1,

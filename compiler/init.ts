@@ -3,6 +3,10 @@
 import type { Model } from './check/model.js';
 import type { InitSpec } from './layers/layer.js';
 import { Rng } from './random.js';
+import type { InitChoice } from './initializers.js';
+import { chosenInit } from './initializers.js';
+
+type DrawSpec = InitSpec | { kind: 'range'; low: number; high: number };
 
 export function parameterNames(model: Model): string[] {
   return [...parameterShapes(model).keys()];
@@ -47,7 +51,16 @@ function stateShapes(model: Model, kind: 'param' | 'buffer' | 'frozen'): Map<str
   return shapes;
 }
 
-export function initialParameters(model: Model, seed: number): Map<string, Float32Array> {
+/**
+ * Every parameter's and buffer's initial values. `init` (the train block's `init =`) replaces
+ * the default of Conv/Linear weights and zeroes their biases; the stream names do not change,
+ * so the same seed gives the same draws under every scheme of the same kind.
+ */
+export function initialParameters(
+  model: Model,
+  seed: number,
+  init?: InitChoice,
+): Map<string, Float32Array> {
   const values = new Map<string, Float32Array>();
   for (const layer of model.layers) {
     for (const param of layer.params) {
@@ -55,13 +68,29 @@ export function initialParameters(model: Model, seed: number): Map<string, Float
       const size = param.shape.reduce((n, d) => n * d, 1);
       // Imported models bring pretrained values; layers added by surgery are initialized.
       const pretrained = model.initial?.get(name);
-      values.set(name, pretrained ?? draw(param.init, size, new Rng(seed, `init:${name}`)));
+      const chosen =
+        init && layer.kind === 'layer' && chosenInit(init, layer.def.name, param.name, param.shape);
+      const spec = chosen || param.init;
+      values.set(name, pretrained ?? draw(spec, size, new Rng(seed, `init:${name}`)));
     }
   }
   return values;
 }
 
-function draw(init: InitSpec, size: number, rng: Rng): Float32Array {
+/** The Conv/Linear layers LSUV rescales, in evaluation order (the runtime's loop visits these). */
+export function lsuvLayers(model: Model): string[] {
+  return model.layers
+    .filter(
+      (l) =>
+        l.kind === 'layer' &&
+        chosenInit({ name: 'lsuv', args: NO_ARGS }, l.def.name, 'weight', [1, 1]),
+    )
+    .map((l) => l.path);
+}
+
+const NO_ARGS = { values: new Map(), spans: new Map() };
+
+function draw(init: DrawSpec, size: number, rng: Rng): Float32Array {
   const out = new Float32Array(size);
   switch (init.kind) {
     case 'uniform':
@@ -72,6 +101,9 @@ function draw(init: InitSpec, size: number, rng: Rng): Float32Array {
       break;
     case 'constant':
       out.fill(init.value);
+      break;
+    case 'range':
+      for (let i = 0; i < size; i++) out[i] = rng.uniform(init.low, init.high);
       break;
   }
   return out;

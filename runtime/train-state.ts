@@ -28,7 +28,7 @@ export function stateName(
 /** Freshly initialized parameters and buffers; optimizer state at zero. */
 export function initialState(recipe: Recipe, compiled: CompiledRecipe): Feeds {
   const feeds: Feeds = {};
-  const values = initialParameters(recipe.model, recipe.seed);
+  const values = initialParameters(recipe.model, recipe.seed, recipe.init);
   for (const input of compiled.manifest.graphs.train.inputs) {
     const name = stateName(input);
     if (name?.kind === 'weight')
@@ -84,7 +84,8 @@ export function namedTensors(
   }
   if (kind === 'weight') {
     const missing = compiled.manifest.parameters.filter((p) => !tensors.has(p.name));
-    const initial = missing.length > 0 ? initialParameters(recipe.model, recipe.seed) : undefined;
+    const initial =
+      missing.length > 0 ? initialParameters(recipe.model, recipe.seed, recipe.init) : undefined;
     for (const p of missing) tensors.set(p.name, { shape: p.shape, data: initial!.get(p.name)! });
   }
   return tensors;

@@ -35,6 +35,8 @@ export interface EpochMetrics {
   valAccuracy?: number;
   /** The learning rate of the epoch's last step. */
   lr: number;
+  /** Monitoring outputs of the epoch's last step (grad_norm, param_norm, grad_variance). */
+  monitors?: Record<string, number>;
   imagesPerSecond: number;
   seconds: number;
 }
@@ -71,6 +73,9 @@ export interface TrainResult {
 
 export class ResumeError extends Error {}
 
+/** A recipe the runtime cannot run (yet): reported to the user, nothing written. */
+export class UnsupportedError extends Error {}
+
 export interface TrainData {
   train: Split;
   test?: Split;
@@ -94,6 +99,7 @@ class Run {
   history: EpochMetrics[] = [];
   stepsAtEpoch: number[] = [];
   best?: Feeds;
+  monitors: Record<string, number> = {};
   progress: EpochProgress;
   readonly controller: RunController;
   private carried: Map<string, string>;
@@ -150,7 +156,7 @@ class Run {
       const finished = await this.epoch(trainSession);
       if (!finished) return this.finish('interrupted: a checkpoint was written', true);
       const metrics = await this.endEpoch(evalSession);
-      const outcome = this.controller.afterEpoch(metrics, this.step);
+      const outcome = this.controller.afterEpoch(metrics, this.step, metrics.monitors?.grad_norm);
       if (outcome.best) this.best = copyState(this.state);
       stopped = outcome.stop;
       this.history.push(metrics);
@@ -195,6 +201,7 @@ class Run {
       progress.seen += batch.size;
       progress.lossSum += (out.loss.data as Float32Array)[0] * batch.size;
       progress.correct += (out.correct.data as Float32Array)[0];
+      this.monitors = monitorValues(this.compiled, out);
       progress.seconds = (performance.now() - started) / 1000;
       this.options.onStep?.(this.stepProgress());
       this.maybeCheckpoint('step', this.step, false);
@@ -226,6 +233,7 @@ class Run {
       trainLoss: p.lossSum / p.seen,
       trainAccuracy: p.correct / p.seen,
       lr: this.controller.rate(Math.max(0, this.step - 1), p.epoch - 1),
+      monitors: { ...this.monitors },
       imagesPerSecond: p.seen / p.seconds,
       seconds: p.seconds,
     };
@@ -277,12 +285,27 @@ class Run {
   }
 }
 
+/** The train step's monitoring outputs (role `monitor`) as numbers. */
+function monitorValues(compiled: CompiledRecipe, out: ort.InferenceSession.OnnxValueMapType) {
+  const values: Record<string, number> = {};
+  for (const o of compiled.manifest.graphs.train.outputs) {
+    if (o.role.kind === 'monitor') values[o.role.monitor] = (out[o.name].data as Float32Array)[0];
+  }
+  return values;
+}
+
 export async function train(
   recipe: Recipe,
   compiled: CompiledRecipe,
   data: TrainData,
   options: TrainOptions,
 ): Promise<TrainResult> {
+  if (recipe.init?.name === 'lsuv') {
+    // The compiler provides lsuvScale; the per-layer forward pass it needs is not built yet.
+    throw new UnsupportedError(
+      'init = lsuv is not supported by the training runtime yet; use he or glorot',
+    );
+  }
   return new Run(recipe, compiled, data, options).run();
 }
 

@@ -14,7 +14,12 @@ export type Role =
   | { kind: 'loss' }
   | { kind: 'correct' }
   | { kind: 'logits' }
-  | { kind: 'gradient'; param: string };
+  | { kind: 'gradient'; param: string }
+  /**
+   * A train-step statistic to log, not fed back: `grad_norm` (global ‖g‖ of the objective's
+   * gradient at θ, before SAM and clipping), `param_norm` (‖θ‖ before the update).
+   */
+  | { kind: 'monitor'; monitor: string };
 
 export interface TensorEntry {
   name: string;

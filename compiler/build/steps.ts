@@ -14,7 +14,17 @@ import {
   trainableShapes,
 } from '../init.js';
 import type { LowerContext } from '../layers/layer.js';
+import { numberArg } from '../check/args.js';
+import { groupOf } from '../check/regularization.js';
 import { lowerModel } from './forward.js';
+import {
+  batchHalves,
+  clipGradients,
+  globalNorm,
+  halvesVariance,
+  l2Penalty,
+  samPerturb,
+} from './regularize.js';
 import type { Role, TensorEntry } from './manifest.js';
 
 export interface BuiltGraph {
@@ -89,7 +99,7 @@ function frozenConstants(g: RoleGraph, recipe: Recipe): Map<string, string> {
   const constants = new Map<string, string>();
   const shapes = frozenShapes(recipe.model);
   if (shapes.size === 0) return constants;
-  const values = initialParameters(recipe.model, recipe.seed);
+  const values = initialParameters(recipe.model, recipe.seed, recipe.init);
   const { b } = g;
   for (const [name, shape] of shapes) {
     const data = values.get(name)!;
@@ -111,14 +121,96 @@ function lossAndMetrics(
   recipe: Recipe,
   state: Map<string, string>,
   ctx: LowerContext,
+  batch: { x: string; labels: string } = batchInputs(g, recipe.model),
 ) {
   const { b } = g;
-  const { x, labels } = batchInputs(g, recipe.model);
+  const { x, labels } = batch;
   const lowered = lowerModel(b, recipe.model, x, (name) => state.get(name)!, ctx);
   const logits = lowered.output;
   const loss = b.within('loss', () => recipe.loss.def.build(b, logits, labels, recipe.loss.args));
   const correct = b.within('metrics', () => correctCount(b, logits, labels));
-  return { loss, correct, bufferUpdates: lowered.bufferUpdates };
+  return { loss, correct, bufferUpdates: lowered.bufferUpdates, batch };
+}
+
+/**
+ * The objective the step minimizes at the given parameter values: the loss plus the
+ * `weight_decay` penalty λ·Σ‖θ‖² (so finite differences of `loss` see the penalty too).
+ */
+function objective(
+  g: RoleGraph,
+  recipe: Recipe,
+  params: Map<string, string>,
+  fixed: Map<string, string>,
+  ctx: LowerContext,
+  batch?: { x: string; labels: string },
+) {
+  const { b } = g;
+  const state = new Map([...params, ...fixed]);
+  const result = lossAndMetrics(g, recipe, state, ctx, batch);
+  const reg = recipe.regularization;
+  const penalty = reg && b.within('weight_decay', () => l2Penalty(b, reg, params));
+  const total = penalty ? b.op('Add', [result.loss, penalty]) : result.loss;
+  const grads = b.within('backward', () => backward(b, total, [...params.values()]));
+  // Re-key by parameter name: SAM's second pass differentiates other values.
+  const byName = new Map([...params].map(([name, v]) => [name, grads.get(v)!]));
+  return { ...result, loss: total, grads: byName };
+}
+
+/**
+ * Gradients for the update, after SAM and clipping, and the monitoring outputs. SAM takes the
+ * gradient again at θ + ρ·g/‖g‖ (same batch, same dropout masks; batch-norm buffers keep the
+ * first pass's updates); clipping applies to the gradient the optimizer receives.
+ */
+function updateGradients(
+  g: RoleGraph,
+  recipe: Recipe,
+  params: Map<string, string>,
+  fixed: Map<string, string>,
+  ctx: LowerContext,
+) {
+  const { b } = g;
+  const first = objective(g, recipe, params, fixed, ctx);
+  const reg = recipe.regularization;
+  const norm = b.within('monitor', () => globalNorm(b, [...first.grads.values()]));
+  let grads = first.grads;
+  if (reg?.sam) {
+    const rho = reg.sam.rho;
+    const values = new Map([...params].map(([name, v]) => [v, first.grads.get(name)!]));
+    const moved = b.within('sam', () => samPerturb(b, rho, params, values, norm));
+    grads = b.within('sam', () => objective(g, recipe, moved, fixed, ctx, first.batch).grads);
+  }
+  if (reg?.clip) {
+    const clip = reg.clip;
+    const clipNorm = grads === first.grads ? norm : globalNorm(b, [...grads.values()]);
+    grads = b.within('clip', () => clipGradients(b, clip, grads, clipNorm));
+  }
+  const variance = reg?.monitor.includes('grad_variance')
+    ? b.within('grad_variance', () => gradVariance(g, recipe, params, fixed, ctx, first.batch))
+    : undefined;
+  return { ...first, rawGrads: first.grads, grads, gradNorm: norm, variance };
+}
+
+/**
+ * Opt-in (`monitor = [grad_variance]`): two more forward/backward passes, on each half of the
+ * batch, about one more step's work; their buffer updates are discarded.
+ */
+function gradVariance(
+  g: RoleGraph,
+  recipe: Recipe,
+  params: Map<string, string>,
+  fixed: Map<string, string>,
+  ctx: LowerContext,
+  batch: { x: string; labels: string },
+): string {
+  const { b } = g;
+  const halves = batchHalves(b, batch.x).map((idx) => {
+    const part = {
+      x: b.op('Gather', [batch.x, idx], { axis: 0 }),
+      labels: b.op('Gather', [batch.labels, idx], { axis: 0 }),
+    };
+    return [...objective(g, recipe, params, fixed, ctx, part).grads.values()];
+  });
+  return halvesVariance(b, halves[0], halves[1]);
 }
 
 export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): BuiltGraph {
@@ -141,29 +233,54 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
   const step = g.input('step', 'int64', [], { kind: 'step' });
   // The batch inputs come after the parameters in the lowering but are declared first by name.
   const ctx: LowerContext = { mode: 'train', step, seed: recipe.seed };
-  const all = new Map([...params, ...buffers, ...frozenConstants(g, recipe)]);
-  const { loss, correct, bufferUpdates } = lossAndMetrics(g, recipe, all, ctx);
-  // Buffers are not in `wrt`: they never get gradients.
-  const grads = b.within('backward', () => backward(b, loss, [...params.values()]));
+  const fixed = new Map([...buffers, ...frozenConstants(g, recipe)]);
+  const { loss, correct, bufferUpdates, grads, rawGrads, gradNorm, variance } = updateGradients(
+    g,
+    recipe,
+    params,
+    fixed,
+    ctx,
+  );
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
+  g.output(gradNorm, 'grad_norm', { kind: 'monitor', monitor: 'grad_norm' });
+  const paramNorm = b.within('monitor', () => globalNorm(b, [...params.values()]));
+  g.output(paramNorm, 'param_norm', { kind: 'monitor', monitor: 'param_norm' });
+  if (variance) g.output(variance, 'grad_variance', { kind: 'monitor', monitor: 'grad_variance' });
   for (const name of buffers.keys()) {
     const next = bufferUpdates.get(name);
     if (!next) throw new Error(`buffer '${name}' has no train-mode update`);
     g.output(next, `${name}.next`, { kind: 'buffer', buffer: name });
   }
   for (const [name, param] of params) {
-    const grad = grads.get(param)!;
-    const updated = b.within(`optimizer/${name}`, () =>
-      optimizer.update(b, { param, grad, state: state.get(name)!, lr, step }, args),
-    );
+    const grad = grads.get(name)!;
+    const group = groupArgs(b, recipe, name, lr);
+    const inputs = { param, grad, state: state.get(name)!, lr: group.lr, step };
+    const updated = b.within(`optimizer/${name}`, () => optimizer.update(b, inputs, group.args));
     g.output(updated.param, `${name}.next`, { kind: 'param', param: name });
     for (const slot of slots) {
       g.output(updated.state[slot], `${name}.${slot}.next`, { kind: 'state', param: name, slot });
     }
-    if (options.gradients) g.output(grad, `${name}.grad`, { kind: 'gradient', param: name });
+    // `.grad` is the objective's gradient at θ (before SAM and clipping): what finite differences see.
+    const raw = rawGrads.get(name)!;
+    if (options.gradients) g.output(raw, `${name}.grad`, { kind: 'gradient', param: name });
   }
   return g.done();
+}
+
+/**
+ * A parameter's optimizer arguments and learning rate under `groups`: the group's arguments
+ * override the optimizer's, and its `lr` becomes the constant ratio lr_group/lr_optimizer times
+ * the `lr` input, so one scalar input (and the runtime's schedule) still drives every group.
+ */
+function groupArgs(b: GraphBuilder, recipe: Recipe, name: string, lr: string) {
+  const { args } = recipe.optimizer;
+  const group = groupOf(recipe.regularization?.groups ?? [], name);
+  if (!group) return { args, lr };
+  const values = new Map([...args.values, ...group.overrides]);
+  const merged = { values, spans: args.spans };
+  const ratio = numberArg(merged, 'lr') / numberArg(args, 'lr');
+  return { args: merged, lr: ratio === 1 ? lr : b.op('Mul', [lr, b.scalar(ratio)]) };
 }
 
 export function buildEvalStep(recipe: Recipe): BuiltGraph {

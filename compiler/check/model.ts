@@ -3,6 +3,8 @@
 import type { Span } from '../../grammar/index.js';
 import type { BoundArgs } from './args.js';
 import type { RunControl } from './run-control.js';
+import type { Regularization } from './regularization.js';
+import type { InitChoice } from '../initializers.js';
 import type { Shape } from '../ir/graph.js';
 import type { LayerDef, ParamSpec } from '../layers/layer.js';
 import type { LossDef } from '../losses.js';
@@ -144,6 +146,10 @@ export interface Recipe {
   seed: number;
   /** Schedule, stop conditions, early stopping and checkpoints. */
   control: RunControl;
+  /** Weight decay, clipping, SAM and monitoring compiled into the train step (check/regularization.ts). */
+  regularization?: Regularization;
+  /** Weight initialization scheme for Conv/Linear weights; undefined: PyTorch's per-layer defaults. */
+  init?: InitChoice;
 }
 
 export interface CheckedSpec {

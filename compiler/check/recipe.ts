@@ -19,6 +19,7 @@ import type { DatasetSpec, Model, Recipe, TransformSpec } from './model.js';
 import { didYouMean } from './names.js';
 import type { Located } from './network.js';
 import { bindParams, checkNetwork } from './network.js';
+import { checkRegularization, REGULARIZATION_SETTINGS } from './regularization.js';
 import { RunControlChecker } from './run-control.js';
 
 export interface Declarations {
@@ -49,6 +50,7 @@ export const TRAIN_SETTINGS: ReadonlyMap<string, { doc: string; required: boolea
       required: false,
     },
   ],
+  ...REGULARIZATION_SETTINGS,
 ]);
 
 const DATA_OPTIONS: ArgSpec[] = [
@@ -119,8 +121,10 @@ export function checkRecipe(
     const problem = loss.def.check(model.outputShape, data.dataset.classes?.length);
     if (problem) diags.push(diagnostic(CODES.lossMismatch, problem, file, get('loss')!.value.span));
   }
-  if (!model || !data || !loss || !optimizer || epochs === undefined) return undefined;
+  const extras = checkRegularization(get, file, diags, optimizer?.def.args);
+  if (!model || !data || !loss || !optimizer || epochs === undefined || !extras) return undefined;
   return {
+    ...extras,
     name: decl.name.name,
     file,
     span: decl.name.span,

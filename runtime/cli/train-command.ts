@@ -10,7 +10,7 @@ import { CheckpointError, readCheckpoint } from '../checkpoint.js';
 import { writeReport } from '../report/report.js';
 import type { Device } from '../session.js';
 import type { EpochMetrics, StepProgress, TrainOptions } from '../train.js';
-import { ResumeError, train } from '../train.js';
+import { ResumeError, train, UnsupportedError } from '../train.js';
 import { encodeSafetensors, writeFileAtomic } from '../weights.js';
 import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
@@ -121,6 +121,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     });
   } catch (e) {
     if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
+    if (e instanceof UnsupportedError) throw new UserError(`${path}: ${e.message}`);
     throw e;
   } finally {
     progress.stop();

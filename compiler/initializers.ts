@@ -1,0 +1,134 @@
+// The `init =` registry: weight initialization schemes as torch.nn.init defines them, applied to
+// the `weight` of Conv and Linear layers (biases start at zero under a chosen scheme; norm layers
+// keep their defaults). Fans follow torch.nn.init._calculate_fan_in_and_fan_out.
+import type { ArgSpec, BoundArgs } from './check/args.js';
+import { num, numberArg } from './check/args.js';
+import type { InitSpec } from './layers/layer.js';
+
+export interface InitChoice {
+  name: string;
+  args: BoundArgs;
+}
+
+export interface InitializerDef {
+  name: string;
+  doc: string;
+  args: ArgSpec[];
+  /** The distribution for a weight of this shape; undefined: data-driven (decided at run time). */
+  spec(shape: number[], args: BoundArgs): InitSpec | { kind: 'range'; low: number; high: number };
+}
+
+/** torch's fan_in, fan_out: dim 1 and dim 0, each times the receptive field (kernel) size. */
+export function fans(shape: number[]): { fanIn: number; fanOut: number } {
+  if (shape.length < 2) throw new Error('fan in and fan out need at least 2 dimensions');
+  const receptive = shape.slice(2).reduce((n, d) => n * d, 1);
+  return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+}
+
+const xavierStd = (s: number[]) => {
+  const { fanIn, fanOut } = fans(s);
+  return Math.sqrt(2 / (fanIn + fanOut));
+};
+// kaiming with mode fan_in and nonlinearity relu: gain √2, std = gain / √fan_in.
+const heStd = (s: number[]) => Math.SQRT2 / Math.sqrt(fans(s).fanIn);
+
+const xavierUniform = (s: number[]): InitSpec => ({
+  kind: 'uniform',
+  bound: Math.sqrt(3) * xavierStd(s),
+});
+const kaimingUniform = (s: number[]): InitSpec => ({
+  kind: 'uniform',
+  bound: Math.sqrt(3) * heStd(s),
+});
+
+const DEFS: InitializerDef[] = [
+  {
+    name: 'glorot',
+    doc: 'xavier_uniform: U(±√(6/(fan_in+fan_out)))',
+    args: [],
+    spec: xavierUniform,
+  },
+  { name: 'xavier_uniform', doc: 'U(±√(6/(fan_in+fan_out)))', args: [], spec: xavierUniform },
+  {
+    name: 'xavier_normal',
+    doc: 'N(0, 2/(fan_in+fan_out))',
+    args: [],
+    spec: (s) => ({ kind: 'normal', std: xavierStd(s) }),
+  },
+  {
+    name: 'he',
+    doc: 'kaiming_uniform (relu, fan_in): U(±√(6/fan_in))',
+    args: [],
+    spec: kaimingUniform,
+  },
+  {
+    name: 'kaiming_uniform',
+    doc: 'U(±√(6/fan_in)) (relu, fan_in)',
+    args: [],
+    spec: kaimingUniform,
+  },
+  {
+    name: 'kaiming_normal',
+    doc: 'N(0, 2/fan_in) (relu, fan_in)',
+    args: [],
+    spec: (s) => ({ kind: 'normal', std: heStd(s) }),
+  },
+  {
+    name: 'normal',
+    doc: 'N(0, std²)',
+    args: [{ name: 'std', type: 'number', default: num(0.01), doc: 'standard deviation', min: 0 }],
+    spec: (_s, a) => ({ kind: 'normal', std: numberArg(a, 'std') }),
+  },
+  {
+    name: 'uniform',
+    doc: 'U(a, b)',
+    args: [
+      { name: 'a', type: 'number', default: num(0), doc: 'lower bound' },
+      { name: 'b', type: 'number', default: num(1), doc: 'upper bound' },
+    ],
+    spec: (_s, a) => ({ kind: 'range', low: numberArg(a, 'a'), high: numberArg(a, 'b') }),
+  },
+  { name: 'zeros', doc: 'all 0', args: [], spec: () => ({ kind: 'constant', value: 0 }) },
+  { name: 'ones', doc: 'all 1', args: [], spec: () => ({ kind: 'constant', value: 1 }) },
+  {
+    name: 'lsuv',
+    doc: 'layer-sequential unit variance: orthogonal-free variant — he init, then the runtime rescales each layer so its output variance on a batch is 1 (lsuvScale)',
+    args: [],
+    spec: kaimingUniform,
+  },
+];
+
+export const INITIALIZERS: ReadonlyMap<string, InitializerDef> = new Map(
+  DEFS.map((d) => [d.name, d]),
+);
+
+/** Layers whose `weight` a chosen scheme replaces (torch.nn.init is applied to these). */
+const WEIGHTED = /^(Linear|Conv[123]d|ConvTranspose[123]d)$/;
+
+/**
+ * The distribution of one parameter under a chosen scheme, or undefined to keep the layer's
+ * default (norm layers, buffers, other layers).
+ */
+export function chosenInit(
+  choice: InitChoice,
+  layer: string,
+  param: string,
+  shape: number[],
+): InitSpec | { kind: 'range'; low: number; high: number } | undefined {
+  if (!WEIGHTED.test(layer)) return undefined;
+  if (param === 'bias') return { kind: 'constant', value: 0 };
+  if (param !== 'weight') return undefined;
+  return INITIALIZERS.get(choice.name)!.spec(shape, choice.args);
+}
+
+/**
+ * LSUV's per-layer factor: the weights of a layer whose output (on a data batch) has variance
+ * `variance` are multiplied by 1/√variance, so the output variance becomes 1. Returns the
+ * rescaled copy; the runtime repeats forward → measure → rescale layer by layer, in order,
+ * until |variance − 1| < 0.1 or 10 tries (Mishkin & Matas, 2016).
+ */
+export function lsuvScale(values: Float32Array, variance: number): Float32Array {
+  if (!(variance > 0)) return Float32Array.from(values);
+  const factor = 1 / Math.sqrt(variance);
+  return values.map((v) => v * factor);
+}
