@@ -22,6 +22,7 @@ import { loadDataset } from '../runtime/data/dataset.js';
 import { csvIngestLine } from './csv.js';
 import { createSession, ort } from '../runtime/session.js';
 import { train } from '../runtime/train.js';
+import { checkMilliseconds, generatedSpec, lspLatency } from './language.js';
 import { readBinary, readImport } from '../runtime/cli/load.js';
 
 /**
@@ -130,7 +131,19 @@ const cnnTraining = (threads: number) =>
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+async function languageFigures() {
+  const spec = generatedSpec(2000);
+  const lines = spec.split('\n').length;
+  const check = checkMilliseconds(spec);
+  const latency = await lspLatency(spec, 9);
+  console.log(
+    `check of a generated ${fmt(lines)}-line spec: ${fmt(check, 1)} ms (median of 5); ` +
+      `language server: diagnostics ${fmt(latency, 1)} ms after an edit (median of 9)`,
+  );
+}
+
 async function main() {
+  await languageFigures();
   const gflops1 = await matmulGflops(2048, 1);
   const gflops2 = await matmulGflops(2048, 2);
   console.log(
