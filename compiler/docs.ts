@@ -17,7 +17,8 @@ interface Entry {
   args: readonly ArgSpec[];
 }
 
-function show(value: SpecValue): string {
+/** A value as a spec would write it: `[1, 28, 28]`, `"same"`, `auto`. */
+export function showValue(value: SpecValue): string {
   switch (value.t) {
     case 'num':
       return String(value.v);
@@ -30,14 +31,14 @@ function show(value: SpecValue): string {
     case 'name':
       return value.name;
     case 'list':
-      return `[${value.items.map(show).join(', ')}]`;
+      return `[${value.items.map(showValue).join(', ')}]`;
   }
 }
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function signature(entry: Entry): string {
-  const args = entry.args.map((a) => (a.default ? `${a.name} = ${show(a.default)}` : a.name));
+  const args = entry.args.map((a) => (a.default ? `${a.name} = ${showValue(a.default)}` : a.name));
   return args.length ? `${entry.name}(${args.join(', ')})` : entry.name;
 }
 

@@ -164,7 +164,7 @@ export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
   return dims && dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
 }
 
-export { registryReference } from './docs.js';
+export { registryReference, showValue } from './docs.js';
 export { SCHEDULES, withWarmup } from './schedules.js';
 export type { Schedule, ScheduleContext } from './schedules.js';
 export { stopReason, STOP_QUANTITIES } from './stopping.js';

@@ -1,5 +1,6 @@
 // Layer facts for the editor, read from the checked models and the layer registry.
-import type { ArgSpec, LayerDef, LayerInstance, Shape } from '../../compiler/index.js';
+import type { LayerDef, LayerInstance, Shape } from '../../compiler/index.js';
+import { showValue } from '../../compiler/index.js';
 import type { Analysis } from './analysis.js';
 import { contains } from './positions.js';
 
@@ -31,26 +32,8 @@ export function parameterCount(layer: LayerInstance): number {
     .reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);
 }
 
-type SpecValue = NonNullable<ArgSpec['default']>;
+export { showValue };
 
-export function showValue(value: SpecValue): string {
-  switch (value.t) {
-    case 'num':
-      return String(value.v);
-    case 'str':
-      return JSON.stringify(value.v);
-    case 'bool':
-      return String(value.v);
-    case 'auto':
-      return 'auto';
-    case 'list':
-      return `[${value.items.map(showValue).join(', ')}]`;
-    case 'name':
-      return value.name;
-  }
-}
-
-/** `Linear(in_features = auto, out_features, bias = true)` */
 export function signature(def: LayerDef): string {
   const args = def.args.map((a) => (a.default ? `${a.name} = ${showValue(a.default)}` : a.name));
   return `${def.name}(${args.join(', ')})`;
