@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Recipe } from '../../compiler/index.js';
-import { compileInference } from '../../compiler/index.js';
+import { CODES, compileInference } from '../../compiler/index.js';
 import type { Split } from '../data/dataset.js';
 import { batches, epochOrder } from '../data/batches.js';
 import { DataError } from '../data/errors.js';
