@@ -4,6 +4,7 @@
 // history, run-control memory). Data order and dropout masks derive from (seed, epoch/step), so
 // they need no saving. Folders are written whole and renamed into place: never half-written.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { NamedTensor } from './weights.js';
 import { encodeSafetensors, readSafetensors } from './weights.js';
@@ -17,6 +18,8 @@ export interface CheckpointState {
   /** Optimizer steps taken. */
   step: number;
   history: unknown[];
+  /** SHA-256 of each tensor file, so a corrupt or truncated checkpoint is refused. */
+  checksums?: Record<string, string>;
   /** Steps taken by the end of each epoch in `history`. */
   stepsAtEpoch: number[];
   control: unknown;
@@ -34,15 +37,17 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
   rmSync(temporary, { recursive: true, force: true });
   mkdirSync(temporary);
   const metadata = { recipe: checkpoint.state.recipe, epoch: String(checkpoint.state.epoch) };
-  writeFileSync(
-    join(temporary, 'model.safetensors'),
-    encodeSafetensors(checkpoint.weights, metadata),
-  );
-  writeFileSync(
-    join(temporary, 'optimizer.safetensors'),
-    encodeSafetensors(checkpoint.optimizer, metadata),
-  );
-  writeFileSync(join(temporary, 'state.json'), JSON.stringify(checkpoint.state, null, 1));
+  const files = {
+    'model.safetensors': encodeSafetensors(checkpoint.weights, metadata),
+    'optimizer.safetensors': encodeSafetensors(checkpoint.optimizer, metadata),
+  };
+  const checksums: Record<string, string> = {};
+  for (const [name, bytes] of Object.entries(files)) {
+    writeFileSync(join(temporary, name), bytes);
+    checksums[name] = sha256(bytes);
+  }
+  const state = { ...checkpoint.state, checksums };
+  writeFileSync(join(temporary, 'state.json'), JSON.stringify(state, null, 1));
   const previous = `${dir}.old-${process.pid}`;
   if (existsSync(dir)) renameSync(dir, previous);
   renameSync(temporary, dir);
@@ -51,12 +56,28 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
 
 export class CheckpointError extends Error {}
 
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
 export function readCheckpoint(dir: string): Checkpoint {
   const state = join(dir, 'state.json');
   if (!existsSync(state)) throw new CheckpointError(`${dir}: not a checkpoint (no state.json)`);
-  const parsed = JSON.parse(readFileSync(state, 'utf8')) as CheckpointState;
-  if (parsed.format !== 'netspec-checkpoint')
+  let parsed: CheckpointState;
+  try {
+    parsed = JSON.parse(readFileSync(state, 'utf8')) as CheckpointState;
+  } catch {
+    throw new CheckpointError(`${state}: corrupt (not JSON); not loaded`);
+  }
+  if (parsed.format !== 'netspec-checkpoint') {
     throw new CheckpointError(`${state}: not a netspec checkpoint`);
+  }
+  for (const [name, expected] of Object.entries(parsed.checksums ?? {})) {
+    const file = join(dir, name);
+    if (!existsSync(file) || sha256(readFileSync(file)) !== expected) {
+      throw new CheckpointError(`${file}: corrupt or truncated (checksum mismatch); not loaded`);
+    }
+  }
   return {
     weights: readSafetensors(join(dir, 'model.safetensors')),
     optimizer: readSafetensors(join(dir, 'optimizer.safetensors')),

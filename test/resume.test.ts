@@ -105,4 +105,21 @@ describe('resume', () => {
     );
     expect(existsSync(join(dir, 'b'))).toBe(false);
   });
+
+  it('refuses a corrupt checkpoint (checksum), naming the file', () => {
+    const dir = tempDir();
+    writeIdxPair(dir, 200);
+    writeFileSync(join(dir, 'spec.net'), spec('ckpt'));
+    expect(netspec(['train', 'spec.net', '--epochs', '1', '--out', 'a'], dir).status).toBe(0);
+    const model = join(dir, 'ckpt/last/model.safetensors');
+    const bytes = readFileSync(model);
+    bytes[bytes.length - 5] ^= 0xff;
+    writeFileSync(model, bytes);
+    const result = netspec(['train', 'spec.net', '--resume', 'ckpt/last', '--out', 'b'], dir);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toBe(
+      `error: ckpt/last/model.safetensors: corrupt or truncated (checksum mismatch); not loaded\n`,
+    );
+    expect(existsSync(join(dir, 'b'))).toBe(false);
+  });
 });
