@@ -41,6 +41,8 @@ export interface AutoLiteral extends NodeBase {
 export interface NameRef extends NodeBase {
   kind: 'Name';
   name: string;
+  /** `ReLU as relu`: the module name a chain stage gives its layer (may be dotted). */
+  alias?: Identifier;
 }
 
 export interface ListExpr extends NodeBase {
@@ -60,6 +62,8 @@ export interface CallExpr extends NodeBase {
   kind: 'Call';
   callee: Identifier;
   args: Argument[];
+  /** `Conv2d(1, 64, 7) as conv1`: the module name a chain stage gives its layer (may be dotted). */
+  alias?: Identifier;
 }
 
 /** `a -> B -> C(1)`: each stage is applied to the result of the one before. */

@@ -35,10 +35,21 @@ export function buildIdentifier(token: IToken): Identifier {
 /** An `expression` node: a chain of stages, or the single stage when there is no `->`. */
 export function buildExpression(node: CstNode | undefined): Expr | undefined {
   if (node === undefined) return undefined;
-  const stages = childNodes(node, 'stage').map(buildDisjunction).filter(isDefined);
+  const stages = childNodes(node, 'stage').map(buildNamedStage).filter(isDefined);
   if (stages.length <= 1) return stages[0];
   const span = joinSpans(stages[0].span, stages[stages.length - 1].span);
   return { kind: 'Chain', stages, span };
+}
+
+/** A stage with an optional `as name`, kept on the layer call or name it follows. */
+function buildNamedStage(node: CstNode): Expr | undefined {
+  const [valueNode] = childNodes(node, 'value');
+  const value = valueNode && buildDisjunction(valueNode);
+  const [alias] = childTokens(node, 'alias');
+  if (!value || !alias) return value;
+  // Only a layer can be named; `as` after any other value is not kept.
+  if (value.kind !== 'Call' && value.kind !== 'Name') return value;
+  return { ...value, alias: buildIdentifier(alias), span: joinSpans(value.span, tokenSpan(alias)) };
 }
 
 function buildDisjunction(node: CstNode): Expr | undefined {

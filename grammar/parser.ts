@@ -14,6 +14,7 @@ import {
   allTokens,
   And,
   Arrow,
+  As,
   Auto,
   Block,
   CheckpointKw,
@@ -310,10 +311,22 @@ class NetspecParser extends CstParser {
 
   /** A chain `a -> B -> C`, or a single stage. */
   expression = this.RULE('expression', () => {
-    this.SUBRULE(this.disjunction, { LABEL: 'stage' });
+    this.SUBRULE(this.namedStage, { LABEL: 'stage' });
     this.MANY(() => {
       this.CONSUME(Arrow);
-      this.SUBRULE2(this.disjunction, { LABEL: 'stage' });
+      this.SUBRULE2(this.namedStage, { LABEL: 'stage' });
+    });
+  });
+
+  /** A stage, optionally naming its layer: `Conv2d(1, 64, 7) as conv1`, `Block(64) as layer1.0`. */
+  namedStage = this.RULE('namedStage', () => {
+    this.SUBRULE(this.disjunction, { LABEL: 'value' });
+    this.OPTION(() => {
+      this.CONSUME(As);
+      this.OR([
+        { ALT: () => this.CONSUME(DottedPath, { LABEL: 'alias' }) },
+        { ALT: () => this.CONSUME(Name, { LABEL: 'alias' }) },
+      ]);
     });
   });
 

@@ -97,7 +97,7 @@ export function printExpr(e: Expr, ctx: PrintContext): Doc {
     case 'Auto':
       return text('auto', at);
     case 'Name':
-      return text(e.name, at);
+      return text(e.alias ? `${e.name} as ${e.alias.name}` : e.name, at);
     case 'List':
       return cat(text('[', at), join(printExprs(e.items, ctx), ', '), ']');
     case 'Call':
@@ -107,7 +107,7 @@ export function printExpr(e: Expr, ctx: PrintContext): Doc {
           e.args.map((a) => printArg(a, ctx)),
           ', ',
         ),
-        ')',
+        e.alias ? `) as ${e.alias.name}` : ')',
       );
     case 'Chain':
       return join(

@@ -68,6 +68,7 @@ export const Stop = keyword('stop', [Name]);
 export const When = keyword('when', [Name]);
 export const CheckpointKw = keyword('checkpoint', [Name]);
 export const Every = keyword('every', [Name]);
+export const As = keyword('as', [Name]);
 
 const contextualKeywords = [
   Freeze,
@@ -81,6 +82,7 @@ const contextualKeywords = [
   When,
   CheckpointKw,
   Every,
+  As,
 ];
 
 /** Keywords that start a declaration at the top of a file. */

@@ -7,6 +7,7 @@ import type {
   CallExpr,
   Diagnostic,
   Expr,
+  Identifier,
   NetworkDecl,
   NetworkStatement,
   RelatedNote,
@@ -46,6 +47,7 @@ const MAX_BLOCK_DEPTH = 32;
 class ModelBuilder {
   readonly nodes: ModelNode[] = [];
   private counts = new Map<string, number>();
+  private used = new Set<string>();
 
   constructor(
     readonly diags: Diagnostic[],
@@ -55,9 +57,21 @@ class ModelBuilder {
   /** `<prefix><kind><k>`: linear1, linear2, basicblock1.conv2d1 … */
   nextPath(prefix: string, kind: string): string {
     const key = `${prefix}${kind.toLowerCase()}`;
-    const count = (this.counts.get(key) ?? 0) + 1;
-    this.counts.set(key, count);
-    return `${key}${count}`;
+    let path: string;
+    do {
+      const count = (this.counts.get(key) ?? 0) + 1;
+      this.counts.set(key, count);
+      path = `${key}${count}`;
+    } while (this.used.has(path));
+    this.used.add(path);
+    return path;
+  }
+
+  /** A name the spec gives with `as`; undefined when it is taken already. */
+  claim(path: string): string | undefined {
+    if (this.used.has(path)) return undefined;
+    this.used.add(path);
+    return path;
   }
 }
 
@@ -351,13 +365,8 @@ class BodyChecker {
       return null;
     }
     const callee = stage.kind === 'Call' ? stage.callee : stage;
-    return this.apply(
-      callee.name,
-      callee.span,
-      stage.kind === 'Call' ? stage.args : [],
-      stage.span,
-      input,
-    );
+    const args = stage.kind === 'Call' ? stage.args : [];
+    return this.apply(callee.name, callee.span, args, stage.span, input, stage.alias);
   }
 
   private apply(
@@ -366,9 +375,10 @@ class BodyChecker {
     args: CallExpr['args'],
     span: Span,
     input: Result,
+    alias?: Identifier,
   ): Result {
     const block = this.model.blocks.get(name);
-    if (block) return this.applyBlock(block, args, span, input);
+    if (block) return this.applyBlock(block, args, span, input, alias);
     const def = LAYERS.get(name);
     if (!def) {
       const known = [...LAYERS.keys(), ...this.model.blocks.keys()];
@@ -388,7 +398,8 @@ class BodyChecker {
       );
       return null;
     }
-    const path = this.model.nextPath(this.prefix, def.name);
+    const path = this.pathFor(def.name, alias);
+    if (!path) return null;
     this.model.nodes.push({
       kind: 'layer',
       path,
@@ -403,11 +414,23 @@ class BodyChecker {
     return { name: path, shape: result.shape, span };
   }
 
+  /** The module path of a new layer or block: its `as` name, else `<kind><k>`. */
+  private pathFor(kind: string, alias: Identifier | undefined): string | undefined {
+    if (!alias) return this.model.nextPath(this.prefix, kind);
+    const path = this.model.claim(`${this.prefix}${alias.name}`);
+    if (!path) {
+      const message = `module name '${this.prefix}${alias.name}' is used twice`;
+      this.error(CODES.duplicateDeclaration, message, alias.span);
+    }
+    return path;
+  }
+
   private applyBlock(
     block: Located<BlockDecl>,
     args: CallExpr['args'],
     span: Span,
     input: Result,
+    alias?: Identifier,
   ): Result {
     const name = block.decl.name.name;
     if (this.blockStack.includes(name) || this.blockStack.length >= MAX_BLOCK_DEPTH) {
@@ -424,7 +447,9 @@ class BodyChecker {
       this.model.diags,
     );
     if (!bound || input === null) return null;
-    const prefix = `${this.model.nextPath(this.prefix, name)}.`;
+    const blockPath = this.pathFor(name, alias);
+    if (!blockPath) return null;
+    const prefix = `${blockPath}.`;
     const inner = new BodyChecker(
       this.model,
       block.file,

@@ -134,7 +134,7 @@ export async function predictCommand(
       bytes = readFileSync(file);
     } catch (e) {
       throw new DataError(
-        'NS2004',
+        CODES.dataUnreadable,
         `${file}: cannot be read (${(e as NodeJS.ErrnoException).code})`,
       );
     }
