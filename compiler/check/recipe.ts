@@ -121,6 +121,7 @@ export function checkRecipe(
     const problem = loss.def.check(model.outputShape, data.dataset.classes?.length);
     if (problem) diags.push(diagnostic(CODES.lossMismatch, problem, file, get('loss')!.value.span));
   }
+  if (model && data) checkDataShape(model, data, get('data')!, file, diags);
   const extras = checkRegularization(get, file, diags, optimizer?.def.args);
   if (!model || !data || !loss || !optimizer || epochs === undefined || !extras) return undefined;
   return {
@@ -287,4 +288,31 @@ function callParts(expr: Expr) {
   }
   if (expr.kind === 'Name') return { name: expr.name, nameExpr: expr, args: [] };
   return undefined;
+}
+
+/**
+ * A dataset that declares its image shape (csv, images) must fit the network's input, unless a
+ * transform reshapes the images (then the runtime checks the transform's output).
+ */
+function checkDataShape(
+  model: Model,
+  data: { dataset: DatasetSpec; transform?: unknown },
+  setting: Assignment,
+  file: string,
+  diags: Diagnostic[],
+): void {
+  const source = data.dataset.train;
+  if (data.transform || !('shape' in source)) return;
+  const expected = model.input.shape.slice(1);
+  if (source.shape.join() === expected.join()) return;
+  const where = source.kind === 'csv' ? source.images : source.dir;
+  const related = [
+    {
+      message: `dataset '${data.dataset.name}' declares its images here`,
+      file: where.file,
+      span: where.span,
+    },
+  ];
+  const message = `dataset '${data.dataset.name}' has images of shape [${source.shape.join(', ')}], but network '${model.name}' takes [${expected.join(', ')}]`;
+  diags.push(diagnostic(CODES.shapeMismatch, message, file, setting.value.span, related));
 }
