@@ -1,9 +1,9 @@
 // Shared by the convolution tests: a network written once as torch.nn layers becomes both a
 // netspec spec and the PyTorch oracle's model; the compiled train step runs on onnxruntime.
-import ort from 'onnxruntime-node';
-import { compileRecipe, initialParameters, Rng } from '../compiler/index.js';
+import { compileRecipe, Rng } from '../compiler/index.js';
 import type { CompiledRecipe, Recipe } from '../compiler/index.js';
 import { python, recipeOf, ROOT } from './helpers/spec.js';
+import { runTrainSteps } from './helpers/steps.js';
 
 type Arg = number | boolean | string | number[];
 /** [torch.nn class, positional arguments, keyword arguments] — the same in both worlds. */
@@ -54,36 +54,11 @@ export function randomBatches(input: number[], classes: number, sizes: number[],
 
 /** Runs the compiled train step over `batches`, feeding each step's outputs to the next. */
 export async function runSteps(recipe: Recipe, compiled: CompiledRecipe, batches: Batch[]) {
-  const session = await ort.InferenceSession.create(compiled.train, { intraOpNumThreads: 1 });
-  const initial = initialParameters(recipe.model, 5);
-  const state: Record<string, ort.Tensor> = {};
-  for (const input of compiled.manifest.graphs.train.inputs) {
-    const dims = input.shape as number[];
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (input.role.kind === 'param')
-      state[input.name] = new ort.Tensor('float32', initial.get(input.name)!, dims);
-    if (input.role.kind === 'state')
-      state[input.name] = new ort.Tensor('float32', new Float32Array(size), dims);
-  }
-  const losses: number[] = [];
-  const outputs: Record<string, ort.Tensor>[] = [];
-  for (const [step, batch] of batches.entries()) {
-    const out = await session.run({
-      ...state,
-      x: new ort.Tensor('float32', Float32Array.from(batch.x), batch.shape),
-      labels: new ort.Tensor('int64', BigInt64Array.from(batch.labels.map(BigInt)), [
-        batch.labels.length,
-      ]),
-      lr: new ort.Tensor('float32', Float32Array.of(compiled.manifest.learningRate), []),
-      step: new ort.Tensor('int64', BigInt64Array.of(BigInt(step)), []),
-    });
-    losses.push((out.loss.data as Float32Array)[0]);
-    outputs.push(out);
-    for (const name of Object.keys(state)) state[name] = out[`${name}.next`];
-  }
+  const run = await runTrainSteps(recipe, compiled, batches);
   const names = compiled.manifest.parameters.map((p) => p.name);
-  const params = names.map((name) => Array.from(state[name].data as Float32Array));
-  return { names, initial: names.map((n) => Array.from(initial.get(n)!)), losses, params, outputs };
+  const params = names.map((name) => run.values(name));
+  const initial = names.map((n) => Array.from(run.initial.get(n)!));
+  return { names, initial, losses: run.scalars('loss'), params, outputs: run.outputs };
 }
 
 export function compileCnn(

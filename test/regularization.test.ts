@@ -6,6 +6,7 @@ import ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkSpec, compileRecipe, initialParameters, Rng } from '../compiler/index.js';
 import { python, recipeOf, ROOT } from './helpers/spec.js';
+import { runTrainSteps } from './helpers/steps.js';
 
 const MLP = 'x -> Flatten -> Linear(30, 16) -> ReLU -> Linear(16, 16) -> ReLU -> Linear(16, 4)';
 const CNN = 'x -> Conv2d(1, 4, 3) -> BatchNorm2d(4) -> ReLU -> Flatten -> Linear(48, 4)';
@@ -77,55 +78,21 @@ function makeBatches(count: number): Batch[] {
   });
 }
 
-const scalar = (t: ort.Tensor) => (t.data as Float32Array)[0];
-
 async function netspecSteps(c: Case, batches: Batch[]) {
-  const body = c.cnn ? CNN : MLP;
-  const compiled = compileRecipe(recipeOf(SPEC(c.optimizer[0], c.settings, body)));
-  const session = await ort.InferenceSession.create(compiled.train, { intraOpNumThreads: 1 });
-  const recipe = recipeOf(SPEC(c.optimizer[0], c.settings, body));
-  const initial = initialParameters(recipe.model, 5);
-  const state: Record<string, ort.Tensor> = {};
-  for (const input of compiled.manifest.graphs.train.inputs) {
-    const dims = input.shape as number[];
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (input.role.kind === 'param')
-      state[input.name] = new ort.Tensor('float32', initial.get(input.name)!, dims);
-    // Batch-norm buffers start as torch's: running_var 1, the rest 0.
-    if (input.role.kind === 'buffer') {
-      const start = new Float32Array(size).fill(input.name.endsWith('running_var') ? 1 : 0);
-      state[input.name] = new ort.Tensor('float32', start, dims);
-    }
-    if (input.role.kind === 'state')
-      state[input.name] = new ort.Tensor('float32', new Float32Array(size), dims);
-  }
-  const out = {
-    losses: [] as number[],
-    grad_norms: [] as number[],
-    param_norms: [] as number[],
-    variances: [] as number[],
-  };
-  let step = 0;
-  for (const batch of batches) {
-    const result = await session.run({
-      ...state,
-      x: new ort.Tensor('float32', Float32Array.from(batch.x), batch.shape),
-      labels: new ort.Tensor('int64', BigInt64Array.from(batch.labels.map(BigInt)), [
-        batch.labels.length,
-      ]),
-      lr: new ort.Tensor('float32', Float32Array.of(compiled.manifest.learningRate), []),
-      step: new ort.Tensor('int64', BigInt64Array.of(BigInt(step++)), []),
-    });
-    out.losses.push(scalar(result.loss));
-    out.grad_norms.push(scalar(result.grad_norm));
-    out.param_norms.push(scalar(result.param_norm));
-    if (result.grad_variance) out.variances.push(scalar(result.grad_variance));
-    for (const name of Object.keys(state)) state[name] = result[`${name}.next`];
-  }
+  const recipe = recipeOf(SPEC(c.optimizer[0], c.settings, c.cnn ? CNN : MLP));
+  const compiled = compileRecipe(recipe);
+  const run = await runTrainSteps(recipe, compiled, batches);
+  const variances = run.outputs[0].grad_variance ? run.scalars('grad_variance') : [];
   // Trainable parameters only, in torch's net.parameters() order (buffers are not compared).
   const trained = compiled.manifest.parameters.filter((p) => p.trainable).map((p) => p.name);
-  const params = trained.map((name) => Array.from(state[name].data as Float32Array));
-  return { ...out, params, initial: trained.map((name) => Array.from(initial.get(name)!)) };
+  return {
+    losses: run.scalars('loss'),
+    grad_norms: run.scalars('grad_norm'),
+    param_norms: run.scalars('param_norm'),
+    variances,
+    params: trained.map((name) => run.values(name)),
+    initial: trained.map((name) => Array.from(run.initial.get(name)!)),
+  };
 }
 
 const SGD: [string, Options] = ['SGD(lr: 0.1)', { name: 'SGD', args: { lr: 0.1 } }];

@@ -2,10 +2,10 @@
 // batches, the same optimizer settings; the losses and final weights must agree to float32
 // rounding. Every optimizer, with the arguments that change its update rule; one Python
 // process answers all cases (test/oracle/optim_steps.py).
-import ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileRecipe, initialParameters, Rng } from '../compiler/index.js';
+import { compileRecipe, Rng } from '../compiler/index.js';
 import { python, recipeOf, ROOT } from './helpers/spec.js';
+import { runTrainSteps } from './helpers/steps.js';
 
 const SPEC = (optimizer: string) => `
 dataset D { train = idx("unused-images", "unused-labels") }
@@ -48,37 +48,13 @@ function makeBatches(count: number): Batch[] {
 async function netspecSteps(optimizer: string, batches: Batch[]) {
   const recipe = recipeOf(SPEC(optimizer));
   const compiled = compileRecipe(recipe);
-  const session = await ort.InferenceSession.create(compiled.train, { intraOpNumThreads: 1 });
-  const initial = initialParameters(recipe.model, 5);
-  const state: Record<string, ort.Tensor> = {};
-  for (const input of compiled.manifest.graphs.train.inputs) {
-    const dims = input.shape as number[];
-    if (input.role.kind === 'param')
-      state[input.name] = new ort.Tensor('float32', initial.get(input.name)!, dims);
-    if (input.role.kind === 'state') {
-      const zeros = new Float32Array(dims.reduce((a, b) => a * b, 1));
-      state[input.name] = new ort.Tensor('float32', zeros, dims);
-    }
-  }
-  const losses: number[] = [];
-  let step = 0;
-  for (const batch of batches) {
-    const out = await session.run({
-      ...state,
-      x: new ort.Tensor('float32', Float32Array.from(batch.x), batch.shape),
-      labels: new ort.Tensor('int64', BigInt64Array.from(batch.labels.map(BigInt)), [
-        batch.labels.length,
-      ]),
-      lr: new ort.Tensor('float32', Float32Array.of(compiled.manifest.learningRate), []),
-      step: new ort.Tensor('int64', BigInt64Array.of(BigInt(step++)), []),
-    });
-    losses.push((out.loss.data as Float32Array)[0]);
-    for (const name of Object.keys(state)) state[name] = out[`${name}.next`];
-  }
-  const params = compiled.manifest.parameters.map((p) =>
-    Array.from(state[p.name].data as Float32Array),
-  );
-  return { initial: [...initial.values()].map((v) => Array.from(v)), losses, params };
+  const run = await runTrainSteps(recipe, compiled, batches);
+  const params = compiled.manifest.parameters.map((p) => run.values(p.name));
+  return {
+    initial: [...run.initial.values()].map((v) => Array.from(v)),
+    losses: run.scalars('loss'),
+    params,
+  };
 }
 
 const CASES: [string, TorchOptimizer][] = [
