@@ -10,6 +10,8 @@ import { batches, epochOrder } from '../data/batches.js';
 import { DataError } from '../data/errors.js';
 import { decodeImage } from '../data/images.js';
 import { needsStats } from '../data/transforms/pipeline.js';
+import { classReport, classReportText } from '../report/classes.js';
+import type { ClassReport } from '../report/classes.js';
 import { createSession, ort } from '../session.js';
 import type { Device } from '../session.js';
 import { readSafetensors } from '../weights.js';
@@ -50,7 +52,7 @@ async function trainedModel(path: string, options: ModelOptions) {
 }
 
 /** Logits for every example of a split, in order. */
-async function logitsOf(
+export async function logitsOf(
   session: ort.InferenceSession,
   recipe: Recipe,
   split: Split,
@@ -84,6 +86,19 @@ function softmax(row: Float32Array): number[] {
   return exps.map((e) => e / sum);
 }
 
+/** Per-class results of the inference model on a whole split (the report's and eval's). */
+export async function splitClassReport(
+  session: ort.InferenceSession,
+  recipe: Recipe,
+  split: Split,
+  stats: unknown,
+  name: string,
+  classNames?: readonly string[],
+): Promise<ClassReport> {
+  const logits = await logitsOf(session, recipe, split, stats);
+  return classReport(name, logits, split.labels, classNames ?? recipe.dataset.classes ?? []);
+}
+
 export async function evalCommand(
   path: string,
   options: ModelOptions & { split: string; data: string[] },
@@ -92,30 +107,15 @@ export async function evalCommand(
   const data = prepareData(recipe, path, dataRoots(options.data));
   const split = data[options.split as 'train' | 'test' | 'validation'];
   if (!split) throw new UserError(`dataset '${recipe.dataset.name}' has no ${options.split} split`);
-  const logits = await logitsOf(session, recipe, split, data.stats);
-  const classes = logits.length / split.count;
-  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-  let lossSum = 0;
-  for (let i = 0; i < split.count; i++) {
-    const p = softmax(logits.subarray(i * classes, (i + 1) * classes));
-    const label = split.labels[i];
-    lossSum -= Math.log(Math.max(p[label], 1e-45));
-    confusion[label][p.indexOf(Math.max(...p))]++;
-  }
-  const correct = confusion.reduce((n, row, k) => n + row[k], 0);
-  const names = data.classNames ?? recipe.dataset.classes ?? [];
-  const lines = [
-    `${options.split}: ${split.count} examples, loss ${(lossSum / split.count).toFixed(4)}, accuracy ${((100 * correct) / split.count).toFixed(2)}%`,
-    'per class (rows: true class, columns: predicted):',
-  ];
-  confusion.forEach((row, k) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    const accuracy = total ? ((100 * row[k]) / total).toFixed(1).padStart(5) + '%' : '     -';
-    lines.push(
-      `${String(k).padStart(3)} ${(names[k] ?? '').padEnd(12)} ${accuracy}  ${row.map((n) => String(n).padStart(5)).join('')}`,
-    );
-  });
-  process.stdout.write(lines.join('\n') + '\n');
+  const report = await splitClassReport(
+    session,
+    recipe,
+    split,
+    data.stats,
+    options.split,
+    data.classNames,
+  );
+  process.stdout.write(classReportText(report));
   return 0;
 }
 

@@ -4,16 +4,19 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
-import { compileRecipe } from '../../compiler/index.js';
+import { compileInference, compileRecipe } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
+import type { LsuvLayerResult } from '../lsuv.js';
 import { CheckpointError, readCheckpoint } from '../checkpoint.js';
 import { writeReport } from '../report/report.js';
 import type { Device } from '../session.js';
+import { createSession } from '../session.js';
 import type { EpochMetrics, StepProgress, TrainOptions } from '../train.js';
 import { ResumeError, train, UnsupportedError } from '../train.js';
 import { encodeSafetensors, writeFileAtomic } from '../weights.js';
 import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
+import { splitClassReport } from './eval-command.js';
 import { loadRecipe, UserError } from './load.js';
 
 export interface TrainCommandOptions {
@@ -44,6 +47,16 @@ function loadResume(path: string): Checkpoint {
   }
 }
 
+/** `init = lsuv`'s result: each layer's output variance on the first batch, before → after. */
+function lsuvLine(layers: LsuvLayerResult[]): string {
+  const each = layers.map(
+    (l) =>
+      `${l.layer} ${l.before.toPrecision(3)} → ${l.after.toPrecision(3)}` +
+      ` (${l.rescales} rescale${l.rescales === 1 ? '' : 's'})`,
+  );
+  return `lsuv: output variance on the first batch: ${each.join(', ')}`;
+}
+
 /** Progress: a bar on a terminal, one line per epoch otherwise, JSON events with --json. */
 function reporter(json: boolean | undefined, epochs: number) {
   const write = (line: string) => process.stdout.write(line + '\n');
@@ -52,6 +65,7 @@ function reporter(json: boolean | undefined, epochs: number) {
       step: (p: StepProgress) =>
         p.step % 50 === 0 && write(JSON.stringify({ event: 'step', ...p })),
       epoch: (m: EpochMetrics) => write(JSON.stringify({ event: 'epoch', ...m })),
+      lsuv: (layers: LsuvLayerResult[]) => write(JSON.stringify({ event: 'lsuv', layers })),
       stop: () => undefined,
     };
   }
@@ -81,6 +95,7 @@ function reporter(json: boolean | undefined, epochs: number) {
       active = false;
       write(epochLine(m, epochs));
     },
+    lsuv: (layers: LsuvLayerResult[]) => write(lsuvLine(layers)),
     stop: () => bar?.stop(),
   };
 }
@@ -118,6 +133,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
       signal: abort.signal,
       onStep: progress.step,
       onEpoch: progress.epoch,
+      onLsuv: progress.lsuv,
     });
   } catch (e) {
     if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
@@ -146,10 +162,19 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     weightsPath,
     encodeSafetensors(tensors, { spec: basename(path), recipe: recipe.name }),
   );
-  writeFileAtomic(
-    join(out, 'metrics.jsonl'),
-    Buffer.from(result.history.map((m) => JSON.stringify(m)).join('\n') + '\n'),
-  );
+  // The per-class results of the final weights, on the test split (or validation): the same
+  // computation as `netspec eval`, through the inference model.
+  const heldOut = data.test ? 'test' : data.validation ? 'validation' : undefined;
+  const classes = heldOut
+    ? await splitClassReport(
+        await createSession(compileInference(recipe.model, result.weights), options),
+        recipe,
+        data[heldOut]!,
+        data.stats,
+        heldOut,
+        data.classNames,
+      )
+    : undefined;
   const summary = [
     `model ${recipe.model.name}, ${compiled.manifest.parameters.length} tensors`,
     `data ${recipe.dataset.name}: ${counts}, batch ${recipe.batch}`,
@@ -162,6 +187,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     sources: loaded.sources,
     history: result.history,
     summary,
+    classes,
   });
   if (!options.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
   return 0;

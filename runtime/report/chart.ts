@@ -42,7 +42,8 @@ export function lineChart(spec: ChartSpec): string {
   const ys = points.map(([, y]) => y);
   const [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
-  if (y0 === y1) [y0, y1] = [y0 - 0.5, y1 + 0.5];
+  // A constant series (a fixed learning rate): a band around it on its own scale.
+  if (y0 === y1) [y0, y1] = [y0 - (Math.abs(y0) / 2 || 0.5), y1 + (Math.abs(y1) / 2 || 0.5)];
   const pad = (y1 - y0) * 0.05;
   [y0, y1] = [y0 - pad, y1 + pad];
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
@@ -93,5 +94,73 @@ export function lineChart(spec: ChartSpec): string {
     parts.push(`<text x="${WIDTH - MARGIN.right - 114}" y="${ly}">${escape(series.name)}</text>`);
   });
   parts.push('</svg>');
+  return parts.join('\n');
+}
+
+export interface HeatMapSpec {
+  title: string;
+  /** Row and column labels (the classes). */
+  labels: string[];
+  rowLabel: string;
+  columnLabel: string;
+  /** counts[row][column] */
+  counts: number[][];
+}
+
+/**
+ * A confusion matrix as an SVG heat map: one `rect.cell` per (true, predicted) pair, shaded by
+ * the fraction of its row (so the diagonal reads as each class's accuracy whatever the class
+ * sizes), with the count written inside.
+ */
+export function heatMap(spec: HeatMapSpec): string {
+  const n = spec.counts.length;
+  const cell = Math.max(18, Math.min(48, Math.floor(480 / Math.max(n, 1))));
+  const fontSize = Math.max(8, Math.min(12, cell / 3));
+  const longest = Math.max(1, ...spec.labels.map((l) => l.length));
+  const labelSpace = Math.min(140, 16 + longest * 7);
+  const left = 28 + labelSpace;
+  const top = 40;
+  const width = left + n * cell + 16;
+  const height = top + n * cell + labelSpace + 28;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<title>${escape(spec.title)}</title>`,
+    `<rect width="${width}" height="${height}" fill="white"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${escape(spec.title)}</text>`,
+  ];
+  spec.counts.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    row.forEach((count, j) => {
+      const fraction = total ? count / total : 0;
+      // white → dark blue
+      const shade = (c0: number, c1: number) => Math.round(c0 + (c1 - c0) * fraction);
+      const fill = `rgb(${shade(255, 8)},${shade(255, 48)},${shade(255, 107)})`;
+      const x = left + j * cell;
+      const y = top + i * cell;
+      parts.push(
+        `<rect class="cell" data-row="${i}" data-column="${j}" data-count="${count}" x="${x}" y="${y}" width="${cell}" height="${cell}" fill="${fill}" stroke="#ddd"><title>${escape(`${spec.labels[i]} → ${spec.labels[j]}: ${count}`)}</title></rect>`,
+      );
+      if (cell >= 18)
+        parts.push(
+          `<text x="${x + cell / 2}" y="${y + cell / 2 + fontSize / 3}" text-anchor="middle" font-size="${fontSize}" fill="${fraction > 0.5 ? 'white' : 'black'}">${count}</text>`,
+        );
+    });
+  });
+  spec.labels.forEach((label, k) => {
+    const y = top + k * cell + cell / 2 + 4;
+    parts.push(
+      `<text class="row-label" x="${left - 6}" y="${y}" text-anchor="end">${escape(label)}</text>`,
+    );
+    const x = left + k * cell + cell / 2 + 4;
+    const ly = top + n * cell + 6;
+    parts.push(
+      `<text class="column-label" transform="translate(${x} ${ly}) rotate(-90)" text-anchor="end">${escape(label)}</text>`,
+    );
+  });
+  parts.push(
+    `<text transform="translate(14 ${top + (n * cell) / 2}) rotate(-90)" text-anchor="middle">${escape(spec.rowLabel)}</text>`,
+    `<text x="${left + (n * cell) / 2}" y="${height - 8}" text-anchor="middle">${escape(spec.columnLabel)}</text>`,
+    '</svg>',
+  );
   return parts.join('\n');
 }
