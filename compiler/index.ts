@@ -9,6 +9,8 @@ import type { CheckedSpec, Model, Recipe } from './check/model.js';
 import { buildEvalStep, buildInference, buildTrainStep } from './build/steps.js';
 import type { BuiltGraph, StepOptions } from './build/steps.js';
 import type { GraphEntry, Manifest } from './build/manifest.js';
+import { buildProbe } from './build/probe.js';
+import type { ProbeManifest } from './build/probe.js';
 import {
   bufferShapes,
   initialParameters,
@@ -54,6 +56,7 @@ export { bufferShapes, initialParameters, parameterNames, parameterShapes };
 export { INITIALIZERS, fans, lsuvScale } from './initializers.js';
 export type { InitChoice, InitializerDef } from './initializers.js';
 export { lsuvLayers } from './init.js';
+export type { ProbeLayer, ProbeManifest } from './build/probe.js';
 export type { Regularization } from './check/regularization.js';
 export { diagnostic, hasErrors } from '../grammar/index.js';
 // For the language server: completion and hover read the same registry as the checker.
@@ -146,6 +149,19 @@ export function compileInference(
 ): Uint8Array {
   const built = buildInference(model, weights);
   return serializeModel(built.graph, { docString: `netspec ${model.name}: inference`, metadata });
+}
+
+export interface CompiledProbe {
+  manifest: ProbeManifest;
+  /** ONNX bytes of the probe: each LSUV layer's output for a batch, weights as inputs. */
+  onnx: Uint8Array;
+}
+
+/** LSUV's probe graph: the output of every layer `lsuvLayers` lists, in eval mode. */
+export function compileProbe(recipe: Recipe): CompiledProbe {
+  const built = buildProbe(recipe);
+  const doc = `netspec ${recipe.name} (${recipe.file}): LSUV probe`;
+  return { manifest: built.manifest, onnx: serializeModel(built.graph, { docString: doc }) };
 }
 
 /** One n×n·n×n float32 MatMul: the benchmark of the machine's matrix-multiply ceiling. */

@@ -43,8 +43,11 @@ function stateShapes(model: Model, kind: 'param' | 'buffer' | 'frozen'): Map<str
   const shapes = new Map<string, number[]>();
   for (const layer of model.layers) {
     const frozen = layer.kind === 'layer' && layer.frozen === true;
+    // A frozen batch norm that keeps batch statistics still carries its running statistics.
+    const carried = layer.kind === 'layer' && layer.batchStats === true;
     for (const p of layer.params) {
-      const role = frozen ? 'frozen' : (p.kind ?? 'param');
+      const kept = frozen && !(carried && p.kind === 'buffer');
+      const role = kept ? 'frozen' : (p.kind ?? 'param');
       if (role === kind) shapes.set(`${layer.path}.${p.name}`, p.shape);
     }
   }
@@ -77,12 +80,18 @@ export function initialParameters(
   return values;
 }
 
-/** The Conv/Linear layers LSUV rescales, in evaluation order (the runtime's loop visits these). */
+/**
+ * The Conv/Linear layers LSUV rescales, in evaluation order (the runtime's loop visits these).
+ * Frozen layers and layers with pretrained weights (imported models) keep their values: LSUV
+ * is an initialization, and only freshly drawn weights are rescaled.
+ */
 export function lsuvLayers(model: Model): string[] {
   return model.layers
     .filter(
       (l) =>
         l.kind === 'layer' &&
+        l.frozen !== true &&
+        !model.initial?.has(`${l.path}.weight`) &&
         chosenInit({ name: 'lsuv', args: NO_ARGS }, l.def.name, 'weight', [1, 1]),
     )
     .map((l) => l.path);

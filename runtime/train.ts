@@ -12,7 +12,8 @@ import { batches, epochOrder } from './data/batches.js';
 import type { Split } from './data/dataset.js';
 import { prefetchedBatches } from './data/prefetch.js';
 import type { ChannelStats } from './data/transforms/pipeline.js';
-import type { SessionOptions } from './session.js';
+import type { LsuvOptions } from './lsuv.js';
+import { lsuvInitialize } from './lsuv.js';
 import { createSession, ort } from './session.js';
 import type { Feeds } from './train-state.js';
 import {
@@ -51,7 +52,7 @@ export interface StepProgress {
   imagesPerSecond: number;
 }
 
-export interface TrainOptions extends SessionOptions {
+export interface TrainOptions extends LsuvOptions {
   epochs: number;
   onEpoch?: (metrics: EpochMetrics) => void;
   onStep?: (progress: StepProgress) => void;
@@ -300,13 +301,14 @@ export async function train(
   data: TrainData,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  if (recipe.init?.name === 'lsuv') {
-    // The compiler provides lsuvScale; the per-layer forward pass it needs is not built yet.
-    throw new UnsupportedError(
-      'init = lsuv is not supported by the training runtime yet; use he or glorot',
-    );
+  const run = new Run(recipe, compiled, data, options);
+  // A fresh run's drawn weights are rescaled on its first minibatch; a resumed one has its own.
+  if (recipe.init?.name === 'lsuv' && !options.resume) {
+    const lsuv = await lsuvInitialize(recipe, data.train, data.stats, run.state, options);
+    run.state = lsuv.state;
+    options.onLsuv?.(lsuv.layers);
   }
-  return new Run(recipe, compiled, data, options).run();
+  return run.run();
 }
 
 /** How the loader prepares a split's batches: drop_last and the transform block (training or not). */

@@ -6,6 +6,7 @@ import { basename, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { compileInference, compileRecipe } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
+import type { LsuvLayerResult } from '../lsuv.js';
 import { CheckpointError, readCheckpoint } from '../checkpoint.js';
 import { writeReport } from '../report/report.js';
 import type { Device } from '../session.js';
@@ -46,6 +47,16 @@ function loadResume(path: string): Checkpoint {
   }
 }
 
+/** `init = lsuv`'s result: each layer's output variance on the first batch, before → after. */
+function lsuvLine(layers: LsuvLayerResult[]): string {
+  const each = layers.map(
+    (l) =>
+      `${l.layer} ${l.before.toPrecision(3)} → ${l.after.toPrecision(3)}` +
+      ` (${l.rescales} rescale${l.rescales === 1 ? '' : 's'})`,
+  );
+  return `lsuv: output variance on the first batch: ${each.join(', ')}`;
+}
+
 /** Progress: a bar on a terminal, one line per epoch otherwise, JSON events with --json. */
 function reporter(json: boolean | undefined, epochs: number) {
   const write = (line: string) => process.stdout.write(line + '\n');
@@ -54,6 +65,7 @@ function reporter(json: boolean | undefined, epochs: number) {
       step: (p: StepProgress) =>
         p.step % 50 === 0 && write(JSON.stringify({ event: 'step', ...p })),
       epoch: (m: EpochMetrics) => write(JSON.stringify({ event: 'epoch', ...m })),
+      lsuv: (layers: LsuvLayerResult[]) => write(JSON.stringify({ event: 'lsuv', layers })),
       stop: () => undefined,
     };
   }
@@ -83,6 +95,7 @@ function reporter(json: boolean | undefined, epochs: number) {
       active = false;
       write(epochLine(m, epochs));
     },
+    lsuv: (layers: LsuvLayerResult[]) => write(lsuvLine(layers)),
     stop: () => bar?.stop(),
   };
 }
@@ -120,6 +133,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
       signal: abort.signal,
       onStep: progress.step,
       onEpoch: progress.epoch,
+      onLsuv: progress.lsuv,
     });
   } catch (e) {
     if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
