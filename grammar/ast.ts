@@ -198,10 +198,11 @@ export interface PathPattern extends NodeBase {
   text: string;
 }
 
-/** `freeze p, q` / `unfreeze p`. */
+/** `freeze p, q` / `unfreeze p`, options after the patterns: `freeze *, batch_stats: true`. */
 export interface FreezeStatement extends NodeBase {
   kind: 'Freeze' | 'Unfreeze';
   patterns: PathPattern[];
+  options: Argument[];
 }
 
 /** `replace conv1 with Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false)`, options after a comma. */
@@ -258,7 +259,17 @@ export interface CallStatement extends NodeBase {
   call: CallExpr;
 }
 
-export type TrainStatement = Assignment | StopStatement | CheckpointStatement | CallStatement;
+/** `unfreeze layer4.*, layer3.* after 2 epochs` in a train block: a later training stage. */
+export interface UnfreezeAfterStatement extends NodeBase {
+  kind: 'UnfreezeAfter';
+  patterns: PathPattern[];
+  after: NumberLiteral;
+  /** `epoch` or `epochs` as written. */
+  unit: Identifier;
+}
+
+export type TrainStatement =
+  Assignment | StopStatement | CheckpointStatement | CallStatement | UnfreezeAfterStatement;
 
 export type Declaration =
   DatasetDecl | NetworkDecl | TrainDecl | BlockDecl | TransformDecl | OnnxNetworkDecl;

@@ -10,6 +10,7 @@ import type {
   PathPattern,
   SurgeryStatement,
   TrainStatement,
+  UnfreezeAfterStatement,
 } from './ast.js';
 import {
   buildCall,
@@ -88,6 +89,8 @@ export function buildTrainStatement(node: CstNode): TrainStatement | undefined {
   }
   const checkpoint = childNode(node, 'checkpointStatement');
   if (checkpoint) return buildCheckpoint(checkpoint);
+  const unfreeze = childNode(node, 'unfreezeStatement');
+  if (unfreeze) return buildUnfreezeAfter(unfreeze);
   const call = childNode(node, 'callStatement');
   const name = call && childToken(call, 'name');
   const args = call && childNode(call, 'arguments');
@@ -113,6 +116,21 @@ function buildCheckpoint(node: CstNode): CheckpointStatement | undefined {
   };
 }
 
+function buildUnfreezeAfter(node: CstNode): UnfreezeAfterStatement | undefined {
+  const patterns = childNodes(node, 'pattern').map(buildPattern).filter(isDefined);
+  const after = childToken(node, 'after');
+  const unit = childToken(node, 'unit');
+  const span = nodeSpan(node);
+  if (patterns.length === 0 || !after || !unit || span === undefined) return undefined;
+  return {
+    kind: 'UnfreezeAfter',
+    patterns,
+    after: buildNumber(after, false, tokenSpan(after)),
+    unit: buildIdentifier(unit),
+    span,
+  };
+}
+
 // ---- surgery on an imported ONNX network ------------------------------------------------
 
 export function buildSurgeryStatement(node: CstNode): SurgeryStatement | undefined {
@@ -120,13 +138,13 @@ export function buildSurgeryStatement(node: CstNode): SurgeryStatement | undefin
   const patterns = childNodes(node, 'pattern').map(buildPattern).filter(isDefined);
   const target = patterns[0];
   if (span === undefined || target === undefined) return undefined;
-  if (childToken(node, 'freeze')) return { kind: 'Freeze', patterns, span };
-  if (childToken(node, 'unfreeze')) return { kind: 'Unfreeze', patterns, span };
+  const options = childNodes(node, 'option').map(buildNamedArgument).filter(isDefined);
+  if (childToken(node, 'freeze')) return { kind: 'Freeze', patterns, options, span };
+  if (childToken(node, 'unfreeze')) return { kind: 'Unfreeze', patterns, options, span };
   if (childToken(node, 'remove')) return { kind: 'Remove', target, span };
   const value = buildExpression(childNode(node, 'value'));
   if (value === undefined) return undefined;
   if (childToken(node, 'insert')) return { kind: 'Insert', layer: value, after: target, span };
-  const options = childNodes(node, 'option').map(buildNamedArgument).filter(isDefined);
   return { kind: 'Replace', target, replacement: value, options, span };
 }
 

@@ -129,6 +129,10 @@ function printTrainStatement(s: TrainStatement, ctx: PrintContext): Doc {
       const every = s.every && s.unit ? ` every ${s.every.text} ${s.unit.name}` : '';
       return cat(text('checkpoint ', at), printExpr(s.path, ctx), every);
     }
+    case 'UnfreezeAfter': {
+      const patterns = s.patterns.map((p) => p.text).join(', ');
+      return text(`unfreeze ${patterns} after ${s.after.text} ${s.unit.name}`, at);
+    }
   }
 }
 
@@ -137,8 +141,13 @@ function printSurgery(s: SurgeryStatement, ctx: PrintContext): Doc {
   const path = (p: PathPattern) => p.text;
   switch (s.kind) {
     case 'Freeze':
-    case 'Unfreeze':
-      return text(`${s.kind.toLowerCase()} ${s.patterns.map(path).join(', ')}`, at);
+    case 'Unfreeze': {
+      const options = s.options.map((o) => cat(', ', printArg(o, ctx)));
+      return cat(
+        text(`${s.kind.toLowerCase()} ${s.patterns.map(path).join(', ')}`, at),
+        ...options,
+      );
+    }
     case 'Remove':
       return text(`remove ${path(s.target)}`, at);
     case 'Insert':

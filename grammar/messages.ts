@@ -19,6 +19,7 @@ import {
   RParen,
   Stop,
   StringLiteral,
+  Unfreeze,
 } from './tokens.js';
 
 export type DeclarationKind = 'dataset' | 'network' | 'train' | 'block' | 'transform';
@@ -127,12 +128,14 @@ export class ParseMessages implements IParserErrorMessageProvider {
 }
 
 /**
- * `stop` and `checkpoint` are also names, so a statement that starts with one and goes wrong
+ * `stop`, `checkpoint` and `unfreeze` are also names, so a statement that starts with one and goes wrong
  * matches no alternative; say what the keyword needs rather than "expected a statement".
  */
 function trainKeywordExpectation(actual: IToken[]): string | undefined {
   if (tokenMatcher(actual[0], Stop)) return "'when' after 'stop'";
   if (tokenMatcher(actual[0], CheckpointKw)) return "a string after 'checkpoint'";
+  if (tokenMatcher(actual[0], Unfreeze))
+    return "a module pattern after 'unfreeze', then 'after N epochs'";
   return undefined;
 }
 

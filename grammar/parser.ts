@@ -228,6 +228,7 @@ class NetspecParser extends CstParser {
     this.OR([
       { ALT: () => this.SUBRULE(this.stopStatement) },
       { ALT: () => this.SUBRULE(this.checkpointStatement) },
+      { ALT: () => this.SUBRULE(this.unfreezeStatement) },
       { ALT: () => this.SUBRULE(this.assignment) },
       { ALT: () => this.SUBRULE(this.callStatement) },
     ]);
@@ -249,6 +250,19 @@ class NetspecParser extends CstParser {
     });
   });
 
+  /** `unfreeze layer4.*, layer3.* after 2 epochs`: a training stage of the train block. */
+  unfreezeStatement = this.RULE('unfreezeStatement', () => {
+    this.CONSUME(Unfreeze);
+    this.SUBRULE(this.pathPattern, { LABEL: 'pattern' });
+    this.MANY(() => {
+      this.CONSUME(Comma);
+      this.SUBRULE2(this.pathPattern, { LABEL: 'pattern' });
+    });
+    this.CONSUME(After);
+    this.CONSUME(NumberLiteral, { LABEL: 'after' });
+    this.CONSUME(Name, { LABEL: 'unit' });
+  });
+
   callStatement = this.RULE('callStatement', () => {
     this.CONSUME(Name, { LABEL: 'name' });
     this.SUBRULE(this.callArguments, { LABEL: 'arguments' });
@@ -263,9 +277,13 @@ class NetspecParser extends CstParser {
             { ALT: () => this.CONSUME(Unfreeze, { LABEL: 'unfreeze' }) },
           ]);
           this.SUBRULE(this.pathPattern, { LABEL: 'pattern' });
+          // More patterns, then options (`name: value`): two tokens tell them apart.
           this.MANY(() => {
             this.CONSUME(Comma);
-            this.SUBRULE2(this.pathPattern, { LABEL: 'pattern' });
+            this.OR3([
+              { ALT: () => this.SUBRULE2(this.namedArgument, { LABEL: 'option' }) },
+              { ALT: () => this.SUBRULE2(this.pathPattern, { LABEL: 'pattern' }) },
+            ]);
           });
         },
       },

@@ -45,7 +45,8 @@ function lowerNode(
   const params: Record<string, string> = {};
   for (const p of node.params) params[p.name] = param(`${node.path}.${p.name}`);
   // A frozen layer computes as in eval mode (batch norm from its running statistics, which
-  // stay as they are); layers without parameters, such as Dropout, cannot be frozen.
-  const frozen = node.frozen === true && node.params.length > 0;
+  // stay as they are) unless it keeps batch statistics; layers without parameters, such as
+  // Dropout, cannot be frozen.
+  const frozen = node.frozen === true && node.params.length > 0 && node.batchStats !== true;
   return node.def.lower(b, inputs[0], params, node.args, frozen ? { mode: 'eval' } : ctx);
 }

@@ -26,6 +26,11 @@ export interface LayerInstance {
   span: Span;
   /** Frozen by surgery: its parameters are constants, and batch norm uses running statistics. */
   frozen?: boolean;
+  /**
+   * Frozen with `batch_stats: true`: batch norm still normalizes with batch statistics in the
+   * train step and updates its running statistics (PyTorch's requires_grad=False in train()).
+   */
+  batchStats?: boolean;
 }
 
 /** Values combined by arithmetic in a network: `y + skip` (residual add) or `concat(a, b)`. */
@@ -94,7 +99,11 @@ export interface ImagesSource {
   shape: number[];
 }
 
-export type DataSource = IdxSource | CsvSource | ImagesSource;
+/**
+ * `stream`: read examples from disk on demand instead of loading the source into memory;
+ * `auto` (the default, also when absent) streams when the source would not fit a memory budget.
+ */
+export type DataSource = (IdxSource | CsvSource | ImagesSource) & { stream?: boolean | 'auto' };
 
 /** `split(train, 10%, seed: 7, stratify: true)`: examples taken out of the training split. */
 export interface SplitSource {

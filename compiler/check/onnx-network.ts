@@ -20,7 +20,7 @@ import type { LayerDef } from '../layers/layer.js';
 import { LAYERS } from '../layers/registry.js';
 import { OnnxReadError, readOnnx } from '../onnx/read.js';
 import type { ArgSpec, BoundArgs } from './args.js';
-import { bindArgs, bindValues, stringArg } from './args.js';
+import { bindArgs, bindValues, bool, boolArg, stringArg } from './args.js';
 import type { Model, ModelNode } from './model.js';
 import { closest, didYouMean } from './names.js';
 import { evaluate, EvalError } from './values.js';
@@ -39,8 +39,24 @@ interface Draft {
   inputs: string[];
   span: Span;
   merge?: { op: 'add' | 'concat'; axis: number };
-  layer?: { def: LayerDef; args: BoundArgs; values: Record<string, Float32Array>; frozen: boolean };
+  layer?: {
+    def: LayerDef;
+    args: BoundArgs;
+    values: Record<string, Float32Array>;
+    frozen: boolean;
+    /** Frozen, but normalizing with batch statistics (`freeze …, batch_stats: true`). */
+    batchStats?: boolean;
+  };
 }
+
+const FREEZE_OPTIONS: ArgSpec[] = [
+  {
+    name: 'batch_stats',
+    type: 'bool',
+    default: bool(false),
+    doc: 'frozen batch norms normalize with batch statistics and update their running ones',
+  },
+];
 
 class OnnxNetworkChecker {
   private drafts: Draft[] = [];
@@ -134,10 +150,13 @@ class OnnxNetworkChecker {
   private surgery(statement: SurgeryStatement): void {
     switch (statement.kind) {
       case 'Freeze':
-      case 'Unfreeze':
+      case 'Unfreeze': {
+        const batchStats = this.freezeOptions(statement.kind, statement.options, statement.span);
+        if (batchStats === undefined) return;
         for (const pattern of statement.patterns)
-          this.setFrozen(pattern, statement.kind === 'Freeze');
+          this.setFrozen(pattern, statement.kind === 'Freeze', batchStats);
         return;
+      }
       case 'Replace':
         return this.replace(
           statement.target,
@@ -152,9 +171,26 @@ class OnnxNetworkChecker {
     }
   }
 
-  private setFrozen(pattern: PathPattern, frozen: boolean): void {
+  /** `batch_stats` of a freeze statement (false when absent); undefined after a mistake. */
+  private freezeOptions(kind: 'Freeze' | 'Unfreeze', options: Argument[], span: Span) {
+    if (kind === 'Unfreeze') {
+      for (const o of options)
+        this.fail(CODES.unknownArgument, 'unfreeze takes no options', o.span);
+      return options.length > 0 ? undefined : false;
+    }
+    const before = this.diags.length;
+    const ctx = { what: 'freeze', file: this.file, span, constants: new Map() };
+    const bound = bindArgs(options, FREEZE_OPTIONS, ctx, this.diags);
+    return this.diags.length > before ? undefined : boolArg(bound, 'batch_stats');
+  }
+
+  private setFrozen(pattern: PathPattern, frozen: boolean, batchStats: boolean): void {
     const matched = this.matching(pattern);
-    for (const draft of matched) if (draft.layer) draft.layer.frozen = frozen;
+    for (const draft of matched) {
+      if (!draft.layer) continue;
+      draft.layer.frozen = frozen;
+      draft.layer.batchStats = frozen && batchStats;
+    }
   }
 
   /** Layers whose path matches a glob (`*` spans dots), or whose kind is the pattern. */
@@ -320,7 +356,7 @@ class OnnxNetworkChecker {
         span: draft.span,
       };
     }
-    const { def, args, values, frozen } = draft.layer!;
+    const { def, args, values, frozen, batchStats } = draft.layer!;
     const result = def.infer(inputs[0], args);
     if ('error' in result)
       return this.fail(CODES.shapeMismatch, `module '${draft.path}': ${result.error}`, draft.span);
@@ -346,6 +382,8 @@ class OnnxNetworkChecker {
       params,
       span: draft.span,
       frozen,
+      // Only layers with running statistics (batch norm) have batch statistics to keep.
+      batchStats: frozen && batchStats === true && params.some((p) => p.kind === 'buffer'),
     };
   }
 
