@@ -19,7 +19,14 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Golden, GoldenRun } from './helpers/golden.js';
-import { GENERATOR, goldenFiles, readGolden, relativeError, runGolden } from './helpers/golden.js';
+import {
+  GENERATOR,
+  GOLDEN_DIR,
+  goldenFiles,
+  readGolden,
+  relativeError,
+  runGolden,
+} from './helpers/golden.js';
 import { PYTHON, python, tempDir } from './helpers/spec.js';
 
 const TOLERANCE = {
