@@ -69,6 +69,17 @@ const CASES: [string, number[], TorchLayer[]][] = [
       ['Linear', [2 * 3 * 3, 3], {}],
     ],
   ],
+  [
+    'few output positions (dW as one GEMM over batch × positions), grouped, down to 1×1',
+    [8, 4, 4],
+    [
+      ['Conv2d', [8, 16, 3], { stride: 2, padding: 1 }],
+      ['ReLU', [], {}],
+      ['Conv2d', [16, 12, 3], { groups: 2, stride: 2, padding: 1 }],
+      ['Flatten', [], {}],
+      ['Linear', [12, 3], {}],
+    ],
+  ],
 ];
 
 describe('convolution and pooling gradients', () => {

@@ -4,7 +4,8 @@
 //   Conv dX: ConvTranspose; a Conv of dY with the flipped, channel-swapped weights instead
 //            where the stride is 1 and dY has no more channels than X (then it is faster).
 //   Conv dW: im2col by a grouped Conv with constant one-hot kernels, then one batched MatMul
-//            against dY and a sum over the batch (per-tap GEMMs and one big GEMM were slower).
+//            against dY and a sum over the batch; where the layer has few output positions
+//            (ResNet's later stages), one GEMM over batch × positions instead.
 //   MaxPool: ScatterElements(add) of dY at the Indices output, on the flattened input.
 //   AveragePool: ConvTranspose of dY ÷ divisor with a constant all-ones depthwise kernel.
 import type { GraphBuilder } from '../ir/builder.js';
@@ -116,17 +117,56 @@ function convWeightGrad(b: GraphBuilder, node: Node, dY: string, g: Geometry): s
     group: c,
   });
   const [ho, wo] = b.info(dY).shape.slice(2) as number[];
-  const colShape = [-1, g.group, cg * taps, ho * wo];
-  const dyShape = [-1, g.group, o / g.group, ho * wo];
+  const layout: WeightGradLayout = { group: g.group, og: o / g.group, k: cg * taps, l: ho * wo };
+  const dW = oneGemm(layout)
+    ? gemmOverBatch(b, cols, dY, layout)
+    : gemmPerImage(b, cols, dY, layout);
+  return b.op('Reshape', [dW, b.int64s([o, cg, kh, kw])], { shape: [o, cg, kh, kw] });
+}
+
+/** Per group: `og` output channels, `k` = input channels × taps columns, `l` output positions. */
+interface WeightGradLayout {
+  group: number;
+  og: number;
+  k: number;
+  l: number;
+}
+
+/**
+ * Per image, the batched MatMul writes og·k products that the sum over N then reads; one GEMM
+ * over N·L must first transpose l·(og + k) values. With few output positions (ResNet's later
+ * stages: 2², 1²) the per-image products dwarf the transposes — at 512→512, 1×1 outputs,
+ * batch 64, they are 151M floats. Measured on the ResNet18 train step (ARCHITECTURE.md).
+ */
+function oneGemm({ og, k, l }: WeightGradLayout): boolean {
+  return l * (og + k) < (og * k) / 2;
+}
+
+/** Σₙ dYₙ · colsₙᵀ as one batched MatMul ([N, G, og, k]) and a ReduceSum over N. */
+function gemmPerImage(b: GraphBuilder, cols: string, dY: string, s: WeightGradLayout): string {
+  const colShape = [-1, s.group, s.k, s.l];
+  const dyShape = [-1, s.group, s.og, s.l];
   const colsT = b.op(
     'Transpose',
     [b.op('Reshape', [cols, b.int64s(colShape)], { shape: colShape })],
     { perm: [0, 1, 3, 2] },
   );
   const dy = b.op('Reshape', [dY, b.int64s(dyShape)], { shape: dyShape });
-  const perImage = b.op('MatMul', [dy, colsT]);
-  const summed = b.reduceSum(perImage, [0], false);
-  return b.op('Reshape', [summed, b.int64s([o, cg, kh, kw])], { shape: [o, cg, kh, kw] });
+  return b.reduceSum(b.op('MatMul', [dy, colsT]), [0], false);
+}
+
+/** dY as [G, og, N·L] times cols as [G, N·L, k]: one GEMM per group over batch and positions. */
+function gemmOverBatch(b: GraphBuilder, cols: string, dY: string, s: WeightGradLayout): string {
+  const grouped = (v: string, rows: number, perm: number[], flat: number[]) => {
+    const split = [-1, s.group, rows, s.l];
+    const moved = b.op('Transpose', [b.op('Reshape', [v, b.int64s(split)], { shape: split })], {
+      perm,
+    });
+    return b.op('Reshape', [moved, b.int64s(flat)], { shape: flat });
+  };
+  const dy = grouped(dY, s.og, [1, 2, 0, 3], [s.group, s.og, -1]);
+  const colsT = grouped(cols, s.k, [1, 0, 3, 2], [s.group, -1, s.k]);
+  return b.op('MatMul', [dy, colsT]);
 }
 
 /** Y = conv(X, W) + B. */
