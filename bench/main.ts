@@ -13,6 +13,8 @@ const PERF_NOTES_PYTORCH_MLP = 15138;
 /** PyTorch 1.13 finetuning ResNet18 at 28×28, batch 64 (PERF-NOTES.md). */
 const PERF_NOTES_PYTORCH_FINETUNE = 676;
 const FINETUNE_IMAGES = 3200;
+/** Training images of the ResNet18-from-scratch figure: 30 batches of 64. */
+const RESNET_IMAGES = 1920;
 const PERF_NOTES_PYTORCH_CNN = 1056;
 /** Training images of the CNN figure: 200 batches of 64 (a full epoch takes minutes). */
 const CNN_IMAGES = 12800;
@@ -36,6 +38,11 @@ function pytorchMlp(threads: number): number | undefined {
 /** The same for the seed's CNN (bench/pytorch_cnn.py), on the first `images` training images. */
 function pytorchCnn(threads: number, images: number): number | undefined {
   return pytorch('pytorch_cnn.py', [String(threads), String(images)]);
+}
+
+/** The same for ResNet18 from scratch at 28×28, 1 channel (bench/pytorch_resnet18.py). */
+function pytorchResnet18(threads: number, images: number): number | undefined {
+  return pytorch('pytorch_resnet18.py', [String(threads), String(images)]);
 }
 
 function pytorch(script: string, args: string[]): number | undefined {
@@ -142,6 +149,21 @@ async function languageFigures() {
   );
 }
 
+/** ResNet18 trained from scratch (every layer trainable, batch norm in training mode). */
+async function resnetFigure(gflops: number) {
+  const run = await subsetTraining('resnet18.net', 'Scratch', RESNET_IMAGES, 0);
+  const achieved = (run.imagesPerSecond * run.flopsPerImage) / 1e9;
+  const torch = pytorchResnet18(cpus().length, RESNET_IMAGES);
+  const versus = torch
+    ? `${fmt(run.imagesPerSecond / torch, 2)}× PyTorch on this machine (${fmt(torch)} images/s, same recipe)`
+    : 'PyTorch not measured (no /usr/bin/python3 with torch)';
+  console.log(
+    `ResNet18 from scratch (1×28×28, 10 classes, batch 64, Adam, ${fmt(RESNET_IMAGES)} images): ` +
+      `${fmt(run.imagesPerSecond)} images/s = ${versus}; ${fmt(achieved, 1)} GFLOP/s = ` +
+      `${fmt((100 * achieved) / gflops, 1)}% of the MatMul ceiling (${fmt(run.flopsPerImage / 1e6, 1)} MFLOP/image)`,
+  );
+}
+
 async function main() {
   await languageFigures();
   const gflops1 = await matmulGflops(2048, 1);
@@ -173,6 +195,7 @@ async function main() {
       `${fmt(cnn.imagesPerSecond / PERF_NOTES_PYTORCH_CNN, 2)}× the PERF-NOTES PyTorch figure (${fmt(PERF_NOTES_PYTORCH_CNN)}, Adam); ` +
       `${fmt((100 * cnn.imagesPerSecond) / cnnCeiling, 1)}% of the MatMul ceiling (${fmt(cnnCeiling)} images/s at ${fmt(cnn.flopsPerImage / 1e6, 1)} MFLOP/image)`,
   );
+  await resnetFigure(gflops2);
   const finetune = await subsetTraining('resnet18-finetune.net', 'Finetune', FINETUNE_IMAGES, 0);
   console.log(
     `ResNet18 finetune (frozen backbone, new conv1 and fc; 28×28, batch 64, Adam, ${FINETUNE_IMAGES} images): ` +

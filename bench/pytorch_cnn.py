@@ -2,28 +2,20 @@
 CNN (conv32-conv64-maxpool-fc128-fc10 with dropout, as specs/fashion-cnn.net) on Fashion-MNIST with the same
 recipe (batch 64, shuffled, SGD lr 0.01 momentum 0.9) on this machine's threads, for the first
 `images` training images (default: all). Prints the training images/s as JSON."""
-import gzip
 import json
 import sys
 import time
 
-import numpy as np
 import torch
+
+from fashion_data import training_set
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
 torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
 LIMIT = int(sys.argv[3]) if len(sys.argv) > 3 else None
 torch.manual_seed(42)
 
-
-def idx(name, offset):
-    with gzip.open(f"{ROOT}/{name}", "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
-
-
-x = torch.tensor(idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
-y = torch.tensor(idx("train-labels-idx1-ubyte.gz", 8).astype(np.int64))
-x, y = x[:LIMIT], y[:LIMIT]
+x, y = training_set(ROOT, LIMIT)
 nn = torch.nn
 net = nn.Sequential(
     nn.Conv2d(1, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Dropout(0.25),

@@ -1,26 +1,18 @@
 """The peer measurement for `npm run bench`: PyTorch (Debian's python3-torch) training the same
 784-256-10 MLP on Fashion-MNIST with the same recipe (batch 64, shuffled, SGD lr 0.05 momentum
 0.9), one epoch, on this machine's threads. Prints the training images/s as JSON."""
-import gzip
 import json
 import sys
 import time
 
-import numpy as np
 import torch
+
+from fashion_data import training_set
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
 torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
 torch.manual_seed(42)
-
-
-def idx(name, offset):
-    with gzip.open(f"{ROOT}/{name}", "rb") as f:
-        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
-
-
-x = torch.tensor(idx("train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28), dtype=torch.float32) / 255
-y = torch.tensor(idx("train-labels-idx1-ubyte.gz", 8).astype(np.int64))
+x, y = training_set(ROOT)
 net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
 opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
 loss_fn = torch.nn.CrossEntropyLoss()
