@@ -141,15 +141,24 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
   };
 }
 
-/** The inference model with the given weights inside: what `netspec export` writes. */
+/**
+ * The inference model with the given weights inside: what `netspec export` writes, at the
+ * default opset or an older one (OpsetError when it is out of range or a node has no form there).
+ */
 export function compileInference(
   model: Model,
   weights: ReadonlyMap<string, Float32Array>,
   metadata: Record<string, string> = {},
+  opset?: number,
 ): Uint8Array {
   const built = buildInference(model, weights);
-  return serializeModel(built.graph, { docString: `netspec ${model.name}: inference`, metadata });
+  return serializeModel(built.graph, {
+    docString: `netspec ${model.name}: inference`,
+    metadata,
+    opset,
+  });
 }
+export { MAX_OPSET, MIN_OPSET, OpsetError } from './onnx/opset.js';
 
 export interface CompiledProbe {
   manifest: ProbeManifest;

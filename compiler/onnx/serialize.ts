@@ -1,16 +1,19 @@
 // The one module that speaks protobuf: IR graphs to ONNX ModelProto bytes (and back, for
 // reading what netspec wrote). ONNX IR version 8 (the schema onnx-proto 8 implements) with
-// the default-domain opset 18.
+// the default-domain opset 18, or an older one on request (opset.ts rewrites the ops whose form
+// changed).
 import onnxProto from 'onnx-proto';
 import type { AttrValue, DType, Graph, Shape, Tensor } from '../ir/graph.js';
 import { isTensor } from '../ir/graph.js';
 import { BUILDER_ONLY_ATTRS } from '../ir/ops.js';
+import { DEFAULT_OPSET, nodesForOpset } from './opset.js';
+import type { OnnxNode } from './opset.js';
 
 const { onnx } = onnxProto;
 type TensorProtoT = InstanceType<typeof onnx.TensorProto>;
 
 export const IR_VERSION = 8;
-export const OPSET = 18;
+export const OPSET = DEFAULT_OPSET;
 
 const ELEM_TYPE: Record<DType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
@@ -34,12 +37,30 @@ const FLOAT_ATTRS = new Set([
 export interface SerializeOptions {
   docString?: string;
   metadata?: Record<string, string>;
+  /** The default-domain opset to write (MIN_OPSET…MAX_OPSET; OpsetError otherwise). */
+  opset?: number;
 }
 
 export function serializeModel(graph: Graph, options: SerializeOptions = {}): Uint8Array {
+  const opset = options.opset ?? OPSET;
+  const written: OnnxNode[] = graph.nodes.map((node) => ({
+    op: node.op,
+    inputs: node.inputs,
+    outputs: node.outputs,
+    origin: node.origin,
+    attrs: Object.fromEntries(
+      Object.entries(node.attrs).filter(([key]) => !BUILDER_ONLY_ATTRS[node.op]?.includes(key)),
+    ),
+  }));
+  const nodes = nodesForOpset(
+    graph,
+    written,
+    graph.nodes.map((n) => n.attrs),
+    opset,
+  );
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: opset }],
     producerName: 'netspec',
     producerVersion: '0.1.0',
     docString: options.docString ?? '',
@@ -49,15 +70,13 @@ export function serializeModel(graph: Graph, options: SerializeOptions = {}): Ui
       input: graph.inputs.map((v) => valueInfo(v.name, v.dtype, v.shape)),
       output: graph.outputs.map((v) => valueInfo(v.name, v.dtype, v.shape)),
       initializer: [...graph.initializers].map(([name, t]) => tensorProto(name, t)),
-      node: graph.nodes.map((node, i) => ({
+      node: nodes.map((node, i) => ({
         name: `${node.origin ? node.origin + '/' : ''}${node.op}_${i}`,
         opType: node.op,
         domain: '',
         input: node.inputs,
         output: node.outputs,
-        attribute: Object.entries(node.attrs)
-          .filter(([key]) => !BUILDER_ONLY_ATTRS[node.op]?.includes(key))
-          .map(([key, value]) => attribute(key, value)),
+        attribute: Object.entries(node.attrs).map(([key, value]) => attribute(key, value)),
       })),
     },
   });

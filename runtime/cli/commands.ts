@@ -1,10 +1,23 @@
 // The actions behind each CLI command.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { compileInference, compileRecipe } from '../../compiler/index.js';
+import type { Recipe } from '../../compiler/index.js';
+import {
+  compileInference,
+  compileRecipe,
+  MAX_OPSET,
+  MIN_OPSET,
+  OpsetError,
+} from '../../compiler/index.js';
+import { DataError } from '../data/errors.js';
+import type { ChannelStats } from '../data/transforms/pipeline.js';
+import { needsStats } from '../data/transforms/pipeline.js';
 import type { EpochMetrics } from '../train.js';
 import { readSafetensors, writeFileAtomic } from '../weights.js';
+import { prepareData } from './data.js';
 import { loadRecipe, printDiagnostics, readSpec, UserError } from './load.js';
+
+const OPSET_DEFAULT = MAX_OPSET;
 
 export function checkCommand(path: string, options: { json?: boolean }): number {
   const loaded = readSpec(path);
@@ -51,11 +64,65 @@ export function epochLine(m: EpochMetrics, epochs: number): string {
   return `epoch ${m.epoch}/${epochs}  ${train}${others}  ${speed}  ${m.seconds.toFixed(1)}s`;
 }
 
-export function exportCommand(
+export interface ExportOptions {
+  out: string;
+  weights?: string;
+  recipe?: string;
+  /** Default-domain opset to write (default 18). */
+  opset?: number;
+  data?: string[];
+}
+
+/**
+ * What makes the exported file self-describing (ONNX metadata_props): the spec, recipe and
+ * model, the classes, the input (name, shape, value range) and the preprocessing evaluation
+ * applies — the Normalize mean and std per channel as resolved, `auto` included.
+ */
+export function exportMetadata(
   path: string,
-  options: { out: string; weights?: string; recipe?: string },
-): number {
+  recipe: Recipe,
+  stats?: ChannelStats,
+  classNames?: string[],
+): Record<string, string> {
+  const { input } = recipe.model;
+  const metadata: Record<string, string> = {
+    'netspec.spec': basename(path),
+    'netspec.recipe': recipe.name,
+    'netspec.model': recipe.model.name,
+    'netspec.input': JSON.stringify({
+      name: input.name,
+      shape: input.shape,
+      dtype: 'float32',
+      // as ToTensor gives them: pixel values ÷ 255 (or a CSV's scale), before the steps below
+      range: [0, 1],
+    }),
+  };
+  const classes = recipe.dataset.classes ?? classNames;
+  if (classes) metadata['netspec.classes'] = JSON.stringify(classes);
+  const steps = (recipe.transform?.steps ?? []).filter((s) => !s.trainOnly);
+  const resolved = steps.map((s) => {
+    const args = { ...s.args };
+    if (s.name === 'Normalize') {
+      if (args.mean === 'auto') args.mean = stats!.mean;
+      if (args.std === 'auto') args.std = stats!.std;
+    }
+    return { name: s.name, args };
+  });
+  metadata['netspec.preprocessing'] = JSON.stringify(resolved);
+  const normalize = resolved.find((s) => s.name === 'Normalize');
+  metadata['netspec.normalization'] = JSON.stringify(
+    normalize ? { mean: normalize.args.mean, std: normalize.args.std } : null,
+  );
+  return metadata;
+}
+
+export function exportCommand(path: string, options: ExportOptions): number {
   const { recipe } = loadRecipe(path, options.recipe);
+  if (options.opset !== undefined && (options.opset < MIN_OPSET || options.opset > MAX_OPSET)) {
+    throw new UserError(
+      `--opset ${options.opset}: netspec exports opsets ${MIN_OPSET} to ${MAX_OPSET}`,
+    );
+  }
   const weightsPath = options.weights ?? join('runs', recipe.name, 'weights.safetensors');
   let stored;
   try {
@@ -83,12 +150,41 @@ export function exportCommand(
       );
     }
   }
-  const metadata: Record<string, string> = {
-    'netspec.spec': basename(path),
-    'netspec.recipe': recipe.name,
-  };
-  if (recipe.dataset.classes) metadata['netspec.classes'] = JSON.stringify(recipe.dataset.classes);
-  writeFileAtomic(options.out, compileInference(recipe.model, weights, metadata));
-  process.stdout.write(`wrote ${options.out}\n`);
+  // Normalize(auto) is resolved from the training data's statistics (cached after a run).
+  const steps = recipe.transform?.steps;
+  const data =
+    (steps && needsStats(steps)) || !recipe.dataset.classes
+      ? loadForMetadata(recipe, path, options.data ?? [], Boolean(steps && needsStats(steps)))
+      : undefined;
+  const metadata = exportMetadata(path, recipe, data?.stats, data?.classNames);
+  let bytes: Uint8Array;
+  try {
+    bytes = compileInference(recipe.model, weights, metadata, options.opset);
+  } catch (e) {
+    if (e instanceof OpsetError)
+      throw new UserError(`${path}: --opset ${options.opset}: ${e.message}`);
+    throw e;
+  }
+  writeFileAtomic(options.out, bytes);
+  process.stdout.write(
+    `wrote ${options.out} (opset ${options.opset ?? OPSET_DEFAULT}${data?.stats ? ', Normalize statistics from the training data' : ''})\n`,
+  );
   return 0;
+}
+
+/**
+ * The training data, for the metadata only: Normalize(auto)'s statistics (required) and class
+ * names from an image folder (optional: without the data the classes are left out).
+ */
+function loadForMetadata(recipe: Recipe, path: string, roots: string[], required: boolean) {
+  try {
+    return prepareData(recipe, path, dataRoots(roots));
+  } catch (e) {
+    if (!required) return undefined;
+    if (e instanceof DataError)
+      throw new UserError(
+        `${path}: Normalize(auto) needs the training data's statistics, and the data could not be read: ${e.message}`,
+      );
+    throw e;
+  }
 }

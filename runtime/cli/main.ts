@@ -73,6 +73,8 @@ program
   .requiredOption('-o, --out <file>', 'the ONNX file to write')
   .option('--weights <file>', 'trained weights (default runs/<recipe>/weights.safetensors)')
   .option('--recipe <name>', 'the train block whose model to export')
+  .option('--opset <n>', 'ONNX opset to write, 11 to 18 (default 18)', positiveInt)
+  .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
   .action((spec, opts) => run(() => exportCommand(spec, opts)));
 
 program
