@@ -4,7 +4,7 @@
 import type { Model, Recipe } from '../check/model.js';
 import { backward } from '../autodiff/backward.js';
 import { GraphBuilder } from '../ir/builder.js';
-import type { DType, Graph } from '../ir/graph.js';
+import type { DType, Graph, Node } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
 import {
   bufferShapes,
@@ -64,8 +64,36 @@ class RoleGraph {
   }
 
   done(): BuiltGraph {
+    elideOutputIdentities(this.b.graph);
     return { graph: this.b.graph, inputs: this.inputs, outputs: this.outputs };
   }
+}
+
+/**
+ * Renames each published value to its output name and drops the Identity that published it:
+ * onnxruntime keeps an Identity whose result is a graph output, and copying every parameter and
+ * optimizer slot once more per step costs a whole pass over the model's state. Values that are
+ * graph inputs or initializers, or are published twice, keep their Identity.
+ */
+function elideOutputIdentities(graph: Graph): void {
+  const outputs = new Set(graph.outputs.map((o) => o.name));
+  const kept = new Set([...graph.inputs.map((i) => i.name), ...graph.initializers.keys()]);
+  const rename = new Map<string, string>();
+  for (const node of graph.nodes) {
+    const [value] = node.inputs;
+    if (node.op !== 'Identity' || !outputs.has(node.outputs[0])) continue;
+    if (kept.has(value) || outputs.has(value) || rename.has(value)) continue;
+    rename.set(value, node.outputs[0]);
+  }
+  const published = new Set(rename.values());
+  const elided = (n: Node) => n.op === 'Identity' && published.has(n.outputs[0]);
+  graph.nodes = graph.nodes.filter((n) => !elided(n) || rename.get(n.inputs[0]) !== n.outputs[0]);
+  const renamed = (v: string) => rename.get(v) ?? v;
+  for (const node of graph.nodes) {
+    node.inputs = node.inputs.map(renamed);
+    node.outputs = node.outputs.map(renamed);
+  }
+  for (const from of rename.keys()) graph.values.delete(from);
 }
 
 function batchInputs(g: RoleGraph, model: Model): { x: string; labels: string } {
