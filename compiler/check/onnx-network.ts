@@ -46,6 +46,8 @@ interface Draft {
     frozen: boolean;
     /** Frozen, but normalizing with batch statistics (`freeze …, batch_stats: true`). */
     batchStats?: boolean;
+    /** The output shape (batch excluded) its ONNX node asked for, and that node. */
+    expect?: { dims: number[]; source: string };
   };
 }
 
@@ -140,7 +142,13 @@ class OnnxNetworkChecker {
         path: node.path,
         inputs: [node.input],
         span,
-        layer: { def, args, values: node.values, frozen: false },
+        layer: {
+          def,
+          args,
+          values: node.values,
+          frozen: false,
+          ...(node.expect ? { expect: { dims: node.expect, source: node.source } } : {}),
+        },
       });
     }
   }
@@ -356,10 +364,14 @@ class OnnxNetworkChecker {
         span: draft.span,
       };
     }
-    const { def, args, values, frozen, batchStats } = draft.layer!;
+    const { def, args, values, frozen, batchStats, expect } = draft.layer!;
     const result = def.infer(inputs[0], args);
     if ('error' in result)
       return this.fail(CODES.shapeMismatch, `module '${draft.path}': ${result.error}`, draft.span);
+    if (expect && formatShape(['N', ...expect.dims]) !== formatShape(result.shape)) {
+      const message = `module '${draft.path}' (${expect.source}) reshapes to ${formatShape(['N', ...expect.dims])}, but for this input shape its values are ${formatShape(result.shape)}`;
+      return this.fail(CODES.shapeMismatch, message, draft.span);
+    }
     const params = def.params(inputs[0], args);
     for (const p of params) {
       const value = values[p.name];

@@ -3,6 +3,7 @@
 // merge (Add, Concat), so an imported model is checked, lowered, differentiated, frozen and
 // edited exactly like a network written in a spec.
 import type { OnnxAttr, OnnxModel, OnnxNode } from '../onnx/read.js';
+import { KnownValues, transposed } from './constants.js';
 import { PathNamer, pathFromParameter, pathFromScope } from './names.js';
 
 /** One imported layer or merge, before shapes are inferred. */
@@ -16,6 +17,8 @@ export type ImportedNode =
       /** Pretrained values by ParamSpec name (`weight`, `running_mean`). */
       values: Record<string, Float32Array>;
       source: string;
+      /** The output shape (batch excluded) the ONNX node asked for, checked once shapes are known. */
+      expect?: number[];
     }
   | {
       kind: 'merge';
@@ -38,7 +41,13 @@ type Conversion =
   | {
       layer: string;
       args: Record<string, number | boolean | string | number[]>;
+      /** Parameters from constant tensors, by name. */
       params?: Record<string, string>;
+      /** Parameters computed at import (a MatMul weight transposed), by ParamSpec name. */
+      values?: Record<string, Float32Array>;
+      /** Constant inputs consumed with the node (a fused Add's bias) and the nodes fused away. */
+      fused?: OnnxNode[];
+      expect?: number[];
     }
   | { merge: 'add' | 'concat'; axis?: number }
   | { alias: true }
@@ -53,8 +62,15 @@ function padding(node: OnnxNode): [number, number] | undefined {
   return t === b && l === r ? [t, l] : undefined;
 }
 
-function conv(node: OnnxNode, model: OnnxModel): Conversion {
-  const weight = model.initializers.get(node.inputs[1]);
+/** What a conversion may look at: the model, known constants, and which nodes read a tensor. */
+interface Context {
+  model: OnnxModel;
+  known: KnownValues;
+  consumers: Map<string, OnnxNode[]>;
+}
+
+function conv(node: OnnxNode, { known }: Context): Conversion {
+  const weight = known.constant(node.inputs[1]);
   const pads = padding(node);
   if (!weight || weight.dims.length !== 4)
     return { unsupported: 'Conv whose weight is not a 2-D kernel initializer' };
@@ -77,8 +93,8 @@ function conv(node: OnnxNode, model: OnnxModel): Conversion {
   };
 }
 
-function batchNorm(node: OnnxNode, model: OnnxModel): Conversion {
-  const scale = model.initializers.get(node.inputs[1]);
+function batchNorm(node: OnnxNode, { known }: Context): Conversion {
+  const scale = known.constant(node.inputs[1]);
   if (!scale) return { unsupported: 'BatchNormalization whose scale is not an initializer' };
   return {
     // ONNX keeps `momentum` of the old statistics; PyTorch's is the weight of the new batch.
@@ -112,22 +128,102 @@ function pool(node: OnnxNode, layer: 'MaxPool2d' | 'AvgPool2d'): Conversion {
   return { layer, args };
 }
 
-function gemm(node: OnnxNode, model: OnnxModel): Conversion {
-  const weight = model.initializers.get(node.inputs[1]);
+function gemm(node: OnnxNode, { known }: Context): Conversion {
+  const weight = known.constant(node.inputs[1]);
   const plain =
     num(node.attrs.alpha, 1) === 1 && num(node.attrs.beta, 1) === 1 && !num(node.attrs.transA, 0);
-  if (!weight || !plain || !num(node.attrs.transB, 0)) {
-    return { unsupported: 'Gemm other than x·Wᵀ + b with W an initializer' };
+  if (!weight || weight.dims.length !== 2 || !plain) {
+    return { unsupported: 'Gemm other than x·W + b with W an initializer' };
   }
+  const bias = node.inputs.length > 2 && node.inputs[2] !== '';
+  if (num(node.attrs.transB, 0)) {
+    return {
+      layer: 'Linear',
+      args: { in_features: weight.dims[1], out_features: weight.dims[0], bias },
+      params: { weight: node.inputs[1], bias: node.inputs[2] },
+    };
+  }
+  // x·W with W [in, out]: torch's weight is Wᵀ.
+  const [inFeatures, outFeatures] = weight.dims;
   return {
     layer: 'Linear',
-    args: {
-      in_features: weight.dims[1],
-      out_features: weight.dims[0],
-      bias: node.inputs.length > 2,
-    },
-    params: { weight: node.inputs[1], bias: node.inputs[2] },
+    args: { in_features: inFeatures, out_features: outFeatures, bias },
+    params: { bias: node.inputs[2] },
+    values: { weight: transposed(weight.data, inFeatures, outFeatures) },
   };
+}
+
+/**
+ * MatMul by a constant [in, out] matrix is a Linear without bias; followed by an Add of a
+ * constant [out] vector (what torch exports for Linear on some inputs, or `x @ W + b`), the
+ * Add becomes its bias.
+ */
+function matmul(node: OnnxNode, { known, consumers }: Context): Conversion {
+  const weight = known.constant(node.inputs[1]);
+  if (!weight || weight.dims.length !== 2 || known.has(node.inputs[0]))
+    return { unsupported: 'MatMul other than x·W with W a 2-D constant' };
+  const [inFeatures, outFeatures] = weight.dims;
+  const values: Record<string, Float32Array> = {
+    weight: transposed(weight.data, inFeatures, outFeatures),
+  };
+  const readers = consumers.get(node.outputs[0]) ?? [];
+  const add = readers.length === 1 && readers[0].op === 'Add' ? readers[0] : undefined;
+  const biasName = add?.inputs.find((i) => i !== node.outputs[0]);
+  const bias = known.constant(biasName);
+  const fused = add && bias && bias.data.length === outFeatures && bias.dims.at(-1) === outFeatures;
+  if (fused) values.bias = Float32Array.from(bias.data, Number);
+  return {
+    layer: 'Linear',
+    args: { in_features: inFeatures, out_features: outFeatures, bias: Boolean(fused) },
+    params: { weight: node.inputs[1] },
+    values,
+    fused: fused ? [add] : [],
+  };
+}
+
+/**
+ * Clip(min, max) — bounds as inputs from opset 11, attributes before: ReLU6 for [0, 6], ReLU
+ * for a lower bound of 0 alone, Hardtanh for other bounds.
+ */
+function clip(node: OnnxNode, { known }: Context): Conversion {
+  const bound = (input: number, attr: string): number | undefined | null => {
+    const name = node.inputs[input];
+    if (name) {
+      const c = known.constant(name);
+      return c && c.data.length === 1 ? Number(c.data[0]) : null;
+    }
+    return typeof node.attrs[attr] === 'number' ? (node.attrs[attr] as number) : undefined;
+  };
+  const [lo, hi] = [bound(1, 'min'), bound(2, 'max')];
+  if (lo === null || hi === null) return { unsupported: 'Clip whose bounds are not constants' };
+  // Exporters write an absent bound as ±FLT_MAX.
+  const low = lo === undefined || lo <= -3.4e38 ? undefined : lo;
+  const high = hi === undefined || hi >= 3.4e38 ? undefined : hi;
+  if (low === 0 && high === 6) return simple('ReLU6');
+  if (low === 0 && high === undefined) return simple('ReLU');
+  if (low === undefined || high === undefined)
+    return { unsupported: 'Clip with only an upper bound, or only a nonzero lower one' };
+  return simple('Hardtanh', { min_val: low, max_val: high });
+}
+
+/**
+ * Reshape to a constant [batch, -1] or [batch, k] is Flatten (the batch written as the batch
+ * size's symbol from Shape, as 0 (copy), or as -1 with k given); k is checked against the
+ * flattened size once shapes are known. Other targets are not supported.
+ */
+function reshape(node: OnnxNode, { known, model }: Context): Conversion {
+  const target = known.dims(node.inputs[1]);
+  if (!target) return { unsupported: 'Reshape whose target shape is not a constant' };
+  const exportBatch = model.inputs[0]?.dims[0];
+  const [first, second] = target;
+  const batchLike =
+    first === 'N' || first === 0 || (typeof exportBatch === 'number' && first === exportBatch);
+  const shown = `[${target.join(', ')}]`;
+  if (target.length !== 2 || typeof second !== 'number')
+    return { unsupported: `Reshape to ${shown} (netspec imports [N, -1] and [N, k], as Flatten)` };
+  if (second === -1 && batchLike) return simple('Flatten');
+  if (second > 0 && (batchLike || first === -1)) return { ...simple('Flatten'), expect: [second] };
+  return { unsupported: `Reshape to ${shown} (netspec imports [N, -1] and [N, k], as Flatten)` };
 }
 
 const simple = (layer: string, args: Record<string, number | string> = {}): Conversion => ({
@@ -135,10 +231,13 @@ const simple = (layer: string, args: Record<string, number | string> = {}): Conv
   args,
 });
 
-const CONVERSIONS: Record<string, (node: OnnxNode, model: OnnxModel) => Conversion> = {
+const CONVERSIONS: Record<string, (node: OnnxNode, ctx: Context) => Conversion> = {
   Conv: conv,
   BatchNormalization: batchNorm,
   Gemm: gemm,
+  MatMul: matmul,
+  Clip: clip,
+  Reshape: reshape,
   MaxPool: (n) => pool(n, 'MaxPool2d'),
   AveragePool: (n) => pool(n, 'AvgPool2d'),
   GlobalAveragePool: () => simple('AdaptiveAvgPool2d', { output_size: 1 }),
@@ -151,10 +250,8 @@ const CONVERSIONS: Record<string, (node: OnnxNode, model: OnnxModel) => Conversi
   LogSoftmax: (n) => simple('LogSoftmax', { dim: num(n.attrs.axis, -1) }),
   Flatten: (n) =>
     num(n.attrs.axis, 1) === 1 ? simple('Flatten') : { unsupported: 'Flatten with axis ≠ 1' },
-  Add: (n, m) =>
-    n.inputs.some((i) => m.initializers.has(i))
-      ? { unsupported: 'Add of a constant' }
-      : { merge: 'add' },
+  Add: (n, { known }) =>
+    n.inputs.some((i) => known.has(i)) ? { unsupported: 'Add of a constant' } : { merge: 'add' },
   Concat: (n) => ({ merge: 'concat', axis: num(n.attrs.axis, 1) }),
   Identity: () => ({ alias: true }),
   Dropout: () => ({ alias: true }),
@@ -183,21 +280,41 @@ export function versionProblem(model: OnnxModel): string | undefined {
 export function importGraph(model: OnnxModel): ImportedGraph {
   const namer = new PathNamer();
   const valueOf = new Map<string, string>(); // ONNX tensor → netspec value (a path or the input)
+  const known = new KnownValues(model);
+  const consumers = new Map<string, OnnxNode[]>();
+  for (const node of model.nodes) {
+    for (const i of node.inputs) consumers.set(i, [...(consumers.get(i) ?? []), node]);
+  }
+  const ctx: Context = { model, known, consumers };
   const [input] = model.inputs;
   valueOf.set(input.name, input.name);
   namer.name(input.name, 'input');
   const nodes: ImportedNode[] = [];
   const unsupported: string[] = [];
+  const fusedAway = new Map<OnnxNode, string>(); // an Add folded into a Linear → its output's path
   for (const node of model.nodes) {
+    const fusedInto = fusedAway.get(node);
+    if (fusedInto) {
+      valueOf.set(node.outputs[0], fusedInto);
+      continue;
+    }
+    // Constants and shape arithmetic are evaluated, not imported.
+    const evaluated = known.evaluate(node);
+    if (evaluated === true) continue;
     const convert = CONVERSIONS[node.op];
-    const conversion: Conversion = convert ? convert(node, model) : { unsupported: node.op };
+    const conversion: Conversion =
+      evaluated === 'unsupported'
+        ? { unsupported: `${node.op} of values other than constants or Shape(x)[0]` }
+        : convert
+          ? convert(node, ctx)
+          : { unsupported: node.op };
     const source = `${node.op} node '${node.name}'`;
     if ('unsupported' in conversion) {
       unsupported.push(`${conversion.unsupported} (node '${node.name}')`);
       continue;
     }
     const inputs = node.inputs
-      .filter((i) => i !== '' && !model.initializers.has(i))
+      .filter((i) => i !== '' && !known.has(i))
       .map((i) => valueOf.get(i) ?? i);
     if ('alias' in conversion) {
       valueOf.set(node.outputs[0], inputs[0]);
@@ -222,9 +339,9 @@ export function importGraph(model: OnnxModel): ImportedGraph {
       continue;
     }
     const path = namer.name(preferred, conversion.layer);
-    const values: Record<string, Float32Array> = {};
+    const values: Record<string, Float32Array> = { ...conversion.values };
     for (const [param, tensorName] of Object.entries(conversion.params ?? {})) {
-      const data = tensorName ? model.initializers.get(tensorName)?.data : undefined;
+      const data = tensorName && !values[param] ? known.constant(tensorName)?.data : undefined;
       if (data instanceof Float32Array) values[param] = data;
     }
     nodes.push({
@@ -235,8 +352,10 @@ export function importGraph(model: OnnxModel): ImportedGraph {
       input: inputs[0],
       values,
       source,
+      ...(conversion.expect ? { expect: conversion.expect } : {}),
     });
     valueOf.set(node.outputs[0], path);
+    for (const f of conversion.fused ?? []) fusedAway.set(f, path);
   }
   const output = valueOf.get(model.outputs[0]?.name ?? '') ?? '';
   return { input: { name: input.name, dims: input.dims }, output, nodes, unsupported };

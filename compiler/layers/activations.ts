@@ -30,6 +30,31 @@ export const ReLU = activation(
   onnx('Relu'),
 );
 
+/**
+ * min(max(a, lo), hi) as two Wheres: the gradient passes where lo < a < hi, 0 on and beyond
+ * the bounds, as torch's hardtanh_backward (ONNX Clip has no gradient rule here).
+ */
+function clamp(b: GraphBuilder, x: string, lo: number, hi: number): string {
+  const upper = b.op('Where', [b.op('Less', [x, b.scalar(hi)]), x, b.scalar(hi)]);
+  return b.op('Where', [b.op('Greater', [x, b.scalar(lo)]), upper, b.scalar(lo)]);
+}
+
+export const Hardtanh = activation(
+  'Hardtanh',
+  'Clamps a to [min_val, max_val] (torch.nn.Hardtanh; ONNX Clip imports as this).',
+  (b, x, _params, args) => clamp(b, x, numberArg(args, 'min_val'), numberArg(args, 'max_val')),
+  [
+    { name: 'min_val', type: 'number', default: num(-1), doc: 'the lower bound' },
+    { name: 'max_val', type: 'number', default: num(1), doc: 'the upper bound' },
+  ],
+);
+
+export const ReLU6 = activation(
+  'ReLU6',
+  'min(max(a, 0), 6) (torch.nn.ReLU6).',
+  (b, x) => clamp(b, x, 0, 6),
+);
+
 export const Sigmoid = activation(
   'Sigmoid',
   'Logistic sigmoid 1 / (1 + e^-a) (torch.nn.Sigmoid).',

@@ -1,5 +1,17 @@
 // The one layer registry: every layer a spec can name.
-import { ELU, GELU, LeakyReLU, ReLU, Sigmoid, SiLU, Softplus, Swish, Tanh } from './activations.js';
+import {
+  ELU,
+  GELU,
+  Hardtanh,
+  LeakyReLU,
+  ReLU,
+  ReLU6,
+  Sigmoid,
+  SiLU,
+  Softplus,
+  Swish,
+  Tanh,
+} from './activations.js';
 import { Dropout } from './dropout.js';
 import { Identity } from './identity.js';
 import { BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm } from './normalization.js';
@@ -20,6 +32,7 @@ export const LAYERS: ReadonlyMap<string, LayerDef> = new Map(
     AvgPool2d,
     AdaptiveAvgPool2d,
     ...[Sigmoid, Tanh, Softplus, LeakyReLU, ELU, SiLU, Swish, GELU, Softmax, LogSoftmax],
+    ...[ReLU6, Hardtanh],
     ...[Identity, Dropout, BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm, InstanceNorm2d],
   ].map((layer) => [layer.name, layer]),
 );
