@@ -13,6 +13,12 @@ import { evaluate, EvalError } from './values.js';
 const NONE: SpecValue = { t: 'name', name: 'None' };
 const MNIST_SHAPE: SpecValue = { t: 'list', items: [int(1), int(28), int(28)] };
 const str = (v: string): SpecValue => ({ t: 'str', v });
+const streamArg: ArgSpec = {
+  name: 'stream',
+  type: 'any',
+  default: { t: 'auto' },
+  doc: 'read examples from disk on demand instead of into memory: true, false, or auto (when the data would not fit a memory budget)',
+};
 const shapeArg: ArgSpec = {
   name: 'shape',
   type: 'shape',
@@ -37,6 +43,7 @@ export const SOURCES: ReadonlyMap<string, { doc: string; args: ArgSpec[] }> = ne
           type: 'string',
           doc: 'path of the labels file (…-labels-idx1-ubyte[.gz])',
         },
+        streamArg,
       ],
     },
   ],
@@ -57,6 +64,7 @@ export const SOURCES: ReadonlyMap<string, { doc: string; args: ArgSpec[] }> = ne
         { name: 'scale', type: 'number', default: num(1 / 255), doc: 'tensor = pixel × scale' },
         { name: 'header', type: 'bool', default: bool(false), doc: 'the first row is a header' },
         { name: 'delimiter', type: 'string', default: str('auto'), doc: '",", ";", "\\t" or auto' },
+        streamArg,
       ],
     },
   ],
@@ -73,6 +81,7 @@ export const SOURCES: ReadonlyMap<string, { doc: string; args: ArgSpec[] }> = ne
           doc: 'a filename,label spreadsheet; without it, one subfolder per class',
         },
         shapeArg,
+        streamArg,
       ],
     },
   ],
@@ -152,8 +161,12 @@ function checkSource(
     file,
     span: args.spans.get(name) ?? call.span,
   });
+  const streamValue = args.values.get('stream')!;
+  if (streamValue.t !== 'bool' && streamValue.t !== 'auto')
+    return problem("'stream' must be true, false or auto", 'stream');
+  const stream = streamValue.t === 'bool' ? streamValue.v : 'auto';
   if (call.callee.name === 'idx')
-    return { kind: 'idx', images: at('images'), labels: at('labels') };
+    return { kind: 'idx', images: at('images'), labels: at('labels'), stream };
   const shape = shapeOf(args);
   if (shape.length !== 3 || shape.some((d) => d < 1) || ![1, 3].includes(shape[0]))
     return problem("'shape' must be [channels, height, width] with 1 or 3 channels", 'shape');
@@ -161,9 +174,10 @@ function checkSource(
   if (labels === null) return problem("'labels' must be a file name (a string)", 'labels');
   if (call.callee.name === 'images') {
     const labelsFile = labels === undefined ? undefined : { ...at('labels') };
-    return { kind: 'images', dir: at('dir'), labels: labelsFile, shape };
+    return { kind: 'images', dir: at('dir'), labels: labelsFile, shape, stream };
   }
-  return checkCsv(args, at, shape, labels !== undefined, problem);
+  const csv = checkCsv(args, at, shape, labels !== undefined, problem);
+  return csv && { ...csv, stream };
 }
 
 function checkCsv(

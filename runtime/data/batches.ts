@@ -39,24 +39,42 @@ export interface BatchOptions {
   epoch?: number;
 }
 
+/**
+ * The uint8 pixels of examples `indices`: example k's are `pixels(k)`. In memory these are
+ * views; a streamed split reads them all from its store at once (adjacent examples in one read).
+ */
+export function readPixels(split: Split, indices: ArrayLike<number>): (k: number) => Uint8Array {
+  const size = split.imageShape[0] * split.imageShape[1] * split.imageShape[2];
+  if (split.store) {
+    const bytes = new Uint8Array(indices.length * size);
+    split.store.read(indices, bytes);
+    return (k) => bytes.subarray(k * size, (k + 1) * size);
+  }
+  const images = split.images;
+  return (k) => images.subarray(indices[k] * size, (indices[k] + 1) * size);
+}
+
 /** Example `index` as a float image: pixel × scale (exactly pixel / 255 for ToTensor). */
 export function toImage(split: Split, index: number): Img {
+  return pixelsToImage(split, readPixels(split, [index])(0));
+}
+
+/** One example's uint8 pixels as a float image. */
+export function pixelsToImage(split: Split, source: Uint8Array): Img {
   const [c, h, w] = split.imageShape;
-  const pixels = c * h * w;
-  const data = new Float32Array(pixels);
-  scaleInto(split, index, data, 0);
+  const data = new Float32Array(c * h * w);
+  scaleInto(source, split.scale, data, 0);
   return { data, c, h, w };
 }
 
-function scaleInto(split: Split, index: number, target: Float32Array, offset: number): void {
-  const pixels = split.imageShape[0] * split.imageShape[1] * split.imageShape[2];
-  const source = split.images.subarray(index * pixels, (index + 1) * pixels);
+function scaleInto(source: Uint8Array, scale: number, target: Float32Array, offset: number): void {
+  const pixels = source.length;
   // Dividing by 255 (not multiplying by 1/255) gives bit-identical floats to torchvision's ToTensor.
-  const d = Math.round(1 / split.scale);
-  if (Math.abs(1 / split.scale - d) < 1e-9) {
+  const d = Math.round(1 / scale);
+  if (Math.abs(1 / scale - d) < 1e-9) {
     for (let p = 0; p < pixels; p++) target[offset + p] = source[p] / d;
   } else {
-    for (let p = 0; p < pixels; p++) target[offset + p] = source[p] * split.scale;
+    for (let p = 0; p < pixels; p++) target[offset + p] = source[p] * scale;
   }
 }
 
@@ -82,12 +100,13 @@ export function* batches(
     const size = Math.min(batchSize, end - start);
     const images = new Float32Array(size * pixels);
     const labels = new BigInt64Array(size);
+    const source = readPixels(split, order.subarray(start, start + size));
     for (let k = 0; k < size; k++) {
       const index = order[start + k];
       if (run) {
         const rng = exampleRng(options.seed ?? 0, options.epoch ?? 0, index);
-        images.set(run(toImage(split, index), rng).data, k * pixels);
-      } else scaleInto(split, index, images, k * pixels);
+        images.set(run(pixelsToImage(split, source(k)), rng).data, k * pixels);
+      } else scaleInto(source(k), split.scale, images, k * pixels);
       labels[k] = BigInt(split.labels[index]);
     }
     yield { images, labels, size, shape };

@@ -21,7 +21,7 @@ export interface CsvLayout {
 }
 
 export interface CsvTable {
-  /** Row-major values of the non-label columns. */
+  /** Row-major values of the non-label columns (empty when they went to a sink). */
   values: Uint8Array;
   labels: Int32Array;
   rows: number;
@@ -33,6 +33,8 @@ const SPACE = 32;
 const ZERO = 48;
 const NINE = 57;
 const CHUNK = 1 << 24;
+/** How many bytes of rows a sink receives at a time. */
+const SINK_BYTES = 1 << 22;
 
 /** The header row's cells and the delimiter, from the first line of the file. */
 export function sniff(path: string, delimiter: string): { delimiter: number; header: string[] } {
@@ -69,9 +71,19 @@ function openFile(path: string): number {
   }
 }
 
-/** Parses a whole file. Each bad value or row throws a DataError naming path:row:column. */
-export function readCsv(path: string, layout: CsvLayout, delimiter: number): CsvTable {
-  const parser = new CsvParser(path, layout, delimiter);
+/**
+ * Parses a whole file. Each bad value or row throws a DataError naming path:row:column. With a
+ * `sink`, the values of complete rows are handed to it a few megabytes at a time instead of
+ * being kept (converting a spreadsheet larger than memory to a streamed cache); only the
+ * labels are kept.
+ */
+export function readCsv(
+  path: string,
+  layout: CsvLayout,
+  delimiter: number,
+  sink?: (values: Uint8Array) => void,
+): CsvTable {
+  const parser = new CsvParser(path, layout, delimiter, sink);
   const fd = openFile(path);
   try {
     const chunk = Buffer.allocUnsafe(CHUNK);
@@ -98,6 +110,9 @@ class CsvParser {
   private values: Uint8Array;
   private labels: Int32Array;
   private rows = 0;
+  /** Rows already handed to the sink: `values` starts at this row. */
+  private flushed = 0;
+  private readonly flushRows: number;
   /** 1-based line number in the file, for messages. */
   private line = 1;
   private column = 0;
@@ -112,9 +127,11 @@ class CsvParser {
     private path: string,
     private layout: CsvLayout,
     private delimiter: number,
+    private sink?: (values: Uint8Array) => void,
   ) {
     this.pixels = layout.columns - (layout.labelColumn >= 0 ? 1 : 0);
-    this.values = new Uint8Array(Math.max(1, this.pixels) * 1024);
+    this.flushRows = sink ? Math.max(1, Math.floor(SINK_BYTES / Math.max(1, this.pixels))) : 0;
+    this.values = new Uint8Array(Math.max(1, this.pixels) * (sink ? this.flushRows : 1024));
     this.labels = new Int32Array(1024);
     this.skippingHeader = layout.header;
   }
@@ -139,7 +156,7 @@ class CsvParser {
     let digits = this.digits;
     let column = this.column;
     let pixel = this.pixel;
-    let base = this.rows * this.pixels;
+    let base = (this.rows - this.flushed) * this.pixels;
     let values = this.values;
     const pixels = this.pixels;
     const sync = () => {
@@ -174,7 +191,7 @@ class CsvParser {
           this.line++;
         }
         ({ column, pixel, values } = this);
-        base = this.rows * pixels;
+        base = (this.rows - this.flushed) * pixels;
         value = 0;
         digits = 0;
         if (c === delimiter) this.rowHasContent = true;
@@ -189,6 +206,14 @@ class CsvParser {
 
   finish(): CsvTable {
     if (this.rowHasContent || this.digits > 0) this.endRow(new Uint8Array(0), 0);
+    if (this.sink) {
+      this.flush();
+      return {
+        values: new Uint8Array(0),
+        labels: this.labels.subarray(0, this.rows),
+        rows: this.rows,
+      };
+    }
     return {
       values: this.values.subarray(0, this.rows * this.pixels),
       labels: this.labels.subarray(0, this.rows),
@@ -209,7 +234,8 @@ class CsvParser {
           `${layout.what} ${this.digits > 9 ? this.field(bytes, at) : this.value} is out of range 0–${layout.max}`,
           this.column,
         );
-      if (this.pixel < this.pixels) this.values[this.rows * this.pixels + this.pixel] = this.value;
+      if (this.pixel < this.pixels)
+        this.values[(this.rows - this.flushed) * this.pixels + this.pixel] = this.value;
       this.pixel++;
     }
     this.column++;
@@ -224,20 +250,31 @@ class CsvParser {
       throw new DataError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
     }
     this.rows++;
+    if (this.sink && this.rows - this.flushed >= this.flushRows) this.flush();
     // Room for the next row before its first pixel: the hot loop writes without checking.
-    if (this.rows >= this.labels.length) this.grow();
+    if (this.rows >= this.labels.length) this.growLabels();
+    if ((this.rows - this.flushed + 1) * this.pixels > this.values.length) this.growValues();
     this.column = 0;
     this.pixel = 0;
     this.rowHasContent = false;
   }
 
-  private grow(): void {
+  private growValues(): void {
     const values = new Uint8Array(this.values.length * 2);
     values.set(this.values);
+    this.values = values;
+  }
+
+  private growLabels(): void {
     const labels = new Int32Array(this.labels.length * 2);
     labels.set(this.labels);
-    this.values = values;
     this.labels = labels;
+  }
+
+  private flush(): void {
+    const rows = this.rows - this.flushed;
+    if (rows > 0) this.sink!(this.values.subarray(0, rows * this.pixels));
+    this.flushed = this.rows;
   }
 
   private notInteger(bytes: Uint8Array, at: number): DataError {

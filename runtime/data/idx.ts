@@ -15,8 +15,23 @@ const UNSIGNED_BYTE = 0x08;
 
 export function readIdx(path: string, expectedRank: number): IdxArray {
   const bytes = decompress(path, readBytes(path));
+  const { dims, header } = checkIdxHeader(path, bytes, bytes.length, expectedRank);
+  return { dims, data: bytes.subarray(header) };
+}
+
+/**
+ * Checks an IDX header (the first bytes of the uncompressed file, at least 4 + 4·rank of them
+ * when there are) against the file's uncompressed length: the in-memory and the streamed
+ * readers share it, so both report a bad file in the same words.
+ */
+export function checkIdxHeader(
+  path: string,
+  bytes: Uint8Array,
+  length: number,
+  expectedRank: number,
+): { dims: number[]; header: number } {
   const fail = (what: string) => new DataError(CODES.dataFormat, `${path}: ${what}`);
-  if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
+  if (length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = Buffer.from(bytes.subarray(0, 4)).toString('hex');
     throw fail(
       `not an IDX file (magic number 0x${magic.padEnd(8, '0')}, expected 0x0000080${expectedRank})`,
@@ -34,43 +49,56 @@ export function readIdx(path: string, expectedRank: number): IdxArray {
     );
   }
   const header = 4 + 4 * rank;
-  if (bytes.length < header) throw fail('is truncated inside its header');
+  if (length < header) throw fail('is truncated inside its header');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const dims = Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i, false));
   const size = dims.reduce((n, d) => n * d, 1);
-  const found = bytes.length - header;
+  const found = length - header;
   if (found !== size) {
     const problem = found < size ? 'is truncated' : 'has extra bytes at the end';
     throw fail(
       `${problem}: its header promises ${dims.join('×')} = ${size} bytes of data, found ${found}`,
     );
   }
-  return { dims, data: bytes.subarray(header) };
+  return { dims, header };
+}
+
+/** Is this the start of a gzip stream? */
+export const isGzip = (bytes: Uint8Array) => bytes[0] === 0x1f && bytes[1] === 0x8b;
+
+/** The message for a zlib error, shared by the in-memory and the streamed readers. */
+export function gzipError(path: string, e: unknown): DataError {
+  const reason =
+    (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
+      ? 'truncated gzip data'
+      : 'corrupt gzip data';
+  return new DataError(CODES.dataFormat, `${path}: ${reason} (${(e as Error).message})`);
 }
 
 function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(e)})`;
-    throw new DataError(
-      code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
-      `${path}: ${reason}`,
-    );
+    throw unreadable(path, e);
   }
 }
 
+/** A file that cannot be opened or read, in the words of the in-memory reader. */
+export function unreadable(path: string, e: unknown): DataError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(e)})`;
+  return new DataError(
+    code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
+    `${path}: ${reason}`,
+  );
+}
+
 function decompress(path: string, bytes: Uint8Array): Uint8Array {
-  if (bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  if (!isGzip(bytes)) return bytes;
   try {
     return gunzipSync(bytes);
   } catch (e) {
-    const reason =
-      (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
-        ? 'truncated gzip data'
-        : 'corrupt gzip data';
-    throw new DataError(CODES.dataFormat, `${path}: ${reason} (${(e as Error).message})`);
+    throw gzipError(path, e);
   }
 }

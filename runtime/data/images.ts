@@ -32,12 +32,7 @@ export function readLabelledFolder(dir: string, labelsPath: string, shape: numbe
     try {
       bytes = readFileSync(path);
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? `image '${row.file}' does not exist in ${dir}`
-          : `cannot read ${path} (${code})`;
-      throw new DataError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
+      throw missingImage(dir, labelsPath, row, e);
     }
     images.set(decodeImage(path, bytes, shape), i * pixels);
   });
@@ -45,8 +40,71 @@ export function readLabelledFolder(dir: string, labelsPath: string, shape: numbe
   return { images, labels, count: rows.length, lines: Int32Array.from(rows, (r) => r.line) };
 }
 
+function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown): DataError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why =
+    code === 'ENOENT'
+      ? `image '${row.file}' does not exist in ${dir}`
+      : `cannot read ${join(dir, row.file)} (${code})`;
+  return new DataError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
+}
+
+/** What a streamed image folder needs: the files in example order and their labels. */
+export interface ImageListing {
+  files: string[];
+  labels: Int32Array;
+  classNames?: string[];
+  lines?: Int32Array;
+}
+
+/** The files a label spreadsheet lists, each checked to exist unless asked not to (not decoded). */
+export function listLabelledFolder(dir: string, labelsPath: string, check = true): ImageListing {
+  const rows = readLabelSheet(labelsPath);
+  const files = rows.map((row) => {
+    const path = join(dir, row.file);
+    if (!check) return path;
+    try {
+      if (!statSync(path).isFile()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    } catch (e) {
+      throw missingImage(dir, labelsPath, row, e);
+    }
+    return path;
+  });
+  return {
+    files,
+    labels: Int32Array.from(rows, (r) => r.label),
+    lines: Int32Array.from(rows, (r) => r.line),
+  };
+}
+
+/** The files of class subfolders, in ImageFolder's order, labelled by folder. */
+export function listClassFolders(dir: string): ImageListing {
+  const { classNames, files } = classFiles(dir);
+  return {
+    files: files.map((f) => f.path),
+    labels: Int32Array.from(files, (f) => f.label),
+    classNames,
+  };
+}
+
 /** One subfolder per class, sorted by name; the files in each sorted by path. */
 export function readClassFolders(dir: string, shape: number[]): ImageTable {
+  const { classNames, files } = classFiles(dir);
+  const pixels = shape[0] * shape[1] * shape[2];
+  const images = new Uint8Array(files.length * pixels);
+  files.forEach((f, i) => images.set(decodeImage(f.path, readFileSync(f.path), shape), i * pixels));
+  return {
+    images,
+    labels: Int32Array.from(files, (f) => f.label),
+    count: files.length,
+    classNames,
+  };
+}
+
+function classFiles(dir: string): {
+  classNames: string[];
+  files: { path: string; label: number }[];
+} {
   const classNames = listDir(dir)
     .filter((name) => statSync(join(dir, name)).isDirectory())
     .sort();
@@ -59,15 +117,7 @@ export function readClassFolders(dir: string, shape: number[]): ImageTable {
   classNames.forEach((name, label) => {
     for (const path of imageFiles(join(dir, name))) files.push({ path, label });
   });
-  const pixels = shape[0] * shape[1] * shape[2];
-  const images = new Uint8Array(files.length * pixels);
-  files.forEach((f, i) => images.set(decodeImage(f.path, readFileSync(f.path), shape), i * pixels));
-  return {
-    images,
-    labels: Int32Array.from(files, (f) => f.label),
-    count: files.length,
-    classNames,
-  };
+  return { classNames, files };
 }
 
 function listDir(dir: string): string[] {

@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchOptions } from './batches.js';
 import { batches } from './batches.js';
+import { DataError } from './errors.js';
 import { outputShape } from './transforms/pipeline.js';
 import type { Split } from './sources.js';
 import type { WorkerInit } from './worker.js';
@@ -48,10 +49,14 @@ function defaultWorkers(): number {
 }
 
 function startWorkers(split: Split, options: BatchOptions, count: number): Worker[] {
-  const shared = new Uint8Array(new SharedArrayBuffer(split.images.byteLength));
-  shared.set(split.images);
+  // A streamed split is not copied: each worker opens the same store and reads from disk.
+  const shared = split.store
+    ? undefined
+    : new Uint8Array(new SharedArrayBuffer(split.images.byteLength));
+  shared?.set(split.images);
   const init: WorkerInit = {
     images: shared,
+    store: split.store?.handle,
     labels: split.labels,
     imageShape: split.imageShape,
     scale: split.scale,
@@ -75,6 +80,8 @@ async function* inOrder(
   const request = (k: number) => {
     const indices = order.slice(starts[k], Math.min(starts[k] + batchSize, end));
     pending[k] = ask(pool[k % pool.length], k, indices, options.epoch ?? 0);
+    // A batch ahead may fail before it is awaited: its error is raised when its turn comes.
+    pending[k].catch(() => undefined);
   };
   for (let k = 0; k < Math.min(depth, starts.length); k++) request(k);
   for (let k = 0; k < starts.length; k++) {
@@ -95,11 +102,16 @@ function ask(
   epoch: number,
 ): Promise<Float32Array> {
   return new Promise((resolve, reject) => {
-    const onMessage = (reply: { id: number; images: Float32Array }) => {
+    const onMessage = (reply: {
+      id: number;
+      images: Float32Array;
+      error?: { code: string; message: string };
+    }) => {
       if (reply.id !== id) return;
       worker.off('message', onMessage);
       worker.off('error', reject);
-      resolve(reply.images);
+      if (reply.error) reject(new DataError(reply.error.code, reply.error.message));
+      else resolve(reply.images);
     };
     worker.on('message', onMessage);
     worker.once('error', reject);

@@ -1,16 +1,33 @@
 // Loads one data source (IDX files, CSV spreadsheets, an image folder) into a Split: uint8
-// pixels in memory, int labels, the stored image shape and the pixel→tensor scale.
+// pixels in memory or, for a streamed source, a store that reads them from disk on demand;
+// int labels (always in memory), the stored image shape and the pixel→tensor scale.
 import type { DataSource } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { readCsv, sniff } from './csv.js';
 import { DataError } from './errors.js';
 import { readIdx } from './idx.js';
-import { readClassFolders, readLabelledFolder } from './images.js';
+import type { ImageListing } from './images.js';
+import {
+  listClassFolders,
+  listLabelledFolder,
+  readClassFolders,
+  readLabelledFolder,
+} from './images.js';
 import { resolveDataFile } from './paths.js';
+import type { PixelStore } from './store.js';
+import { openStore } from './store.js';
+import { pixelBytesEstimate, shouldStream, streamCsv, streamIdx } from './stream.js';
 
 export interface Split {
-  /** uint8 pixels, `count` images of `imageShape`, row-major. */
+  /**
+   * uint8 pixels, `count` images of `imageShape`, row-major. A streamed split has none in
+   * memory: reading this throws; read through `readPixels` (batches.ts), which serves both.
+   */
   images: Uint8Array;
+  /** Where a streamed split's pixels are read from, example by example. */
+  store?: PixelStore;
+  /** How a streamed split reads its pixels, for `netspec data`; absent: in memory. */
+  streamed?: string;
   labels: Int32Array;
   count: number;
   /** [channels, height, width]. */
@@ -31,31 +48,88 @@ export function loadSource(source: DataSource, roots: readonly string[]): Split 
       return loadIdx(source, roots);
     case 'csv':
       return loadCsv(source, roots);
-    case 'images': {
-      const dir = resolveDataFile(source.dir, roots);
-      const table = source.labels
-        ? readLabelledFolder(dir, resolveDataFile(source.labels, roots), source.shape)
-        : readClassFolders(dir, source.shape);
-      const sheet = source.labels ? resolveDataFile(source.labels, roots) : dir;
-      const labelAt = (i: number) =>
-        table.lines ? `${sheet}:${table.lines[i]}:2` : `${dir}: image ${i + 1}`;
-      return { ...table, imageShape: source.shape, scale: 1 / 255, origin: dir, labelAt };
-    }
+    case 'images':
+      return loadImages(source, roots);
   }
+}
+
+/** A split whose pixels stay on disk: `images` throws, so nothing reads them by mistake. */
+export function streamedSplit(
+  fields: Omit<Split, 'images' | 'store' | 'streamed'>,
+  store: PixelStore,
+  how: string,
+): Split {
+  const split = { ...fields, store, streamed: how } as Split;
+  Object.defineProperty(split, 'images', {
+    enumerable: false,
+    get(): never {
+      throw new Error(`${fields.origin}: streamed from disk; read its pixels with readPixels`);
+    },
+  });
+  return split;
+}
+
+function loadImages(source: DataSource & { kind: 'images' }, roots: readonly string[]): Split {
+  const dir = resolveDataFile(source.dir, roots);
+  const sheet = source.labels ? resolveDataFile(source.labels, roots) : dir;
+  const shape = source.shape;
+  const pixels = shape[0] * shape[1] * shape[2];
+  const list = (check: boolean): ImageListing =>
+    source.labels ? listLabelledFolder(dir, sheet, check) : listClassFolders(dir);
+  // The estimate only counts files: the in-memory reader reports problems in its own order.
+  const stream =
+    source.stream === true ||
+    (source.stream !== false && shouldStream(source, list(false).files.length * pixels));
+  const labelAtOf = (numbered: Int32Array | undefined) => (i: number) =>
+    numbered ? `${sheet}:${numbered[i]}:2` : `${dir}: image ${i + 1}`;
+  if (!stream) {
+    const table = source.labels
+      ? readLabelledFolder(dir, sheet, shape)
+      : readClassFolders(dir, shape);
+    return {
+      ...table,
+      imageShape: shape,
+      scale: 1 / 255,
+      origin: dir,
+      labelAt: labelAtOf(table.lines),
+    };
+  }
+  const { files, labels, classNames, lines } = list(true);
+  const store = openStore({ kind: 'images', files, shape });
+  // Decoding every image to validate it would cost a pass over the folder on every run: the
+  // first is decoded now (a wrong shape shows at once), each other one when it is first read.
+  if (files.length > 0) store.read([0], new Uint8Array(pixels));
+  const fields = { labels, count: files.length, imageShape: shape, scale: 1 / 255, origin: dir };
+  return streamedSplit(
+    { ...fields, classNames, labelAt: labelAtOf(lines) },
+    store,
+    'images, decoded on demand',
+  );
 }
 
 function loadIdx(source: DataSource & { kind: 'idx' }, roots: readonly string[]): Split {
   const imagesPath = resolveDataFile(source.images, roots);
   const labelsPath = resolveDataFile(source.labels, roots);
-  const images = readIdx(imagesPath, 3);
+  const stream = shouldStream(source, pixelBytesEstimate('idx', imagesPath));
+  const streamed = stream ? streamIdx(imagesPath, source.images.file) : undefined;
+  const images = streamed ? undefined : readIdx(imagesPath, 3);
   const labels = readIdx(labelsPath, 1);
-  const [count, height, width] = images.dims;
+  const [count, height, width] = streamed?.dims ?? images!.dims;
   if (labels.dims[0] !== count) {
     const message = `${labelsPath}: has ${labels.dims[0]} labels, but ${imagesPath} has ${count} images`;
     throw new DataError(CODES.dataMismatch, message, source.labels);
   }
+  const fields = {
+    labels: Int32Array.from(labels.data),
+    count,
+    imageShape: [1, height, width],
+    scale: 1 / 255,
+    origin: imagesPath,
+    labelAt: (i: number) => `${labelsPath}: label ${i + 1}`,
+  };
+  if (streamed) return streamedSplit(fields, streamed.store, streamed.how);
   return {
-    images: images.data,
+    images: images!.data,
     labels: Int32Array.from(labels.data),
     count,
     imageShape: [1, height, width],
@@ -79,7 +153,13 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
     what: 'pixel',
     max: 255,
   };
-  const table = readCsv(imagesPath, layout, delimiter);
+  const stream = shouldStream(source, pixelBytesEstimate('csv', imagesPath));
+  const streamed = stream
+    ? streamCsv(imagesPath, source.images.file, { layout, delimiter }, pixels, (sink) =>
+        readCsv(imagesPath, layout, delimiter, sink),
+      )
+    : undefined;
+  const table = streamed ?? readCsv(imagesPath, layout, delimiter);
   let labels = table.labels;
   const first = source.header ? 2 : 1;
   // Row numbers assume no blank lines in between (the parser skips them, as pandas does).
@@ -95,8 +175,12 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
     }
     labelAt = (i) => `${labelsPath}:${i + first}`;
   }
+  if (streamed) {
+    const fields = { labels, count: table.rows, imageShape: source.shape, scale: source.scale };
+    return streamedSplit({ ...fields, origin: imagesPath, labelAt }, streamed.store, streamed.how);
+  }
   return {
-    images: table.values,
+    images: (table as { values: Uint8Array }).values,
     labels,
     count: table.rows,
     imageShape: source.shape,

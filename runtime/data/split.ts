@@ -5,6 +5,8 @@ import type { SplitSource } from '../../compiler/index.js';
 import { CODES, Rng } from '../../compiler/index.js';
 import { DataError } from './errors.js';
 import type { Split } from './sources.js';
+import { streamedSplit } from './sources.js';
+import { subsetStore } from './store.js';
 
 export function splitOff(train: Split, spec: SplitSource): { train: Split; validation: Split } {
   const n = train.count;
@@ -41,12 +43,18 @@ function stratified(labels: Int32Array, k: number, rng: Rng): number[] {
 }
 
 export function subset(split: Split, indices: Uint32Array): Split {
+  const labels = Int32Array.from(indices, (i) => split.labels[i]);
+  const labelAt = (i: number) => split.labelAt(indices[i]);
+  if (split.store) {
+    // A streamed split stays on disk: the subset is an index map over the same store.
+    const { store, streamed, ...fields } = split;
+    const mapped = subsetStore(store, indices);
+    return streamedSplit({ ...fields, labels, count: indices.length, labelAt }, mapped, streamed!);
+  }
   const pixels = split.imageShape.reduce((a, b) => a * b, 1);
   const images = new Uint8Array(indices.length * pixels);
   indices.forEach((index, i) =>
     images.set(split.images.subarray(index * pixels, (index + 1) * pixels), i * pixels),
   );
-  const labels = Int32Array.from(indices, (i) => split.labels[i]);
-  const labelAt = (i: number) => split.labelAt(indices[i]);
   return { ...split, images, labels, count: indices.length, labelAt };
 }

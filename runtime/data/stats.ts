@@ -11,7 +11,22 @@ import { writeFileAtomic } from '../weights.js';
 import type { Split } from './sources.js';
 import type { ChannelStats } from './transforms/pipeline.js';
 import { pipeline } from './transforms/pipeline.js';
-import { toImage } from './batches.js';
+import { pixelsToImage, readPixels } from './batches.js';
+
+/**
+ * The split in order, a few megabytes of examples at a time: one sequential read each for a
+ * streamed split (statistics never need it all in memory), views for one in memory.
+ */
+function* chunks(split: Split): Generator<[number, (k: number) => Uint8Array, number]> {
+  const size = split.imageShape.reduce((a, b) => a * b, 1);
+  const step = Math.max(1, Math.floor((1 << 22) / size));
+  for (let first = 0; first < split.count; first += step) {
+    const n = Math.min(step, split.count - first);
+    const indices = new Uint32Array(n);
+    for (let k = 0; k < n; k++) indices[k] = first + k;
+    yield [first, readPixels(split, indices), n];
+  }
+}
 
 /** The deterministic steps before the first Normalize: what its statistics are taken after. */
 export function statsPrefix(steps: TransformStep[]): TransformStep[] {
@@ -30,11 +45,13 @@ function histogramStats(split: Split): ChannelStats {
   const [channels, h, w] = split.imageShape;
   const plane = h * w;
   const counts = Array.from({ length: channels }, () => new Float64Array(256));
-  for (let i = 0; i < split.count; i++) {
-    for (let c = 0; c < channels; c++) {
-      const hist = counts[c];
-      const start = (i * channels + c) * plane;
-      for (let p = start; p < start + plane; p++) hist[split.images[p]]++;
+  for (const [, pixels, n] of chunks(split)) {
+    for (let k = 0; k < n; k++) {
+      const image = pixels(k);
+      for (let c = 0; c < channels; c++) {
+        const hist = counts[c];
+        for (let p = c * plane; p < (c + 1) * plane; p++) hist[image[p]]++;
+      }
     }
   }
   const n = split.count * plane;
@@ -52,15 +69,17 @@ function transformedStats(split: Split, prefix: TransformStep[]): ChannelStats {
   const squares = new Float64Array(3);
   let n = 0;
   let seen = 0;
-  for (let i = 0; i < split.count; i++) {
-    const img = run(toImage(split, i), null as never);
-    const plane = img.h * img.w;
-    seen = img.c;
-    n += plane;
-    for (let c = 0; c < img.c; c++) {
-      for (let p = c * plane; p < (c + 1) * plane; p++) {
-        sums[c] += img.data[p];
-        squares[c] += img.data[p] * img.data[p];
+  for (const [, pixels, count] of chunks(split)) {
+    for (let k = 0; k < count; k++) {
+      const img = run(pixelsToImage(split, pixels(k)), null as never);
+      const plane = img.h * img.w;
+      seen = img.c;
+      n += plane;
+      for (let c = 0; c < img.c; c++) {
+        for (let p = c * plane; p < (c + 1) * plane; p++) {
+          sums[c] += img.data[p];
+          squares[c] += img.data[p] * img.data[p];
+        }
       }
     }
   }
@@ -84,7 +103,9 @@ export function trainingStats(
       prefix: prefix.map((s) => [s.name, s.args]),
     }),
   );
-  hash.update(split.images);
+  // A streamed split is keyed by its files' identity (path, size, time): hashing its contents
+  // would read it all once more.
+  hash.update(split.store ? `store:${split.store.fingerprint()}` : split.images);
   const key = hash.digest('hex').slice(0, 32);
   const dirs = cacheDirs(specFile);
   for (const dir of dirs) {
@@ -110,7 +131,7 @@ export function cacheDirs(specFile: string): string[] {
   return [join(dirname(resolve(specFile)), '.netspec-cache'), join(xdg, 'netspec')];
 }
 
-function writable(dir: string): boolean {
+export function writable(dir: string): boolean {
   try {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);

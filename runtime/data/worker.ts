@@ -3,10 +3,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchOptions } from './batches.js';
 import { batches } from './batches.js';
+import { DataError } from './errors.js';
 import type { Split } from './sources.js';
+import { streamedSplit } from './sources.js';
+import type { StoreHandle } from './store.js';
+import { openStore } from './store.js';
 
 export interface WorkerInit {
-  images: Uint8Array;
+  /** The pixels, shared; or, for a streamed split, the store to open. */
+  images?: Uint8Array;
+  store?: StoreHandle;
   labels: Int32Array;
   imageShape: number[];
   scale: number;
@@ -20,8 +26,7 @@ export interface WorkerRequest {
 }
 
 const init = workerData as WorkerInit;
-const split: Split = {
-  images: init.images,
+const fields = {
   labels: init.labels,
   count: init.labels.length,
   imageShape: init.imageShape,
@@ -29,9 +34,20 @@ const split: Split = {
   origin: '',
   labelAt: () => '',
 };
+const split: Split = init.store
+  ? streamedSplit(fields, openStore(init.store), 'streamed')
+  : { ...fields, images: init.images! };
 
 parentPort!.on('message', (request: WorkerRequest) => {
   const options = { ...init.options, epoch: request.epoch };
-  const batch = batches(split, request.indices, request.indices.length, options).next().value!;
+  let batch;
+  try {
+    batch = batches(split, request.indices, request.indices.length, options).next().value!;
+  } catch (e) {
+    // A bad image of a streamed folder: the main thread reports it as the same DataError.
+    if (!(e instanceof DataError)) throw e;
+    parentPort!.postMessage({ id: request.id, error: { code: e.code, message: e.message } });
+    return;
+  }
   parentPort!.postMessage({ id: request.id, images: batch.images }, [batch.images.buffer]);
 });

@@ -1,0 +1,179 @@
+// Random-access pixel stores for splits that are not held in memory: examples are read on
+// demand, by index, in whatever order an epoch asks for. A raw uint8 file (a raw IDX file, or
+// the cache a gzip IDX file or a CSV spreadsheet was converted to) is read in place with
+// positioned reads, adjacent examples in one read; an image folder decodes its files one by
+// one. A store is described by a plain-data handle, so a worker thread can open the same one.
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { CODES } from '../../compiler/index.js';
+import { DataError } from './errors.js';
+import { decodeImage } from './images.js';
+
+export type StoreHandle =
+  | {
+      kind: 'file';
+      /** The uint8 file read in place. */
+      path: string;
+      /** Where example 0 starts (an IDX header's length). */
+      offset: number;
+      /** Bytes per example. */
+      pixels: number;
+      count: number;
+      /** For messages: the file the user named (the gzip or CSV file a cache came from). */
+      origin: string;
+      /** Example i of this store is example map[i] of the file (a split's subset). */
+      map?: Uint32Array;
+    }
+  | {
+      kind: 'images';
+      files: string[];
+      /** [channels, height, width]: each file is decoded to this. */
+      shape: number[];
+      map?: Uint32Array;
+    };
+
+export interface PixelStore {
+  readonly handle: StoreHandle;
+  readonly count: number;
+  /** Bytes per example. */
+  readonly pixels: number;
+  /** Copies the pixels of examples `indices`, one after another, into `target`. */
+  read(indices: ArrayLike<number>, target: Uint8Array): void;
+  /** Changes when the data does: keys the Normalize statistics cache. */
+  fingerprint(): string;
+}
+
+/** Opens a store from its handle (on the main thread or in a worker). */
+export function openStore(handle: StoreHandle): PixelStore {
+  return handle.kind === 'file' ? new FileStore(handle) : new ImageStore(handle);
+}
+
+/** The same store restricted to `indices` (a validation split taken out of train). */
+export function subsetStore(store: PixelStore, indices: Uint32Array): PixelStore {
+  const map = store.handle.map
+    ? Uint32Array.from(indices, (i) => store.handle.map![i])
+    : indices.slice();
+  return openStore({ ...store.handle, map });
+}
+
+/** Largest single read: bounds the scratch memory of sequential passes. */
+const MAX_READ = 1 << 22;
+
+class FileStore implements PixelStore {
+  readonly count: number;
+  readonly pixels: number;
+  private fd: number | undefined;
+
+  constructor(readonly handle: StoreHandle & { kind: 'file' }) {
+    this.count = handle.map ? handle.map.length : handle.count;
+    this.pixels = handle.pixels;
+  }
+
+  read(indices: ArrayLike<number>, target: Uint8Array): void {
+    const { map, pixels, offset } = this.handle;
+    const n = indices.length;
+    const most = Math.max(1, Math.floor(MAX_READ / pixels));
+    // Runs of consecutive file positions become one read: a sequential pass (statistics, an
+    // unshuffled evaluation) reads megabytes at a time; a shuffled batch reads example by example.
+    for (let k = 0; k < n;) {
+      const first = map ? map[indices[k]] : indices[k];
+      let run = 1;
+      while (
+        k + run < n &&
+        run < most &&
+        (map ? map[indices[k + run]] : indices[k + run]) === first + run
+      )
+        run++;
+      this.readAt(offset + first * pixels, target, k * pixels, run * pixels);
+      k += run;
+    }
+  }
+
+  private readAt(position: number, target: Uint8Array, at: number, length: number): void {
+    const fd = this.open();
+    let done = 0;
+    while (done < length) {
+      let n: number;
+      try {
+        n = readSync(fd, target, at + done, length - done, position + done);
+      } catch (e) {
+        throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+      // The file shrank after it was checked: say so rather than train on zeros.
+      if (n === 0) throw this.fail('is truncated (it changed while being read)');
+      done += n;
+    }
+  }
+
+  private open(): number {
+    if (this.fd === undefined) {
+      try {
+        this.fd = openSync(this.handle.path, 'r');
+      } catch (e) {
+        throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
+    }
+    return this.fd;
+  }
+
+  private fail(what: string): DataError {
+    const { path, origin } = this.handle;
+    const where = path === origin ? path : `${origin} (cached as ${path})`;
+    return new DataError(CODES.dataUnreadable, `${where}: ${what}`);
+  }
+
+  fingerprint(): string {
+    const stat = fstatSync(this.open());
+    const { path, offset, pixels, map } = this.handle;
+    return digest([path, stat.size, stat.mtimeMs, offset, pixels].join(':'), map);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+class ImageStore implements PixelStore {
+  readonly count: number;
+  readonly pixels: number;
+
+  constructor(readonly handle: StoreHandle & { kind: 'images' }) {
+    this.count = handle.map ? handle.map.length : handle.files.length;
+    this.pixels = handle.shape.reduce((a, b) => a * b, 1);
+  }
+
+  read(indices: ArrayLike<number>, target: Uint8Array): void {
+    const { files, map, shape } = this.handle;
+    for (let k = 0; k < indices.length; k++) {
+      const path = files[map ? map[indices[k]] : indices[k]];
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(path);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new DataError(
+          code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
+          `${path}: cannot be read (${code ?? String(e)})`,
+        );
+      }
+      target.set(decodeImage(path, bytes, shape), k * this.pixels);
+    }
+  }
+
+  fingerprint(): string {
+    // Names, sizes and times, not contents: reading every image to key a cache would cost as
+    // much as the statistics themselves.
+    const parts = this.handle.files.map((f) => {
+      const s = statSync(f);
+      return `${f}:${s.size}:${s.mtimeMs}`;
+    });
+    return digest([this.handle.shape.join(), ...parts].join('\n'), this.handle.map);
+  }
+}
+
+function digest(text: string, map: Uint32Array | undefined): string {
+  const hash = createHash('sha256').update(text);
+  if (map) hash.update(new Uint8Array(map.buffer, map.byteOffset, map.byteLength));
+  return hash.digest('hex').slice(0, 32);
+}

@@ -1,0 +1,315 @@
+// Streamed sources: what a split needs when its pixels stay on disk. A raw IDX file is read in
+// place; a gzip IDX file or a CSV spreadsheet is converted once, streaming, into a raw uint8
+// cache file (keyed by the source's path, size and modification time, written under a
+// temporary name and renamed into place) that is then read in place; an image folder decodes
+// its files on demand. Whether a source streams: its `stream` argument, or with `auto` (the
+// default) whether its pixels would take more than a memory budget.
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { DataSource } from '../../compiler/index.js';
+import { CODES } from '../../compiler/index.js';
+import { writeFileAtomic } from '../weights.js';
+import { DataError } from './errors.js';
+import { checkIdxHeader, gzipError, isGzip, unreadable } from './idx.js';
+import { cacheDirs, writable } from './stats.js';
+import type { PixelStore } from './store.js';
+import { openStore } from './store.js';
+
+/**
+ * Sources whose pixels would take more than this stream under `stream: auto`: a quarter of
+ * the machine's (or the container's) memory, leaving room for the test split, a copy shared
+ * with worker threads and onnxruntime. `NETSPEC_STREAM_ABOVE` (bytes; K, M, G suffixes) sets it.
+ */
+export function streamBudget(): number {
+  const forced = process.env.NETSPEC_STREAM_ABOVE?.trim().match(
+    /^(\d+(?:\.\d+)?)\s*([KMG]?)i?B?$/i,
+  );
+  if (forced) {
+    const unit = { '': 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30 }[forced[2].toUpperCase()] ?? 1;
+    return Number(forced[1]) * unit;
+  }
+  const limit = process.constrainedMemory?.() ?? 0;
+  const memory = limit > 0 ? Math.min(limit, totalmem()) : totalmem();
+  return memory / 4;
+}
+
+/** A lower estimate of the bytes a file's pixels take in memory, for `stream: auto`. */
+export function pixelBytesEstimate(kind: DataSource['kind'], path: string): number {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch {
+    return 0; // the loader reports the missing file
+  }
+  if (kind === 'csv') return size / 2; // at least one digit and one delimiter per pixel
+  if (kind !== 'idx') return size;
+  // gzip keeps the uncompressed size modulo 2³² in its last four bytes.
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = Buffer.alloc(2);
+    readSync(fd, head, 0, 2, 0);
+    if (!isGzip(head) || size < 18) return size;
+    const tail = Buffer.alloc(4);
+    readSync(fd, tail, 0, 4, size - 4);
+    return Math.max(size, tail.readUInt32LE(0));
+  } catch {
+    return 0; // a folder, an unreadable file: the loader reports it
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+export function shouldStream(source: DataSource, estimate: number): boolean {
+  const stream = source.stream ?? 'auto';
+  return stream === 'auto' ? estimate > streamBudget() : stream;
+}
+
+export interface StreamedIdx {
+  dims: number[];
+  store: PixelStore;
+  /** For `netspec data`. */
+  how: string;
+}
+
+/** A rank-3 IDX images file as a store: read in place when raw, else through the cache. */
+export function streamIdx(path: string, specFile: string): StreamedIdx {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+  let head: Buffer;
+  let size: number;
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
+    size = stat.size;
+    head = Buffer.alloc(16);
+    readSync(fd, head, 0, 16, 0);
+  } catch (e) {
+    throw unreadable(path, e);
+  } finally {
+    closeSync(fd);
+  }
+  if (!isGzip(head)) {
+    const { dims, header } = checkIdxHeader(path, head, size, 3);
+    const store = openStore({
+      kind: 'file',
+      path,
+      offset: header,
+      pixels: dims[1] * dims[2],
+      count: dims[0],
+      origin: path,
+    });
+    return { dims, store, how: 'raw IDX, read in place' };
+  }
+  const cached = convertOnce(path, specFile, { kind: 'idx' }, (target) => {
+    gunzipFile(path, target);
+    return {};
+  });
+  const raw = readHead(cached.pixelsPath, 16);
+  const { dims, header } = checkIdxHeader(path, raw, statSync(cached.pixelsPath).size, 3);
+  const store = openStore({
+    kind: 'file',
+    path: cached.pixelsPath,
+    offset: header,
+    pixels: dims[1] * dims[2],
+    count: dims[0],
+    origin: path,
+  });
+  return { dims, store, how: `gzip IDX, decompressed once to ${cached.pixelsPath}` };
+}
+
+export interface ConvertedCsv {
+  labels: Int32Array;
+  rows: number;
+  store: PixelStore;
+  how: string;
+}
+
+/**
+ * A CSV spreadsheet's pixels as a store, converted once into the cache. `parse` runs the CSV
+ * reader with a sink (so the same errors name the same rows) and returns the labels it found.
+ */
+export function streamCsv(
+  path: string,
+  specFile: string,
+  layoutKey: unknown,
+  pixels: number,
+  parse: (sink: (values: Uint8Array) => void) => { labels: Int32Array; rows: number },
+): ConvertedCsv {
+  const cached = convertOnce(path, specFile, { kind: 'csv', layout: layoutKey }, (target) => {
+    const fd = openSync(target, 'w');
+    try {
+      const { labels, rows } = parse((values) => writeAll(fd, values));
+      return { labels, rows };
+    } finally {
+      closeSync(fd);
+    }
+  });
+  const rows = cached.meta.rows as number;
+  const store = openStore({
+    kind: 'file',
+    path: cached.pixelsPath,
+    offset: 0,
+    pixels,
+    count: rows,
+    origin: path,
+  });
+  const labels = cached.labels ?? new Int32Array(rows);
+  return { labels, rows, store, how: `CSV, converted once to ${cached.pixelsPath}` };
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+function readHead(path: string, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(length);
+    const n = readSync(fd, head, 0, length, 0);
+    return head.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Converted {
+  pixelsPath: string;
+  labels?: Int32Array;
+  meta: Record<string, unknown>;
+}
+
+/**
+ * The cache of a converted source: `stream-<key>.u8` (pixels), `.i32` (labels, when the
+ * conversion found them) and `.json` (written last: its presence means the others are whole).
+ * The key covers the source's absolute path, size and modification time and how it is read,
+ * so an edited file is converted again.
+ */
+function convertOnce(
+  path: string,
+  specFile: string,
+  how: unknown,
+  convert: (target: string) => { labels?: Int32Array; rows?: number },
+): Converted {
+  const stat = statSync(path);
+  const key = createHash('sha256')
+    .update(
+      JSON.stringify({ v: 1, path: resolve(path), size: stat.size, mtime: stat.mtimeMs, how }),
+    )
+    .digest('hex')
+    .slice(0, 32);
+  const dirs = cacheDirs(specFile);
+  for (const dir of dirs) {
+    const base = join(dir, `stream-${key}`);
+    if (!existsSync(`${base}.json`)) continue;
+    try {
+      const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as Record<string, unknown>;
+      if (statSync(`${base}.u8`).size !== meta.bytes) continue;
+      const labels = meta.labels ? readLabels(`${base}.i32`) : undefined;
+      return { pixelsPath: `${base}.u8`, labels, meta };
+    } catch {
+      // an incomplete or unreadable entry: convert again
+    }
+  }
+  const dir = dirs.find(writable);
+  if (!dir)
+    throw new DataError(
+      CODES.dataUnreadable,
+      `${path}: cannot stream it: no writable cache folder for its converted copy (tried ${dirs.join(', ')})`,
+    );
+  const base = join(dir, `stream-${key}`);
+  const temporary = `${base}.u8.${process.pid}.tmp`;
+  let result: { labels?: Int32Array; rows?: number };
+  try {
+    result = convert(temporary);
+  } catch (e) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // nothing was written
+    }
+    throw e;
+  }
+  renameSync(temporary, `${base}.u8`);
+  if (result.labels) {
+    const { buffer, byteOffset, byteLength } = result.labels;
+    writeFileAtomic(`${base}.i32`, Buffer.from(buffer, byteOffset, byteLength));
+  }
+  const meta = {
+    bytes: statSync(`${base}.u8`).size,
+    rows: result.rows,
+    labels: !!result.labels,
+    source: path,
+  };
+  writeFileAtomic(`${base}.json`, Buffer.from(JSON.stringify(meta) + '\n'));
+  return { pixelsPath: `${base}.u8`, labels: result.labels, meta };
+}
+
+function readLabels(path: string): Int32Array {
+  const bytes = readFileSync(path);
+  const labels = new Int32Array(bytes.byteLength / 4);
+  new Uint8Array(labels.buffer).set(bytes);
+  return labels;
+}
+
+/**
+ * Decompresses a gzip file into `target` without holding either in memory. Node's zlib has
+ * no synchronous streaming API, and the loader is synchronous, so a worker thread streams
+ * (file → gunzip → file) while this thread waits on a shared flag.
+ */
+function gunzipFile(path: string, target: string): void {
+  const status = new Int32Array(new SharedArrayBuffer(8));
+  const message = new Uint8Array(new SharedArrayBuffer(4096));
+  const worker = new Worker(GUNZIP_WORKER, {
+    eval: true,
+    workerData: { from: path, to: target, status: status.buffer, message: message.buffer },
+  });
+  while (Atomics.load(status, 0) === 0) Atomics.wait(status, 0, 0, 1000);
+  void worker.terminate();
+  if (Atomics.load(status, 0) === 1) return;
+  const text = Buffer.from(message.subarray(0, Atomics.load(status, 1))).toString('utf8');
+  const error = JSON.parse(text) as { code?: string; message: string };
+  throw gzipError(path, Object.assign(new Error(error.message), { code: error.code }));
+}
+
+/** Plain CommonJS, evaluated in the worker: no module to resolve, from sources or from dist. */
+const GUNZIP_WORKER = `
+const { workerData } = require('node:worker_threads');
+const { createReadStream, createWriteStream } = require('node:fs');
+const { createGunzip } = require('node:zlib');
+const { pipeline } = require('node:stream');
+const status = new Int32Array(workerData.status);
+const done = (error) => {
+  if (error) {
+    const text = Buffer.from(JSON.stringify({ code: error.code, message: error.message }));
+    const length = Math.min(text.length, 4096);
+    new Uint8Array(workerData.message).set(text.subarray(0, length));
+    Atomics.store(status, 1, length);
+  }
+  Atomics.store(status, 0, error ? 2 : 1);
+  Atomics.notify(status, 0);
+};
+try {
+  pipeline(createReadStream(workerData.from), createGunzip(), createWriteStream(workerData.to), done);
+} catch (error) {
+  done(error);
+}
+`;
