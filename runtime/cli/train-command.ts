@@ -8,6 +8,7 @@ import { compileInference, compileRecipe } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
 import type { LsuvLayerResult } from '../lsuv.js';
 import { CheckpointError, readCheckpoint } from '../checkpoint.js';
+import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
 import { writeReport } from '../report/report.js';
 import type { Device } from '../session.js';
 import { createSession } from '../session.js';
@@ -113,6 +114,17 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     every: every?.every ?? 1,
     unit: every?.unit ?? 'epoch',
   };
+  // Where the run will write: checked now, not after the first epoch.
+  const sizes = checkpointBytes(compiled);
+  try {
+    checkOutputs([
+      { dir: out, what: `output folder ${out}`, bytes: sizes.weights },
+      { dir: checkpoint.dir, what: `checkpoint folder ${checkpoint.dir}`, bytes: sizes.checkpoint },
+    ]);
+  } catch (e) {
+    if (e instanceof OutputError) throw new UserError(e.message);
+    throw e;
+  }
   const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
   if (!options.json)
     process.stdout.write(
