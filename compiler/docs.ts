@@ -1,8 +1,10 @@
 // The reference of everything a spec can name, generated from the registries themselves —
-// layers, losses, optimizers, schedules, transforms, data sources, stop quantities — so the
-// docs never drift from what the checker accepts (a test compares docs/reference.md with this).
+// layers, losses, optimizers, schedules, initializers, transforms, data sources, stop
+// quantities — so the docs never drift from what the checker accepts (a test compares
+// docs/reference.md with this).
 import type { ArgSpec } from './check/args.js';
 import { SOURCES } from './check/dataset.js';
+import { INITIALIZERS } from './initializers.js';
 import type { SpecValue } from './check/values.js';
 import { LAYERS } from './layers/registry.js';
 import { LOSSES } from './losses.js';
@@ -81,6 +83,11 @@ export function registryReference(): string {
       'Schedules',
       '`schedule = exponential(gamma: 0.99)`, optionally `, warmup: <steps>`.',
       SCHEDULES.values(),
+    ),
+    table(
+      'Initializers',
+      '`init = he` in a train block: the initial `weight` of every Conv and Linear layer (biases 0).',
+      INITIALIZERS.values(),
     ),
     table('Transforms', 'Steps of a `transform` block, applied in order.', TRANSFORMS.values()),
     table(

@@ -92,7 +92,11 @@ const DEFS: InitializerDef[] = [
   { name: 'ones', doc: 'all 1', args: [], spec: () => ({ kind: 'constant', value: 1 }) },
   {
     name: 'lsuv',
-    doc: 'layer-sequential unit variance: orthogonal-free variant — he init, then the runtime rescales each layer so its output variance on a batch is 1 (lsuvScale)',
+    doc:
+      'layer-sequential unit variance (Mishkin & Matas, 2016, without the orthogonal start): he, ' +
+      "then before a fresh run's first step each Conv/Linear weight, in order, is multiplied by " +
+      "1/√variance of the layer's output on the first training batch until |variance − 1| < 0.1 " +
+      '(at most 10 times); biases stay 0',
     args: [],
     spec: kaimingUniform,
   },
@@ -124,8 +128,9 @@ export function chosenInit(
 /**
  * LSUV's per-layer factor: the weights of a layer whose output (on a data batch) has variance
  * `variance` are multiplied by 1/√variance, so the output variance becomes 1. Returns the
- * rescaled copy; the runtime repeats forward → measure → rescale layer by layer, in order,
- * until |variance − 1| < 0.1 or 10 tries (Mishkin & Matas, 2016).
+ * rescaled copy (an unchanged copy for a variance that is 0 or not a number); runtime/lsuv.ts
+ * repeats forward → measure → rescale layer by layer, in order, until |variance − 1| < 0.1 or
+ * 10 rescales (Mishkin & Matas, 2016).
  */
 export function lsuvScale(values: Float32Array, variance: number): Float32Array {
   if (!(variance > 0)) return Float32Array.from(values);

@@ -18,7 +18,7 @@ import { readCheckpoint } from '../runtime/checkpoint.js';
 import { batches, epochOrder } from '../runtime/data/batches.js';
 import type { Split } from '../runtime/data/dataset.js';
 import type { LsuvLayerResult } from '../runtime/lsuv.js';
-import { LSUV_TOLERANCE, lsuvInitialize, variance } from '../runtime/lsuv.js';
+import { LSUV_TOLERANCE, lsuvInitialize } from '../runtime/lsuv.js';
 import { initialState } from '../runtime/train-state.js';
 import { train } from '../runtime/train.js';
 import { readIdxForTest } from './helpers/fashion.js';
@@ -91,6 +91,17 @@ function linear(x: Float64Array, n: number, w: Float32Array, b: Float32Array): F
 }
 
 const relu = (x: Float64Array) => x.map((v) => Math.max(v, 0));
+
+/** E[x²] − E[x]² over every element (the runtime computes it in two passes instead). */
+function variance(values: ArrayLike<number>): number {
+  let sum = 0;
+  let squares = 0;
+  for (let i = 0; i < values.length; i++) {
+    sum += values[i];
+    squares += values[i] * values[i];
+  }
+  return squares / values.length - (sum / values.length) ** 2;
+}
 
 /** The output variance of `layer` on `batch`: the inference model of the network cut there. */
 async function cutVariance(
@@ -281,6 +292,7 @@ describe('LSUV', () => {
     const lsuv = events.filter((e) => e.event === 'lsuv');
     expect(lsuv).toHaveLength(1);
     expect(lsuv[0].layers!.map((l) => l.layer)).toEqual(['linear1', 'linear2', 'linear3']);
+    for (const l of lsuv[0].layers!) expect(Math.abs(l.after - 1)).toBeLessThan(LSUV_TOLERANCE);
     expect(events.findIndex((e) => e.event === 'lsuv')).toBeLessThan(
       events.findIndex((e) => e.event === 'epoch'),
     );

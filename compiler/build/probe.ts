@@ -42,10 +42,12 @@ export interface BuiltProbe {
 
 /**
  * Each probed layer's output comes from lowering the model up to that layer (`lowerModel` with
- * the layer as the output), so the value is exactly what the network computes there; each
- * prefix is lowered in its own copy (the graph holds Σ prefixes, ≈ n²/2 layers for n probed
- * layers — small for the networks LSUV is used on, and onnxruntime computes only what a
- * `run`'s requested outputs need).
+ * the layer as the output), so the value is exactly what the network computes there. Each
+ * prefix is lowered in its own copy, so the graph holds ≈ n²/2 layers for n probed layers, but
+ * onnxruntime's common-subexpression elimination merges the copies: on ResNet18 (21 probed
+ * layers, batch 64 of 28×28, 1 thread, busy 2-core machine) one run of the probe took ≈ 0.23 s,
+ * about as long as one run of the eval step (≈ 0.28 s), and 1–2 s with graph optimizations off.
+ * onnxruntime runs the whole graph whichever outputs are requested.
  */
 export function buildProbe(recipe: Recipe): BuiltProbe {
   const { model } = recipe;
