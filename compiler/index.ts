@@ -58,6 +58,9 @@ export type { InitChoice, InitializerDef } from './initializers.js';
 export { lsuvLayers } from './init.js';
 export type { ProbeLayer, ProbeManifest } from './build/probe.js';
 export type { Regularization } from './check/regularization.js';
+// Training stages (`unfreeze … after N epochs`): the runtime compiles each stage's recipe.
+export { stageAt, stageRecipe } from './check/stages.js';
+export type { UnfreezeStage } from './check/stages.js';
 export { diagnostic, hasErrors } from '../grammar/index.js';
 // For the language server: completion and hover read the same registry as the checker.
 export { LAYERS } from './layers/registry.js';

@@ -60,6 +60,8 @@ export interface TrainOptions extends LsuvOptions {
   checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
   /** Continue from a checkpoint instead of starting afresh. */
   resume?: Checkpoint;
+  /** With `resume`: the run's best checkpoint (`<dir>/best`), for early stopping's restore_best. */
+  resumeBest?: Checkpoint;
   /** Aborting stops after the current step, writing a checkpoint when checkpoints are on. */
   signal?: AbortSignal;
 }
@@ -146,6 +148,35 @@ class Run {
     this.stepsAtEpoch = state.stepsAtEpoch;
     this.progress = (state.control as { progress: EpochProgress }).progress;
     this.controller.restore(this.history, this.stepsAtEpoch);
+    if (this.recipe.control.earlyStop?.restoreBest) this.best = this.bestBefore();
+  }
+
+  /**
+   * restore_best across a resume: the best state seen before the interruption is not in
+   * memory, but in the best checkpoint (`TrainOptions.resumeBest`). It counts when its epoch is
+   * the one the replayed history calls best; when the resumed checkpoint itself ends the best
+   * epoch (a run stopped between writing `last` and `best`), the resumed state is the best.
+   */
+  private bestBefore(): Feeds | undefined {
+    const replay = new RunController(
+      this.recipe,
+      this.compiled.manifest.learningRate,
+      Math.ceil(this.data.train.count / this.recipe.batch),
+      this.options.epochs,
+    );
+    let bestEpoch: number | undefined;
+    this.history.forEach((m, i) => {
+      if (replay.afterEpoch(m, this.stepsAtEpoch[i]).best) bestEpoch = m.epoch;
+    });
+    if (bestEpoch === undefined) return undefined;
+    const saved = this.options.resumeBest;
+    if (saved && saved.state.recipe === this.recipe.name && saved.state.epoch === bestEpoch) {
+      const best = stateFrom(this.compiled, saved.weights, saved.optimizer, this.state);
+      if (!Array.isArray(best)) return best;
+    }
+    if (bestEpoch === this.history.length && this.progress.batchesDone === 0)
+      return copyState(this.state);
+    return undefined;
   }
 
   async run(): Promise<TrainResult> {

@@ -38,6 +38,11 @@ export interface StepOptions {
   floatType?: DType;
   /** Also output each parameter's gradient. */
   gradients?: boolean;
+  /**
+   * Steps taken before a parameter began training (unfrozen by a later stage): its optimizer
+   * counts steps from there, as torch's per-parameter state does (Adam's bias correction).
+   */
+  stepOffsets?: ReadonlyMap<string, number>;
 }
 
 class RoleGraph {
@@ -283,7 +288,9 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
   for (const [name, param] of params) {
     const grad = grads.get(name)!;
     const group = groupArgs(b, recipe, name, lr);
-    const inputs = { param, grad, state: state.get(name)!, lr: group.lr, step };
+    const offset = options.stepOffsets?.get(name);
+    const own = offset ? b.op('Sub', [step, b.scalar(offset, 'int64')]) : step;
+    const inputs = { param, grad, state: state.get(name)!, lr: group.lr, step: own };
     const updated = b.within(`optimizer/${name}`, () => optimizer.update(b, inputs, group.args));
     g.output(updated.param, `${name}.next`, { kind: 'param', param: name });
     for (const slot of slots) {

@@ -5,6 +5,7 @@ import type { BoundArgs } from './args.js';
 import type { RunControl } from './run-control.js';
 import type { Regularization } from './regularization.js';
 import type { InitChoice } from '../initializers.js';
+import type { UnfreezeStage } from './stages.js';
 import type { Shape } from '../ir/graph.js';
 import type { LayerDef, ParamSpec } from '../layers/layer.js';
 import type { LossDef } from '../losses.js';
@@ -159,6 +160,8 @@ export interface Recipe {
   regularization?: Regularization;
   /** Weight initialization scheme for Conv/Linear weights; undefined: PyTorch's per-layer defaults. */
   init?: InitChoice;
+  /** `unfreeze … after N epochs`: frozen modules that train from a later epoch on, by epoch. */
+  stages?: UnfreezeStage[];
 }
 
 export interface CheckedSpec {

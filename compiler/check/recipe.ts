@@ -8,6 +8,7 @@ import type {
   NetworkDecl,
   Span,
   TrainDecl,
+  UnfreezeAfterStatement,
 } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
@@ -21,6 +22,7 @@ import type { Located } from './network.js';
 import { bindParams, checkNetwork } from './network.js';
 import { checkRegularization, REGULARIZATION_SETTINGS } from './regularization.js';
 import { RunControlChecker } from './run-control.js';
+import { checkStages } from './stages.js';
 
 export interface Declarations {
   networks: ReadonlyMap<string, Located<NetworkDecl>>;
@@ -83,8 +85,10 @@ export function checkRecipe(
 ): Recipe | undefined {
   const settings = new Map<string, Assignment>();
   const control = new RunControlChecker(file, diags);
+  const unfreezes: UnfreezeAfterStatement[] = [];
   for (const statement of decl.body) {
     if (control.statement(statement)) continue;
+    if (statement.kind === 'UnfreezeAfter') unfreezes.push(statement);
     if (statement.kind !== 'Assignment') continue;
     const setting = statement;
     const key = setting.target.name;
@@ -123,7 +127,9 @@ export function checkRecipe(
   }
   if (model && data) checkDataShape(model, data, get('data')!, file, diags);
   const extras = checkRegularization(get, file, diags, optimizer?.def.args);
-  if (!model || !data || !loss || !optimizer || epochs === undefined || !extras) return undefined;
+  const stages = model && unfreezes.length > 0 ? checkStages(unfreezes, model, file, diags) : [];
+  if (!model || !data || !loss || !optimizer || epochs === undefined || !extras || !stages)
+    return undefined;
   return {
     ...extras,
     name: decl.name.name,
@@ -136,6 +142,7 @@ export function checkRecipe(
     epochs,
     seed,
     control: control.control,
+    ...(stages.length > 0 ? { stages } : {}),
   };
 }
 

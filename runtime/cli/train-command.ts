@@ -2,7 +2,7 @@
 // output, then write the run folder — weights, metrics, report. Ctrl-C stops after the current
 // step and writes a checkpoint; `--resume` continues from one exactly.
 import { existsSync, mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
 import { compileInference, compileRecipe } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
@@ -31,16 +31,22 @@ export interface TrainCommandOptions {
   json?: boolean;
 }
 
-/** A run folder (…/runs/X) or a checkpoint folder (…/checkpoints/last) to resume from. */
-function loadResume(path: string): Checkpoint {
+/**
+ * A run folder (…/runs/X) or a checkpoint folder (…/checkpoints/last) to resume from, and the
+ * best checkpoint beside it (…/best) when there is one: restore_best needs the best weights
+ * seen before the interruption.
+ */
+function loadResume(path: string): { checkpoint: Checkpoint; best?: Checkpoint } {
   const candidates = [path, join(path, 'checkpoints', 'last'), join(path, 'last')];
   const dir = candidates.find((c) => existsSync(join(c, 'state.json')));
   if (!dir)
     throw new UserError(
       `${path}: no checkpoint there (looked for state.json in ${candidates.join(', ')})`,
     );
+  const bestDir = join(dirname(resolve(dir)), 'best');
+  const hasBest = basename(resolve(dir)) !== 'best' && existsSync(join(bestDir, 'state.json'));
   try {
-    return readCheckpoint(dir);
+    return { checkpoint: readCheckpoint(dir), best: hasBest ? readCheckpoint(bestDir) : undefined };
   } catch (e) {
     if (e instanceof CheckpointError || e instanceof SyntaxError)
       throw new UserError((e as Error).message);
@@ -103,7 +109,8 @@ function reporter(json: boolean | undefined, epochs: number) {
 
 export async function trainCommand(path: string, options: TrainCommandOptions): Promise<number> {
   const { loaded, recipe } = loadRecipe(path, options.recipe);
-  const resume = options.resume ? loadResume(options.resume) : undefined;
+  const resumed = options.resume ? loadResume(options.resume) : undefined;
+  const resume = resumed?.checkpoint;
   const data = prepareData(recipe, path, dataRoots(options.data));
   const compiled = compileRecipe(recipe);
   const epochs = options.epochs ?? recipe.epochs;
@@ -142,6 +149,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
       device: options.device,
       checkpoint,
       resume,
+      resumeBest: resumed?.best,
       signal: abort.signal,
       onStep: progress.step,
       onEpoch: progress.epoch,

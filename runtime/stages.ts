@@ -1,0 +1,65 @@
+// Training stages (`unfreeze layer4.* after 1 epoch`): when an epoch begins a new stage, the
+// step graphs are compiled again with those modules trainable, and the run's state is carried
+// over — every weight kept (a module that was frozen brings the values its graph constants had),
+// optimizer state for the newly trained parameters at zero, their step count starting there as
+// torch's per-parameter state does. Which stage an epoch trains in follows from the epoch alone,
+// so a resumed run finds its stage from the checkpoint's epoch and step counts.
+import type { CompiledRecipe, Recipe } from '../compiler/index.js';
+import { compileRecipe, stageAt, stageRecipe } from '../compiler/index.js';
+import { ort } from './session.js';
+import type { Feeds } from './train-state.js';
+import { initialState, namedTensors, stateName } from './train-state.js';
+
+export class Stages {
+  private compiledByStage = new Map<number, CompiledRecipe>();
+
+  constructor(
+    private recipe: Recipe,
+    first: CompiledRecipe,
+  ) {
+    this.compiledByStage.set(0, first);
+  }
+
+  /** The stage epoch `epoch` (1-based) trains in. */
+  at(epoch: number): number {
+    return stageAt(this.recipe, epoch);
+  }
+
+  /**
+   * The stage whose graphs produced a checkpoint's state: the current epoch's when it stopped
+   * mid-epoch, the finished epoch's when it was written at an epoch's end.
+   */
+  producedBy(progress: { epoch: number; batchesDone: number }): number {
+    return this.at(progress.batchesDone > 0 ? progress.epoch : Math.max(1, progress.epoch - 1));
+  }
+
+  /** Stage k's compiled graphs; `stepsAtEpoch` gives when each earlier stage began. */
+  compiled(k: number, stepsAtEpoch: readonly number[]): CompiledRecipe {
+    const cached = this.compiledByStage.get(k);
+    if (cached) return cached;
+    const stepOffsets = new Map<string, number>();
+    for (const stage of (this.recipe.stages ?? []).slice(0, k)) {
+      const began = stepsAtEpoch[stage.after - 1] ?? 0;
+      for (const layer of this.recipe.model.layers) {
+        if (!stage.paths.includes(layer.path)) continue;
+        for (const p of layer.params) stepOffsets.set(`${layer.path}.${p.name}`, began);
+      }
+    }
+    const compiled = compileRecipe(stageRecipe(this.recipe, k), { stepOffsets });
+    this.compiledByStage.set(k, compiled);
+    return compiled;
+  }
+
+  /** `state` of `from`'s graphs as the inputs of `to`'s: weights kept, new optimizer state zero. */
+  carry(state: Feeds, from: CompiledRecipe, to: CompiledRecipe): Feeds {
+    const weights = namedTensors(state, this.recipe, from, 'weight');
+    const optimizer = namedTensors(state, this.recipe, from, 'optimizer');
+    const feeds = initialState(this.recipe, to);
+    for (const input of to.manifest.graphs.train.inputs) {
+      const name = stateName(input);
+      const saved = name && (name.kind === 'weight' ? weights : optimizer).get(name.name);
+      if (saved) feeds[input.name] = new ort.Tensor('float32', saved.data, saved.shape);
+    }
+    return feeds;
+  }
+}
