@@ -15,6 +15,7 @@ import type { ChannelStats } from './data/transforms/pipeline.js';
 import type { LsuvOptions } from './lsuv.js';
 import { lsuvInitialize } from './lsuv.js';
 import { createSession, ort } from './session.js';
+import { Stages } from './stages.js';
 import type { Feeds } from './train-state.js';
 import {
   carriedOutputs,
@@ -107,10 +108,13 @@ class Run {
   readonly controller: RunController;
   private carried: Map<string, string>;
   private imagesName: string;
+  /** `unfreeze … after N epochs`: the stage whose graphs `compiled` holds. */
+  private stages: Stages;
+  private stage = 0;
 
   constructor(
     readonly recipe: Recipe,
-    readonly compiled: CompiledRecipe,
+    public compiled: CompiledRecipe,
     readonly data: TrainData,
     readonly options: TrainOptions,
   ) {
@@ -125,6 +129,7 @@ class Run {
       options.epochs,
     );
     this.state = initialState(recipe, compiled);
+    this.stages = new Stages(recipe, compiled);
     this.progress = { epoch: 1, batchesDone: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0 };
     if (options.resume) this.restore(options.resume);
   }
@@ -136,7 +141,13 @@ class Run {
         `the checkpoint is of recipe '${state.recipe}', not '${this.recipe.name}'`,
       );
     }
-    const restored = stateFrom(this.compiled, checkpoint.weights, checkpoint.optimizer, this.state);
+    // The checkpoint holds the state of the stage that wrote it, derived from its epoch count.
+    const progress = (state.control as { progress: EpochProgress }).progress;
+    this.stage = this.stages.producedBy(progress);
+    this.compiled = this.stages.compiled(this.stage, state.stepsAtEpoch);
+    this.carried = carriedOutputs(this.compiled);
+    const base = initialState(this.recipe, this.compiled);
+    const restored = stateFrom(this.compiled, checkpoint.weights, checkpoint.optimizer, base);
     if (Array.isArray(restored)) {
       throw new ResumeError(
         `the checkpoint does not fit the spec's model:\n  ${restored.join('\n  ')}`,
@@ -181,10 +192,15 @@ class Run {
 
   async run(): Promise<TrainResult> {
     const { options } = this;
-    const trainSession = await createSession(this.compiled.train, options);
-    const evalSession = await createSession(this.compiled.eval, options);
+    let trainSession = await createSession(this.compiled.train, options);
+    let evalSession = await createSession(this.compiled.eval, options);
     let stopped: string | undefined;
     while (this.progress.epoch <= options.epochs && !stopped) {
+      if (this.enterStage(this.progress.epoch)) {
+        await Promise.all([trainSession.release(), evalSession.release()]);
+        trainSession = await createSession(this.compiled.train, options);
+        evalSession = await createSession(this.compiled.eval, options);
+      }
       const finished = await this.epoch(trainSession);
       if (!finished) return this.finish('interrupted: a checkpoint was written', true);
       const metrics = await this.endEpoch(evalSession);
@@ -206,6 +222,17 @@ class Run {
     }
     if (this.best && this.recipe.control.earlyStop?.restoreBest) this.state = this.best;
     return this.finish(stopped, false);
+  }
+
+  /** Switches to the graphs of the stage `epoch` trains in; true when they changed. */
+  private enterStage(epoch: number): boolean {
+    const next = this.stages.at(epoch);
+    if (next === this.stage) return false;
+    const compiled = this.stages.compiled(next, this.stepsAtEpoch);
+    this.state = this.stages.carry(this.state, this.compiled, compiled);
+    if (this.best) this.best = this.stages.carry(this.best, this.compiled, compiled);
+    [this.stage, this.compiled, this.carried] = [next, compiled, carriedOutputs(compiled)];
+    return true;
   }
 
   /** Runs the rest of the current epoch; false when interrupted. */
