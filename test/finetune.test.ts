@@ -1,11 +1,19 @@
 // Finetuning the imported ResNet18 after the seed's surgery: a training step changes only the
 // new conv1 and fc, frozen layers stay constants of the graph, and the gradient still flows back
-// through every frozen layer to conv1 (checked against finite differences of the loss).
+// through every frozen layer to conv1 (checked against finite differences of the loss). The
+// spec's second stage trains layer4 too, in a parameter group with a tenth of the learning rate.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import { checkSpec, compileRecipe, initialParameters, Rng } from '../compiler/index.js';
-import { readBinary } from '../runtime/cli/load.js';
+import {
+  checkSpec,
+  compileRecipe,
+  initialParameters,
+  Rng,
+  stageRecipe,
+} from '../compiler/index.js';
+import { readBinary, readImport } from '../runtime/cli/load.js';
 import { ROOT } from './helpers/spec.js';
 
 const ONNX = join(ROOT, '../shared/fixtures/resnet18/resnet18.onnx');
@@ -84,5 +92,57 @@ describe('finetuning ResNet18 after surgery', () => {
     };
     const numeric = ((await loss(1)) - (await loss(-1))) / (2 * eps);
     expect(Math.abs(numeric - norm) / norm).toBeLessThan(0.02);
+  });
+
+  it("specs/resnet18-finetune.net: layer4's group lr applies once it is unfrozen", async () => {
+    const path = join(ROOT, 'specs/resnet18-finetune.net');
+    const text = readFileSync(path, 'utf8');
+    const { spec, diagnostics } = checkSpec(text, path, readImport, readBinary);
+    expect(diagnostics).toEqual([]);
+    const recipe = spec.recipes.get('Finetune')!;
+    // Stage 1 (epoch 2 on): layer4 trainable beside the new conv1 and fc.
+    const compiled = compileRecipe(stageRecipe(recipe, 1));
+    const params = compiled.manifest.graphs.train.inputs.filter((i) => i.role.kind === 'param');
+    expect(params.some((p) => p.name === 'layer4.1.conv2.weight')).toBe(true);
+    expect(params.some((p) => p.name === 'layer3.1.conv2.weight')).toBe(false);
+    const session = await ort.InferenceSession.create(compiled.train, { logSeverityLevel: 3 });
+    const values = initialParameters(recipe.model, recipe.seed);
+    const rng = new Rng(2, 'finetune-groups');
+    const feeds: Record<string, ort.Tensor> = {
+      input: new ort.Tensor(
+        'float32',
+        Float32Array.from({ length: 2 * 28 * 28 }, () => rng.normal()),
+        [2, 1, 28, 28],
+      ),
+      labels: new ort.Tensor('int64', BigInt64Array.of(1n, 8n), [2]),
+      lr: new ort.Tensor('float32', Float32Array.of(compiled.manifest.learningRate), []),
+      step: new ort.Tensor('int64', BigInt64Array.of(0n), []),
+    };
+    for (const input of compiled.manifest.graphs.train.inputs) {
+      const { role } = input;
+      const dims = input.shape as number[];
+      if (role.kind === 'param')
+        feeds[input.name] = new ort.Tensor('float32', values.get(role.param)!, dims);
+      if (role.kind === 'buffer')
+        feeds[input.name] = new ort.Tensor('float32', values.get(role.buffer)!, dims);
+      if (role.kind === 'state') {
+        const zeros = new Float32Array(dims.reduce((a, b) => a * b, 1));
+        feeds[input.name] = new ort.Tensor('float32', zeros, dims);
+      }
+    }
+    const out = await session.run(feeds);
+    // Adam's first step moves each weight by lr·|g|/(|g| + eps): its group's lr wherever g ≠ 0.
+    const medianStep = (name: string) => {
+      const before = values.get(name)!;
+      const after = out[`${name}.next`].data as Float32Array;
+      const moved = Array.from(after, (w, i) => Math.abs(w - before[i]))
+        .filter((d) => d > 0)
+        .sort((a, b) => a - b);
+      return moved[moved.length >> 1];
+    };
+    expect(medianStep('fc.weight')).toBeCloseTo(1e-3, 5);
+    expect(medianStep('conv1.weight')).toBeCloseTo(1e-3, 5);
+    expect(medianStep('layer4.1.conv2.weight')).toBeCloseTo(1e-4, 6);
+    expect(medianStep('layer4.0.bn1.weight')).toBeCloseTo(1e-4, 6);
   });
 });

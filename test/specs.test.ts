@@ -183,7 +183,12 @@ const CAPABILITIES: Record<string, (c: Checked) => void> = {
   'resnet18-finetune.net': ({ spec }) => {
     const [recipe] = recipes(spec);
     expect(recipe.optimizer.def.name).toBe('Adam');
-    expect(recipe.epochs).toBe(1);
+    expect(recipe.epochs).toBe(2);
+    // layer4 trains from epoch 2, in its own parameter group.
+    expect(recipe.stages).toEqual([
+      { after: 1, paths: expect.arrayContaining(['layer4.0.conv1', 'layer4.1.bn2']) },
+    ]);
+    expect(recipe.regularization?.groups.map((g) => g.pattern)).toEqual(['layer4.*']);
     expect(recipe.model.input.shape).toEqual(['N', 1, 28, 28]);
     expect(recipe.model.initial?.size).toBeGreaterThan(0);
     const byPath = new Map(layers(recipe).map((l) => [l.path, l]));
