@@ -152,9 +152,12 @@ export function exportCommand(path: string, options: ExportOptions): number {
   }
   // Normalize(auto) is resolved from the training data's statistics (cached after a run).
   const steps = recipe.transform?.steps;
+  const statsNeeded = Boolean(steps && needsStats(steps));
+  // Class names come from the spec, or from an image folder's subfolders.
+  const namesFromFolders = !recipe.dataset.classes && recipe.dataset.train.kind === 'images';
   const data =
-    (steps && needsStats(steps)) || !recipe.dataset.classes
-      ? loadForMetadata(recipe, path, options.data ?? [], Boolean(steps && needsStats(steps)))
+    statsNeeded || namesFromFolders
+      ? loadForMetadata(recipe, path, options.data ?? [], statsNeeded)
       : undefined;
   const metadata = exportMetadata(path, recipe, data?.stats, data?.classNames);
   let bytes: Uint8Array;
