@@ -62,6 +62,16 @@ describe('restore_best after a resume', () => {
     const bestEpoch = 1 + losses.indexOf(Math.min(...losses));
     // the premise: the best epoch is before the interruption below (after epoch 3)
     expect(bestEpoch, `validation losses ${losses.join(', ')}`).toBeLessThanOrEqual(3);
+    // the report's per-class results: on validation, the dataset having no test split
+    expect(readFileSync(join(dir, 'whole/classes.csv'), 'utf8').trim().split('\n')).toHaveLength(
+      11,
+    );
+    expect(readFileSync(join(dir, 'whole/index.html'), 'utf8')).toContain(
+      '<h2>Per class (validation, final weights)</h2>',
+    );
+    expect(
+      readFileSync(join(dir, 'whole/confusion.svg'), 'utf8').match(/class="cell"/g),
+    ).toHaveLength(100);
 
     writeFileSync(join(dir, 'spec.net'), spec('ckpt2'));
     train(dir, ['--out', 'first', '--epochs', '3']);
