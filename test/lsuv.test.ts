@@ -10,10 +10,13 @@ import type { Model, Recipe } from '../compiler/index.js';
 import {
   compileInference,
   compileProbe,
+  checkSpec,
   compileRecipe,
   initialParameters,
   lsuvLayers,
+  Rng,
 } from '../compiler/index.js';
+import { readBinary } from '../runtime/cli/load.js';
 import { readCheckpoint } from '../runtime/checkpoint.js';
 import { batches, epochOrder } from '../runtime/data/batches.js';
 import type { Split } from '../runtime/data/dataset.js';
@@ -22,7 +25,7 @@ import { LSUV_TOLERANCE, lsuvInitialize } from '../runtime/lsuv.js';
 import { initialState } from '../runtime/train-state.js';
 import { train } from '../runtime/train.js';
 import { readIdxForTest } from './helpers/fashion.js';
-import { netspec, recipeOf, tempDir } from './helpers/spec.js';
+import { netspec, recipeOf, ROOT, tempDir } from './helpers/spec.js';
 
 const SESSION = { device: 'cpu' as const, threads: 1 };
 
@@ -199,6 +202,48 @@ describe('LSUV', () => {
     const before = await cutVariance(recipe.model, 'conv2d1', drawn, first);
     expect(before).toBeCloseTo(layers[0].before, 3);
     expect(Math.abs(before - 1)).toBeGreaterThan(LSUV_TOLERANCE);
+  });
+
+  it('leaves frozen and pretrained layers of an imported model alone', async () => {
+    const onnx = join(ROOT, '../shared/fixtures/resnet18/resnet18.onnx');
+    const text = `
+dataset D { train = idx("unused-images", "unused-labels") }
+network Finetuned = onnx(${JSON.stringify(onnx)}, shape: [1, 32, 32]) {
+  freeze *
+  replace conv1 with Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false)
+  replace fc with Linear(512, 10)
+}
+train T {
+  model = Finetuned
+  data = D, batch: 8
+  loss = cross_entropy
+  optimizer = SGD(lr: 0.1)
+  init = lsuv
+  epochs = 1
+}`;
+    const { spec: checked, diagnostics } = checkSpec(text, 'finetune.net', undefined, readBinary);
+    expect(diagnostics).toEqual([]);
+    const recipe = checked.recipes.get('T')!;
+    expect(lsuvLayers(recipe.model)).toEqual(['conv1', 'fc']);
+    const rng = new Rng(9, 'lsuv-finetune');
+    const split: Split = {
+      images: Uint8Array.from({ length: 8 * 32 * 32 }, () => rng.below(256)),
+      labels: new Int32Array(8),
+      count: 8,
+      imageShape: [1, 32, 32],
+      scale: 1 / 255,
+      origin: 'random',
+      labelAt: (i) => `example ${i}`,
+    };
+    const { weights, layers } = await lsuvWeights(recipe, split);
+    expect(layers.map((l) => l.layer)).toEqual(['conv1', 'fc']);
+    for (const l of layers) expect(Math.abs(l.after - 1)).toBeLessThan(LSUV_TOLERANCE);
+    // Frozen layers are constants of the graphs: not in the training state, so never rescaled.
+    expect(weights.has('layer1.0.conv1.weight')).toBe(false);
+    expect([...weights.keys()].filter((n) => n.endsWith('.weight'))).toEqual([
+      'conv1.weight',
+      'fc.weight',
+    ]);
   });
 
   it('the probe graph outputs each LSUV layer, in order, with its parameters', () => {
