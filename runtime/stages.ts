@@ -6,9 +6,10 @@
 // so a resumed run finds its stage from the checkpoint's epoch and step counts.
 import type { CompiledRecipe, Recipe } from '../compiler/index.js';
 import { compileRecipe, stageAt, stageRecipe } from '../compiler/index.js';
+import type { Checkpoint } from './checkpoint.js';
 import { ort } from './session.js';
 import type { Feeds } from './train-state.js';
-import { initialState, namedTensors, stateName } from './train-state.js';
+import { initialState, namedTensors, stateFrom, stateName } from './train-state.js';
 
 export class Stages {
   private compiledByStage = new Map<number, CompiledRecipe>();
@@ -61,5 +62,20 @@ export class Stages {
       if (saved) feeds[input.name] = new ort.Tensor('float32', saved.data, saved.shape);
     }
     return feeds;
+  }
+
+  /**
+   * A checkpoint's state as inputs of `to`'s graphs: read with the graphs of the stage that
+   * wrote it (a best checkpoint may be of an earlier stage than the run resumes in), then
+   * carried. The list of mismatches when it does not fit the model.
+   */
+  restore(checkpoint: Checkpoint, to: CompiledRecipe): Feeds | string[] {
+    const { state } = checkpoint;
+    const progress = (state.control as { progress: { epoch: number; batchesDone: number } })
+      .progress;
+    const from = this.compiled(this.producedBy(progress), state.stepsAtEpoch);
+    const base = initialState(this.recipe, from);
+    const feeds = stateFrom(from, checkpoint.weights, checkpoint.optimizer, base);
+    return Array.isArray(feeds) || from === to ? feeds : this.carry(feeds, from, to);
   }
 }

@@ -22,7 +22,6 @@ import {
   copyState,
   initialState,
   namedTensors,
-  stateFrom,
   weightFeeds,
 } from './train-state.js';
 
@@ -146,8 +145,7 @@ class Run {
     this.stage = this.stages.producedBy(progress);
     this.compiled = this.stages.compiled(this.stage, state.stepsAtEpoch);
     this.carried = carriedOutputs(this.compiled);
-    const base = initialState(this.recipe, this.compiled);
-    const restored = stateFrom(this.compiled, checkpoint.weights, checkpoint.optimizer, base);
+    const restored = this.stages.restore(checkpoint, this.compiled);
     if (Array.isArray(restored)) {
       throw new ResumeError(
         `the checkpoint does not fit the spec's model:\n  ${restored.join('\n  ')}`,
@@ -182,7 +180,7 @@ class Run {
     if (bestEpoch === undefined) return undefined;
     const saved = this.options.resumeBest;
     if (saved && saved.state.recipe === this.recipe.name && saved.state.epoch === bestEpoch) {
-      const best = stateFrom(this.compiled, saved.weights, saved.optimizer, this.state);
+      const best = this.stages.restore(saved, this.compiled);
       if (!Array.isArray(best)) return best;
     }
     if (bestEpoch === this.history.length && this.progress.batchesDone === 0)

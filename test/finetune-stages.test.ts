@@ -168,6 +168,16 @@ describe('unfreeze … after N epochs', () => {
     const atEpoch = join(dir, 'epoch');
     await run(1, { checkpoint: { dir: atEpoch, every: 1, unit: 'epoch' } });
     const resumed = await run(3, { resume: readCheckpoint(join(atEpoch, 'last')) });
+    // A stage-0 checkpoint (e.g. restore_best's best epoch) read into stage 1's graphs.
+    const stages = new Stages(recipe, compileRecipe(recipe));
+    const early = readCheckpoint(join(atEpoch, 'last'));
+    const carried = stages.restore(early, stages.compiled(1, early.state.stepsAtEpoch));
+    if (Array.isArray(carried)) throw new Error(carried.join('\n'));
+    const pretrained = initialParameters(recipe.model, recipe.seed).get('linear2.weight')!;
+    expect(same(carried['linear2.weight'].data as Float32Array, pretrained)).toBe(true);
+    expect((carried['linear2.weight.exp_avg'].data as Float32Array).every((v) => v === 0)).toBe(
+      true,
+    );
     // Interrupted in the middle of epoch 2 (stage 1): the checkpoint carries linear2's Adam state.
     const midway = join(dir, 'midway');
     const abort = new AbortController();
