@@ -18,7 +18,7 @@ const history = [1, 2, 3].map((epoch) => ({
   testLoss: 1.1 / epoch + 0.05,
   testAccuracy: 0.68 + 0.05 * epoch,
   lr: 0.1 * 0.5 ** (epoch - 1),
-  monitors: { grad_norm: 2 / epoch, param_norm: 10 + epoch },
+  monitors: { grad_norm: 2 / epoch, param_norm: 10 + epoch, grad_variance: 0.5 / epoch },
   imagesPerSecond: 1000,
   seconds: 2,
 }));
@@ -71,7 +71,7 @@ describe('report', () => {
     });
     const csv = readFileSync(join(dir, 'metrics.csv'), 'utf8').split('\n');
     expect(csv[0]).toBe(
-      'epoch,trainLoss,trainAccuracy,valLoss,valAccuracy,testLoss,testAccuracy,lr,imagesPerSecond,seconds,gap,grad_norm,param_norm',
+      'epoch,trainLoss,trainAccuracy,valLoss,valAccuracy,testLoss,testAccuracy,lr,imagesPerSecond,seconds,gap,grad_norm,param_norm,grad_variance',
     );
     expect(csv[1].split(',').map(Number)).toEqual([
       1,
@@ -87,6 +87,7 @@ describe('report', () => {
       1.1 + 0.05 - 1,
       2,
       11,
+      0.5,
     ]);
     const jsonl = readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
     expect(JSON.parse(jsonl[2]).gap).toBeCloseTo(1.1 / 3 + 0.05 - 1 / 3, 12);
@@ -124,6 +125,7 @@ describe('report', () => {
         'lr.svg',
         'grad-norm.svg',
         'param-norm.svg',
+        'grad-variance.svg',
         'confusion.svg',
       ]);
       for (const image of images) {
