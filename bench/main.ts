@@ -22,6 +22,7 @@ import type { Recipe } from '../compiler/index.js';
 import { checkSpec, compileRecipe, matmulModel } from '../compiler/index.js';
 import { loadDataset } from '../runtime/data/dataset.js';
 import { csvIngestLine } from './csv.js';
+import { streamReadLine } from './stream.js';
 import { createSession, ort } from '../runtime/session.js';
 import { train } from '../runtime/train.js';
 import { checkMilliseconds, generatedSpec, lspLatency } from './language.js';
@@ -206,3 +207,4 @@ async function main() {
 
 await main();
 console.log(csvIngestLine());
+console.log(streamReadLine());

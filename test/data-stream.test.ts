@@ -17,7 +17,7 @@ import { splitOff } from '../runtime/data/split.js';
 import { computeStats, trainingStats } from '../runtime/data/stats.js';
 import { grayPng, writeFashionFiles } from './helpers/fashion-files.js';
 import { idxBytes } from './helpers/idx.js';
-import { tempDir } from './helpers/spec.js';
+import { ROOT, tempDir } from './helpers/spec.js';
 
 const SHAPE = [1, 28, 28];
 
@@ -220,6 +220,37 @@ describe('other streamed sources', () => {
     expect(streamed.streamed).toBe('images, decoded on demand');
     expectSameBatches(memory, streamed);
     expectSameBatches(memory, streamed, { steps: AUGMENT, training: true }, 4);
+  });
+
+  it('worker threads read streamed splits themselves, making the same batches', async () => {
+    const built = (await import(
+      `${ROOT}/dist/runtime/data/prefetch.js`
+    )) as typeof import('../runtime/data/prefetch.js');
+    const idx = loadSource(
+      { kind: 'idx', images: at('raw-images'), labels: at('raw-labels'), stream: true },
+      [dir],
+    );
+    const png = loadSource(
+      { kind: 'images', dir: at('png'), labels: at('png/labels.csv'), shape: SHAPE, stream: true },
+      [dir],
+    );
+    for (const [split, options] of [
+      [idx, { seed: 5, epoch: 2 }],
+      [idx, { steps: AUGMENT, training: true, seed: 5, epoch: 2 }],
+      [png, { steps: AUGMENT, training: true, seed: 5, epoch: 2 }],
+    ] as const) {
+      const order = epochOrder(split.count, true, 5, 2).subarray(0, 300);
+      const inline = [...batches(split, order, 64, options)];
+      const threaded = [];
+      for await (const b of built.prefetchedBatches(split, order, 64, options, 2)) threaded.push(b);
+      expect(threaded.map((b) => b.shape)).toEqual(inline.map((b) => b.shape));
+      threaded.forEach((b, k) => {
+        expect(Buffer.from(b.images.buffer).equals(Buffer.from(inline[k].images.buffer))).toBe(
+          true,
+        );
+        expect(b.labels).toEqual(inline[k].labels);
+      });
+    }
   });
 
   it('stream: auto streams above the memory budget only', () => {

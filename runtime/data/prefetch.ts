@@ -2,7 +2,8 @@
 // the main thread, so overlap needs other threads: transformed batches are made by worker
 // threads (the split's pixels shared with them), several requests in flight, and yielded in
 // order. Untransformed batches are a copy-and-scale (~0.1 ms per 64 images): they stay on the
-// main thread, where a worker's message round trip would cost more than it saves.
+// main thread, where a worker's message round trip would cost more than it saves — unless the
+// split is streamed: then the workers (each opening the same store) do the reads and decoding.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchOptions } from './batches.js';
@@ -26,7 +27,8 @@ export async function* prefetchedBatches(
   options: BatchOptions,
   workers = defaultWorkers(),
 ): AsyncGenerator<Batch> {
-  if (!CAN_USE_WORKERS || workers === 0 || !transforms(options)) {
+  // Reading a streamed split is work to move off the main thread too (disk reads, decoding).
+  if (!CAN_USE_WORKERS || workers === 0 || !(transforms(options) || split.store)) {
     yield* batches(split, order, batchSize, options);
     return;
   }
@@ -72,7 +74,9 @@ async function* inOrder(
   batchSize: number,
   options: BatchOptions,
 ): AsyncGenerator<Batch> {
-  const shape = outputShape(options.steps ?? [], split.imageShape);
+  const shape = transforms(options)
+    ? outputShape(options.steps ?? [], split.imageShape)
+    : split.imageShape;
   const end = options.dropLast ? order.length - (order.length % batchSize) : order.length;
   const starts = Array.from({ length: Math.ceil(end / batchSize) }, (_, k) => k * batchSize);
   const depth = 2 * pool.length;
