@@ -14,6 +14,8 @@ import {
   compileRecipe,
   initialParameters,
 } from '../compiler/index.js';
+import { format } from '../grammar/format.js';
+import { parse } from '../grammar/index.js';
 import { readCheckpoint } from '../runtime/checkpoint.js';
 import { readBinary } from '../runtime/cli/load.js';
 import type { Split } from '../runtime/data/sources.js';
@@ -102,6 +104,36 @@ describe('unfreeze … after N epochs', () => {
     );
     expect(diagnostics.map((d) => d.message)).toEqual([]);
     recipe = spec.recipes.get('T')!;
+  });
+
+  it('parses and formats: netspec fmt prints the statements canonically and round-trips', () => {
+    const messy = `network N = onnx("m.onnx", shape: [1, 4, 4]) {
+  freeze   *,batch_stats:true   # keep batch statistics
+  unfreeze linear3
+}
+train T {
+  unfreeze   layer4.*,fc   after 2   epochs
+  epochs = 3
+}
+`;
+    const { ast, diagnostics } = parse(messy, 'm.net');
+    expect(diagnostics).toEqual([]);
+    const [network, trainDecl] = ast.declarations;
+    expect(network.kind === 'OnnxNetwork' && network.body[0]).toMatchObject({
+      kind: 'Freeze',
+      patterns: [{ text: '*' }],
+      options: [{ name: { name: 'batch_stats' } }],
+    });
+    expect(trainDecl.kind === 'Train' && trainDecl.body[0]).toMatchObject({
+      kind: 'UnfreezeAfter',
+      patterns: [{ text: 'layer4.*' }, { text: 'fc' }],
+      after: { value: 2 },
+      unit: { name: 'epochs' },
+    });
+    const printed = format(messy, 'm.net').text;
+    expect(printed).toContain('  freeze *, batch_stats: true  # keep batch statistics\n');
+    expect(printed).toContain('  unfreeze layer4.*, fc after 2 epochs\n');
+    expect(format(printed, 'm.net').text).toBe(printed);
   });
 
   it('checks the statement: stages by epoch, with the frozen modules they unfreeze', () => {

@@ -129,4 +129,46 @@ train T {
     const trained = compiled.manifest.parameters.filter((p) => p.trainable).map((p) => p.name);
     expect(trained).toEqual(['linear1.weight', 'linear1.bias']);
   });
+
+  it("the gradient through ReLU6 and Hardtanh matches PyTorch's", async () => {
+    const text = `dataset D { train = idx("unused-images", "unused-labels") }
+network R = onnx(${JSON.stringify(join(dir, 'torch13.onnx'))}, shape: [3, 8, 8]) { }
+train T {
+  model = R
+  data = D
+  loss = cross_entropy
+  optimizer = SGD(lr: 0.1)
+  epochs = 1
+}`;
+    const { spec, diagnostics } = checkSpec(text, 'spec.net', undefined, readBinary);
+    expect(diagnostics).toEqual([]);
+    const recipe = spec.recipes.get('T')!;
+    const compiled = compileRecipe(recipe, { gradients: true });
+    const session = await ort.InferenceSession.create(compiled.train);
+    const values = initialParameters(recipe.model, 0);
+    const feeds: Record<string, ort.Tensor> = {
+      input: new ort.Tensor('float32', readFloat32(join(dir, 'input.f32')), [2, 3, 8, 8]),
+      labels: new ort.Tensor('int64', BigInt64Array.of(1n, 3n), [2]),
+      lr: new ort.Tensor('float32', Float32Array.of(0), []),
+      step: new ort.Tensor('int64', BigInt64Array.of(0n), []),
+    };
+    for (const input of compiled.manifest.graphs.train.inputs) {
+      if (input.role.kind === 'param')
+        feeds[input.name] = new ort.Tensor(
+          'float32',
+          values.get(input.role.param)!,
+          input.shape as number[],
+        );
+    }
+    const grad = (await session.run(feeds))['conv.weight.grad'].data as Float32Array;
+    const expected = readFloat32(join(dir, 'conv-grad.f32'));
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < expected.length; i++) {
+      num += (grad[i] - expected[i]) ** 2;
+      den += expected[i] ** 2;
+    }
+    expect(den).toBeGreaterThan(0);
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-4);
+  });
 });

@@ -4,7 +4,8 @@ Shape → Gather → Unsqueeze → Concat chain of `x.reshape(x.size(0), -1)`, o
 and MatMul followed by Add of a constant (`x @ W + b`).
 
 Writes into the folder given as the first argument:
-  input.f32 [2, 3, 8, 8], logits.f32 [2, 5]: PyTorch's output for it
+  input.f32 [2, 3, 8, 8], logits.f32 [2, 5]: PyTorch's output for it; conv-grad.f32: the
+  gradient of the cross-entropy for labels [1, 3] by conv.weight
   torch13.onnx (opset 13, constant folding), torch13-unfolded.onnx, torch10.onnx (opset 10),
   static.onnx (fixed batch 2: the reshape target folds to the constant [2, -1]),
   helper.onnx (built with onnx.helper: Clip(min 0) alone, Clip(0, 6), Reshape to [-1, 144],
@@ -47,6 +48,9 @@ with torch.no_grad():
     y = net(x)
 x.numpy().tofile(f"{out}/input.f32")
 y.numpy().tofile(f"{out}/logits.f32")
+# The gradient through ReLU6 and Hardtanh: cross-entropy with labels [1, 3], by conv.weight.
+nn.functional.cross_entropy(net(x), torch.tensor([1, 3])).backward()
+net.conv.weight.grad.numpy().tofile(f"{out}/conv-grad.f32")
 
 dynamic = {"input": {0: "batch"}, "logits": {0: "batch"}}
 common = dict(input_names=["input"], output_names=["logits"])
