@@ -17,7 +17,7 @@ import { splitOff } from '../runtime/data/split.js';
 import { computeStats, trainingStats } from '../runtime/data/stats.js';
 import { grayPng, writeFashionFiles } from './helpers/fashion-files.js';
 import { idxBytes } from './helpers/idx.js';
-import { ROOT, tempDir } from './helpers/spec.js';
+import { netspec, ROOT, tempDir } from './helpers/spec.js';
 
 const SHAPE = [1, 28, 28];
 
@@ -251,6 +251,24 @@ describe('other streamed sources', () => {
         expect(b.labels).toEqual(inline[k].labels);
       });
     }
+  });
+
+  it('netspec data says which splits are streamed, and how', () => {
+    writeFileSync(
+      join(dir, 'spec.net'),
+      `dataset D {
+        train = csv(images: "images.csv", labels: "labels.csv", stream: true)
+        validation = split(train, 10%, seed: 7)
+        test = idx("raw-images", "raw-labels")
+      }`,
+    );
+    const result = netspec(['data', 'spec.net'], dir);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(
+      /train\s+900 examples .*\(streamed from disk: CSV, converted once to .*\.netspec-cache\/stream-\w+\.u8\)/,
+    );
+    expect(result.stdout).toMatch(/validation\s+100 examples .*\(streamed from disk: CSV/);
+    expect(result.stdout).toMatch(/test\s+1,000 examples .*\(in memory\)/);
   });
 
   it('stream: auto streams above the memory budget only', () => {
