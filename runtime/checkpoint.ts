@@ -31,26 +31,46 @@ export interface Checkpoint {
   state: CheckpointState;
 }
 
+/**
+ * Writes a checkpoint folder whole, then renames it into place. When anything fails (a full
+ * disk, a folder that cannot be written), the partial folder is removed, the previous
+ * checkpoint at `dir` is left as it was, and a CheckpointError says so.
+ */
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
-  mkdirSync(dirname(dir), { recursive: true });
   const temporary = `${dir}.tmp-${process.pid}`;
-  rmSync(temporary, { recursive: true, force: true });
-  mkdirSync(temporary);
-  const metadata = { recipe: checkpoint.state.recipe, epoch: String(checkpoint.state.epoch) };
-  const files = {
-    'model.safetensors': encodeSafetensors(checkpoint.weights, metadata),
-    'optimizer.safetensors': encodeSafetensors(checkpoint.optimizer, metadata),
-  };
-  const checksums: Record<string, string> = {};
-  for (const [name, bytes] of Object.entries(files)) {
-    writeFileSync(join(temporary, name), bytes);
-    checksums[name] = sha256(bytes);
-  }
-  const state = { ...checkpoint.state, checksums };
-  writeFileSync(join(temporary, 'state.json'), JSON.stringify(state, null, 1));
   const previous = `${dir}.old-${process.pid}`;
-  if (existsSync(dir)) renameSync(dir, previous);
-  renameSync(temporary, dir);
+  let moved = false;
+  try {
+    mkdirSync(dirname(dir), { recursive: true });
+    rmSync(temporary, { recursive: true, force: true });
+    mkdirSync(temporary);
+    const metadata = { recipe: checkpoint.state.recipe, epoch: String(checkpoint.state.epoch) };
+    const files = {
+      'model.safetensors': encodeSafetensors(checkpoint.weights, metadata),
+      'optimizer.safetensors': encodeSafetensors(checkpoint.optimizer, metadata),
+    };
+    const checksums: Record<string, string> = {};
+    for (const [name, bytes] of Object.entries(files)) {
+      writeFileSync(join(temporary, name), bytes);
+      checksums[name] = sha256(bytes);
+    }
+    const state = { ...checkpoint.state, checksums };
+    writeFileSync(join(temporary, 'state.json'), JSON.stringify(state, null, 1));
+    if (existsSync(dir)) {
+      renameSync(dir, previous);
+      moved = true;
+    }
+    renameSync(temporary, dir);
+    moved = false;
+  } catch (e) {
+    rmSync(temporary, { recursive: true, force: true });
+    if (moved) renameSync(previous, dir);
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const kept = existsSync(join(dir, 'state.json'))
+      ? '; the previous checkpoint there is intact'
+      : '';
+    throw new CheckpointError(`${dir}: cannot write the checkpoint (${code})${kept}`);
+  }
   rmSync(previous, { recursive: true, force: true });
 }
 

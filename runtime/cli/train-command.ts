@@ -157,6 +157,8 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     });
   } catch (e) {
     if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
+    // A checkpoint that could not be written mid-run (a full disk): said in one line.
+    if (e instanceof CheckpointError) throw new UserError(e.message);
     if (e instanceof UnsupportedError) throw new UserError(`${path}: ${e.message}`);
     throw e;
   } finally {
