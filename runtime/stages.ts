@@ -11,6 +11,14 @@ import { ort } from './session.js';
 import type { Feeds } from './train-state.js';
 import { initialState, namedTensors, stateFrom, stateName } from './train-state.js';
 
+/** A stage beginning, as the progress output reports it. */
+export interface StageStart {
+  epoch: number;
+  /** The modules that begin training, and their parameter count. */
+  modules: string[];
+  parameters: number;
+}
+
 export class Stages {
   private compiledByStage = new Map<number, CompiledRecipe>();
 
@@ -49,6 +57,19 @@ export class Stages {
     const compiled = compileRecipe(stageRecipe(this.recipe, k), { stepOffsets });
     this.compiledByStage.set(k, compiled);
     return compiled;
+  }
+
+  /** What begins training at stage k (1-based stages; stage 0 is the start). */
+  start(k: number, epoch: number): StageStart {
+    const modules = this.recipe.stages?.[k - 1]?.paths ?? [];
+    let parameters = 0;
+    for (const layer of this.recipe.model.layers) {
+      if (!modules.includes(layer.path)) continue;
+      for (const p of layer.params) {
+        if (p.kind !== 'buffer') parameters += p.shape.reduce((n, d) => n * d, 1);
+      }
+    }
+    return { epoch, modules, parameters };
   }
 
   /** `state` of `from`'s graphs as the inputs of `to`'s: weights kept, new optimizer state zero. */

@@ -15,6 +15,7 @@ import type { ChannelStats } from './data/transforms/pipeline.js';
 import type { LsuvOptions } from './lsuv.js';
 import { lsuvInitialize } from './lsuv.js';
 import { createSession, ort } from './session.js';
+import type { StageStart } from './stages.js';
 import { Stages } from './stages.js';
 import type { Feeds } from './train-state.js';
 import {
@@ -56,6 +57,8 @@ export interface TrainOptions extends LsuvOptions {
   epochs: number;
   onEpoch?: (metrics: EpochMetrics) => void;
   onStep?: (progress: StepProgress) => void;
+  /** A training stage begins (`unfreeze … after N epochs`). */
+  onStage?: (stage: StageStart) => void;
   /** Where and how often to write checkpoints (`<dir>/last`, `<dir>/best`). */
   checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
   /** Continue from a checkpoint instead of starting afresh. */
@@ -230,6 +233,7 @@ class Run {
     this.state = this.stages.carry(this.state, this.compiled, compiled);
     if (this.best) this.best = this.stages.carry(this.best, this.compiled, compiled);
     [this.stage, this.compiled, this.carried] = [next, compiled, carriedOutputs(compiled)];
+    this.options.onStage?.(this.stages.start(next, epoch));
     return true;
   }
 

@@ -19,6 +19,7 @@ import { parse } from '../grammar/index.js';
 import { readCheckpoint } from '../runtime/checkpoint.js';
 import { readBinary } from '../runtime/cli/load.js';
 import type { Split } from '../runtime/data/sources.js';
+import type { StageStart } from '../runtime/stages.js';
 import { Stages } from '../runtime/stages.js';
 import type { TrainOptions } from '../runtime/train.js';
 import { train } from '../runtime/train.js';
@@ -143,7 +144,9 @@ train T {
   it('linear2 stays frozen in epoch 1 and trains from epoch 2', async () => {
     const pretrained = initialParameters(recipe.model, recipe.seed);
     const one = await run(1);
-    const two = await run(2);
+    const starts: StageStart[] = [];
+    const two = await run(2, { onStage: (start) => starts.push(start) });
+    expect(starts).toEqual([{ epoch: 2, modules: ['linear2'], parameters: 8 * 8 + 8 }]);
     for (const name of ['linear2.weight', 'linear2.bias', 'linear1.weight']) {
       expect(same(one.weights.get(name)!, pretrained.get(name)!), name).toBe(true);
     }

@@ -10,6 +10,7 @@ import type { LsuvLayerResult } from '../lsuv.js';
 import { CheckpointError, readCheckpoint } from '../checkpoint.js';
 import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
 import { writeReport } from '../report/report.js';
+import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
 import { createSession } from '../session.js';
 import type { EpochMetrics, StepProgress, TrainOptions } from '../train.js';
@@ -65,6 +66,14 @@ function lsuvLine(layers: LsuvLayerResult[]): string {
 }
 
 /** Progress: a bar on a terminal, one line per epoch otherwise, JSON events with --json. */
+/** `epoch 2: layer4.0.conv1, layer4.0.bn1, … (12 modules, 8,393,728 parameters) train from now on`. */
+function stageLine(s: StageStart): string {
+  const shown = s.modules.length > 3 ? [...s.modules.slice(0, 3), '…'] : s.modules;
+  const count = `${s.modules.length} module${s.modules.length === 1 ? '' : 's'}`;
+  const parameters = s.parameters.toLocaleString('en-US');
+  return `epoch ${s.epoch}: ${shown.join(', ')} (${count}, ${parameters} parameters) train from now on`;
+}
+
 function reporter(json: boolean | undefined, epochs: number) {
   const write = (line: string) => process.stdout.write(line + '\n');
   if (json) {
@@ -73,6 +82,7 @@ function reporter(json: boolean | undefined, epochs: number) {
         p.step % 50 === 0 && write(JSON.stringify({ event: 'step', ...p })),
       epoch: (m: EpochMetrics) => write(JSON.stringify({ event: 'epoch', ...m })),
       lsuv: (layers: LsuvLayerResult[]) => write(JSON.stringify({ event: 'lsuv', layers })),
+      stage: (s: StageStart) => write(JSON.stringify({ event: 'stage', ...s })),
       stop: () => undefined,
     };
   }
@@ -103,6 +113,7 @@ function reporter(json: boolean | undefined, epochs: number) {
       write(epochLine(m, epochs));
     },
     lsuv: (layers: LsuvLayerResult[]) => write(lsuvLine(layers)),
+    stage: (s: StageStart) => write(stageLine(s)),
     stop: () => bar?.stop(),
   };
 }
@@ -154,6 +165,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
       onStep: progress.step,
       onEpoch: progress.epoch,
       onLsuv: progress.lsuv,
+      onStage: progress.stage,
     });
   } catch (e) {
     if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
