@@ -1,7 +1,9 @@
 // Convolution and pooling gradients of the float32 train step against PyTorch's float64
 // autograd at the same point. (onnxruntime's CPU provider has no float64 Conv, ConvTranspose
 // or AveragePool kernels, so the float64 finite-difference check of gradients.test.ts cannot
-// run these graphs; double-precision autograd is the reference instead.)
+// run these graphs; double-precision autograd is the reference instead.) Inputs are sized so
+// that every dX formulation runs: ConvTranspose, the flipped Conv (Gather) and, for layers
+// with at most 16 output positions, Col2Im.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { PYTHON } from './helpers/spec.js';
@@ -11,7 +13,7 @@ import { compileCnn, randomBatches, runSteps, torchOracle } from './conv-steps.j
 const CASES: [string, number[], TorchLayer[]][] = [
   [
     'stride 2 with padding, overlapping max pool, dilation, rectangular kernel',
-    [2, 9, 9],
+    [2, 15, 15],
     [
       ['Conv2d', [2, 3, 3], { stride: 2, padding: 1 }],
       ['MaxPool2d', [2], { stride: 1 }],
@@ -19,7 +21,7 @@ const CASES: [string, number[], TorchLayer[]][] = [
       ['Conv2d', [3, 3, [2, 3]], { dilation: [2, 1] }],
       ['ReLU', [], {}],
       ['Flatten', [], {}],
-      ['Linear', [3 * 2 * 2, 3], {}],
+      ['Linear', [3 * 5 * 5, 3], {}],
     ],
   ],
   [
@@ -35,7 +37,7 @@ const CASES: [string, number[], TorchLayer[]][] = [
   ],
   [
     'stride 2 leaving rows unread, max pool ceil_mode, count_include_pad false, global pool',
-    [1, 10, 11],
+    [1, 28, 31],
     [
       ['Conv2d', [1, 3, 2], { stride: 3 }],
       ['Conv2d', [3, 5, 2], { stride: 2, padding: 1, dilation: 2 }],
@@ -60,22 +62,23 @@ const CASES: [string, number[], TorchLayer[]][] = [
   ],
   [
     'stride 3 skipping the last rows (output_padding), 1×1 kernel padded beyond its reach',
-    [2, 9, 9],
+    [2, 31, 31],
     [
       ['Conv2d', [2, 3, 3], { stride: 2 }],
       ['Conv2d', [3, 4, 2], { stride: 3 }],
       ['Conv2d', [4, 2, 1], { padding: 1 }],
       ['Flatten', [], {}],
-      ['Linear', [2 * 3 * 3, 3], {}],
+      ['Linear', [2 * 7 * 7, 3], {}],
     ],
   ],
   [
-    'few output positions (dW as one GEMM over batch × positions), grouped, down to 1×1',
-    [8, 4, 4],
+    'few output positions (dW as one GEMM over batch × positions, dX by Col2Im), grouped',
+    [8, 8, 8],
     [
       ['Conv2d', [8, 16, 3], { stride: 2, padding: 1 }],
       ['ReLU', [], {}],
-      ['Conv2d', [16, 12, 3], { groups: 2, stride: 2, padding: 1 }],
+      ['Conv2d', [16, 32, 3], { groups: 2, stride: 2, padding: 1 }],
+      ['Conv2d', [32, 12, 2], { groups: 4 }],
       ['Flatten', [], {}],
       ['Linear', [12, 3], {}],
     ],
@@ -102,6 +105,15 @@ describe('convolution and pooling gradients', () => {
       const worst = Math.max(...grad.map((g, i) => Math.abs(g - reference[i])));
       expect(worst / scale, name).toBeLessThan(2e-5);
     });
+  });
+
+  it('exercises every input-gradient formulation', () => {
+    const ops = new Set(
+      CASES.flatMap(([, input, layers]) =>
+        onnxOps(compileCnn(input, layers, 'SGD(lr: 0.1)').compiled.train),
+      ),
+    );
+    for (const op of ['ConvTranspose', 'Gather', 'Col2Im']) expect(ops).toContain(op);
   });
 
   it("builds no gradient for the first layer's input (it depends on no parameter)", () => {

@@ -2,7 +2,8 @@
 // ConvGrad or MaxPoolGrad). The formulations were chosen by measurement on this machine
 // (../shared/design/PERF-NOTES.md, ARCHITECTURE.md "Decisions"):
 //   Conv dX: ConvTranspose; a Conv of dY with the flipped, channel-swapped weights instead
-//            where the stride is 1 and dY has no more channels than X (then it is faster).
+//            where the stride is 1 and dY has no more channels than X (then it is faster);
+//            one GEMM and Col2Im where the layer has few output positions.
 //   Conv dW: im2col by a grouped Conv with constant one-hot kernels, then one batched MatMul
 //            against dY and a sum over the batch; where the layer has few output positions
 //            (ResNet's later stages), one GEMM over batch × positions instead.
@@ -93,7 +94,40 @@ function convInputGrad(b: GraphBuilder, node: Node, dY: string, g: Geometry): st
   // The flipped Conv unfolds dY (O·k² rows) where ConvTranspose unfolds into X (C·k² rows):
   // measured, it wins at 64→64 channels but takes twice as long at 32→64 (ARCHITECTURE.md).
   const fewerOut = (b.info(w).shape[0] as number) <= (b.info(x).shape[1] as number);
+  // With few output positions Conv and ConvTranspose run one GEMM per image, a matrix-vector
+  // product at ResNet's 2² and 1² outputs that re-reads the weights 64 times; one GEMM and
+  // Col2Im read them once. Measured on ResNet18's train step (1 thread, CPU time;
+  // ARCHITECTURE.md): for trainable weights up to 4² positions, for frozen ones only up to 2²,
+  // since constant weights get onnxruntime's faster blocked-layout (NCHWc) Conv.
+  const positions = (b.info(dY).shape.slice(2) as number[]).reduce((n, d) => n * d, 1);
+  const frozen = b.graph.initializers.has(w);
+  if (positions <= (frozen ? 4 : 16)) return gemmCol2Im(b, dY, w, g, hw);
   return unitStride && padsFit && fewerOut ? flippedConv(b, dY, w, g) : slideBack(b, dY, w, g, hw);
+}
+
+/**
+ * dX = col2im(Wᵀ·dY): per group, the columns [cg·k², N·L] = Wᵀ [cg·k², og] · dY [og, N·L] as one
+ * (batched over groups) MatMul, then Col2Im sums each column back into its window. Both
+ * transposes keep the positions axis innermost, so they move runs of L values.
+ */
+function gemmCol2Im(b: GraphBuilder, dY: string, w: string, g: Geometry, hw: number[]): string {
+  const [o, cg, kh, kw] = b.info(w).shape as number[];
+  const og = o / g.group;
+  const k = cg * kh * kw;
+  const l = (b.info(dY).shape.slice(2) as number[]).reduce((n, d) => n * d, 1);
+  const reshape = (v: string, shape: number[]) => b.op('Reshape', [v, b.int64s(shape)], { shape });
+  const split = reshape(dY, [-1, g.group, og, l]);
+  const rows = reshape(b.op('Transpose', [split], { perm: [1, 2, 0, 3] }), [g.group, og, -1]);
+  const weightsT = b.op('Transpose', [reshape(w, [g.group, og, k])], { perm: [0, 2, 1] });
+  const cols = reshape(b.op('MatMul', [weightsT, rows]), [g.group, k, -1, l]);
+  const columns = reshape(b.op('Transpose', [cols], { perm: [2, 0, 1, 3] }), [-1, g.group * k, l]);
+  return b.op('Col2Im', [columns, b.int64s(hw), b.int64s([kh, kw])], {
+    pads: g.pads,
+    strides: g.strides,
+    dilations: g.dilations,
+    image_shape: hw,
+    block_shape: [kh, kw],
+  });
 }
 
 /**

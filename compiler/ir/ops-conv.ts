@@ -136,7 +136,20 @@ const constantOfShape: ShapeRule = (_inputs, attrs) => {
   return [{ dtype, shape: shape.map((d) => (d === -1 ? 'N' : d)) }];
 };
 
+/** Col2Im takes the image and block shapes as runtime tensors; the builder states them. */
+const col2Im: ShapeRule = ([x], attrs) => {
+  const image = ints(attrs, 'image_shape', []);
+  const block = ints(attrs, 'block_shape', []);
+  if (image.length !== 2 || block.length !== 2) fail('Col2Im: the builder must state the shapes');
+  const [n, rows] = x.shape;
+  const taps = block[0] * block[1];
+  if (typeof rows !== 'number' || rows % taps !== 0)
+    fail(`Col2Im: ${rows} rows are not a multiple of the ${taps} block positions`);
+  return [{ dtype: x.dtype, shape: [n, (rows as number) / taps, ...image] }];
+};
+
 export const CONV_OPS: Record<string, ShapeRule> = {
+  Col2Im: col2Im,
   Conv: conv,
   ConvTranspose: convTranspose,
   MaxPool: pool('MaxPool', true),
@@ -148,4 +161,5 @@ export const CONV_OPS: Record<string, ShapeRule> = {
 
 export const CONV_BUILDER_ONLY_ATTRS: Record<string, string[]> = {
   ConstantOfShape: ['shape'],
+  Col2Im: ['image_shape', 'block_shape'],
 };
