@@ -3,7 +3,7 @@
 // the cache a gzip IDX file or a CSV spreadsheet was converted to) is read in place with
 // positioned reads, adjacent examples in one read; an image folder decodes its files one by
 // one. A store is described by a plain-data handle, so a worker thread can open the same one.
-import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
 import { DataError } from './errors.js';
@@ -62,7 +62,6 @@ const MAX_READ = 1 << 22;
 class FileStore implements PixelStore {
   readonly count: number;
   readonly pixels: number;
-  private fd: number | undefined;
 
   constructor(readonly handle: StoreHandle & { kind: 'file' }) {
     this.count = handle.map ? handle.map.length : handle.count;
@@ -70,6 +69,17 @@ class FileStore implements PixelStore {
   }
 
   read(indices: ArrayLike<number>, target: Uint8Array): void {
+    // Opened per call (a batch): workers are terminated at the end of each epoch, and a
+    // descriptor a worker holds would outlive it; an open costs microseconds next to the reads.
+    const fd = this.open();
+    try {
+      this.readRuns(fd, indices, target);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private readRuns(fd: number, indices: ArrayLike<number>, target: Uint8Array): void {
     const { map, pixels, offset } = this.handle;
     const n = indices.length;
     const most = Math.max(1, Math.floor(MAX_READ / pixels));
@@ -84,13 +94,12 @@ class FileStore implements PixelStore {
         (map ? map[indices[k + run]] : indices[k + run]) === first + run
       )
         run++;
-      this.readAt(offset + first * pixels, target, k * pixels, run * pixels);
+      this.readAt(fd, offset + first * pixels, target, k * pixels, run * pixels);
       k += run;
     }
   }
 
-  private readAt(position: number, target: Uint8Array, at: number, length: number): void {
-    const fd = this.open();
+  private readAt(fd: number, position: number, target: Uint8Array, at: number, length: number) {
     let done = 0;
     while (done < length) {
       let n: number;
@@ -106,14 +115,11 @@ class FileStore implements PixelStore {
   }
 
   private open(): number {
-    if (this.fd === undefined) {
-      try {
-        this.fd = openSync(this.handle.path, 'r');
-      } catch (e) {
-        throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
+    try {
+      return openSync(this.handle.path, 'r');
+    } catch (e) {
+      throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
-    return this.fd;
   }
 
   private fail(what: string): DataError {
@@ -123,14 +129,14 @@ class FileStore implements PixelStore {
   }
 
   fingerprint(): string {
-    const stat = fstatSync(this.open());
     const { path, offset, pixels, map } = this.handle;
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch (e) {
+      throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    }
     return digest([path, stat.size, stat.mtimeMs, offset, pixels].join(':'), map);
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
   }
 }
 
