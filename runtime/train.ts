@@ -65,6 +65,12 @@ export interface TrainOptions extends LsuvOptions {
   resume?: Checkpoint;
   /** With `resume`: the run's best checkpoint (`<dir>/best`), for early stopping's restore_best. */
   resumeBest?: Checkpoint;
+  /**
+   * The run starts from saved weights (`--weights`) covering every parameter and buffer, so
+   * LSUV, an initialization, does not run. (With `--weights-partial` this is false: LSUV
+   * rescales only the layers the file did not provide, as for an imported model's new layers.)
+   */
+  startWeights?: boolean;
   /** Aborting stops after the current step, writing a checkpoint when checkpoints are on. */
   signal?: AbortSignal;
 }
@@ -362,8 +368,9 @@ export async function train(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const run = new Run(recipe, compiled, data, options);
-  // A fresh run's drawn weights are rescaled on its first minibatch; a resumed one has its own.
-  if (recipe.init?.name === 'lsuv' && !options.resume) {
+  // A fresh run's drawn weights are rescaled on its first minibatch; a resumed one has its own,
+  // and one started from saved weights (`--weights`) keeps them as they were saved.
+  if (recipe.init?.name === 'lsuv' && !options.resume && !options.startWeights) {
     const lsuv = await lsuvInitialize(recipe, data.train, data.stats, run.state, options);
     run.state = lsuv.state;
     options.onLsuv?.(lsuv.layers);

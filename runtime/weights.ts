@@ -32,7 +32,36 @@ export function encodeSafetensors(
   return Buffer.concat(parts);
 }
 
-export function decodeSafetensors(bytes: Buffer, path: string): Map<string, NamedTensor> {
+/** A tensor as stored: its safetensors dtype (`F32`, `I64`, …), shape and raw little-endian bytes. */
+export interface RawTensor {
+  dtype: string;
+  shape: number[];
+  bytes: Buffer;
+}
+
+/** Bytes per element of the dtypes safetensors defines (others are unknown to netspec). */
+export const DTYPE_BYTES: Readonly<Record<string, number>> = {
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  U64: 8,
+  I32: 4,
+  U32: 4,
+  I16: 2,
+  U16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+};
+
+/**
+ * Every tensor of a safetensors file in its stored dtype, in header order. Byte ranges are
+ * checked against the file and, for known dtypes, against the shape: a truncated file or one
+ * that is not safetensors fails here, naming the file.
+ */
+export function decodeSafetensorsRaw(bytes: Buffer, path: string): Map<string, RawTensor> {
   const fail = (what: string) => new Error(`${path}: not a safetensors file (${what})`);
   if (bytes.length < 8) throw fail('too short');
   const length = Number(bytes.readBigUInt64LE(0));
@@ -43,16 +72,32 @@ export function decodeSafetensors(bytes: Buffer, path: string): Map<string, Name
   } catch {
     throw fail('header is not JSON');
   }
-  const tensors = new Map<string, NamedTensor>();
+  const body = bytes.subarray(8 + length);
+  const tensors = new Map<string, RawTensor>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    if (entry.dtype !== 'F32')
-      throw fail(`tensor '${name}' is ${entry.dtype}; only F32 is supported`);
-    const [start, end] = entry.data_offsets;
-    const raw = bytes.subarray(8 + length + start, 8 + length + end);
-    const data = new Float32Array(raw.byteLength / 4);
-    Buffer.from(data.buffer).set(raw);
-    tensors.set(name, { shape: entry.shape, data });
+    const [start, end] = entry?.data_offsets ?? [];
+    if (!Array.isArray(entry?.shape) || !(0 <= start && start <= end && end <= body.length))
+      throw fail(`tensor '${name}' lies outside the file`);
+    const size = entry.shape.reduce((n, d) => n * d, 1) * (DTYPE_BYTES[entry.dtype] ?? 0);
+    if (entry.dtype in DTYPE_BYTES && size !== end - start)
+      throw fail(`tensor '${name}' has ${end - start} bytes for shape [${entry.shape.join(', ')}]`);
+    tensors.set(name, { dtype: entry.dtype, shape: entry.shape, bytes: body.subarray(start, end) });
+  }
+  return tensors;
+}
+
+export function decodeSafetensors(bytes: Buffer, path: string): Map<string, NamedTensor> {
+  const tensors = new Map<string, NamedTensor>();
+  for (const [name, raw] of decodeSafetensorsRaw(bytes, path)) {
+    if (raw.dtype !== 'F32') {
+      throw new Error(
+        `${path}: not a safetensors file (tensor '${name}' is ${raw.dtype}; only F32 is supported)`,
+      );
+    }
+    const data = new Float32Array(raw.bytes.byteLength / 4);
+    Buffer.from(data.buffer).set(raw.bytes);
+    tensors.set(name, { shape: raw.shape, data });
   }
   return tensors;
 }

@@ -54,6 +54,12 @@ program
     new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
   )
   .option('--resume <dir>', 'continue from a checkpoint (a run folder or a checkpoint folder)')
+  .option(
+    '--weights <file>',
+    "start from saved weights (safetensors with state_dict names, e.g. a run's weights.safetensors " +
+      'or torch state_dict); fresh optimizer, step 0',
+  )
+  .option('--weights-partial', 'with --weights: load the tensors that fit, initialize the rest')
   .option('--json', 'print progress as JSON event lines')
   .action((spec, opts) => run(() => trainCommand(spec, opts)));
 

@@ -4,11 +4,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import cliProgress from 'cli-progress';
+import type { Recipe } from '../../compiler/index.js';
 import { compileInference, compileRecipe } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
 import type { LsuvLayerResult } from '../lsuv.js';
 import { CheckpointError, readCheckpoint } from '../checkpoint.js';
 import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
+import type { StartWeights } from '../start-weights.js';
+import { startFrom, StartWeightsError } from '../start-weights.js';
 import { writeReport } from '../report/report.js';
 import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
@@ -29,6 +32,10 @@ export interface TrainCommandOptions {
   threads: number;
   device: Device;
   resume?: string;
+  /** Start from these weights (a safetensors file, or a run or checkpoint folder). */
+  weights?: string;
+  /** With `weights`: load the tensors that fit, initialize the rest (PyTorch's strict=False). */
+  weightsPartial?: boolean;
   json?: boolean;
 }
 
@@ -118,8 +125,39 @@ function reporter(json: boolean | undefined, epochs: number) {
   };
 }
 
+/** `--weights`: the recipe starting from the file's weights; a UserError listing every mismatch. */
+function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
+  try {
+    return startFrom(recipe, options.weights!, options.weightsPartial);
+  } catch (e) {
+    if (e instanceof StartWeightsError) throw new UserError(e.message);
+    throw e;
+  }
+}
+
+/** `starting from runs/A/weights.safetensors (6 tensors)`, and with --weights-partial what was skipped. */
+function startLine(start: StartWeights): string {
+  const tensors = `${start.loaded} tensor${start.loaded === 1 ? '' : 's'}`;
+  if (start.skipped.length === 0) return `starting from ${start.file} (${tensors})`;
+  return (
+    `starting from ${start.file} (${tensors}; the rest initialized), skipped:\n  ` +
+    start.skipped.join('\n  ')
+  );
+}
+
 export async function trainCommand(path: string, options: TrainCommandOptions): Promise<number> {
-  const { loaded, recipe } = loadRecipe(path, options.recipe);
+  // --resume continues a run (weights, optimizer state, step, schedules); --weights starts a new
+  // one from saved weights. Both at once would have to drop one of them silently.
+  if (options.weights && options.resume)
+    throw new UserError(
+      '--weights and --resume cannot be combined: --resume continues a run where it stopped, ' +
+        '--weights starts a new run from saved weights',
+    );
+  if (options.weightsPartial && !options.weights)
+    throw new UserError('--weights-partial needs --weights <file>');
+  const { loaded, recipe: checked } = loadRecipe(path, options.recipe);
+  const start = options.weights ? loadStart(checked, options) : undefined;
+  const recipe = start?.recipe ?? checked;
   const resumed = options.resume ? loadResume(options.resume) : undefined;
   const resume = resumed?.checkpoint;
   const data = prepareData(recipe, path, dataRoots(options.data));
@@ -148,6 +186,14 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     process.stdout.write(
       `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${epochs} epochs\n`,
     );
+  if (start) {
+    const { file, loaded: tensors, skipped } = start;
+    process.stdout.write(
+      options.json
+        ? JSON.stringify({ event: 'weights', file, loaded: tensors, skipped }) + '\n'
+        : startLine(start) + '\n',
+    );
+  }
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
   process.once('SIGINT', onInterrupt);
@@ -161,6 +207,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
       checkpoint,
       resume,
       resumeBest: resumed?.best,
+      startWeights: start !== undefined && start.skipped.length === 0,
       signal: abort.signal,
       onStep: progress.step,
       onEpoch: progress.epoch,

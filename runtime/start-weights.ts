@@ -1,0 +1,145 @@
+// `netspec train --weights FILE`: a run that starts from saved weights instead of the
+// initializers — PyTorch's `model.load_state_dict(...)` before training. Only the weights are
+// taken (parameters and buffers, by state_dict name); the optimizer state, the step count and
+// the schedules start afresh, which is what distinguishes it from `--resume`.
+//
+// The loaded values become the model's initial values (`Model.initial`, what an imported ONNX
+// model's pretrained values are), so everything that reads initial values agrees with them:
+// the first step's inputs, the constants of frozen layers, the weights saved for layers that
+// are not trained, and each later stage's graphs.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Recipe } from '../compiler/index.js';
+import { parameterShapes } from '../compiler/index.js';
+import type { RawTensor } from './weights.js';
+import { decodeSafetensorsRaw } from './weights.js';
+
+/** A weights file that cannot start the run: the message lists every problem. */
+export class StartWeightsError extends Error {}
+
+export interface StartWeights {
+  /** The recipe whose model starts from the file's values. */
+  recipe: Recipe;
+  /** The file read (a folder argument resolves to its weights file). */
+  file: string;
+  /** Tensors taken from the file. */
+  loaded: number;
+  /** With `partial`: what was not taken, one line each (`'fc.weight' is missing`, …). */
+  skipped: string[];
+}
+
+/**
+ * The file `--weights` names: a safetensors file, or a folder holding one — a run folder
+ * (`weights.safetensors`) or a checkpoint folder (`model.safetensors`).
+ */
+export function startWeightsFile(path: string): string {
+  if (!existsSync(path)) throw new StartWeightsError(`${path}: no such file`);
+  if (!statSync(path).isDirectory()) return path;
+  const candidates = [join(path, 'weights.safetensors'), join(path, 'model.safetensors')];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found)
+    throw new StartWeightsError(`${path}: no weights there (looked for ${candidates.join(', ')})`);
+  return found;
+}
+
+/**
+ * `recipe` with its model starting from the weights in `path`. Every parameter and buffer of
+ * the model must be in the file with its shape and a dtype that converts to float32, and the
+ * file must hold nothing else; otherwise a StartWeightsError lists every problem. With
+ * `partial`, the tensors that fit are loaded and the rest is listed in `skipped` (the model's
+ * own initial values stay for what the file lacks); a file of which nothing fits is still an
+ * error.
+ */
+export function startFrom(recipe: Recipe, path: string, partial = false): StartWeights {
+  const file = startWeightsFile(path);
+  let stored: Map<string, RawTensor>;
+  try {
+    stored = decodeSafetensorsRaw(readFileSync(file), file);
+  } catch (e) {
+    throw new StartWeightsError((e as Error).message);
+  }
+  const shapes = parameterShapes(recipe.model);
+  const problems: string[] = [];
+  const values = new Map<string, Float32Array>();
+  for (const [name, shape] of shapes) {
+    const saved = stored.get(name);
+    if (!saved) problems.push(`'${name}' is missing`);
+    else if (saved.shape.join() !== shape.join()) {
+      problems.push(
+        `'${name}' has shape [${saved.shape.join(', ')}], the model needs [${shape.join(', ')}]`,
+      );
+    } else {
+      const data = toFloat32(saved);
+      if (data) values.set(name, data);
+      else problems.push(`'${name}' is ${saved.dtype}, which does not convert to float32`);
+    }
+  }
+  for (const name of stored.keys())
+    if (!shapes.has(name)) problems.push(`'${name}' is not in the model`);
+  const what = `${file} does not fit ${recipe.model.name}`;
+  if (problems.length > 0 && (!partial || values.size === 0)) {
+    const hint = partial
+      ? 'none of its tensors fit'
+      : 'with --weights-partial, the tensors that fit are loaded and the rest initialized';
+    const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+    throw new StartWeightsError(`${what} (${count}; ${hint}):\n  ${problems.join('\n  ')}`);
+  }
+  // Values the model already had (an imported model's pretrained ones) stay where the file has none.
+  const initial = new Map([...(recipe.model.initial ?? []), ...values]);
+  return {
+    recipe: { ...recipe, model: { ...recipe.model, initial } },
+    file,
+    loaded: values.size,
+    skipped: problems,
+  };
+}
+
+/**
+ * A stored tensor as float32, as `load_state_dict` copies it into a float32 parameter:
+ * floating types rounded, integer and boolean types (PyTorch saves `num_batches_tracked` as
+ * int64) as their values. undefined for dtypes without a float32 reading (float8, complex, …).
+ */
+export function toFloat32(tensor: RawTensor): Float32Array | undefined {
+  const { bytes, dtype } = tensor;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const read: ((i: number) => number) | undefined = {
+    F64: (i: number) => view.getFloat64(8 * i, true),
+    F32: (i: number) => view.getFloat32(4 * i, true),
+    F16: (i: number) => halfToFloat(view.getUint16(2 * i, true)),
+    BF16: (i: number) => bfloat16ToFloat(view.getUint16(2 * i, true)),
+    I64: (i: number) => Number(view.getBigInt64(8 * i, true)),
+    U64: (i: number) => Number(view.getBigUint64(8 * i, true)),
+    I32: (i: number) => view.getInt32(4 * i, true),
+    U32: (i: number) => view.getUint32(4 * i, true),
+    I16: (i: number) => view.getInt16(2 * i, true),
+    U16: (i: number) => view.getUint16(2 * i, true),
+    I8: (i: number) => view.getInt8(i),
+    U8: (i: number) => view.getUint8(i),
+    BOOL: (i: number) => (view.getUint8(i) === 0 ? 0 : 1),
+  }[dtype];
+  if (!read) return undefined;
+  const count = tensor.shape.reduce((n, d) => n * d, 1);
+  const out = new Float32Array(count);
+  if (dtype === 'F32') {
+    Buffer.from(out.buffer).set(bytes);
+    return out;
+  }
+  for (let i = 0; i < count; i++) out[i] = read(i);
+  return out;
+}
+
+const scratch = new DataView(new ArrayBuffer(4));
+
+function bfloat16ToFloat(bits: number): number {
+  scratch.setUint32(0, bits << 16);
+  return scratch.getFloat32(0);
+}
+
+function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24;
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
