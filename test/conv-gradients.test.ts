@@ -83,6 +83,20 @@ const CASES: [string, number[], TorchLayer[]][] = [
       ['Linear', [12, 3], {}],
     ],
   ],
+  [
+    'max pools after ReLU, whose zeros tie (the gradient goes to one maximum, as in PyTorch)',
+    [2, 12, 12],
+    [
+      ['Conv2d', [2, 4, 3], { padding: 1 }],
+      ['ReLU', [], {}],
+      ['MaxPool2d', [2], {}],
+      ['Conv2d', [4, 4, 3], { padding: 1 }],
+      ['ReLU', [], {}],
+      ['MaxPool2d', [3], {}],
+      ['Flatten', [], {}],
+      ['Linear', [16, 3], {}],
+    ],
+  ],
 ];
 
 describe('convolution and pooling gradients', () => {
