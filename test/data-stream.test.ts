@@ -378,6 +378,35 @@ describe('bad files while streaming', () => {
     writeFileSync(join(dir, 'a.png'), readFileSync(join(dir, 'b.png')));
     expectSameError(source, 'a.png: cannot decode PNG');
   });
+
+  it('an image found bad mid-epoch by a loader worker is the same DataError', async () => {
+    const built = (await import(
+      `${ROOT}/dist/runtime/data/prefetch.js`
+    )) as typeof import('../runtime/data/prefetch.js');
+    const names = Array.from({ length: 40 }, (_, i) => `ok${i}.png`);
+    names.forEach((name) => writeFileSync(join(dir, name), grayPng(new Uint8Array(784), 28, 28)));
+    writeFileSync(join(dir, 'ok30.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 13, 10, 26, 10, 1]));
+    writeFileSync(join(dir, 'many.csv'), names.map((n) => `${n},1`).join('\n'));
+    const split = loadSource(
+      { kind: 'images', dir: at('.'), labels: at('many.csv'), shape: SHAPE, stream: true },
+      [dir],
+    );
+    const options = { steps: AUGMENT, training: true, seed: 1, epoch: 1 };
+    const order = epochOrder(split.count, false, 0, 0);
+    const batchesSeen: number[] = [];
+    const run = async () => {
+      for await (const b of built.prefetchedBatches(split, order, 8, options, 2))
+        batchesSeen.push(b.size);
+    };
+    const error = await run().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(Error);
+    expect((error as DataError).code).toBe('NS2002');
+    expect((error as Error).message).toMatch(/ok30\.png: cannot decode PNG/);
+    expect(batchesSeen).toEqual([8, 8, 8]); // the batches before the bad one
+  });
 });
 
 describe('the stream argument', () => {
