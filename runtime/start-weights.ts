@@ -10,7 +10,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Recipe } from '../compiler/index.js';
-import { parameterShapes } from '../compiler/index.js';
+import { parameterShapes, stageAt, stageRecipe } from '../compiler/index.js';
+import type { Checkpoint } from './checkpoint.js';
 import type { RawTensor } from './weights.js';
 import { decodeSafetensorsRaw } from './weights.js';
 
@@ -142,4 +143,34 @@ function halfToFloat(bits: number): number {
   if (exponent === 0) return sign * fraction * 2 ** -24;
   if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/**
+ * A resumed run's recipe, its frozen layers at the values they had. Frozen layers are constants
+ * of the step graphs, compiled from the model's initial values, and a run started with
+ * `--weights` had the file's, not the spec's; its checkpoints hold them (their weights include
+ * frozen layers). Only what is frozen in the stage that wrote the checkpoint is taken: those
+ * values are the ones the run began with. Tensors whose shape does not fit are left to the
+ * checkpoint's own check, which lists them.
+ */
+export function resumeRecipe(recipe: Recipe, checkpoint: Checkpoint): Recipe {
+  // The stage that wrote it, as Stages.producedBy finds it.
+  const { epoch, batchesDone } = (
+    checkpoint.state.control as { progress: { epoch: number; batchesDone: number } }
+  ).progress;
+  const stage = stageAt(recipe, batchesDone > 0 ? epoch : Math.max(1, epoch - 1));
+  const values = new Map<string, Float32Array>();
+  for (const layer of stageRecipe(recipe, stage).model.layers) {
+    if (layer.kind !== 'layer' || layer.frozen !== true) continue;
+    for (const p of layer.params) {
+      // A frozen batch norm with batch statistics carries its running statistics as state.
+      if (layer.batchStats === true && p.kind === 'buffer') continue;
+      const name = `${layer.path}.${p.name}`;
+      const saved = checkpoint.weights.get(name);
+      if (saved && saved.shape.join() === p.shape.join()) values.set(name, saved.data);
+    }
+  }
+  if (values.size === 0) return recipe;
+  const initial = new Map([...(recipe.model.initial ?? []), ...values]);
+  return { ...recipe, model: { ...recipe.model, initial } };
 }

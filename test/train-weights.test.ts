@@ -4,10 +4,23 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initialParameters } from '../compiler/index.js';
-import { startFrom, toFloat32 } from '../runtime/start-weights.js';
+import type { Recipe } from '../compiler/index.js';
+import {
+  checkSpec,
+  compileInference,
+  compileRecipe,
+  initialParameters,
+  parameterShapes,
+  Rng,
+} from '../compiler/index.js';
+import { readCheckpoint } from '../runtime/checkpoint.js';
+import { readBinary } from '../runtime/cli/load.js';
+import type { Split } from '../runtime/data/dataset.js';
+import { resumeRecipe, startFrom, toFloat32 } from '../runtime/start-weights.js';
+import type { TrainOptions } from '../runtime/train.js';
+import { train as trainApi } from '../runtime/train.js';
 import type { NamedTensor } from '../runtime/weights.js';
-import { readSafetensors } from '../runtime/weights.js';
+import { encodeSafetensors, readSafetensors } from '../runtime/weights.js';
 import { writeIdxPair } from './helpers/idx.js';
 import { netspec, python, recipeOf, ROOT, tempDir } from './helpers/spec.js';
 
@@ -247,4 +260,91 @@ describe('dtype conversion of stored tensors', () => {
       `${file} does not fit Net (10 problems; none of its tensors fit):`,
     );
   });
+});
+
+describe('--weights on a model with frozen layers', () => {
+  const MLP = `
+dataset D { train = idx("unused-images", "unused-labels") }
+network MLP {
+  input x: [1, 4, 4]
+  x -> Flatten -> Linear(16, 8) -> ReLU -> Linear(8, 3)
+}
+train E { model = MLP()  data = D  loss = cross_entropy  optimizer = SGD(lr: 0.1)  epochs = 1 }
+`;
+  const frozenSpec = (onnx: string) => `
+dataset D { train = idx("unused-images", "unused-labels") }
+network F = onnx(${JSON.stringify(onnx)}, shape: [1, 4, 4]) {
+  freeze linear1
+}
+train T {
+  model = F
+  data = D, batch: 4, shuffle: true
+  loss = cross_entropy
+  optimizer = Adam(lr: 0.01)
+  epochs = 2
+  seed = 2
+}`;
+
+  /** 12 examples of 4×4 pixels: 3 steps per epoch. */
+  const data = (): { train: Split } => {
+    const rng = new Rng(9, 'start-weights-data');
+    return {
+      train: {
+        images: Uint8Array.from({ length: 12 * 16 }, () => Math.floor(rng.uniform(0, 256))),
+        labels: Int32Array.from({ length: 12 }, (_, i) => i % 3),
+        count: 12,
+        imageShape: [1, 4, 4],
+        scale: 1 / 255,
+        origin: 'memory',
+        labelAt: (i: number) => `example ${i}`,
+      } as Split,
+    };
+  };
+  const run = (recipe: Recipe, options: Partial<TrainOptions>) =>
+    trainApi(recipe, compileRecipe(recipe), data(), {
+      epochs: 2,
+      threads: 1,
+      device: 'cpu',
+      ...options,
+    });
+
+  it("the frozen layers' constants are the file's values, and stay so across a resume", async () => {
+    const dir = tempDir();
+    const mlp = recipeOf(MLP);
+    writeFileSync(
+      join(dir, 'mlp.onnx'),
+      compileInference(mlp.model, initialParameters(mlp.model, 4)),
+    );
+    const { spec, diagnostics } = checkSpec(
+      frozenSpec(join(dir, 'mlp.onnx')),
+      'frozen.net',
+      undefined,
+      readBinary,
+    );
+    expect(diagnostics.map((d) => d.message)).toEqual([]);
+    const recipe = spec.recipes.get('T')!;
+    // Weights other than the ONNX file's pretrained ones, frozen linear1 included.
+    const shapes = parameterShapes(recipe.model);
+    const other = initialParameters(mlp.model, 77);
+    const file = join(dir, 'start.safetensors');
+    const tensors = new Map([...other].map(([n, data]) => [n, { shape: shapes.get(n)!, data }]));
+    writeFileSync(file, encodeSafetensors(tensors));
+    const started = startFrom(recipe, file).recipe;
+
+    const whole = await run(started, {});
+    const values = (r: typeof whole, name: string) =>
+      f32({ shape: [], data: r.weights.get(name)! });
+    expect(values(whole, 'linear1.weight').equals(f32(tensors.get('linear1.weight')!))).toBe(true);
+    await run(started, {
+      epochs: 1,
+      checkpoint: { dir: join(dir, 'ckpt'), every: 1, unit: 'epoch' },
+    });
+    const checkpoint = readCheckpoint(join(dir, 'ckpt/last'));
+    const resumed = await run(resumeRecipe(recipe, checkpoint), { resume: checkpoint });
+    expect(values(resumed, 'linear2.weight').equals(values(whole, 'linear2.weight'))).toBe(true);
+    // Resumed with the spec's frozen values instead, the trained layer ends elsewhere: the
+    // constants matter, so the equality above shows both runs had the file's.
+    const plain = await run(recipe, { resume: checkpoint });
+    expect(values(plain, 'linear2.weight').equals(values(whole, 'linear2.weight'))).toBe(false);
+  }, 30_000);
 });

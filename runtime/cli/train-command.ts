@@ -11,7 +11,7 @@ import type { LsuvLayerResult } from '../lsuv.js';
 import { CheckpointError, readCheckpoint } from '../checkpoint.js';
 import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
 import type { StartWeights } from '../start-weights.js';
-import { startFrom, StartWeightsError } from '../start-weights.js';
+import { resumeRecipe, startFrom, StartWeightsError } from '../start-weights.js';
 import { writeReport } from '../report/report.js';
 import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
@@ -157,8 +157,9 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     throw new UserError('--weights-partial needs --weights <file>');
   const { loaded, recipe: checked } = loadRecipe(path, options.recipe);
   const start = options.weights ? loadStart(checked, options) : undefined;
-  const recipe = start?.recipe ?? checked;
   const resumed = options.resume ? loadResume(options.resume) : undefined;
+  // A resumed run's frozen layers keep the values it had (the --weights file's, if it had one).
+  const recipe = resumed ? resumeRecipe(checked, resumed.checkpoint) : (start?.recipe ?? checked);
   const resume = resumed?.checkpoint;
   const data = prepareData(recipe, path, dataRoots(options.data));
   const compiled = compileRecipe(recipe);
