@@ -128,15 +128,7 @@ function loadIdx(source: DataSource & { kind: 'idx' }, roots: readonly string[])
     labelAt: (i: number) => `${labelsPath}: label ${i + 1}`,
   };
   if (streamed) return streamedSplit(fields, streamed.store, streamed.how);
-  return {
-    images: images!.data,
-    labels: Int32Array.from(labels.data),
-    count,
-    imageShape: [1, height, width],
-    scale: 1 / 255,
-    origin: imagesPath,
-    labelAt: (i) => `${labelsPath}: label ${i + 1}`,
-  };
+  return { ...fields, images: images!.data };
 }
 
 function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[]): Split {
