@@ -54,6 +54,16 @@ const ROWS: Row[] = [
   { name: 'ReduceSum [1] drop', inputs: [real('N', 3, 4)], build: sum([1], false) },
   { name: 'ReduceSum [-1] keep', inputs: [real(2, 3)], build: sum([-1], true) },
   {
+    name: 'BatchNormalization (inference: fixed statistics) x, γ, β',
+    inputs: [real('N', 3, 2, 2), real(3), real(3)],
+    build: (b, [x, gamma, beta]) => {
+      const stat = (values: number[]) =>
+        b.op('Constant', [], { value: tensor(b.floatType, [3], Float64Array.from(values)) });
+      const [mean, variance] = [stat([0.3, -0.2, 0.1]), stat([0.5, 2, 1.3])];
+      return b.op('BatchNormalization', [x, gamma, beta, mean, variance], { epsilon: 1e-3 });
+    },
+  },
+  {
     name: 'Transpose [2,0,1]',
     inputs: [real(2, 3, 4)],
     build: op('Transpose', { perm: [2, 0, 1] }),

@@ -79,7 +79,31 @@ const reduceMean: GradientRule = (b, node, [dY]) => {
   return [mul(b, spread(b, node, dY!), scale), undefined];
 };
 
+/**
+ * Inference-mode BatchNormalization, y = γ·(x − μ)/√(σ² + eps) + β with fixed μ, σ²: dX is
+ * dY·γ/√(σ² + eps) per channel; dγ = Σ dY·(x − μ)/√(σ² + eps), dβ = Σ dY. The statistics are
+ * buffers, never differentiated.
+ */
+const batchNormalization: GradientRule = (b, node, [dY], needed) => {
+  const [x, gamma, , mean, variance] = node.inputs;
+  if (needed[3] || needed[4])
+    throw new Error('BatchNormalization: running statistics have no gradient');
+  const rank = b.info(x).shape.length;
+  const c = b.info(gamma).shape[0] as number;
+  const perChannel = (v: string) => reshape(b, v, [1, c, ...new Array<number>(rank - 2).fill(1)]);
+  const eps = typeof node.attrs['epsilon'] === 'number' ? node.attrs['epsilon'] : 1e-5;
+  const invStd = b.op('Div', [b.scalar(1), b.op('Sqrt', [b.op('Add', [variance, b.scalar(eps)])])]);
+  const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+  const sum = (v: string) => b.reduceSum(v, axes, false);
+  const dX = needed[0] ? mul(b, dY!, perChannel(mul(b, gamma, invStd))) : undefined;
+  const normalized = () => mul(b, b.op('Sub', [x, perChannel(mean)]), perChannel(invStd));
+  const dGamma = needed[1] ? sum(mul(b, dY!, normalized())) : undefined;
+  const dBeta = needed[2] ? sum(dY!) : undefined;
+  return [dX, dGamma, dBeta, undefined, undefined];
+};
+
 export const MATH_RULES: Record<string, GradientRule> = {
+  BatchNormalization: batchNormalization,
   Exp: exp,
   Log: log,
   Neg: neg,

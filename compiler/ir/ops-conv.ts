@@ -148,7 +148,15 @@ const col2Im: ShapeRule = ([x], attrs) => {
   return [{ dtype: x.dtype, shape: [n, (rows as number) / taps, ...image] }];
 };
 
+/** Inference-mode BatchNormalization: X [N, C, …] with per-channel scale, bias, mean, var. */
+const batchNormalization: ShapeRule = ([x, ...perChannel]) => {
+  if (perChannel.some((v) => v.shape.length !== 1 || v.shape[0] !== x.shape[1]))
+    fail(`BatchNormalization: statistics and affine parameters must be [${x.shape[1]}]`);
+  return [{ dtype: x.dtype, shape: x.shape }];
+};
+
 export const CONV_OPS: Record<string, ShapeRule> = {
+  BatchNormalization: batchNormalization,
   Col2Im: col2Im,
   Conv: conv,
   ConvTranspose: convTranspose,
