@@ -49,10 +49,8 @@ export const Hardtanh = activation(
   ],
 );
 
-export const ReLU6 = activation(
-  'ReLU6',
-  'min(max(a, 0), 6) (torch.nn.ReLU6).',
-  (b, x) => clamp(b, x, 0, 6),
+export const ReLU6 = activation('ReLU6', 'min(max(a, 0), 6) (torch.nn.ReLU6).', (b, x) =>
+  clamp(b, x, 0, 6),
 );
 
 export const Sigmoid = activation(
