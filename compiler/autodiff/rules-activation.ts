@@ -27,17 +27,23 @@ const tanh: GradientRule = (b, node, [dY]) => {
 /** softplus' = σ(x). */
 const softplus: GradientRule = (b, node, [dY]) => [mul(b, dY!, b.op('Sigmoid', [node.inputs[0]]))];
 
+/**
+ * ONNX stores LeakyRelu's and Elu's α as a 32-bit float attribute, so even a float64 graph's
+ * forward pass uses fround(α); the gradient must use the same α to be the forward's derivative.
+ */
+const storedAlpha = (node: Node, fallback: number) => Math.fround(attr(node, 'alpha', fallback));
+
 /** Slope 1 for x > 0, α otherwise (PyTorch's choice at 0). */
 const leakyRelu: GradientRule = (b, node, [dY]) => {
   const positive = b.op('Greater', [node.inputs[0], b.scalar(0)]);
-  const alpha = b.scalar(attr(node, 'alpha', 0.01));
+  const alpha = b.scalar(storedAlpha(node, 0.01));
   return [b.op('Where', [positive, dY!, mul(b, dY!, alpha)])];
 };
 
 /** elu' = 1 for x > 0, else α·eˣ = y + α. */
 const elu: GradientRule = (b, node, [dY]) => {
   const positive = b.op('Greater', [node.inputs[0], b.scalar(0)]);
-  const slope = b.op('Add', [node.outputs[0], b.scalar(attr(node, 'alpha', 1))]);
+  const slope = b.op('Add', [node.outputs[0], b.scalar(storedAlpha(node, 1))]);
   return [b.op('Where', [positive, dY!, mul(b, dY!, slope)])];
 };
 
