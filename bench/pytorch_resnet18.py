@@ -24,12 +24,14 @@ net.train()
 opt = torch.optim.Adam(net.parameters(), lr=1e-3)
 loss_fn = torch.nn.CrossEntropyLoss()
 order = torch.randperm(len(y))
-start = time.perf_counter()
+start = None  # steady state: timed from the end of the first step, as netspec's figure
 for i in range(0, len(y), 64):
     batch = order[i : i + 64]
     opt.zero_grad()
     loss = loss_fn(net(x[batch]), y[batch])
     loss.backward()
     opt.step()
+    if start is None:
+        start, timed = time.perf_counter(), len(y) - len(batch)
 seconds = time.perf_counter() - start
-json.dump({"images_per_second": len(y) / seconds, "threads": torch.get_num_threads()}, sys.stdout)
+json.dump({"images_per_second": timed / seconds, "threads": torch.get_num_threads()}, sys.stdout)
