@@ -23,6 +23,7 @@ import { checkSpec, compileRecipe, matmulModel } from '../compiler/index.js';
 import { loadDataset } from '../runtime/data/dataset.js';
 import { csvIngestLine } from './csv.js';
 import { streamReadLine } from './stream.js';
+import { dataLines } from './data.js';
 import { createSession, ort } from '../runtime/session.js';
 import type { StepProgress } from '../runtime/train.js';
 import { train } from '../runtime/train.js';
@@ -211,6 +212,7 @@ async function main() {
       `${fmt(cnn.imagesPerSecond / PERF_NOTES_PYTORCH_CNN, 2)}× the PERF-NOTES PyTorch figure (${fmt(PERF_NOTES_PYTORCH_CNN)}, Adam); ` +
       `${fmt((100 * cnn.imagesPerSecond) / cnnCeiling, 1)}% of the MatMul ceiling (${fmt(cnnCeiling)} images/s at ${fmt(cnn.flopsPerImage / 1e6, 1)} MFLOP/image)`,
   );
+  for (const line of await dataLines(cnn.imagesPerSecond)) console.log(line);
   await resnetFigure(gflops2);
   const finetune = await subsetTraining('resnet18-finetune.net', 'Finetune', FINETUNE_IMAGES, 0);
   const finetuneTorch = pytorch('pytorch_finetune.py', [

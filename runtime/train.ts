@@ -41,6 +41,12 @@ export interface EpochMetrics {
   monitors?: Record<string, number>;
   imagesPerSecond: number;
   seconds: number;
+  /**
+   * Of `seconds`, the time the loop spent waiting for its next training batch (loading,
+   * transforming, or a prefetch that had not finished), not running steps. Absent in
+   * checkpoints written before it was measured.
+   */
+  dataSeconds?: number;
 }
 
 export interface StepProgress {
@@ -103,6 +109,8 @@ interface EpochProgress {
   correct: number;
   seen: number;
   seconds: number;
+  /** Of `seconds`, waiting for batches (absent in older checkpoints). */
+  dataSeconds?: number;
 }
 
 class Run {
@@ -138,7 +146,15 @@ class Run {
     );
     this.state = initialState(recipe, compiled);
     this.stages = new Stages(recipe, compiled);
-    this.progress = { epoch: 1, batchesDone: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+    this.progress = {
+      epoch: 1,
+      batchesDone: 0,
+      lossSum: 0,
+      correct: 0,
+      seen: 0,
+      seconds: 0,
+      dataSeconds: 0,
+    };
     if (options.resume) this.restore(options.resume);
   }
 
@@ -223,6 +239,7 @@ class Run {
         correct: 0,
         seen: 0,
         seconds: 0,
+        dataSeconds: 0,
       };
       options.onEpoch?.(metrics);
       this.maybeCheckpoint('epoch', metrics.epoch, outcome.best);
@@ -251,7 +268,10 @@ class Run {
     const feeding = batchOptions(recipe, data.stats, true, progress.epoch);
     // Batches already done before a resume are skipped: the order is derived, not stored.
     const remaining = order.subarray(Math.min(order.length, progress.batchesDone * recipe.batch));
+    // From the end of one step to the next batch in hand: time the loop waits for data.
+    let waiting = performance.now();
     for await (const batch of prefetchedBatches(data.train, remaining, recipe.batch, feeding)) {
+      progress.dataSeconds = (progress.dataSeconds ?? 0) + (performance.now() - waiting) / 1000;
       const lr = this.controller.rate(this.step, progress.epoch - 1);
       const out = await session.run({
         ...this.state,
@@ -276,6 +296,7 @@ class Run {
         this.writeCheckpoint('last');
         return false;
       }
+      waiting = performance.now();
     }
     return true;
   }
@@ -303,6 +324,7 @@ class Run {
       monitors: { ...this.monitors },
       imagesPerSecond: p.seen / p.seconds,
       seconds: p.seconds,
+      dataSeconds: p.dataSeconds,
     };
     const weights = weightFeeds(this.state, this.compiled);
     const feeding = batchOptions(this.recipe, this.data.stats, false, p.epoch);
@@ -379,7 +401,7 @@ export async function train(
 }
 
 /** How the loader prepares a split's batches: drop_last and the transform block (training or not). */
-function batchOptions(
+export function batchOptions(
   recipe: Recipe,
   stats: ChannelStats | undefined,
   training: boolean,
