@@ -113,6 +113,11 @@ interface EpochProgress {
   dataSeconds?: number;
 }
 
+/** The start of an epoch: nothing done yet. */
+function freshProgress(epoch: number): EpochProgress {
+  return { epoch, batchesDone: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, dataSeconds: 0 };
+}
+
 class Run {
   state: Feeds;
   step = 0;
@@ -146,15 +151,7 @@ class Run {
     );
     this.state = initialState(recipe, compiled);
     this.stages = new Stages(recipe, compiled);
-    this.progress = {
-      epoch: 1,
-      batchesDone: 0,
-      lossSum: 0,
-      correct: 0,
-      seen: 0,
-      seconds: 0,
-      dataSeconds: 0,
-    };
+    this.progress = freshProgress(1);
     if (options.resume) this.restore(options.resume);
   }
 
@@ -232,15 +229,7 @@ class Run {
       stopped = outcome.stop;
       this.history.push(metrics);
       this.stepsAtEpoch.push(this.step);
-      this.progress = {
-        epoch: metrics.epoch + 1,
-        batchesDone: 0,
-        lossSum: 0,
-        correct: 0,
-        seen: 0,
-        seconds: 0,
-        dataSeconds: 0,
-      };
+      this.progress = freshProgress(metrics.epoch + 1);
       options.onEpoch?.(metrics);
       this.maybeCheckpoint('epoch', metrics.epoch, outcome.best);
     }
