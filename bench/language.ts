@@ -89,8 +89,11 @@ export async function lspLatency(text: string, edits: number): Promise<number> {
     times.push(performance.now() - start);
   }
   await connection.sendRequest('shutdown');
-  connection.sendNotification('exit');
+  // The exit notification is written asynchronously: wait for it, and for the server to leave,
+  // before closing the pipes (a write into a destroyed pipe would throw).
+  const exited = new Promise((done) => child.once('exit', done));
+  await connection.sendNotification('exit');
+  await exited;
   connection.dispose();
-  child.kill();
   return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
 }
