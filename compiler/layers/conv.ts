@@ -4,6 +4,7 @@ import type { BoundArgs } from '../check/args.js';
 import { AUTO, bool, boolArg, int, numberArg, pairArg, sizeArg } from '../check/args.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
+import { croppedKernel } from './conv-crop.js';
 import type { LayerDef, ShapeResult } from './layer.js';
 
 export type Pair = [number, number];
@@ -161,12 +162,21 @@ export const Conv2d: LayerDef = {
   },
   lower(b, x, params, args) {
     const g = geometry(b.info(x).shape, args) as ConvGeometry;
-    const inputs = params.bias ? [x, params.weight, params.bias] : [x, params.weight];
+    const hw = b.info(x).shape.slice(2) as number[];
+    const out = hw.map((size, i) =>
+      outputLength(size, g.kernel[i], g.strides[i], g.pads[i], g.pads[i + 2], g.dilations[i]),
+    );
+    const full = { kernel: g.kernel, strides: g.strides, pads: g.pads, dilations: g.dilations };
+    const { weight, window } = croppedKernel(b, params.weight, full, hw, out) ?? {
+      weight: params.weight,
+      window: full,
+    };
+    const inputs = params.bias ? [x, weight, params.bias] : [x, weight];
     return b.op('Conv', inputs, {
-      kernel_shape: g.kernel,
-      strides: g.strides,
-      pads: g.pads,
-      dilations: g.dilations,
+      kernel_shape: window.kernel,
+      strides: window.strides,
+      pads: window.pads,
+      dilations: window.dilations,
       group: g.groups,
     });
   },
