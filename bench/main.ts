@@ -19,7 +19,7 @@ const PERF_NOTES_PYTORCH_CNN = 1056;
 /** Training images of the CNN figure: 200 batches of 64 (a full epoch takes minutes). */
 const CNN_IMAGES = 12800;
 import type { Recipe } from '../compiler/index.js';
-import { checkSpec, compileRecipe, matmulModel } from '../compiler/index.js';
+import { checkSpec, compileRecipe, forwardFlops, matmulModel } from '../compiler/index.js';
 import { loadDataset } from '../runtime/data/dataset.js';
 import { csvIngestLine } from './csv.js';
 import { streamReadLine } from './stream.js';
@@ -92,17 +92,8 @@ async function mlpTraining(threads: number) {
   return { imagesPerSecond: result.history[0].imagesPerSecond, flopsPerImage };
 }
 
-/** Training FLOPs per image: 3× the forward pass, 2 per weight per output position. */
-function trainingFlops(recipe: Recipe): number {
-  let forward = 0;
-  for (const layer of recipe.model.layers) {
-    const weight = layer.params.find((p) => p.name === 'weight');
-    if (!weight || layer.kind !== 'layer') continue;
-    const positions = layer.outputShape.slice(2).reduce<number>((n, d) => n * (d as number), 1);
-    forward += 2 * weight.shape.reduce((a, b) => a * b, 1) * positions;
-  }
-  return 3 * forward;
-}
+/** Training FLOPs per image: 3× the forward pass (forward, input and weight gradients). */
+const trainingFlops = (recipe: Recipe) => 3 * forwardFlops(recipe.model);
 
 /** Trains one epoch of a spec's recipe on the first `images` training images. */
 async function subsetTraining(

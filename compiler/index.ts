@@ -56,6 +56,7 @@ export { bufferShapes, initialParameters, parameterNames, parameterShapes };
 export { INITIALIZERS, fans, lsuvScale } from './initializers.js';
 export type { InitChoice, InitializerDef } from './initializers.js';
 export { lsuvLayers } from './init.js';
+export { forwardFlops } from './flops.js';
 export type { ProbeLayer, ProbeManifest } from './build/probe.js';
 export type { Regularization } from './check/regularization.js';
 // Training stages (`unfreeze … after N epochs`): the runtime compiles each stage's recipe.

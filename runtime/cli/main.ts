@@ -49,7 +49,12 @@ program
   .option('--epochs <n>', 'override the number of epochs', positiveInt)
   .option('--out <dir>', 'where to write weights and metrics (default runs/<recipe>)')
   .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
-  .option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)', positiveInt, 0)
+  .option(
+    '--threads <n>',
+    'CPU threads for onnxruntime (0: every core, or 1 for a model too small to share)',
+    positiveInt,
+    0,
+  )
   .addOption(
     new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
   )
@@ -113,7 +118,7 @@ const modelOptions = (command: Command) =>
     .option('--weights <file>', 'trained weights (default runs/<recipe>/weights.safetensors)')
     .option('--recipe <name>', 'the train block (when the spec has several)')
     .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
-    .option('--threads <n>', 'CPU threads for onnxruntime (0: one per core)', positiveInt, 0)
+    .option('--threads <n>', 'CPU threads for onnxruntime (0: every core)', positiveInt, 0)
     .addOption(
       new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
     );
