@@ -7,6 +7,7 @@
 import type { CompiledRecipe, Recipe } from '../compiler/index.js';
 import { compileRecipe, stageAt, stageRecipe } from '../compiler/index.js';
 import type { Checkpoint } from './checkpoint.js';
+import type { NamedTensor } from './weights.js';
 import { ort } from './session.js';
 import type { Feeds } from './train-state.js';
 import { initialState, namedTensors, stateFrom, stateName } from './train-state.js';
@@ -72,9 +73,21 @@ export class Stages {
     return { epoch, modules, parameters };
   }
 
-  /** `state` of `from`'s graphs as the inputs of `to`'s: weights kept, new optimizer state zero. */
-  carry(state: Feeds, from: CompiledRecipe, to: CompiledRecipe): Feeds {
-    const weights = namedTensors(state, this.recipe, from, 'weight');
+  /**
+   * `state` of `from`'s graphs as the inputs of `to`'s: weights kept, new optimizer state zero.
+   * `saved` (a checkpoint's weights) overrides the values `from`'s frozen layers have as graph
+   * constants, which are the spec's or the current run's, not those the checkpoint was taken with.
+   */
+  carry(
+    state: Feeds,
+    from: CompiledRecipe,
+    to: CompiledRecipe,
+    saved?: ReadonlyMap<string, NamedTensor>,
+  ): Feeds {
+    const weights = new Map([
+      ...namedTensors(state, this.recipe, from, 'weight'),
+      ...(saved ?? []),
+    ]);
     const optimizer = namedTensors(state, this.recipe, from, 'optimizer');
     const feeds = initialState(this.recipe, to);
     for (const input of to.manifest.graphs.train.inputs) {
@@ -97,6 +110,7 @@ export class Stages {
     const from = this.compiled(this.producedBy(progress), state.stepsAtEpoch);
     const base = initialState(this.recipe, from);
     const feeds = stateFrom(from, checkpoint.weights, checkpoint.optimizer, base);
-    return Array.isArray(feeds) || from === to ? feeds : this.carry(feeds, from, to);
+    if (Array.isArray(feeds) || from === to) return feeds;
+    return this.carry(feeds, from, to, checkpoint.weights);
   }
 }

@@ -237,6 +237,20 @@ train T {
     ).toBe(true);
   });
 
+  it("an earlier stage's checkpoint restores a newly trained layer from its own weights", async () => {
+    // A run started from other weights (`--weights`) saves its frozen linear2 in every
+    // checkpoint; read into stage 1, the checkpoint's values count, not the spec's constants.
+    const early = join(dir, 'early');
+    await run(1, { checkpoint: { dir: early, every: 1, unit: 'epoch' } });
+    const checkpoint = readCheckpoint(join(early, 'last'));
+    const own = checkpoint.weights.get('linear2.weight')!;
+    own.data = own.data.map((_, i) => 0.01 * i);
+    const stages = new Stages(recipe, compileRecipe(recipe));
+    const carried = stages.restore(checkpoint, stages.compiled(1, checkpoint.state.stepsAtEpoch));
+    if (Array.isArray(carried)) throw new Error(carried.join('\n'));
+    expect(same(carried['linear2.weight'].data as Float32Array, own.data)).toBe(true);
+  });
+
   it('reports patterns that match nothing, or nothing frozen, and a wrong unit at the statement', () => {
     const text = stagedSpec(join(dir, 'mlp.onnx')).replace(
       'unfreeze linear2 after 1 epoch',
