@@ -144,13 +144,7 @@ class Run {
     const entry = compiled.manifest.graphs.train;
     this.carried = carriedOutputs(compiled);
     this.imagesName = entry.inputs.find((i) => i.role.kind === 'images')!.name;
-    const stepsPerEpoch = Math.ceil(data.train.count / recipe.batch);
-    this.controller = new RunController(
-      recipe,
-      compiled.manifest.learningRate,
-      stepsPerEpoch,
-      options.epochs,
-    );
+    this.controller = this.newController();
     this.state = initialState(recipe, compiled);
     this.stages = new Stages(recipe, compiled);
     this.progress = freshProgress(1);
@@ -179,9 +173,16 @@ class Run {
     this.step = state.step;
     this.history = state.history as EpochMetrics[];
     this.stepsAtEpoch = state.stepsAtEpoch;
-    this.progress = (state.control as { progress: EpochProgress }).progress;
+    this.progress = progress;
     this.controller.restore(this.history, this.stepsAtEpoch);
     if (this.recipe.control.earlyStop?.restoreBest) this.best = this.bestBefore();
+  }
+
+  /** Learning rates and stop conditions for this run, from step 0. */
+  private newController(): RunController {
+    const stepsPerEpoch = Math.ceil(this.data.train.count / this.recipe.batch);
+    const { learningRate } = this.compiled.manifest;
+    return new RunController(this.recipe, learningRate, stepsPerEpoch, this.options.epochs);
   }
 
   /**
@@ -191,12 +192,7 @@ class Run {
    * epoch (a run stopped between writing `last` and `best`), the resumed state is the best.
    */
   private bestBefore(): Feeds | undefined {
-    const replay = new RunController(
-      this.recipe,
-      this.compiled.manifest.learningRate,
-      Math.ceil(this.data.train.count / this.recipe.batch),
-      this.options.epochs,
-    );
+    const replay = this.newController();
     let bestEpoch: number | undefined;
     this.history.forEach((m, i) => {
       if (replay.afterEpoch(m, this.stepsAtEpoch[i]).best) bestEpoch = m.epoch;
