@@ -13,7 +13,7 @@ import type { Recipe } from '../compiler/index.js';
 import { parameterShapes, stageAt, stageRecipe } from '../compiler/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { RawTensor } from './weights.js';
-import { decodeSafetensorsRaw } from './weights.js';
+import { decodeSafetensorsRaw, toFloat32 } from './weights.js';
 
 /** A weights file that cannot start the run: the message lists every problem. */
 export class StartWeightsError extends Error {}
@@ -93,56 +93,6 @@ export function startFrom(recipe: Recipe, path: string, partial = false): StartW
     loaded: values.size,
     skipped: problems,
   };
-}
-
-/**
- * A stored tensor as float32, as `load_state_dict` copies it into a float32 parameter:
- * floating types rounded, integer and boolean types (PyTorch saves `num_batches_tracked` as
- * int64) as their values. undefined for dtypes without a float32 reading (float8, complex, …).
- */
-export function toFloat32(tensor: RawTensor): Float32Array | undefined {
-  const { bytes, dtype } = tensor;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const read: ((i: number) => number) | undefined = {
-    F64: (i: number) => view.getFloat64(8 * i, true),
-    F32: (i: number) => view.getFloat32(4 * i, true),
-    F16: (i: number) => halfToFloat(view.getUint16(2 * i, true)),
-    BF16: (i: number) => bfloat16ToFloat(view.getUint16(2 * i, true)),
-    I64: (i: number) => Number(view.getBigInt64(8 * i, true)),
-    U64: (i: number) => Number(view.getBigUint64(8 * i, true)),
-    I32: (i: number) => view.getInt32(4 * i, true),
-    U32: (i: number) => view.getUint32(4 * i, true),
-    I16: (i: number) => view.getInt16(2 * i, true),
-    U16: (i: number) => view.getUint16(2 * i, true),
-    I8: (i: number) => view.getInt8(i),
-    U8: (i: number) => view.getUint8(i),
-    BOOL: (i: number) => (view.getUint8(i) === 0 ? 0 : 1),
-  }[dtype];
-  if (!read) return undefined;
-  const count = tensor.shape.reduce((n, d) => n * d, 1);
-  const out = new Float32Array(count);
-  if (dtype === 'F32') {
-    Buffer.from(out.buffer).set(bytes);
-    return out;
-  }
-  for (let i = 0; i < count; i++) out[i] = read(i);
-  return out;
-}
-
-const scratch = new DataView(new ArrayBuffer(4));
-
-function bfloat16ToFloat(bits: number): number {
-  scratch.setUint32(0, bits << 16);
-  return scratch.getFloat32(0);
-}
-
-function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 /**

@@ -16,11 +16,11 @@ import {
 import { readCheckpoint } from '../runtime/checkpoint.js';
 import { readBinary } from '../runtime/cli/load.js';
 import type { Split } from '../runtime/data/dataset.js';
-import { resumeRecipe, startFrom, toFloat32 } from '../runtime/start-weights.js';
+import { resumeRecipe, startFrom } from '../runtime/start-weights.js';
 import type { TrainOptions } from '../runtime/train.js';
 import { train as trainApi } from '../runtime/train.js';
 import type { NamedTensor } from '../runtime/weights.js';
-import { encodeSafetensors, readSafetensors } from '../runtime/weights.js';
+import { encodeSafetensors, readSafetensors, toFloat32 } from '../runtime/weights.js';
 import { writeIdxPair } from './helpers/idx.js';
 import { netspec, python, recipeOf, ROOT, tempDir } from './helpers/spec.js';
 
@@ -250,6 +250,30 @@ describe('dtype conversion of stored tensors', () => {
     expect(Array.from(toFloat32(raw('U8', [0, 255]))!)).toEqual([0, 255]);
     expect(Array.from(toFloat32(raw('BOOL', [0, 1]))!)).toEqual([0, 1]);
     expect(toFloat32(raw('F8_E4M3', [1]))).toBeUndefined();
+  });
+
+  it('every reader of weights converts (eval, export, checkpoints): readSafetensors', () => {
+    const file = join(tempDir(), 'mixed.safetensors');
+    const f64 = Buffer.alloc(16);
+    f64.writeDoubleLE(0.25, 0);
+    f64.writeDoubleLE(-1.5, 8);
+    const i64 = Buffer.alloc(8);
+    i64.writeBigInt64LE(3n, 0);
+    const entries = [
+      { name: 'w', dtype: 'F64', shape: [2], bytes: f64 },
+      { name: 'count', dtype: 'I64', shape: [], bytes: i64 },
+    ];
+    writeFileSync(file, safetensors(entries));
+    const read = readSafetensors(file);
+    expect(Array.from(read.get('w')!.data)).toEqual([0.25, -1.5]);
+    expect(Array.from(read.get('count')!.data)).toEqual([3]);
+    writeFileSync(
+      file,
+      safetensors([{ name: 'q', dtype: 'F8_E4M3', shape: [1], bytes: Buffer.alloc(1) }]),
+    );
+    expect(() => readSafetensors(file)).toThrow(
+      `${file}: tensor 'q' is F8_E4M3, which does not convert to float32`,
+    );
   });
 
   it('--weights-partial still refuses a file of which nothing fits', () => {
