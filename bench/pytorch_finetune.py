@@ -6,14 +6,12 @@ Conv2d(1, 64, 7, stride 2, padding 3) and fc by Linear(512, 10), both trained â€
 Fashion-MNIST, batch 64, shuffled, Adam lr 1e-3, for the first `images` training images.
 The backbone's values do not change the timing, so it starts from torchvision's random ones.
 Prints the training images/s as JSON."""
-import json
 import sys
-import time
 
 import torch
 import torchvision
 
-from fashion_data import training_set
+from peer import report_epoch, training_set
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "/usr/share/datasets/fashion-mnist"
 torch.set_num_threads(int(sys.argv[2]) if len(sys.argv) > 2 else 2)
@@ -28,16 +26,4 @@ net.conv1 = torch.nn.Conv2d(1, 64, 7, stride=2, padding=3, bias=False)
 net.fc = torch.nn.Linear(512, 10)
 net.eval()  # frozen batch norms normalize with their running statistics
 opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
-loss_fn = torch.nn.CrossEntropyLoss()
-order = torch.randperm(len(y))
-start = None  # steady state: timed from the end of the first step, as netspec's figure
-for i in range(0, len(y), 64):
-    batch = order[i : i + 64]
-    opt.zero_grad()
-    loss = loss_fn(net(x[batch]), y[batch])
-    loss.backward()
-    opt.step()
-    if start is None:
-        start, timed = time.perf_counter(), len(y) - len(batch)
-seconds = time.perf_counter() - start
-json.dump({"images_per_second": timed / seconds, "threads": torch.get_num_threads()}, sys.stdout)
+report_epoch(net, opt, x, y)

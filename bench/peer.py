@@ -1,0 +1,42 @@
+"""What the PyTorch peer scripts of `npm run bench` share: Fashion-MNIST from Debian's
+dataset-fashion-mnist as float tensors in [0, 1] (N, 1, 28, 28) with int64 labels, and one
+shuffled training epoch in batches of 64, timed and printed as JSON."""
+import gzip
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+
+
+def idx(root, name, offset):
+    with gzip.open(f"{root}/{name}", "rb") as f:
+        return np.frombuffer(f.read(), dtype=np.uint8, offset=offset)
+
+
+def training_set(root, limit=None):
+    """The first `limit` training images (all when None) and their labels."""
+    images = idx(root, "train-images-idx3-ubyte.gz", 16).reshape(-1, 1, 28, 28)
+    x = torch.tensor(images, dtype=torch.float32) / 255
+    y = torch.tensor(idx(root, "train-labels-idx1-ubyte.gz", 8).astype(np.int64))
+    return x[:limit], y[:limit]
+
+
+def report_epoch(net, opt, x, y, steady=True):
+    """Trains one shuffled epoch with cross-entropy and prints its images/s as JSON. `steady`
+    times from the end of the first step, as netspec's steady-state figures are; otherwise the
+    whole epoch, as its MLP figure is."""
+    loss_fn = torch.nn.CrossEntropyLoss()
+    order = torch.randperm(len(y))
+    start, timed = time.perf_counter(), len(y)
+    for i in range(0, len(y), 64):
+        batch = order[i : i + 64]
+        opt.zero_grad()
+        loss = loss_fn(net(x[batch]), y[batch])
+        loss.backward()
+        opt.step()
+        if steady and i == 0:
+            start, timed = time.perf_counter(), len(y) - len(batch)
+    seconds = time.perf_counter() - start
+    json.dump({"images_per_second": timed / seconds, "threads": torch.get_num_threads()}, sys.stdout)
