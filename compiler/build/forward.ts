@@ -48,5 +48,6 @@ function lowerNode(
   // stay as they are) unless it keeps batch statistics; layers without parameters, such as
   // Dropout, cannot be frozen.
   const frozen = node.frozen === true && node.params.length > 0 && node.batchStats !== true;
-  return node.def.lower(b, inputs[0], params, node.args, frozen ? { mode: 'eval' } : ctx);
+  const own: LowerContext = frozen ? { mode: 'eval', internal: ctx.internal } : ctx;
+  return node.def.lower(b, inputs[0], params, node.args, own);
 }

@@ -265,7 +265,7 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
   const lr = g.input('lr', b.floatType, [], { kind: 'lr' });
   const step = g.input('step', 'int64', [], { kind: 'step' });
   // The batch inputs come after the parameters in the lowering but are declared first by name.
-  const ctx: LowerContext = { mode: 'train', step, seed: recipe.seed };
+  const ctx: LowerContext = { mode: 'train', step, seed: recipe.seed, internal: true };
   const fixed = new Map([...buffers, ...frozenConstants(g, recipe)]);
   const { loss, correct, bufferUpdates, grads, rawGrads, gradNorm, variance } = updateGradients(
     g,
@@ -323,7 +323,7 @@ export function buildEvalStep(recipe: Recipe): BuiltGraph {
   const params = paramInputs(g, recipe.model);
   const buffers = bufferInputs(g, recipe.model);
   const state = new Map([...params, ...buffers, ...frozenConstants(g, recipe)]);
-  const { loss, correct } = lossAndMetrics(g, recipe, state, { mode: 'eval' });
+  const { loss, correct } = lossAndMetrics(g, recipe, state, { mode: 'eval', internal: true });
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
   return g.done();

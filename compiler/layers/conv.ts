@@ -5,6 +5,7 @@ import { AUTO, bool, boolArg, int, numberArg, pairArg, sizeArg } from '../check/
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
 import { croppedKernel } from './conv-crop.js';
+import { denseConv } from './conv-dense.js';
 import type { LayerDef, ShapeResult } from './layer.js';
 
 export type Pair = [number, number];
@@ -160,13 +161,15 @@ export const Conv2d: LayerDef = {
     const weight = { name: 'weight', shape: [out, perGroup, ...g.kernel], init };
     return boolArg(args, 'bias') ? [weight, { name: 'bias', shape: [out], init }] : [weight];
   },
-  lower(b, x, params, args) {
+  lower(b, x, params, args, ctx) {
     const g = geometry(b.info(x).shape, args) as ConvGeometry;
     const hw = b.info(x).shape.slice(2) as number[];
     const out = hw.map((size, i) =>
       outputLength(size, g.kernel[i], g.strides[i], g.pads[i], g.pads[i + 2], g.dilations[i]),
     );
     const full = { kernel: g.kernel, strides: g.strides, pads: g.pads, dilations: g.dilations };
+    const dense = ctx.internal && denseConv(b, x, params.weight, params.bias, full, out, g.groups);
+    if (dense) return dense;
     const { weight, window } = croppedKernel(b, params.weight, full, hw, out) ?? {
       weight: params.weight,
       window: full,

@@ -34,6 +34,11 @@ export interface LowerContext {
    */
   step?: string;
   seed?: number;
+  /**
+   * Training and evaluation graphs, not exports: constant weights may be lowered to a faster
+   * equivalent that no longer reads as the layer (a frozen conv on a tiny map as one GEMM).
+   */
+  internal?: boolean;
 }
 
 export type ShapeResult = { shape: Shape } | { error: string; arg?: string };
