@@ -47,11 +47,15 @@ const gemm: GradientRule = (b, node, [dY], needed) => {
   return [dA, dB, dC];
 };
 
-/** ReLU passes the gradient where the input was positive (0 at 0, as PyTorch does). */
+/**
+ * ReLU passes the gradient where the input was positive (0 at 0, as PyTorch does). The mask is
+ * cast to a float and multiplied in: onnxruntime's `Where` with a broadcast scalar is a slower
+ * pass than `Cast` and `Mul` together (ARCHITECTURE.md).
+ */
 const relu: GradientRule = (b, node, [dY]) => {
   const x = node.inputs[0];
-  const positive = b.op('Greater', [x, b.scalar(0)]);
-  return [b.op('Where', [positive, dY!, b.scalar(0)])];
+  const positive = b.op('Cast', [b.op('Greater', [x, b.scalar(0)])], { to: b.floatType });
+  return [b.op('Mul', [dY!, positive])];
 };
 
 /** Reshaping ops move no numbers: the gradient is reshaped back. */
