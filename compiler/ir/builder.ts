@@ -131,6 +131,10 @@ export function scalarTensor(value: number, dtype: DType): Tensor {
       return tensor(dtype, [], Float64Array.of(value));
     case 'int64':
       return tensor(dtype, [], BigInt64Array.of(BigInt(value)));
+    case 'int32':
+      return tensor(dtype, [], Int32Array.of(value));
+    case 'uint32':
+      return tensor(dtype, [], Uint32Array.of(value));
     case 'bool':
       return tensor(dtype, [], Uint8Array.of(value ? 1 : 0));
   }

@@ -2,7 +2,8 @@
 // operators (default domain). Shapes are fully known except the batch dimension, written 'N'.
 // Autodiff, the optimizers and the ONNX writer all work on this one structure.
 
-export type DType = 'float32' | 'float64' | 'int64' | 'bool';
+/** int32 and uint32 serve dropout's 32-bit hash only; values are float or int64 elsewhere. */
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool';
 export type Dim = number | 'N';
 export type Shape = Dim[];
 
@@ -28,7 +29,7 @@ export interface Tensor {
   kind: 'tensor';
   dtype: DType;
   dims: number[];
-  data: Float32Array | Float64Array | BigInt64Array | Uint8Array;
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint32Array | Uint8Array;
 }
 
 export interface Graph {

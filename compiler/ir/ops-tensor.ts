@@ -1,5 +1,5 @@
 // Shape rules for the ops that move, cut, join and count elements: Transpose, Concat, Slice,
-// Pad, Expand, and the integer ops (Size, Range, Mod, Less) that dropout's counter-based
+// Pad, Expand, and the integer ops (Size, Range, Mod, Less, BitShift, BitwiseXor) that dropout's counter-based
 // random numbers are made of. ONNX takes slice bounds, pads and expand shapes as runtime
 // inputs; the builder states them as attributes too (see TENSOR_BUILDER_ONLY_ATTRS), so the
 // output shape is known when the node is emitted.
@@ -100,6 +100,8 @@ export const TENSOR_OPS: Record<string, ShapeRule> = {
   Range: range,
   Mod: ([a, b]) => [{ dtype: a.dtype, shape: broadcastShapes(a.shape, b.shape) }],
   Less: ([a, b]) => [{ dtype: 'bool', shape: broadcastShapes(a.shape, b.shape) }],
+  BitShift: ([a, b]) => [{ dtype: a.dtype, shape: broadcastShapes(a.shape, b.shape) }],
+  BitwiseXor: ([a, b]) => [{ dtype: a.dtype, shape: broadcastShapes(a.shape, b.shape) }],
 };
 
 export const TENSOR_BUILDER_ONLY_ATTRS: Record<string, string[]> = {

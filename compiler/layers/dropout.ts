@@ -1,7 +1,7 @@
-// Dropout with reproducible masks from a counter-based hash in int64 ONNX ops: the mask of an
-// element is a pure function of (recipe seed, layer path, step counter, element index), so
-// the same spec and seed give the same masks on any provider, a step can be re-run (finite
-// differences, resumed runs) and every step differs. See ARCHITECTURE.md for why not
+// Dropout with reproducible masks from a counter-based hash in 32-bit ONNX integer ops: the
+// mask of an element is a pure function of (recipe seed, layer path, step counter, element
+// index), so the same spec and seed give the same masks on any provider, a step can be re-run
+// (finite differences, resumed runs) and every step differs. See ARCHITECTURE.md for why not
 // RandomUniformLike. Eval mode has no mask.
 import { num, numberArg, stringArg } from '../check/args.js';
 import type { GraphBuilder } from '../ir/builder.js';
@@ -9,43 +9,52 @@ import { shapeArg } from '../ir/ops-helpers.js';
 import type { LayerDef, LowerContext } from './layer.js';
 import { noParams } from './layer.js';
 
-/** The Mersenne prime 2³¹ − 1: hash values stay below it, so squares fit in int64. */
-const PRIME = 2147483647;
 const MODES = ['example', 'batch'];
 
-/** FNV-1a of a string, reduced below PRIME: a per-layer salt. */
+/** FNV-1a of a string: a per-layer salt. */
 function salt(text: string): number {
   let h = 2166136261;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
-  return h % PRIME;
-}
-
-/**
- * Hash values uniform in [0, PRIME), one per element of `indices` (int64): an affine map of the
- * index and the step key, then three rounds of h ← (h² + c) mod p to break the affine lattice.
- */
-function hashInts(b: GraphBuilder, indices: string, step: string, seedSalt: number) {
-  const int = (v: number) => b.scalar(v, 'int64');
-  const mod = (x: string) => b.op('Mod', [x, int(PRIME)]);
-  const stepKey = mod(b.op('Add', [b.op('Mul', [mod(step), int(48271)]), int(seedSalt)]));
-  let h = mod(b.op('Add', [b.op('Mul', [indices, int(1103515245)]), stepKey]));
-  for (const c of [12345, 2531011, 907633385]) h = mod(b.op('Add', [b.op('Mul', [h, h]), int(c)]));
   return h;
 }
 
-/** Element indices shaped like `x` (per example) or like one example (per batch). */
+/**
+ * Hash values uniform in [0, 2³¹) (int32), one per element of `indices` (uint32). The index
+ * times an odd constant is XORed with a per-step key, then goes through murmur3's finalizer
+ * rounds (h ^= h >> s; h *= m) in uint32 arithmetic. Each stage is a bijection of 32-bit
+ * words, so the elements of one step never share a value; the XOR, unlike an added offset,
+ * keeps one step's mask from being a shifted copy of another's. 32-bit words and no `Mod`:
+ * measured, the int64 hash this replaced (three rounds of h² + c mod 2³¹ − 1) took a tenth of
+ * the seed CNN's step (ARCHITECTURE.md).
+ */
+function hashInts(b: GraphBuilder, indices: string, step: string, seedSalt: number) {
+  const u = (v: number) => b.scalar(v, 'uint32');
+  const shift = (x: string, n: number) => b.op('BitShift', [x, u(n)], { direction: 'RIGHT' });
+  const round = (x: string, s: number, m: number) =>
+    b.op('Mul', [b.op('BitwiseXor', [x, shift(x, s)]), u(m)]);
+  const finalize = (x: string) => round(round(x, 16, 0x85ebca6b), 13, 0xc2b2ae35);
+  const stepBits = b.op('Mod', [step, b.scalar(2 ** 32, 'int64')]);
+  const weyl = b.op('Mul', [b.op('Cast', [stepBits], { to: 'uint32' }), u(0x9e3779b9)]);
+  const key = finalize(b.op('Add', [weyl, u(seedSalt)]));
+  const h = finalize(b.op('BitwiseXor', [b.op('Mul', [indices, u(0x27d4eb2d)]), key]));
+  return b.op('Cast', [shift(h, 1)], { to: 'int32' });
+}
+
+/** Element indices (uint32) shaped like `x` (per example) or like one example (per batch). */
 function elementIndices(b: GraphBuilder, x: string, perBatch: boolean): string {
   const shape = b.info(x).shape;
-  const int = (v: number) => b.scalar(v, 'int64');
+  const int = (v: number) => b.scalar(v, 'int32');
+  const unsigned = (v: string) => b.op('Cast', [v], { to: 'uint32' });
   if (perBatch) {
     const features = shape.slice(1) as number[];
     const count = features.reduce((n, d) => n * d, 1);
     const flat = b.op('Range', [int(0), int(count), int(1)], { length: count });
     const dims = [1, ...features];
-    return b.op('Reshape', [flat, b.int64s(dims)], { shape: dims });
+    return unsigned(b.op('Reshape', [flat, b.int64s(dims)], { shape: dims }));
   }
-  const flat = b.op('Range', [int(0), b.op('Size', [x]), int(1)], { length: -1 });
-  return b.op('Reshape', [flat, b.op('Shape', [x])], { shape: shapeArg(shape) });
+  const size = b.op('Cast', [b.op('Size', [x])], { to: 'int32' });
+  const flat = b.op('Range', [int(0), size, int(1)], { length: -1 });
+  return unsigned(b.op('Reshape', [flat, b.op('Shape', [x])], { shape: shapeArg(shape) }));
 }
 
 function lowerDropout(
@@ -65,10 +74,13 @@ function lowerDropout(
     ctx.step,
     salt(`${ctx.seed}:${b.origin}`),
   );
-  // h < p·PRIME ⇔ h/PRIME < p: compared as integers, saving a Cast and a Div per element.
-  const dropped = b.op('Less', [hash, b.scalar(Math.round(p * PRIME), 'int64')]);
-  // Inverted dropout, as torch: kept elements are scaled by 1/(1−p), so eval needs no rescaling.
-  return b.op('Where', [dropped, b.scalar(0), b.op('Mul', [x, b.scalar(1 / (1 - p))])]);
+  // h < (1 − p)·2³¹ ⇔ h/2³¹ < 1 − p: compared as integers. Inverted dropout, as torch: kept
+  // elements are scaled by 1/(1−p), so eval needs no rescaling. The mask is a float factor
+  // (0 or 1/(1−p)) so that the forward and backward passes are one Mul each.
+  const threshold = Math.min(2 ** 31 - 1, Math.round((1 - p) * 2 ** 31));
+  const kept = b.op('Less', [hash, b.scalar(threshold, 'int32')]);
+  const factor = b.op('Mul', [b.op('Cast', [kept], { to: b.floatType }), b.scalar(1 / (1 - p))]);
+  return b.op('Mul', [x, factor]);
 }
 
 export const Dropout: LayerDef = {

@@ -38,6 +38,8 @@ const SINCE: Record<string, number> = {
   ArgMax: 11,
   AveragePool: 11,
   BatchNormalization: 9,
+  BitShift: 11,
+  BitwiseXor: 18,
   Cast: 6,
   Col2Im: 18,
   Concat: 11,

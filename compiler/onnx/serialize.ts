@@ -19,6 +19,8 @@ const ELEM_TYPE: Record<DType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
   float64: onnx.TensorProto.DataType.DOUBLE,
   int64: onnx.TensorProto.DataType.INT64,
+  int32: onnx.TensorProto.DataType.INT32,
+  uint32: onnx.TensorProto.DataType.UINT32,
   bool: onnx.TensorProto.DataType.BOOL,
 };
 
