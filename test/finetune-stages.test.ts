@@ -17,6 +17,7 @@ import {
 import { format } from '../grammar/format.js';
 import { parse } from '../grammar/index.js';
 import { readCheckpoint } from '../runtime/checkpoint.js';
+import { describeStages } from '../runtime/cli/info.js';
 import { readBinary } from '../runtime/cli/load.js';
 import type { Split } from '../runtime/data/sources.js';
 import type { StageStart } from '../runtime/stages.js';
@@ -139,6 +140,15 @@ train T {
 
   it('checks the statement: stages by epoch, with the frozen modules they unfreeze', () => {
     expect(recipe.stages).toEqual([{ after: 1, paths: ['linear2'] }]);
+  });
+
+  it('netspec info lists what trains from which epoch', () => {
+    // linear3 (8·3 + 3) trains from the start; linear2 (8·8 + 8) joins from epoch 2.
+    expect(describeStages(recipe).split('\n')).toEqual([
+      'recipe T trains F in stages:',
+      '  epoch 1 on: 27 trainable parameters',
+      '  epoch 2 on: + linear2 (1 module, 72 parameters) → 99 trainable',
+    ]);
   });
 
   it('linear2 stays frozen in epoch 1 and trains from epoch 2', async () => {

@@ -2,26 +2,32 @@
 // whether they train — for an ONNX file (imported as netspec would) or a spec's networks.
 
 import { basename, resolve } from 'node:path';
-import type { Model } from '../../compiler/index.js';
+import type { Model, Recipe } from '../../compiler/index.js';
 import { checkSpec, hasErrors, onnxInputDims } from '../../compiler/index.js';
 import { printDiagnostics, readBinary, readImport, readSpec, UserError } from './load.js';
 
 export function infoCommand(file: string, options: { input?: string; network?: string }): number {
-  const models = file.endsWith('.onnx')
-    ? [importForInfo(file, options.input)]
-    : specModels(file, options.network);
-  for (const model of models) process.stdout.write(describeModel(model) + '\n');
+  if (file.endsWith('.onnx')) {
+    process.stdout.write(describeModel(importForInfo(file, options.input)) + '\n');
+    return 0;
+  }
+  const { models, recipes } = specModels(file, options.network);
+  for (const model of models) {
+    const staged = recipes.filter((r) => r.model === model && r.stages);
+    const sections = [describeModel(model), ...staged.map(describeStages)];
+    process.stdout.write(sections.join('\n\n') + '\n');
+  }
   return 0;
 }
 
-function specModels(file: string, only: string | undefined): Model[] {
+function specModels(file: string, only: string | undefined) {
   const loaded = readSpec(file);
   printDiagnostics(loaded);
   if (hasErrors(loaded.diagnostics)) throw new UserError('');
   const models = [...loaded.spec.networks.values()].filter((m) => !only || m.name === only);
   if (models.length === 0)
     throw new UserError(`${file}: no network${only ? ` named '${only}'` : ''} to describe`);
-  return models;
+  return { models, recipes: [...loaded.spec.recipes.values()] };
 }
 
 /** Imports the file through a one-line spec, so `info` sees exactly what a spec would. */
@@ -45,6 +51,41 @@ function importForInfo(file: string, input: string | undefined): Model {
 
 const count = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
 const fmt = (n: number) => n.toLocaleString('en-US');
+
+/** Trainable parameters (buffers excluded) of each module with any. */
+function parameterCounts(model: Model): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const node of model.layers) {
+    const params = node.params.filter((p) => p.kind !== 'buffer');
+    if (params.length > 0)
+      counts.set(
+        node.path,
+        params.reduce((n, p) => n + count(p.shape), 0),
+      );
+  }
+  return counts;
+}
+
+/** A recipe's `unfreeze … after` stages: what trains from which epoch. */
+export function describeStages(recipe: Recipe): string {
+  const counts = parameterCounts(recipe.model);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const frozen = new Set(
+    recipe.model.layers.filter((n) => n.kind === 'layer' && n.frozen).map((n) => n.path),
+  );
+  const sum = (paths: Iterable<string>) => [...paths].reduce((n, p) => n + (counts.get(p) ?? 0), 0);
+  const trainable = () => fmt(total - sum(frozen));
+  const lines = [`recipe ${recipe.name} trains ${recipe.model.name} in stages:`];
+  lines.push(`  epoch 1 on: ${trainable()} trainable parameters`);
+  for (const stage of recipe.stages ?? []) {
+    const paths = stage.paths.filter((p) => frozen.delete(p));
+    const shown = paths.length > 4 ? [...paths.slice(0, 4), '…'] : paths;
+    lines.push(
+      `  epoch ${stage.after + 1} on: + ${shown.join(', ')} (${paths.length} module${paths.length === 1 ? '' : 's'}, ${fmt(sum(paths))} parameters) → ${trainable()} trainable`,
+    );
+  }
+  return lines.join('\n');
+}
 
 export function describeModel(model: Model): string {
   const rows = [['module', 'layer', 'output shape', 'parameters', 'trains']];
