@@ -6,6 +6,7 @@
 // with at most 16 output positions, Col2Im.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { compileInference, initialParameters } from '../compiler/index.js';
 import { PYTHON } from './helpers/spec.js';
 import type { TorchLayer } from './conv-steps.js';
 import { compileCnn, randomBatches, runSteps, torchOracle } from './conv-steps.js';
@@ -139,6 +140,15 @@ describe('convolution and pooling gradients', () => {
       ),
     );
     for (const op of ['ConvTranspose', 'Gather', 'Col2Im', 'Slice']) expect(ops).toContain(op);
+  });
+
+  it('pools before the ReLU that feeds a max pool in the train step; the export keeps the order', () => {
+    const [, input, layers] = CASES.find(([name]) => name.startsWith('max pools after ReLU'))!;
+    const { recipe, compiled } = compileCnn(input, layers, 'SGD(lr: 0.1)');
+    const forward = (ops: string[]) => ops.filter((op) => op === 'Relu' || op === 'MaxPool');
+    expect(forward(onnxOps(compiled.train))).toEqual(['MaxPool', 'Relu', 'MaxPool', 'Relu']);
+    const exported = compileInference(recipe.model, initialParameters(recipe.model, 1));
+    expect(forward(onnxOps(exported))).toEqual(['Relu', 'MaxPool', 'Relu', 'MaxPool']);
   });
 
   it("builds no gradient for the first layer's input (it depends on no parameter)", () => {
