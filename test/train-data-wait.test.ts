@@ -57,7 +57,7 @@ describe('time waiting for data', () => {
     expect(result.history).toHaveLength(2);
     for (const epoch of result.history) {
       expect(epoch.dataSeconds).toBeDefined();
-      // Augmenting 16 images takes some time on whatever thread does it.
+      // Even a batch made while the previous step ran takes some time to hand over.
       expect(epoch.dataSeconds!).toBeGreaterThan(0);
       expect(epoch.dataSeconds!).toBeLessThanOrEqual(epoch.seconds);
     }

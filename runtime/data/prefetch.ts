@@ -1,9 +1,9 @@
-// Batches prepared ahead of the training step. onnxruntime-node runs a step synchronously on
-// the main thread, so overlap needs other threads: transformed batches are made by worker
-// threads (the split's pixels shared with them), several requests in flight, and yielded in
-// order. Untransformed batches are a copy-and-scale (~0.1 ms per 64 images): they stay on the
-// main thread, where a worker's message round trip would cost more than it saves — unless the
-// split is streamed: then the workers (each opening the same store) do the reads and decoding.
+// Batches prepared ahead of the training step. onnxruntime-node runs a step on its own threads
+// and returns a promise at once, so the main thread is free while a step runs: each next batch
+// is made then, in a macrotask queued as the current one is handed over (`ahead`). Where cores
+// are spare, worker threads (the split's pixels shared with them) make transformed batches
+// instead, several requests in flight, yielded in order; a streamed split's reads and decoding
+// move to the workers too.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchOptions } from './batches.js';
@@ -29,7 +29,7 @@ export async function* prefetchedBatches(
 ): AsyncGenerator<Batch> {
   // Reading a streamed split is work to move off the main thread too (disk reads, decoding).
   if (!CAN_USE_WORKERS || workers === 0 || !(transforms(options) || split.store)) {
-    yield* batches(split, order, batchSize, options);
+    yield* ahead(batches(split, order, batchSize, options));
     return;
   }
   const pool = startWorkers(split, options, workers);
@@ -37,6 +37,35 @@ export async function* prefetchedBatches(
     yield* inOrder(pool, split, order, batchSize, options);
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * Yields `items`, making each next one in a macrotask queued when the current one is handed
+ * over: it runs once the consumer awaits something — onnxruntime's step — and overlaps it.
+ * An error making an item is raised when that item's turn comes.
+ */
+export async function* ahead<T>(items: Iterable<T>): AsyncGenerator<T> {
+  const it = items[Symbol.iterator]();
+  const later = () =>
+    new Promise<IteratorResult<T>>((resolve, reject) =>
+      setImmediate(() => {
+        try {
+          resolve(it.next());
+        } catch (error) {
+          reject(error);
+        }
+      }),
+    );
+  try {
+    for (let current = it.next(); !current.done;) {
+      const next = later();
+      next.catch(() => undefined); // raised below, when awaited
+      yield current.value;
+      current = await next;
+    }
+  } finally {
+    it.return?.();
   }
 }
 
