@@ -3,7 +3,8 @@
 // still computes them. Cropping the kernel to the taps that reach the image gives the same
 // result (the dropped terms are exact zeros) for a ninth of the work.
 import type { GraphBuilder } from '../ir/builder.js';
-import { slice } from '../ir/ops-helpers.js';
+import { tensor } from '../ir/graph.js';
+import { reshape, slice } from '../ir/ops-helpers.js';
 
 export interface ConvWindow {
   kernel: number[];
@@ -48,12 +49,41 @@ export function croppedKernel(
   // End padding that keeps the output size: (out − 1)·stride + k' = size + begin + end.
   const end = hw.map((size, i) => (out[i] - 1) * window.strides[i] + kernel[i] - size - begin[i]);
   if (end.some((e) => e < 0)) return undefined;
-  const weight = slice(
-    b,
-    w,
-    taps.map((t) => t.first),
-    taps.map((t) => t.last + 1),
-    [2, 3],
-  );
+  const first = taps.map((t) => t.first);
+  const weight = b.graph.initializers.has(w)
+    ? slice(
+        b,
+        w,
+        first,
+        taps.map((t) => t.last + 1),
+        [2, 3],
+      )
+    : selectTaps(b, w, window.kernel, first, kernel);
   return { weight, window: { ...window, kernel, pads: [...begin, ...end] } };
+}
+
+/**
+ * The `kernel` taps from `first` on of trainable weights, as a GEMM by a constant 0/1 matrix
+ * ([O·C, kh·kw] · [kh·kw, kh'·kw']). A Slice computes the same, but onnxruntime's Slice and the
+ * Pad of its gradient crawl over [512, 512, 3, 3] weights a few elements at a time (6 ms per
+ * layer4 conv on 2 threads); the GEMM and its gradient's GEMM stream them. Frozen weights keep
+ * the Slice, which onnxruntime folds into a constant.
+ */
+function selectTaps(
+  b: GraphBuilder,
+  w: string,
+  full: number[],
+  first: number[],
+  kernel: number[],
+): string {
+  const [o, c] = b.info(w).shape as number[];
+  const [kh, kw] = full;
+  const [ch, cw] = kernel;
+  const select = new (b.floatType === 'float64' ? Float64Array : Float32Array)(kh * kw * ch * cw);
+  for (let y = 0; y < ch; y++)
+    for (let x = 0; x < cw; x++)
+      select[((y + first[0]) * kw + x + first[1]) * ch * cw + y * cw + x] = 1;
+  const matrix = b.initializer(b.fresh('taps'), tensor(b.floatType, [kh * kw, ch * cw], select));
+  const rows = reshape(b, w, [o * c, kh * kw]);
+  return reshape(b, b.op('Gemm', [rows, matrix]), [o, c, ch, cw]);
 }
