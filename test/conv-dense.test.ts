@@ -1,6 +1,7 @@
-// A frozen convolution on a tiny map lowered as one GEMM over a dense matrix (conv-dense.ts)
-// must compute what the Conv computes, forward and backward: both are built in one float32
-// graph from the same constant weights, and their outputs and input gradients compared.
+// A convolution on a tiny map lowered as one GEMM over a dense matrix (conv-dense.ts) must
+// compute what the Conv computes, forward and backward: both are built in float32 graphs from
+// the same weights, constant (frozen) or fed (trainable), and their outputs and gradients — of
+// the input, and of trainable weights and bias — compared.
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { backward } from '../compiler/autodiff/backward.js';
@@ -79,7 +80,7 @@ const DECLINES: Case[] = [
   },
 ];
 
-function build(c: Case, dense: boolean) {
+function build(c: Case, dense: boolean, trainable: boolean) {
   const rng = new Rng(7, c.name);
   const b = new GraphBuilder('dense', 'float32');
   const x = b.input('x', 'float32', ['N', ...c.input]);
@@ -89,8 +90,15 @@ function build(c: Case, dense: boolean) {
       dims,
       Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, () => rng.normal()),
     );
-  const w = b.initializer('w', random(c.weights));
-  const bias = c.bias ? b.initializer('b', random([c.weights[0]])) : undefined;
+  const fed: Record<string, ort.Tensor> = {};
+  const param = (name: string, dims: number[]) => {
+    const value = random(dims);
+    if (!trainable) return b.initializer(name, value);
+    fed[name] = new ort.Tensor('float32', value.data as Float32Array, dims);
+    return b.input(name, 'float32', dims);
+  };
+  const w = param('w', c.weights);
+  const bias = c.bias ? param('b', [c.weights[0]]) : undefined;
   const window = { ...c.window, kernel: c.weights.slice(2) };
   const out = c.input
     .slice(1)
@@ -117,17 +125,20 @@ function build(c: Case, dense: boolean) {
   if (!y) return undefined;
   const v = b.input('v', 'float32', b.info(y).shape);
   const loss = b.reduceSum(b.op('Mul', [y, v]), [0, 1, 2, 3], false);
-  const dx = backward(b, loss, [x]).get(x)!;
-  b.graph.outputs.push(b.info(y), b.info(dx));
+  const wrt = [x, ...Object.keys(fed)];
+  const grads = backward(b, loss, wrt);
+  const results = [y, ...wrt.map((name) => grads.get(name)!)];
+  b.graph.outputs.push(...results.map((name) => b.info(name)));
   return {
     model: serializeModel(b.graph),
     ops: b.graph.nodes.map((n) => n.op),
-    y,
-    dx,
+    results,
+    fed,
     shape: b.info(y).shape,
   };
 }
 
+/** The output, then the gradients of the input and of each fed parameter. */
 async function run(built: NonNullable<ReturnType<typeof build>>, c: Case) {
   const rng = new Rng(3, 'feeds');
   const n = 3;
@@ -137,34 +148,41 @@ async function run(built: NonNullable<ReturnType<typeof build>>, c: Case) {
       Float32Array.from({ length: dims.reduce((a, d) => a * d, 1) }, () => rng.normal()),
       dims,
     );
-  const feeds = { x: fill([n, ...c.input]), v: fill([n, ...(built.shape.slice(1) as number[])]) };
+  const feeds = {
+    x: fill([n, ...c.input]),
+    v: fill([n, ...(built.shape.slice(1) as number[])]),
+    ...built.fed,
+  };
   const session = await ort.InferenceSession.create(built.model, { logSeverityLevel: 3 });
   const out = await session.run(feeds);
-  return [out[built.y].data as Float32Array, out[built.dx].data as Float32Array];
+  return built.results.map((name) => out[name].data as Float32Array);
 }
 
-describe('frozen convolutions on tiny maps as one GEMM', () => {
-  it.each(APPLIES.map((c) => [c.name, c] as const))(
-    '%s: same output and input gradient as Conv',
-    async (_name, c) => {
-      const dense = build(c, true)!;
+describe('convolutions on tiny maps as one GEMM', () => {
+  const cases = APPLIES.flatMap((c) =>
+    [false, true].map((trainable) => [c.name, trainable ? 'trainable' : 'frozen', c] as const),
+  );
+  it.each(cases)(
+    '%s, %s weights: the same output and gradients as Conv',
+    async (...[, kind, c]) => {
+      const trainable = kind === 'trainable';
+      const dense = build(c, true, trainable)!;
       expect(dense.ops).toContain('Gemm');
       expect(dense.ops).not.toContain('Conv');
-      const [y, dx] = await run(dense, c);
-      const [yConv, dxConv] = await run(build(c, false)!, c);
-      for (const [ours, reference] of [
-        [y, yConv],
-        [dx, dxConv],
-      ]) {
-        expect(ours.length).toBe(reference.length);
-        const scale = Math.max(...reference.map(Math.abs));
-        const worst = Math.max(...ours.map((v, i) => Math.abs(v - reference[i])));
+      const ours = await run(dense, c);
+      const reference = await run(build(c, false, trainable)!, c);
+      expect(ours).toHaveLength(trainable ? (c.bias ? 4 : 3) : 2);
+      ours.forEach((values, k) => {
+        expect(values.length).toBe(reference[k].length);
+        const scale = Math.max(...reference[k].map(Math.abs));
+        const worst = Math.max(...values.map((v, i) => Math.abs(v - reference[k][i])));
         expect(worst / scale).toBeLessThan(1e-5);
-      }
+      });
     },
   );
 
   it.each(DECLINES.map((c) => [c.name, c] as const))('declines %s', (_name, c) => {
-    expect(build(c, true)).toBeUndefined();
+    expect(build(c, true, false)).toBeUndefined();
+    expect(build(c, true, true)).toBeUndefined();
   });
 });

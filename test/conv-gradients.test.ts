@@ -99,7 +99,7 @@ const CASES: [string, number[], TorchLayer[]][] = [
     ],
   ],
   [
-    'kernels cropped to the taps that reach a tiny input (3×3 on 2×2 stride 2, 3×3 on 1×1)',
+    'tiny maps as one dense GEMM (3×3 on 2×2 stride 2, 3×3 on 1×1)',
     [4, 2, 2],
     [
       ['Conv2d', [4, 6, 3], { stride: 2, padding: 1 }],
@@ -107,6 +107,17 @@ const CASES: [string, number[], TorchLayer[]][] = [
       ['Conv2d', [6, 5, 3], { padding: 1 }],
       ['Flatten', [], {}],
       ['Linear', [5, 3], {}],
+    ],
+  ],
+  [
+    'kernels cropped to the taps that reach a tiny input (3×3 padding 1 on 1×3: one row)',
+    [4, 1, 3],
+    [
+      ['Conv2d', [4, 6, 3], { padding: 1 }],
+      ['ReLU', [], {}],
+      ['Conv2d', [6, 5, 3], { padding: 1, bias: false }],
+      ['Flatten', [], {}],
+      ['Linear', [5 * 3, 3], {}],
     ],
   ],
 ];
@@ -168,12 +179,13 @@ describe('convolution and pooling gradients', () => {
 });
 
 /**
- * The op types of a serialized model, read back with Debian's python3-onnx, and each Gemm's
- * node name without its counter (`conv2d2/Gemm`), which tells the layer it came from.
+ * The op types of a serialized model, read back with Debian's python3-onnx, then each Gemm's
+ * node name and each initializer's name without its counter (`conv2d2/Gemm`), which tell the
+ * layer they came from.
  */
 function onnxOps(model: Uint8Array): string[] {
   const script =
-    "import onnx,sys,json,re; m=onnx.load_from_string(sys.stdin.buffer.read()); print(json.dumps([n.op_type for n in m.graph.node] + [re.sub(r'_\\d+$', '', n.name) for n in m.graph.node if n.op_type == 'Gemm']))";
+    "import onnx,sys,json,re; m=onnx.load_from_string(sys.stdin.buffer.read()); print(json.dumps([n.op_type for n in m.graph.node] + [re.sub(r'_\\d+$', '', n.name) for n in m.graph.node if n.op_type == 'Gemm'] + [re.sub(r'_\\d+$', '', i.name) for i in m.graph.initializer]))";
   const result = spawnSync(PYTHON, ['-c', script], { input: model, encoding: 'utf8' });
   return JSON.parse(result.stdout) as string[];
 }

@@ -1,10 +1,11 @@
-// A frozen convolution on a tiny map as one GEMM. On ResNet18's 2×2 maps (layer3 for a 28×28
-// input) a 3×3, padding-1 kernel connects every input position to every output position, so
-// the convolution is exactly a dense [O·L_out, C·L_in] matrix with no zero entries: the same
+// A convolution on a tiny map as one GEMM. On ResNet18's 2×2 maps (layer3 for a 28×28 input)
+// a 3×3, padding-1 kernel connects every input position to every output position, so the
+// convolution is exactly a dense [O·L_out, C·L_in] matrix with no zero entries: the same
 // multiply-adds as the Conv, but as one GEMM over the batch instead of one thin GEMM per image,
-// and its input gradient is one GEMM too (no transposes, no Col2Im). The matrix is built at
-// compile time, so this applies to constant (frozen) weights only, and only to training and
-// evaluation graphs: an exported model keeps its Conv nodes.
+// and its input and weight gradients are one GEMM each too (no transposes of activations, no
+// Col2Im, no im2col). Constant (frozen) weights give a matrix built at compile time; trainable
+// ones are placed into it in the graph by a GEMM with a constant 0/1 matrix and a Transpose of
+// the weights. Training and evaluation graphs only: an exported model keeps its Conv nodes.
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Tensor } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
@@ -52,9 +53,37 @@ function denseMatrix(w: Tensor, taps: Int32Array, lIn: number, lOut: number): Te
 }
 
 /**
- * The convolution of `x` by the constant weights `w` as Reshape → Gemm → Reshape (+ bias), or
- * undefined where that is not exactly as cheap as the Conv: grouped kernels, weights that are
- * graph inputs, or maps large enough that the dense matrix would hold zeros or be too big.
+ * The dense matrix of trainable weights, built in the graph: [O·C, kh·kw] times a constant 0/1
+ * matrix [kh·kw, L_out·L_in] (the tap joining each output to each input) gives [O, C, L_out,
+ * L_in], transposed to [O, L_out, C, L_in]. Its gradient runs the same way back.
+ */
+function placedWeights(
+  b: GraphBuilder,
+  weight: string,
+  taps: Int32Array,
+  lIn: number,
+  lOut: number,
+): string {
+  const [o, c, kh, kw] = b.info(weight).shape as number[];
+  const k = kh * kw;
+  const place = new (b.floatType === 'float64' ? Float64Array : Float32Array)(k * lOut * lIn);
+  for (let p = 0; p < lOut; p++)
+    for (let t = 0; t < k; t++) {
+      const q = taps[p * k + t];
+      if (q >= 0) place[t * lOut * lIn + p * lIn + q] = 1;
+    }
+  const matrix = b.initializer(b.fresh('place'), tensor(b.floatType, [k, lOut * lIn], place));
+  const placed = b.op('Gemm', [reshape(b, weight, [o * c, k]), matrix]);
+  const grouped = b.op('Transpose', [reshape(b, placed, [o, c, lOut, lIn])], {
+    perm: [0, 2, 1, 3],
+  });
+  return reshape(b, grouped, [o * lOut, c * lIn]);
+}
+
+/**
+ * The convolution of `x` by `weight` as Reshape → Gemm → Reshape (+ bias), or undefined where
+ * that is not exactly as cheap as the Conv: grouped kernels, or maps large enough that the
+ * dense matrix would hold zeros or be too big.
  */
 export function denseConv(
   b: GraphBuilder,
@@ -67,14 +96,16 @@ export function denseConv(
 ): string | undefined {
   const w = b.graph.initializers.get(weight);
   const [n, c, ...hw] = b.info(x).shape;
-  if (!w || groups !== 1 || typeof c !== 'number') return undefined;
-  const [o] = w.dims;
+  if (groups !== 1 || typeof c !== 'number') return undefined;
+  const o = b.info(weight).shape[0] as number;
   const lIn = (hw as number[]).reduce((a, d) => a * d, 1);
   const lOut = out.reduce((a, d) => a * d, 1);
   const taps = connections(window, hw as number[], out);
   const used = taps.reduce((count, q) => count + (q >= 0 ? 1 : 0), 0);
   if (used !== lIn * lOut || o * lOut * c * lIn > MAX_ENTRIES) return undefined;
-  const m = b.initializer(b.fresh(`${weight}.dense`), denseMatrix(w, taps, lIn, lOut));
+  const m = w
+    ? b.initializer(b.fresh(`${weight}.dense`), denseMatrix(w, taps, lIn, lOut))
+    : placedWeights(b, weight, taps, lIn, lOut);
   const y = b.op('Gemm', [reshape(b, x, [n, c * lIn]), m], { transB: 1 });
   const image = reshape(b, y, [n, o, ...out]);
   return bias ? b.op('Add', [image, reshape(b, bias, [o, 1, 1])]) : image;
