@@ -201,6 +201,33 @@ describe('other streamed sources', () => {
     expectSameBatches(memory, streamed, { steps: AUGMENT, training: true });
   });
 
+  it("a changed file's new conversion replaces the old one; other files' stay", () => {
+    const cache = join(dir, '.netspec-cache');
+    const source = { ...csv, images: at('images.csv'), labels: at('labels.csv'), stream: true };
+    loadSource(source, [dir]);
+    const combined = { ...csv, images: at('combined.csv'), labelColumn: 'label', header: true };
+    loadSource({ ...combined, stream: true }, [dir]);
+    const entries = () => readdirSync(cache).filter((f) => f.endsWith('.u8'));
+    const before = entries();
+    expect(before).toHaveLength(2);
+    // The spreadsheets, edited: one more row each, so another size and modification time.
+    const images = readFileSync(join(dir, 'images.csv'), 'utf8');
+    const labels = readFileSync(join(dir, 'labels.csv'), 'utf8');
+    const oneMore = (text: string) => `${text.trimEnd()}\n${text.split(/\r?\n/)[0]}\n`;
+    writeFileSync(join(dir, 'images.csv'), oneMore(images));
+    writeFileSync(join(dir, 'labels.csv'), oneMore(labels));
+    try {
+      expect(loadSource(source, [dir]).count).toBe(1001);
+      const after = entries();
+      expect(after).toHaveLength(2);
+      expect(after.filter((f) => before.includes(f))).toHaveLength(1); // combined.csv's
+      expect(readdirSync(cache).filter((f) => f.endsWith('.json'))).toHaveLength(2);
+    } finally {
+      writeFileSync(join(dir, 'images.csv'), images);
+      writeFileSync(join(dir, 'labels.csv'), labels);
+    }
+  });
+
   it('one CSV with a header and a named label column', () => {
     const source = { ...csv, images: at('combined.csv'), labelColumn: 'label', header: true };
     const [memory, streamed] = both(source);

@@ -1,7 +1,8 @@
 // Streamed sources: what a split needs when its pixels stay on disk. A raw IDX file is read in
 // place; a gzip IDX file or a CSV spreadsheet is converted once, streaming, into a raw uint8
 // cache file (keyed by the source's path, size and modification time, written under a
-// temporary name and renamed into place) that is then read in place; an image folder decodes
+// temporary name and renamed into place, replacing the conversion of the file's previous
+// version) that is then read in place; an image folder decodes
 // its files on demand. Whether a source streams: its `stream` argument, or with `auto` (the
 // default) whether its pixels would take more than a memory budget.
 import { createHash } from 'node:crypto';
@@ -12,7 +13,9 @@ import {
   openSync,
   readFileSync,
   readSync,
+  readdirSync,
   renameSync,
+  rmSync,
   statSync,
   unlinkSync,
   writeSync,
@@ -257,10 +260,33 @@ function convertOnce(
     bytes: statSync(`${base}.u8`).size,
     rows: result.rows,
     labels: !!result.labels,
-    source: path,
+    source: resolve(path),
+    how,
   };
   writeFileAtomic(`${base}.json`, Buffer.from(JSON.stringify(meta) + '\n'));
+  removeStale(dir, meta.source, how, `stream-${key}`);
   return { pixelsPath: `${base}.u8`, labels: result.labels, meta };
+}
+
+/**
+ * Deletes the conversions of an earlier version of the same file read the same way (another
+ * size or modification time), which nothing will read again; conversions of the file read
+ * another way (a CSV's other layout) stay. The `.json` goes first, so no reader ever finds an
+ * entry that looks whole without its pixels; a process still reading the old pixels keeps
+ * its open file.
+ */
+function removeStale(dir: string, source: string, how: unknown, keep: string): void {
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith('stream-') || !name.endsWith('.json') || name === `${keep}.json`) continue;
+    const base = join(dir, name.slice(0, -'.json'.length));
+    try {
+      const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as Record<string, unknown>;
+      if (meta.source !== source || JSON.stringify(meta.how) !== JSON.stringify(how)) continue;
+      for (const ext of ['.json', '.u8', '.i32']) rmSync(`${base}${ext}`, { force: true });
+    } catch {
+      // unreadable or already gone: leave it to whoever is using it
+    }
+  }
 }
 
 function readLabels(path: string): Int32Array {
