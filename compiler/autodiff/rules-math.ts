@@ -85,6 +85,7 @@ const reduceMean: GradientRule = (b, node, [dY]) => {
  * buffers, never differentiated.
  */
 const batchNormalization: GradientRule = (b, node, [dY], needed) => {
+  if (node.attrs['batch_statistics'] === 1) return batchStatisticsGrad(b, node, dY!, needed);
   const [x, gamma, , mean, variance] = node.inputs;
   if (needed[3] || needed[4])
     throw new Error('BatchNormalization: running statistics have no gradient');
@@ -101,6 +102,40 @@ const batchNormalization: GradientRule = (b, node, [dY], needed) => {
   const dBeta = needed[2] ? sum(dY!) : undefined;
   return [dX, dGamma, dBeta, undefined, undefined];
 };
+
+/**
+ * Batch norm whose mean and variance are the batch's own (biased) statistics over the M
+ * elements of each channel: with x̂ = (x − μ)/σ, dβ = Σ dY, dγ = Σ dY·x̂ and
+ * dX = γ/σ · (dY − dβ/M − x̂·dγ/M), which already carries the statistics' share of the
+ * gradient, so none is returned for them.
+ */
+function batchStatisticsGrad(
+  b: GraphBuilder,
+  node: Node,
+  dY: string,
+  needed: boolean[],
+): (string | undefined)[] {
+  const [x, gamma, , mean, variance] = node.inputs;
+  const rank = b.info(x).shape.length;
+  const c = b.info(gamma).shape[0] as number;
+  const perChannel = (v: string) => reshape(b, v, [1, c, ...new Array<number>(rank - 2).fill(1)]);
+  const eps = typeof node.attrs['epsilon'] === 'number' ? node.attrs['epsilon'] : 1e-5;
+  const invStd = b.op('Div', [b.scalar(1), b.op('Sqrt', [b.op('Add', [variance, b.scalar(eps)])])]);
+  const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
+  const sum = (v: string) => b.reduceSum(v, axes, false);
+  const normalized = mul(b, b.op('Sub', [x, perChannel(mean)]), perChannel(invStd));
+  const dBeta = sum(dY);
+  const dGamma = sum(mul(b, dY, normalized));
+  if (!needed[0]) return [undefined, needed[1] ? dGamma : undefined, needed[2] ? dBeta : undefined];
+  const scale = mul(b, gamma, invStd);
+  const perElement = b.op('Div', [scale, b.op('Div', [sizeOf(b, x), b.scalar(c)])]);
+  const shift = b.op('Add', [
+    mul(b, normalized, perChannel(mul(b, perElement, dGamma))),
+    perChannel(mul(b, perElement, dBeta)),
+  ]);
+  const dX = b.op('Sub', [mul(b, dY, perChannel(scale)), shift]);
+  return [dX, needed[1] ? dGamma : undefined, needed[2] ? dBeta : undefined, undefined, undefined];
+}
 
 export const MATH_RULES: Record<string, GradientRule> = {
   BatchNormalization: batchNormalization,

@@ -168,6 +168,8 @@ export const CONV_OPS: Record<string, ShapeRule> = {
 };
 
 export const CONV_BUILDER_ONLY_ATTRS: Record<string, string[]> = {
+  // The statistics are the input's own batch statistics: for the gradient rule only.
+  BatchNormalization: ['batch_statistics'],
   ConstantOfShape: ['shape'],
   Col2Im: ['image_shape', 'block_shape'],
 };
