@@ -86,9 +86,18 @@ const reduceMean: GradientRule = (b, node, [dY]) => {
  */
 const batchNormalization: GradientRule = (b, node, [dY], needed) => {
   if (node.attrs['batch_statistics'] === 1) return batchStatisticsGrad(b, node, dY!, needed);
-  const [x, gamma, , mean, variance] = node.inputs;
   if (needed[3] || needed[4])
     throw new Error('BatchNormalization: running statistics have no gradient');
+  const { gamma, perChannel, invStd, sum, normalized } = perChannelTerms(b, node);
+  const dX = needed[0] ? mul(b, dY!, perChannel(mul(b, gamma, invStd))) : undefined;
+  const dGamma = needed[1] ? sum(mul(b, dY!, normalized())) : undefined;
+  const dBeta = needed[2] ? sum(dY!) : undefined;
+  return [dX, dGamma, dBeta, undefined, undefined];
+};
+
+/** What both batch-norm gradients use: 1/σ, per-channel broadcasting and sums, and x̂. */
+function perChannelTerms(b: GraphBuilder, node: Node) {
+  const [x, gamma, , mean, variance] = node.inputs;
   const rank = b.info(x).shape.length;
   const c = b.info(gamma).shape[0] as number;
   const perChannel = (v: string) => reshape(b, v, [1, c, ...new Array<number>(rank - 2).fill(1)]);
@@ -96,12 +105,9 @@ const batchNormalization: GradientRule = (b, node, [dY], needed) => {
   const invStd = b.op('Div', [b.scalar(1), b.op('Sqrt', [b.op('Add', [variance, b.scalar(eps)])])]);
   const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
   const sum = (v: string) => b.reduceSum(v, axes, false);
-  const dX = needed[0] ? mul(b, dY!, perChannel(mul(b, gamma, invStd))) : undefined;
   const normalized = () => mul(b, b.op('Sub', [x, perChannel(mean)]), perChannel(invStd));
-  const dGamma = needed[1] ? sum(mul(b, dY!, normalized())) : undefined;
-  const dBeta = needed[2] ? sum(dY!) : undefined;
-  return [dX, dGamma, dBeta, undefined, undefined];
-};
+  return { x, gamma, c, perChannel, invStd, sum, normalized };
+}
 
 /**
  * Batch norm whose mean and variance are the batch's own (biased) statistics over the M
@@ -115,22 +121,15 @@ function batchStatisticsGrad(
   dY: string,
   needed: boolean[],
 ): (string | undefined)[] {
-  const [x, gamma, , mean, variance] = node.inputs;
-  const rank = b.info(x).shape.length;
-  const c = b.info(gamma).shape[0] as number;
-  const perChannel = (v: string) => reshape(b, v, [1, c, ...new Array<number>(rank - 2).fill(1)]);
-  const eps = typeof node.attrs['epsilon'] === 'number' ? node.attrs['epsilon'] : 1e-5;
-  const invStd = b.op('Div', [b.scalar(1), b.op('Sqrt', [b.op('Add', [variance, b.scalar(eps)])])]);
-  const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
-  const sum = (v: string) => b.reduceSum(v, axes, false);
-  const normalized = mul(b, b.op('Sub', [x, perChannel(mean)]), perChannel(invStd));
+  const { x, gamma, c, perChannel, invStd, sum, normalized } = perChannelTerms(b, node);
+  const xHat = normalized();
   const dBeta = sum(dY);
-  const dGamma = sum(mul(b, dY, normalized));
+  const dGamma = sum(mul(b, dY, xHat));
   if (!needed[0]) return [undefined, needed[1] ? dGamma : undefined, needed[2] ? dBeta : undefined];
   const scale = mul(b, gamma, invStd);
   const perElement = b.op('Div', [scale, b.op('Div', [sizeOf(b, x), b.scalar(c)])]);
   const shift = b.op('Add', [
-    mul(b, normalized, perChannel(mul(b, perElement, dGamma))),
+    mul(b, xHat, perChannel(mul(b, perElement, dGamma))),
     perChannel(mul(b, perElement, dBeta)),
   ]);
   const dX = b.op('Sub', [mul(b, dY, perChannel(scale)), shift]);
