@@ -13,6 +13,7 @@ import {
   Rng,
   stageRecipe,
 } from '../compiler/index.js';
+import { readOnnx } from '../compiler/onnx/read.js';
 import { readBinary, readImport } from '../runtime/cli/load.js';
 import { ROOT } from './helpers/spec.js';
 
@@ -76,6 +77,13 @@ describe('finetuning ResNet18 after surgery', () => {
     }
     const stateOutputs = Object.keys(out).filter((k) => k.endsWith('.next'));
     expect(stateOutputs.sort()).toEqual(['conv1.weight.next', 'fc.bias.next', 'fc.weight.next']);
+    // Every constant in the step is read: the weights that layer3 and layer4 hold as dense
+    // matrices, and frozen batch norms' batch counters, are not written into the file.
+    const model = readOnnx(compiled.train);
+    const read = new Set(model.nodes.flatMap((n) => n.inputs));
+    expect([...model.initializers.keys()].filter((name) => !read.has(name))).toEqual([]);
+    expect(model.initializers.has('layer3.0.conv2.weight')).toBe(false);
+    expect(model.initializers.has('layer1.0.conv1.weight')).toBe(true);
   });
 
   it("conv1's gradient, through every frozen layer, matches finite differences", async () => {

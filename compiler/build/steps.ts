@@ -70,7 +70,25 @@ class RoleGraph {
 
   done(): BuiltGraph {
     elideOutputIdentities(this.b.graph);
+    dropUnreadInitializers(this.b.graph);
     return { graph: this.b.graph, inputs: this.inputs, outputs: this.outputs };
+  }
+}
+
+/**
+ * Drops constants no node reads: a frozen conv lowered to a dense matrix leaves its weights
+ * unread, and so does a frozen batch norm its batch counter. onnxruntime would drop them too,
+ * with a warning each, after reading them from a file they made larger.
+ */
+function dropUnreadInitializers(graph: Graph): void {
+  const read = new Set([
+    ...graph.nodes.flatMap((n) => n.inputs),
+    ...graph.outputs.map((o) => o.name),
+  ]);
+  for (const name of graph.initializers.keys()) {
+    if (read.has(name)) continue;
+    graph.initializers.delete(name);
+    graph.values.delete(name);
   }
 }
 
