@@ -145,14 +145,19 @@ describe('convolution and pooling gradients', () => {
   });
 
   it('exercises every input-gradient formulation', () => {
-    const ops = new Set(
-      CASES.flatMap(([, input, layers]) =>
-        onnxOps(compileCnn(input, layers, 'SGD(lr: 0.1)').compiled.train),
-      ),
-    );
-    // Kernel cropping selects the taps of trainable weights by a Gemm in the conv's scope.
-    for (const op of ['ConvTranspose', 'Gather', 'Col2Im', 'conv2d2/Gemm'])
-      expect(ops).toContain(op);
+    const opsOf = (name: string) => {
+      const [, input, layers] = CASES.find(([caseName]) => caseName.startsWith(name))!;
+      return new Set(onnxOps(compileCnn(input, layers, 'SGD(lr: 0.1)').compiled.train));
+    };
+    const all = new Set(CASES.flatMap(([name]) => [...opsOf(name)]));
+    for (const op of ['ConvTranspose', 'Gather', 'Col2Im']) expect(all).toContain(op);
+    // Cropping selects the taps of trainable weights by a Gemm ahead of the Conv.
+    const cropped = opsOf('kernels cropped');
+    for (const op of ['conv2d2/Gemm', 'conv2d2/Conv']) expect(cropped).toContain(op);
+    // A tiny map is one Gemm, its weights placed into the dense matrix by a Gemm and Transpose.
+    const dense = opsOf('tiny maps');
+    for (const op of ['conv2d2/Gemm', 'conv2d2/Transpose']) expect(dense).toContain(op);
+    expect(dense).not.toContain('conv2d2/Conv');
   });
 
   it('pools before the ReLU that feeds a max pool in the train step; the export keeps the order', () => {
@@ -179,13 +184,12 @@ describe('convolution and pooling gradients', () => {
 });
 
 /**
- * The op types of a serialized model, read back with Debian's python3-onnx, then each Gemm's
- * node name and each initializer's name without its counter (`conv2d2/Gemm`), which tell the
- * layer they came from.
+ * The op types of a serialized model, read back with Debian's python3-onnx, then each node's
+ * name without its counter (`conv2d2/Gemm`, `conv2d2/grad/Col2Im`), which tells where it came from.
  */
 function onnxOps(model: Uint8Array): string[] {
   const script =
-    "import onnx,sys,json,re; m=onnx.load_from_string(sys.stdin.buffer.read()); print(json.dumps([n.op_type for n in m.graph.node] + [re.sub(r'_\\d+$', '', n.name) for n in m.graph.node if n.op_type == 'Gemm'] + [re.sub(r'_\\d+$', '', i.name) for i in m.graph.initializer]))";
+    "import onnx,sys,json,re; m=onnx.load_from_string(sys.stdin.buffer.read()); print(json.dumps([n.op_type for n in m.graph.node] + [re.sub(r'_\\d+$', '', n.name) for n in m.graph.node]))";
   const result = spawnSync(PYTHON, ['-c', script], { input: model, encoding: 'utf8' });
   return JSON.parse(result.stdout) as string[];
 }

@@ -37,13 +37,6 @@ function geometryOf(node: Node, kernel: number[]): Geometry {
   };
 }
 
-function constant(b: GraphBuilder, dims: number[], fill: (i: number) => number): string {
-  const size = dims.reduce((n, d) => n * d, 1);
-  const data = b.floatType === 'float64' ? new Float64Array(size) : new Float32Array(size);
-  for (let i = 0; i < size; i++) data[i] = fill(i);
-  return b.op('Constant', [], { value: tensor(b.floatType, dims, data) });
-}
-
 /**
  * The adjoint of a sliding window: ConvTranspose of `dY` with `w` ([C_dY, C_out/group, kh, kw]),
  * cropped or zero-extended so the result is exactly the forward input's `hw`.
@@ -140,7 +133,7 @@ function convWeightGrad(b: GraphBuilder, node: Node, dY: string, g: Geometry): s
   const c = b.info(x).shape[1] as number;
   const [o, cg, kh, kw] = b.info(w).shape as number[];
   const taps = kh * kw;
-  const oneHot = constant(b, [c * taps, 1, kh, kw], (i) =>
+  const oneHot = b.floats([c * taps, 1, kh, kw], (i) =>
     Math.floor(i / taps) % taps === i % taps ? 1 : 0,
   );
   const cols = b.op('Conv', [x, oneHot], {
@@ -249,18 +242,18 @@ const averagePool: GradientRule = (b, node, [dY]) => {
       ? kernel[i]
       : Math.min(start + kernel[i], size) - Math.max(start, 0);
   };
-  const scale = constant(b, [ho, wo], (k) => {
+  const scale = b.floats([ho, wo], (k) => {
     const r = Math.floor(k / wo);
     return 1 / (divisor(r, 0, h) * divisor(k % wo, 1, w));
   });
-  const ones = constant(b, [c, 1, ...kernel], () => 1);
+  const ones = b.floats([c, 1, ...kernel], () => 1);
   return [slideBack(b, b.op('Mul', [dY!, scale]), ones, g, [h, w])];
 };
 
 /** The mean over H×W: each input pixel receives dY ÷ (H·W). */
 const globalAveragePool: GradientRule = (b, node, [dY]) => {
   const [h, w] = b.info(node.inputs[0]).shape.slice(2) as number[];
-  return [b.op('Mul', [dY!, constant(b, [h, w], () => 1 / (h * w))])];
+  return [b.op('Mul', [dY!, b.floats([h, w], () => 1 / (h * w))])];
 };
 
 export const CONV_RULES: Record<string, GradientRule> = {

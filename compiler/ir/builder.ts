@@ -100,6 +100,14 @@ export class GraphBuilder {
     return this.op('Constant', [], { value: scalarTensor(value, dtype) });
   }
 
+  /** A constant of the graph's float type, entry i (row-major) = fill(i). */
+  floats(dims: number[], fill: (i: number) => number): string {
+    const size = dims.reduce((n, d) => n * d, 1);
+    const data = this.floatType === 'float64' ? new Float64Array(size) : new Float32Array(size);
+    for (let i = 0; i < size; i++) data[i] = fill(i);
+    return this.op('Constant', [], { value: tensor(this.floatType, dims, data) });
+  }
+
   int64s(values: number[]): string {
     return this.op('Constant', [], {
       value: tensor('int64', [values.length], BigInt64Array.from(values.map(BigInt))),

@@ -3,7 +3,6 @@
 // still computes them. Cropping the kernel to the taps that reach the image gives the same
 // result (the dropped terms are exact zeros) for a ninth of the work.
 import type { GraphBuilder } from '../ir/builder.js';
-import { tensor } from '../ir/graph.js';
 import { reshape, slice } from '../ir/ops-helpers.js';
 
 export interface ConvWindow {
@@ -79,11 +78,12 @@ function selectTaps(
   const [o, c] = b.info(w).shape as number[];
   const [kh, kw] = full;
   const [ch, cw] = kernel;
-  const select = new (b.floatType === 'float64' ? Float64Array : Float32Array)(kh * kw * ch * cw);
-  for (let y = 0; y < ch; y++)
-    for (let x = 0; x < cw; x++)
-      select[((y + first[0]) * kw + x + first[1]) * ch * cw + y * cw + x] = 1;
-  const matrix = b.initializer(b.fresh('taps'), tensor(b.floatType, [kh * kw, ch * cw], select));
+  // Row: a tap of the full kernel; column: a tap of the crop; 1 where they are the same tap.
+  const select = b.floats([kh * kw, ch * cw], (i) => {
+    const [tap, kept] = [Math.floor(i / (ch * cw)), i % (ch * cw)];
+    const y = Math.floor(kept / cw) + first[0];
+    return tap === y * kw + (kept % cw) + first[1] ? 1 : 0;
+  });
   const rows = reshape(b, w, [o * c, kh * kw]);
-  return reshape(b, b.op('Gemm', [rows, matrix]), [o, c, ch, cw]);
+  return reshape(b, b.op('Gemm', [rows, select]), [o, c, ch, cw]);
 }

@@ -66,13 +66,11 @@ function placedWeights(
 ): string {
   const [o, c, kh, kw] = b.info(weight).shape as number[];
   const k = kh * kw;
-  const place = new (b.floatType === 'float64' ? Float64Array : Float32Array)(k * lOut * lIn);
-  for (let p = 0; p < lOut; p++)
-    for (let t = 0; t < k; t++) {
-      const q = taps[p * k + t];
-      if (q >= 0) place[t * lOut * lIn + p * lIn + q] = 1;
-    }
-  const matrix = b.initializer(b.fresh('place'), tensor(b.floatType, [k, lOut * lIn], place));
+  // Row: a tap; column: an (output p, input q) pair; 1 where that tap joins p to q.
+  const matrix = b.floats([k, lOut * lIn], (i) => {
+    const [t, pair] = [Math.floor(i / (lOut * lIn)), i % (lOut * lIn)];
+    return taps[Math.floor(pair / lIn) * k + t] === pair % lIn ? 1 : 0;
+  });
   const placed = b.op('Gemm', [reshape(b, weight, [o * c, k]), matrix]);
   const grouped = b.op('Transpose', [reshape(b, placed, [o, c, lOut, lIn])], {
     perm: [0, 2, 1, 3],
