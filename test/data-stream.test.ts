@@ -112,26 +112,10 @@ describe('streamed Fashion-MNIST (gzip IDX)', () => {
   it('Normalize(auto) statistics are the same, computed in one streaming pass', () => {
     expect(computeStats(streamed, [])).toEqual(computeStats(memory, []));
     const prefix = [step('CenterCrop', { size: [20] }, false)];
-    const a = computeStats(
-      splitOff(memory, {
-        kind: 'split',
-        size: 0.05,
-        seed: 1,
-        stratify: false,
-        at: undefined as never,
-      }).validation,
-      prefix,
-    );
-    const b = computeStats(
-      splitOff(streamed, {
-        kind: 'split',
-        size: 0.05,
-        seed: 1,
-        stratify: false,
-        at: undefined as never,
-      }).validation,
-      prefix,
-    );
+    const split = { kind: 'split', size: 0.05, seed: 1, stratify: false } as const;
+    const validationStats = (from: Split) =>
+      computeStats(splitOff(from, { ...split, at: undefined as never }).validation, prefix);
+    const [a, b] = [validationStats(memory), validationStats(streamed)];
     expect(b).toEqual(a);
     const cached = trainingStats(streamed, [], join(dir, 'spec.net'));
     expect(cached.cached).toBe(false);

@@ -48,6 +48,21 @@ async function relativeError(model: Model, expectedFile: string): Promise<number
 const layers = (model: Model) =>
   model.layers.map((n) => (n.kind === 'layer' ? `${n.path}:${n.def.name}` : n.path));
 
+/** A spec training torch13.onnx (imported with `surgery` as its body) with SGD for an epoch. */
+function torch13Spec(surgery: string): string {
+  return `dataset D { train = idx("unused-images", "unused-labels") }
+network R = onnx(${JSON.stringify(join(dir, 'torch13.onnx'))}, shape: [3, 8, 8]) {
+${surgery}
+}
+train T {
+  model = R
+  data = D
+  loss = cross_entropy
+  optimizer = SGD(lr: 0.1)
+  epochs = 1
+}`;
+}
+
 describe('ONNX import patterns', () => {
   beforeAll(() => {
     dir = tempDir();
@@ -111,18 +126,7 @@ describe('ONNX import patterns', () => {
   });
 
   it('an imported model takes surgery and compiles to a train step (Clip has gradients)', () => {
-    const text = `dataset D { train = idx("unused-images", "unused-labels") }
-network R = onnx(${JSON.stringify(join(dir, 'torch13.onnx'))}, shape: [3, 8, 8]) {
-  freeze conv
-  replace linear1 with Linear(144, 3)
-}
-train T {
-  model = R
-  data = D
-  loss = cross_entropy
-  optimizer = SGD(lr: 0.1)
-  epochs = 1
-}`;
+    const text = torch13Spec(`  freeze conv\n  replace linear1 with Linear(144, 3)`);
     const { spec, diagnostics } = checkSpec(text, 'spec.net', undefined, readBinary);
     expect(diagnostics).toEqual([]);
     const compiled = compileRecipe(spec.recipes.get('T')!);
@@ -131,15 +135,7 @@ train T {
   });
 
   it("the gradient through ReLU6 and Hardtanh matches PyTorch's", async () => {
-    const text = `dataset D { train = idx("unused-images", "unused-labels") }
-network R = onnx(${JSON.stringify(join(dir, 'torch13.onnx'))}, shape: [3, 8, 8]) { }
-train T {
-  model = R
-  data = D
-  loss = cross_entropy
-  optimizer = SGD(lr: 0.1)
-  epochs = 1
-}`;
+    const text = torch13Spec('');
     const { spec, diagnostics } = checkSpec(text, 'spec.net', undefined, readBinary);
     expect(diagnostics).toEqual([]);
     const recipe = spec.recipes.get('T')!;
