@@ -69,8 +69,8 @@ function batchStatisticsNorm(
   const variance = reduceMean(b, b.op('Mul', [centered, centered]), axes);
   const c = b.info(params.weight).shape[0] as number;
   const inputs = [x, params.weight, params.bias, reshape(b, mean, [c]), reshape(b, variance, [c])];
-  const output = b.op('BatchNormalization', inputs, { epsilon: eps, batch_statistics: 1 });
-  return { output, mean, variance };
+  const y = b.op('BatchNormalization', inputs, { epsilon: eps, batch_statistics: 1 });
+  return { y, mean, variance };
 }
 
 /** (1 − m)·old + m·batch. */
@@ -229,12 +229,12 @@ function lowerBatchNorm(
   if (ctx.mode === 'eval' && track)
     return channelAffine(b, withRunningStats(b, x, params, eps), params, rank);
   const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
-  const { output, mean, variance } = params.weight
-    ? batchStatisticsNorm(b, x, params, axes, eps)
-    : (() => {
-        const standardized = standardize(b, x, axes, eps);
-        return { ...standardized, output: channelAffine(b, standardized.y, params, rank) };
-      })();
+  // Without affine parameters the standardized values are the output.
+  const {
+    y: output,
+    mean,
+    variance,
+  } = params.weight ? batchStatisticsNorm(b, x, params, axes, eps) : standardize(b, x, axes, eps);
   if (ctx.mode === 'eval' || !track) return output;
   const c = b.info(params.running_mean).shape[0] as number;
   // Elements per channel: N·L, known only at runtime.
