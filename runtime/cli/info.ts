@@ -92,10 +92,9 @@ export function describeModel(model: Model): string {
   let trainable = 0;
   let frozen = 0;
   let buffers = 0;
+  const counts = parameterCounts(model);
   for (const node of model.layers) {
-    const params = node.params
-      .filter((p) => p.kind !== 'buffer')
-      .reduce((n, p) => n + count(p.shape), 0);
+    const params = counts.get(node.path) ?? 0;
     buffers += node.params
       .filter((p) => p.kind === 'buffer')
       .reduce((n, p) => n + count(p.shape), 0);
