@@ -83,6 +83,21 @@ export class GraphBuilder {
     return outputs;
   }
 
+  /**
+   * Emits a node whose outputs' types the caller states: control flow (Loop) and values with a
+   * leading steps dimension, which shape inference does not cover.
+   */
+  node(op: string, inputs: string[], outputs: ValueInfo[], attrs: Record<string, AttrValue> = {}) {
+    outputs.forEach((info) => this.declare(info));
+    this.graph.nodes.push({
+      op,
+      inputs,
+      outputs: outputs.map((o) => o.name),
+      attrs,
+      origin: this.origin,
+    });
+  }
+
   /** Runs `body` with node origins set to `origin` (the spec construct being lowered). */
   within<T>(origin: string, body: () => T): T {
     const saved = this.origin;

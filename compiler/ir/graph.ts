@@ -11,9 +11,15 @@ export interface ValueInfo {
   name: string;
   dtype: DType;
   shape: Shape;
+  /**
+   * A leading dimension of steps, 'K', comes before `shape`: the per-step inputs and outputs of
+   * a several-step training run (build/steps-loop.ts).
+   */
+  perStep?: boolean;
 }
 
-export type AttrValue = number | number[] | string | Tensor;
+/** A Graph is a control-flow node's body (Loop). */
+export type AttrValue = number | number[] | string | Tensor | Graph;
 
 export interface Node {
   op: string;
@@ -47,7 +53,11 @@ export function tensor(dtype: DType, dims: number[], data: Tensor['data']): Tens
 }
 
 export function isTensor(value: AttrValue): value is Tensor {
-  return typeof value === 'object' && !Array.isArray(value);
+  return typeof value === 'object' && 'kind' in value && value.kind === 'tensor';
+}
+
+export function isGraph(value: AttrValue): value is Graph {
+  return typeof value === 'object' && 'nodes' in value;
 }
 
 export function formatShape(shape: Shape): string {

@@ -4,6 +4,7 @@
 // emits; `pads` are ONNX's [top, left, bottom, right]. Pooling is always emitted in floor mode:
 // the layers turn PyTorch's ceil_mode into extra end padding, so ONNX and PyTorch agree.
 import type { AttrValue, DType, Shape, ValueInfo } from './graph.js';
+import { isTensor } from './graph.js';
 import { ShapeError } from './ops.js';
 
 type OutputType = { dtype: DType; shape: Shape };
@@ -131,8 +132,7 @@ const constantOfShape: ShapeRule = (_inputs, attrs) => {
   const shape = attrs['shape'];
   const value = attrs['value'];
   if (!Array.isArray(shape)) fail('ConstantOfShape: the builder must state the shape');
-  const dtype =
-    value && typeof value === 'object' && !Array.isArray(value) ? value.dtype : 'float32';
+  const dtype = value !== undefined && isTensor(value) ? value.dtype : 'float32';
   return [{ dtype, shape: shape.map((d) => (d === -1 ? 'N' : d)) }];
 };
 

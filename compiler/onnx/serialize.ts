@@ -3,14 +3,16 @@
 // the default-domain opset 18, or an older one on request (opset.ts rewrites the ops whose form
 // changed).
 import onnxProto from 'onnx-proto';
-import type { AttrValue, DType, Graph, Shape, Tensor } from '../ir/graph.js';
-import { isTensor } from '../ir/graph.js';
+import type { AttrValue, DType, Graph, Tensor, ValueInfo } from '../ir/graph.js';
+import { isGraph, isTensor } from '../ir/graph.js';
 import { BUILDER_ONLY_ATTRS } from '../ir/ops.js';
 import { DEFAULT_OPSET, nodesForOpset } from './opset.js';
 import type { OnnxNode } from './opset.js';
 
 const { onnx } = onnxProto;
 type TensorProtoT = InstanceType<typeof onnx.TensorProto>;
+type GraphProtoFields = onnxProto.onnx.IGraphProto;
+type AttributeFields = onnxProto.onnx.IAttributeProto;
 
 export const IR_VERSION = 8;
 export const OPSET = DEFAULT_OPSET;
@@ -45,6 +47,20 @@ export interface SerializeOptions {
 
 export function serializeModel(graph: Graph, options: SerializeOptions = {}): Uint8Array {
   const opset = options.opset ?? OPSET;
+  const model = onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: '', version: opset }],
+    producerName: 'netspec',
+    producerVersion: '0.1.0',
+    docString: options.docString ?? '',
+    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
+    graph: graphProto(graph, opset),
+  });
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/** A graph as GraphProto fields: the model's main graph, or a Loop's body. */
+function graphProto(graph: Graph, opset: number): GraphProtoFields {
   const written: OnnxNode[] = graph.nodes.map((node) => ({
     op: node.op,
     inputs: node.inputs,
@@ -60,38 +76,30 @@ export function serializeModel(graph: Graph, options: SerializeOptions = {}): Ui
     graph.nodes.map((n) => n.attrs),
     opset,
   );
-  const model = onnx.ModelProto.create({
-    irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: opset }],
-    producerName: 'netspec',
-    producerVersion: '0.1.0',
-    docString: options.docString ?? '',
-    metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
-    graph: {
-      name: graph.name,
-      input: graph.inputs.map((v) => valueInfo(v.name, v.dtype, v.shape)),
-      output: graph.outputs.map((v) => valueInfo(v.name, v.dtype, v.shape)),
-      initializer: [...graph.initializers].map(([name, t]) => tensorProto(name, t)),
-      node: nodes.map((node, i) => ({
-        name: `${node.origin ? node.origin + '/' : ''}${node.op}_${i}`,
-        opType: node.op,
-        domain: '',
-        input: node.inputs,
-        output: node.outputs,
-        attribute: Object.entries(node.attrs).map(([key, value]) => attribute(key, value)),
-      })),
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
+  return {
+    name: graph.name,
+    input: graph.inputs.map(valueInfo),
+    output: graph.outputs.map(valueInfo),
+    initializer: [...graph.initializers].map(([name, t]) => tensorProto(name, t)),
+    node: nodes.map((node, i) => ({
+      name: `${node.origin ? node.origin + '/' : ''}${node.op}_${i}`,
+      opType: node.op,
+      domain: '',
+      input: node.inputs,
+      output: node.outputs,
+      attribute: Object.entries(node.attrs).map(([key, value]) => attribute(key, value, opset)),
+    })),
+  };
 }
 
-function valueInfo(name: string, dtype: DType, shape: Shape) {
+function valueInfo({ name, dtype, shape, perStep }: ValueInfo) {
+  const dims = shape.map((d) => (d === 'N' ? { dimParam: 'N' } : { dimValue: d }));
   return {
     name,
     type: {
       tensorType: {
         elemType: ELEM_TYPE[dtype],
-        shape: { dim: shape.map((d) => (d === 'N' ? { dimParam: 'N' } : { dimValue: d })) },
+        shape: { dim: perStep ? [{ dimParam: 'K' }, ...dims] : dims },
       },
     },
   };
@@ -107,8 +115,9 @@ function tensorProto(name: string, t: Tensor): TensorProtoT {
   });
 }
 
-function attribute(name: string, value: AttrValue) {
+function attribute(name: string, value: AttrValue, opset: number): AttributeFields {
   const T = onnx.AttributeProto.AttributeType;
+  if (isGraph(value)) return { name, type: T.GRAPH, g: graphProto(value, opset) };
   if (typeof value === 'string') {
     if (name === 'to') return { name, type: T.INT, i: ELEM_TYPE[value as DType] };
     return { name, type: T.STRING, s: new TextEncoder().encode(value) };
