@@ -8,6 +8,7 @@ import { loadProgram } from './check/program.js';
 import type { CheckedSpec, Model, Recipe } from './check/model.js';
 import { buildEvalStep, buildInference, buildTrainStep } from './build/steps.js';
 import type { BuiltGraph, StepOptions } from './build/steps.js';
+import { buildStepsLoop } from './build/steps-loop.js';
 import type { GraphEntry, Manifest } from './build/manifest.js';
 import { buildProbe } from './build/probe.js';
 import type { ProbeManifest } from './build/probe.js';
@@ -38,6 +39,7 @@ export type {
   Recipe,
 } from './check/model.js';
 export type { Manifest, GraphEntry, TensorEntry, Role } from './build/manifest.js';
+export { carriedKey } from './build/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
 export { CODES } from './codes.js';
 export type { ReadFile } from './check/program.js';
@@ -100,6 +102,8 @@ export interface CompiledRecipe {
   manifest: Manifest;
   /** ONNX bytes of the train and eval steps, and of the inference model with the initial weights. */
   train: Uint8Array;
+  /** The train step run several times per onnxruntime run (build/steps-loop.ts). */
+  steps: Uint8Array;
   eval: Uint8Array;
   infer: Uint8Array;
 }
@@ -110,6 +114,7 @@ function entry(file: string, built: BuiltGraph): GraphEntry {
 
 export function compileRecipe(recipe: Recipe, options: StepOptions = {}): CompiledRecipe {
   const train = buildTrainStep(recipe, options);
+  const loop = buildStepsLoop(train);
   const evaluation = buildEvalStep(recipe);
   const shapes = parameterShapes(recipe.model);
   // Buffers and frozen layers' parameters are saved and exported, but not trained.
@@ -132,6 +137,7 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
     optimizerSlots: recipe.optimizer.def.slots(recipe.optimizer.args),
     graphs: {
       train: entry(`${recipe.name}.train.onnx`, train),
+      steps: entry(`${recipe.name}.steps.onnx`, loop),
       eval: entry(`${recipe.name}.eval.onnx`, evaluation),
       infer: entry(`${recipe.name}.infer.onnx`, inference),
     },
@@ -140,6 +146,7 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
   return {
     manifest,
     train: serializeModel(train.graph, { docString: `${doc}: training step` }),
+    steps: serializeModel(loop.graph, { docString: `${doc}: training steps, several per run` }),
     eval: serializeModel(evaluation.graph, { docString: `${doc}: evaluation step` }),
     infer: serializeModel(inference.graph, { docString: `${doc}: inference (initial weights)` }),
   };

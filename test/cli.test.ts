@@ -54,7 +54,7 @@ describe('netspec check', () => {
 });
 
 describe('netspec compile and help', () => {
-  it('writes the train and eval graphs and a manifest naming every input and output', () => {
+  it('writes the train, steps and eval graphs and a manifest naming every input and output', () => {
     const out = tempDir();
     const result = netspec(['compile', 'specs/fashion-mlp.net', '-o', out]);
     expect(result.status).toBe(0);
@@ -76,7 +76,7 @@ describe('netspec compile and help', () => {
       'x:images',
       'labels:labels',
     ]);
-    for (const graph of ['train', 'eval', 'infer']) {
+    for (const graph of ['train', 'steps', 'eval', 'infer']) {
       const checked = python(join(ROOT, 'test/oracle/check_onnx.py'), [
         join(out, `Baseline.${graph}.onnx`),
       ]);

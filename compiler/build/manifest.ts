@@ -19,7 +19,9 @@ export type Role =
    * A train-step statistic to log, not fed back: `grad_norm` (global ‖g‖ of the objective's
    * gradient at θ, before SAM and clipping), `param_norm` (‖θ‖ before the update).
    */
-  | { kind: 'monitor'; monitor: string };
+  | { kind: 'monitor'; monitor: string }
+  /** ‖θ‖ after a several-step run's last update: the state it hands back is checked too. */
+  | { kind: 'updated_norm' };
 
 export interface TensorEntry {
   name: string;
@@ -27,6 +29,8 @@ export interface TensorEntry {
   /** 'N' is the batch. */
   shape: Shape;
   role: Role;
+  /** A leading dimension of steps comes before `shape` (the several-step graph's batches). */
+  perStep?: boolean;
 }
 
 export interface GraphEntry {
@@ -52,5 +56,17 @@ export interface Manifest {
   learningRate: number;
   /** Optimizer state slots per parameter, e.g. momentum_buffer. */
   optimizerSlots: string[];
-  graphs: { train: GraphEntry; eval: GraphEntry; infer: GraphEntry };
+  /** `steps` runs the train step several times in one onnxruntime run (build/steps-loop.ts). */
+  graphs: { train: GraphEntry; steps: GraphEntry; eval: GraphEntry; infer: GraphEntry };
+}
+
+/**
+ * What a carried train-step tensor is — a parameter, an optimizer slot, a buffer — as a key
+ * that its input and its next-step output share; undefined for everything else.
+ */
+export function carriedKey(role: Role): string | undefined {
+  if (role.kind === 'param') return `param:${role.param}`;
+  if (role.kind === 'state') return `state:${role.param}.${role.slot}`;
+  if (role.kind === 'buffer') return `buffer:${role.buffer}`;
+  return undefined;
 }

@@ -33,16 +33,14 @@ export function compileCommand(path: string, options: { out: string; recipe?: st
   const compiled = compileRecipe(recipe);
   mkdirSync(options.out, { recursive: true });
   const { graphs } = compiled.manifest;
-  writeFileSync(join(options.out, graphs.train.file), compiled.train);
-  writeFileSync(join(options.out, graphs.eval.file), compiled.eval);
-  writeFileSync(join(options.out, graphs.infer.file), compiled.infer);
+  const kinds = ['train', 'steps', 'eval', 'infer'] as const;
+  for (const kind of kinds) writeFileSync(join(options.out, graphs[kind].file), compiled[kind]);
   writeFileSync(
     join(options.out, `${recipe.name}.manifest.json`),
     JSON.stringify(compiled.manifest, null, 2),
   );
-  process.stdout.write(
-    `wrote ${graphs.train.file}, ${graphs.eval.file}, ${graphs.infer.file} and ${recipe.name}.manifest.json to ${options.out}\n`,
-  );
+  const files = kinds.map((kind) => graphs[kind].file).join(', ');
+  process.stdout.write(`wrote ${files} and ${recipe.name}.manifest.json to ${options.out}\n`);
   return 0;
 }
 
