@@ -43,17 +43,6 @@ export function initialState(recipe: Recipe, compiled: CompiledRecipe): Feeds {
   return feeds;
 }
 
-/** For each train-step output that carries state forward, the input it feeds next step. */
-export function carriedOutputs(compiled: CompiledRecipe): Map<string, string> {
-  const { inputs, outputs } = compiled.manifest.graphs.train;
-  const key = (e: TensorEntry) => {
-    const name = stateName(e);
-    return name ? `${name.kind}:${name.name}` : '';
-  };
-  const inputByKey = new Map(inputs.filter((i) => key(i)).map((i) => [key(i), i.name]));
-  return new Map(outputs.filter((o) => key(o)).map((o) => [o.name, inputByKey.get(key(o))!]));
-}
-
 /** What the eval step reads from the training state: parameters and buffers. */
 export function weightFeeds(state: Feeds, compiled: CompiledRecipe): Feeds {
   const feeds: Feeds = {};

@@ -12,21 +12,21 @@ import { RunController } from './control.js';
 import type { BatchOptions } from './data/batches.js';
 import { batches, epochOrder } from './data/batches.js';
 import type { Split } from './data/dataset.js';
-import { prefetchedBatches } from './data/prefetch.js';
+import type { ChunkPlan, Chunk } from './data/chunks.js';
+import { firstSteps } from './data/chunks.js';
+import { prefetchedChunks } from './data/prefetch.js';
+import type { Divergence } from './divergence.js';
+import { firstDivergence } from './divergence.js';
 import type { ChannelStats } from './data/transforms/pipeline.js';
 import type { LsuvOptions } from './lsuv.js';
 import { lsuvInitialize } from './lsuv.js';
 import { createSession, ort } from './session.js';
+import type { StepRecord } from './step-runner.js';
+import { StepRunner } from './step-runner.js';
 import type { StageStart } from './stages.js';
 import { Stages } from './stages.js';
 import type { Feeds } from './train-state.js';
-import {
-  carriedOutputs,
-  copyState,
-  initialState,
-  namedTensors,
-  weightFeeds,
-} from './train-state.js';
+import { copyState, initialState, namedTensors, weightFeeds } from './train-state.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -79,8 +79,13 @@ export interface TrainOptions extends LsuvOptions {
    * rescales only the layers the file did not provide, as for an imported model's new layers.)
    */
   startWeights?: boolean;
-  /** Aborting stops after the current step, writing a checkpoint when checkpoints are on. */
+  /** Aborting stops after the current run of steps, writing a checkpoint when checkpoints are on. */
   signal?: AbortSignal;
+  /**
+   * Training steps per onnxruntime run (default STEPS_PER_RUN): the state stays inside
+   * onnxruntime between them. Results are the same for any value.
+   */
+  stepsPerRun?: number;
 }
 
 export interface TrainResult {
@@ -88,8 +93,16 @@ export interface TrainResult {
   history: EpochMetrics[];
   /** Why the run ended early (a stop condition, early stopping, interruption), if it did. */
   stopped?: string;
+  /** The loss, gradient or parameters stopped being finite: `stopped` says where and why. */
+  diverged?: boolean;
   interrupted: boolean;
 }
+
+/**
+ * Measured on 2 cores against one step per run: the seed CNN's steps take 0.66–0.83× the time
+ * at 8 per run, the from-scratch ResNet18's 0.84× (8 or 4 per run).
+ */
+export const STEPS_PER_RUN = 8;
 
 export class ResumeError extends Error {}
 
@@ -129,8 +142,9 @@ class Run {
   monitors: Record<string, number> = {};
   progress: EpochProgress;
   readonly controller: RunController;
-  private carried: Map<string, string>;
   private imagesName: string;
+  /** The loss of the last step taken, for the message when training diverges. */
+  private lastLoss?: number;
   /** `unfreeze … after N epochs`: the stage whose graphs `compiled` holds. */
   private stages: Stages;
   private stage = 0;
@@ -142,7 +156,6 @@ class Run {
     readonly options: TrainOptions,
   ) {
     const entry = compiled.manifest.graphs.train;
-    this.carried = carriedOutputs(compiled);
     this.imagesName = entry.inputs.find((i) => i.role.kind === 'images')!.name;
     this.controller = this.newController();
     this.state = initialState(recipe, compiled);
@@ -162,7 +175,6 @@ class Run {
     const progress = (state.control as { progress: EpochProgress }).progress;
     this.stage = this.stages.producedBy(progress);
     this.compiled = this.stages.compiled(this.stage, state.stepsAtEpoch);
-    this.carried = carriedOutputs(this.compiled);
     const restored = this.stages.restore(checkpoint, this.compiled);
     if (Array.isArray(restored)) {
       throw new ResumeError(
@@ -211,17 +223,20 @@ class Run {
   async run(): Promise<TrainResult> {
     const { options } = this;
     const sessions = { ...options, threads: options.threads || defaultThreads(this.recipe) };
-    let trainSession = await createSession(this.compiled.train, sessions);
+    const stepRunner = async () =>
+      new StepRunner(await createSession(this.compiled.steps, sessions), this.compiled);
+    let runner = await stepRunner();
     let evalSession = await createSession(this.compiled.eval, sessions);
     let stopped: string | undefined;
     while (this.progress.epoch <= options.epochs && !stopped) {
       if (this.enterStage(this.progress.epoch)) {
-        await Promise.all([trainSession.release(), evalSession.release()]);
-        trainSession = await createSession(this.compiled.train, sessions);
+        await Promise.all([runner.release(), evalSession.release()]);
+        runner = await stepRunner();
         evalSession = await createSession(this.compiled.eval, sessions);
       }
-      const finished = await this.epoch(trainSession);
-      if (!finished) return this.finish('interrupted: a checkpoint was written', true);
+      const end = await this.epoch(runner);
+      if (end === 'interrupted') return this.finish('interrupted: a checkpoint was written', true);
+      if (end !== 'done') return this.finish(end.diverged, false, true);
       const metrics = await this.endEpoch(evalSession);
       const outcome = this.controller.afterEpoch(metrics, this.step, metrics.monitors?.grad_norm);
       if (outcome.best) this.best = copyState(this.state);
@@ -243,50 +258,99 @@ class Run {
     const compiled = this.stages.compiled(next, this.stepsAtEpoch);
     this.state = this.stages.carry(this.state, this.compiled, compiled);
     if (this.best) this.best = this.stages.carry(this.best, this.compiled, compiled);
-    [this.stage, this.compiled, this.carried] = [next, compiled, carriedOutputs(compiled)];
+    [this.stage, this.compiled] = [next, compiled];
     this.options.onStage?.(this.stages.start(next, epoch));
     return true;
   }
 
-  /** Runs the rest of the current epoch; false when interrupted. */
-  private async epoch(session: ort.InferenceSession): Promise<boolean> {
+  /** Runs the rest of the current epoch: to its end, to an interruption, or to a divergence. */
+  private async epoch(runner: StepRunner): Promise<'done' | 'interrupted' | { diverged: string }> {
     const { recipe, data, progress } = this;
     const started = performance.now() - progress.seconds * 1000;
     const order = epochOrder(data.train.count, recipe.shuffle, recipe.seed, progress.epoch);
     const feeding = batchOptions(recipe, data.stats, true, progress.epoch);
     // Batches already done before a resume are skipped: the order is derived, not stored.
     const remaining = order.subarray(Math.min(order.length, progress.batchesDone * recipe.batch));
-    // From the end of one step to the next batch in hand: time the loop waits for data.
+    const chunks = prefetchedChunks(data.train, remaining, recipe.batch, feeding, this.chunkPlan());
+    // From the end of one run to the next chunk in hand: time the loop waits for data.
     let waiting = performance.now();
-    for await (const batch of prefetchedBatches(data.train, remaining, recipe.batch, feeding)) {
+    for await (const chunk of chunks) {
       progress.dataSeconds = (progress.dataSeconds ?? 0) + (performance.now() - waiting) / 1000;
-      const lr = this.controller.rate(this.step, progress.epoch - 1);
-      const out = await session.run({
-        ...this.state,
-        [this.imagesName]: new ort.Tensor('float32', batch.images, [batch.size, ...batch.shape]),
-        labels: new ort.Tensor('int64', batch.labels, [batch.size]),
-        lr: new ort.Tensor('float32', Float32Array.of(lr), []),
-        step: new ort.Tensor('int64', BigInt64Array.of(BigInt(this.step)), []),
+      const diverged = await this.runChunk(runner, chunk, () => {
+        progress.seconds = (performance.now() - started) / 1000;
       });
-      const next: Feeds = {};
-      for (const [output, input] of this.carried) next[input] = out[output];
-      this.state = next;
-      this.step++;
-      progress.batchesDone++;
-      progress.seen += batch.size;
-      progress.lossSum += (out.loss.data as Float32Array)[0] * batch.size;
-      progress.correct += (out.correct.data as Float32Array)[0];
-      this.monitors = monitorValues(this.compiled, out);
-      progress.seconds = (performance.now() - started) / 1000;
-      this.options.onStep?.(this.stepProgress());
+      if (diverged) return { diverged };
       this.maybeCheckpoint('step', this.step, false);
       if (this.options.signal?.aborted) {
         this.writeCheckpoint('last');
-        return false;
+        return 'interrupted';
       }
       waiting = performance.now();
     }
-    return true;
+    return 'done';
+  }
+
+  /**
+   * Chunks of at most `stepsPerRun` steps, each ending where a checkpoint every N steps falls,
+   * so that checkpoints (and a resume from one) land on the same steps whatever the chunking.
+   */
+  private chunkPlan(): ChunkPlan {
+    const steps = Math.max(1, this.options.stepsPerRun ?? STEPS_PER_RUN);
+    const every = this.options.checkpoint;
+    if (every?.unit !== 'step') return { steps };
+    const first = this.step;
+    return { steps, boundary: (n) => (first + n) % every.every === 0 };
+  }
+
+  /**
+   * Runs a chunk's steps and records them. When one of them diverges, the state becomes the
+   * last finite one — the chunk's start, or its first steps run again from there (the same
+   * numbers: runs are deterministic) — and the message says what happened.
+   */
+  private async runChunk(
+    runner: StepRunner,
+    chunk: Chunk,
+    ran: () => void,
+  ): Promise<string | undefined> {
+    const [start, first, epoch] = [this.state, this.step, this.progress.epoch];
+    const rates = Float32Array.from({ length: chunk.steps }, (_, j) =>
+      this.controller.rate(first + j, epoch - 1),
+    );
+    const result = await runner.run(start, chunk, first, rates);
+    ran();
+    const divergence = firstDivergence(result.steps, result.updatedNorm);
+    const kept = divergence?.keep ?? chunk.steps;
+    for (const step of result.steps.slice(0, kept)) this.record(step, chunk.size);
+    if (!divergence) {
+      this.state = result.state;
+      return undefined;
+    }
+    if (kept > 0)
+      this.state = (await runner.run(start, firstSteps(chunk, kept), first, rates)).state;
+    return this.divergenceMessage(divergence, first);
+  }
+
+  private record(step: StepRecord, size: number): void {
+    const { progress } = this;
+    this.step++;
+    progress.batchesDone++;
+    progress.seen += size;
+    progress.lossSum += step.loss * size;
+    progress.correct += step.correct;
+    this.monitors = step.monitors;
+    this.lastLoss = step.loss;
+    this.options.onStep?.(this.stepProgress());
+  }
+
+  private divergenceMessage(d: Divergence, first: number): string {
+    const kept = first + d.keep;
+    const weights = kept === 0 ? 'the starting weights' : `the weights after step ${kept}`;
+    const loss =
+      kept > 0 && this.lastLoss !== undefined
+        ? ` (last finite loss ${this.lastLoss}, at step ${kept})`
+        : '';
+    const where = `step ${first + d.index + 1} (epoch ${this.progress.epoch})`;
+    return `${where}: ${d.reason}; kept ${weights}${loss}`;
   }
 
   private stepProgress(): StepProgress {
@@ -354,11 +418,11 @@ class Run {
     });
   }
 
-  private finish(stopped: string | undefined, interrupted: boolean): TrainResult {
+  private finish(stopped: string | undefined, interrupted: boolean, diverged = false): TrainResult {
     const weights = new Map<string, Float32Array>();
     for (const [name, t] of namedTensors(this.state, this.recipe, this.compiled, 'weight'))
       weights.set(name, t.data);
-    return { weights, history: this.history, stopped, interrupted };
+    return { weights, history: this.history, stopped, interrupted, diverged };
   }
 }
 
@@ -371,15 +435,6 @@ class Run {
 export function defaultThreads(recipe: Recipe): number {
   const batchFlops = forwardFlops(recipe.model) * recipe.batch;
   return batchFlops >= 1e8 ? availableParallelism() : 1;
-}
-
-/** The train step's monitoring outputs (role `monitor`) as numbers. */
-function monitorValues(compiled: CompiledRecipe, out: ort.InferenceSession.OnnxValueMapType) {
-  const values: Record<string, number> = {};
-  for (const o of compiled.manifest.graphs.train.outputs) {
-    if (o.role.kind === 'monitor') values[o.role.monitor] = (out[o.name].data as Float32Array)[0];
-  }
-  return values;
 }
 
 export async function train(

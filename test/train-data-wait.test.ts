@@ -4,10 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileRecipe } from '../compiler/index.js';
-import type { Split } from '../runtime/data/dataset.js';
 import { train } from '../runtime/train.js';
 import { tinySpec, writeIdxPair } from './helpers/idx.js';
 import { netspec, recipeOf, tempDir } from './helpers/spec.js';
+import { tinySplit } from './helpers/split.js';
 
 const spec = `
 dataset Tiny {
@@ -32,18 +32,6 @@ train T {
   seed = 3
 }
 `;
-
-function tinySplit(count: number): Split {
-  return {
-    images: Uint8Array.from({ length: count * 784 }, (_, i) => (i * 37) % 256),
-    labels: Int32Array.from({ length: count }, (_, i) => i % 10),
-    count,
-    imageShape: [1, 28, 28],
-    scale: 1 / 255,
-    origin: 'tiny',
-    labelAt: (i) => `tiny:${i}`,
-  };
-}
 
 describe('time waiting for data', () => {
   it('is part of each epoch', async () => {

@@ -231,7 +231,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     );
     return 130;
   }
-  if (result.stopped) process.stdout.write(`stopped: ${result.stopped}\n`);
+  if (result.stopped && !result.diverged) process.stdout.write(`stopped: ${result.stopped}\n`);
   mkdirSync(out, { recursive: true });
   const tensors = new Map(
     compiled.manifest.parameters.map((p) => [
@@ -261,7 +261,11 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     `model ${recipe.model.name}, ${compiled.manifest.parameters.length} tensors`,
     `data ${recipe.dataset.name}: ${counts}, batch ${recipe.batch}`,
     `optimizer ${recipe.optimizer.def.name}, loss ${recipe.loss.def.name}, seed ${recipe.seed}`,
-    result.stopped ? `stopped: ${result.stopped}` : `ran all ${epochs} epochs`,
+    result.diverged
+      ? `diverged at ${result.stopped}`
+      : result.stopped
+        ? `stopped: ${result.stopped}`
+        : `ran all ${epochs} epochs`,
   ];
   const page = writeReport(out, {
     recipe: recipe.name,
@@ -272,5 +276,8 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     classes,
   });
   if (!options.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
-  return 0;
+  if (!result.diverged) return 0;
+  // Saved, but the run failed: the last finite weights are kept for a look, the exit code says so.
+  process.stderr.write(`${path}: training diverged at ${result.stopped}\n`);
+  return 1;
 }

@@ -8,6 +8,8 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchOptions } from './batches.js';
 import { batches } from './batches.js';
+import type { Chunk, ChunkPlan } from './chunks.js';
+import { chunked, chunkedAsync } from './chunks.js';
 import { DataError } from './errors.js';
 import { outputShape } from './transforms/pipeline.js';
 import type { Split } from './sources.js';
@@ -38,6 +40,25 @@ export async function* prefetchedBatches(
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
+}
+
+/**
+ * `prefetchedBatches` stacked into chunks for a several-step run: the whole next chunk is made
+ * while the current one runs.
+ */
+export async function* prefetchedChunks(
+  split: Split,
+  order: Uint32Array,
+  batchSize: number,
+  options: BatchOptions,
+  plan: ChunkPlan,
+  workers = defaultWorkers(),
+): AsyncGenerator<Chunk> {
+  if (!CAN_USE_WORKERS || workers === 0 || !(transforms(options) || split.store)) {
+    yield* ahead(chunked(batches(split, order, batchSize, options), plan));
+    return;
+  }
+  yield* chunkedAsync(prefetchedBatches(split, order, batchSize, options, workers), plan);
 }
 
 /**

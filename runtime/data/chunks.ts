@@ -1,0 +1,86 @@
+// Consecutive minibatches stacked for a several-step run (compiler/build/steps-loop.ts): one
+// onnxruntime run takes a chunk's images as [steps, batch, …] and its labels as [steps, batch].
+// A chunk holds batches of one size only, so an epoch's short last batch runs alone.
+import type { Batch } from './batches.js';
+
+export interface Chunk {
+  images: Float32Array;
+  labels: BigInt64Array;
+  /** Steps: batches stacked. */
+  steps: number;
+  /** Examples per batch. */
+  size: number;
+  /** [channels, height, width] of each image. */
+  shape: number[];
+}
+
+/**
+ * How batches group into chunks: at most `steps` per chunk, and a chunk also ends after the
+ * batch that `boundary` names (counted from 1 within this pass), e.g. a checkpoint's step.
+ */
+export interface ChunkPlan {
+  steps: number;
+  boundary?: (batches: number) => boolean;
+}
+
+/** Batches stacked in order, in chunks as `plan` says (shorter where the batch size changes). */
+export function* chunked(batches: Iterable<Batch>, plan: ChunkPlan): Generator<Chunk> {
+  const group = new Grouper(plan);
+  for (const batch of batches) yield* group.add(batch);
+  yield* group.flush();
+}
+
+/** `chunked` for batches that arrive asynchronously (made by worker threads). */
+export async function* chunkedAsync(
+  batches: AsyncIterable<Batch>,
+  plan: ChunkPlan,
+): AsyncGenerator<Chunk> {
+  const group = new Grouper(plan);
+  for await (const batch of batches) yield* group.add(batch);
+  yield* group.flush();
+}
+
+/** The first `steps` batches of a chunk, as a chunk (views, no copy). */
+export function firstSteps(chunk: Chunk, steps: number): Chunk {
+  const pixels = chunk.images.length / chunk.steps;
+  return {
+    ...chunk,
+    steps,
+    images: chunk.images.subarray(0, steps * pixels),
+    labels: chunk.labels.subarray(0, steps * chunk.size),
+  };
+}
+
+class Grouper {
+  private pending: Batch[] = [];
+  private done = 0;
+
+  constructor(private plan: ChunkPlan) {}
+
+  *add(batch: Batch): Generator<Chunk> {
+    if (this.pending.length > 0 && batch.size !== this.pending[0].size) yield* this.flush();
+    this.pending.push(batch);
+    const count = this.done + this.pending.length;
+    if (this.pending.length >= this.plan.steps || this.plan.boundary?.(count)) yield* this.flush();
+  }
+
+  *flush(): Generator<Chunk> {
+    if (this.pending.length === 0) return;
+    const chunk = stack(this.pending);
+    this.done += this.pending.length;
+    this.pending = [];
+    yield chunk;
+  }
+}
+
+function stack(batches: Batch[]): Chunk {
+  const [first] = batches;
+  const pixels = first.images.length;
+  const images = new Float32Array(batches.length * pixels);
+  const labels = new BigInt64Array(batches.length * first.size);
+  batches.forEach((b, i) => {
+    images.set(b.images, i * pixels);
+    labels.set(b.labels, i * first.size);
+  });
+  return { images, labels, steps: batches.length, size: first.size, shape: first.shape };
+}
