@@ -160,6 +160,20 @@ describe('convolution and pooling gradients', () => {
     expect(dense).not.toContain('conv2d2/Conv');
   });
 
+  it('places max-pool gradients by MaxUnpool where windows are disjoint, else by ScatterElements', () => {
+    const opsOf = (name: string) => {
+      const [, input, layers] = CASES.find(([caseName]) => caseName.startsWith(name))!;
+      return onnxOps(compileCnn(input, layers, 'SGD(lr: 0.1)').compiled.train);
+    };
+    const count = (ops: string[], op: string) => ops.filter((o) => o === op).length;
+    const disjoint = opsOf('max pools after ReLU'); // 2×2 and 3×3, stride = kernel
+    expect([count(disjoint, 'MaxUnpool'), count(disjoint, 'ScatterElements')]).toEqual([2, 0]);
+    for (const name of ['stride 2 with padding, overlapping', 'stride 2 leaving rows unread']) {
+      const ops = opsOf(name); // stride 1 overlaps; ceil_mode reaches past the input
+      expect([count(ops, 'MaxUnpool'), count(ops, 'ScatterElements')], name).toEqual([0, 1]);
+    }
+  });
+
   it('pools before the ReLU that feeds a max pool in the train step; the export keeps the order', () => {
     const [, input, layers] = CASES.find(([name]) => name.startsWith('max pools after ReLU'))!;
     const { recipe, compiled } = compileCnn(input, layers, 'SGD(lr: 0.1)');

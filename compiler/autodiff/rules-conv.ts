@@ -7,7 +7,8 @@
 //   Conv dW: im2col by a grouped Conv with constant one-hot kernels, then one batched MatMul
 //            against dY and a sum over the batch; where the layer has few output positions
 //            (ResNet's later stages), one GEMM over batch × positions instead.
-//   MaxPool: ScatterElements(add) of dY at the Indices output, on the flattened input.
+//   MaxPool: MaxUnpool of dY at the Indices output where windows are disjoint; else
+//            ScatterElements(add) on the flattened input.
 //   AveragePool: ConvTranspose of dY ÷ divisor with a constant all-ones depthwise kernel.
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Node } from '../ir/graph.js';
@@ -206,12 +207,42 @@ const conv: GradientRule = (b, node, [dY], needed) => {
   ];
 };
 
-/** Each output's gradient goes to the input element its Indices output names. */
+/**
+ * Each output's gradient goes to the input element its Indices output names. Where windows do
+ * not overlap, no element is named twice, and MaxUnpool (a plain store loop) places dY: the
+ * seed CNN's 2×2 pool took 1.0 ms of kernel time against ScatterElements' 16 ms (its `add`
+ * reduction runs a generic per-element path). Overlapping or padded windows, ceil_mode, and
+ * float64 graphs (no float64 MaxUnpool kernel) accumulate with ScatterElements(add).
+ */
 const maxPool: GradientRule = (b, node, [dY]) => {
   const [x] = node.inputs;
   const indices = node.outputs[1];
   if (!indices)
     throw new Error('MaxPool: the gradient needs the Indices output (lower it in train mode)');
+  const kernel = ints(node, 'kernel_shape', []);
+  const strides = ints(
+    node,
+    'strides',
+    kernel.map(() => 1),
+  );
+  const dilations = ints(
+    node,
+    'dilations',
+    kernel.map(() => 1),
+  );
+  const disjoint = kernel.every((k, i) => dilations[i] * (k - 1) < strides[i]);
+  // onnxruntime's MaxUnpool refuses an output smaller than the windows' reach (ceil_mode, pads).
+  const inside = !node.attrs['ceil_mode'] && ints(node, 'pads', []).every((p) => p === 0);
+  if (disjoint && inside && b.floatType === 'float32') {
+    const shape = b.info(x).shape.map((d) => (d === 'N' ? -1 : d));
+    return [
+      b.op('MaxUnpool', [dY!, indices, b.op('Shape', [x])], {
+        kernel_shape: kernel,
+        strides,
+        shape,
+      }),
+    ];
+  }
   const flat = [-1];
   const flatten = (v: string) => b.op('Reshape', [v, b.int64s(flat)], { shape: flat });
   const zeros = b.op('ConstantOfShape', [b.op('Shape', [flatten(x)])], {

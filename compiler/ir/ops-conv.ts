@@ -4,7 +4,7 @@
 // emits; `pads` are ONNX's [top, left, bottom, right]. Pooling is always emitted in floor mode:
 // the layers turn PyTorch's ceil_mode into extra end padding, so ONNX and PyTorch agree.
 import type { AttrValue, DType, Shape, ValueInfo } from './graph.js';
-import { isTensor } from './graph.js';
+import { isTensor, sameShape } from './graph.js';
 import { ShapeError } from './ops.js';
 
 type OutputType = { dtype: DType; shape: Shape };
@@ -155,6 +155,15 @@ const batchNormalization: ShapeRule = ([x, ...perChannel]) => {
   return [{ dtype: x.dtype, shape: x.shape }];
 };
 
+/** MaxUnpool's output shape is a runtime tensor (the pooled input's Shape); the builder states it. */
+const maxUnpool: ShapeRule = ([x, indices], attrs) => {
+  const shape = attrs['shape'];
+  if (!Array.isArray(shape)) fail('MaxUnpool: the builder must state the output shape');
+  if (indices.dtype !== 'int64' || !sameShape(x.shape, indices.shape))
+    fail('MaxUnpool: indices must be int64 and shaped like the values');
+  return [{ dtype: x.dtype, shape: shape.map((d) => (d === -1 ? 'N' : d)) }];
+};
+
 export const CONV_OPS: Record<string, ShapeRule> = {
   BatchNormalization: batchNormalization,
   Col2Im: col2Im,
@@ -165,11 +174,13 @@ export const CONV_OPS: Record<string, ShapeRule> = {
   GlobalAveragePool: globalAveragePool,
   ScatterElements: scatterElements,
   ConstantOfShape: constantOfShape,
+  MaxUnpool: maxUnpool,
 };
 
 export const CONV_BUILDER_ONLY_ATTRS: Record<string, string[]> = {
   // The statistics are the input's own batch statistics: for the gradient rule only.
   BatchNormalization: ['batch_statistics'],
   ConstantOfShape: ['shape'],
+  MaxUnpool: ['shape'],
   Col2Im: ['image_shape', 'block_shape'],
 };
