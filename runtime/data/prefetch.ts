@@ -29,8 +29,7 @@ export async function* prefetchedBatches(
   options: BatchOptions,
   workers = defaultWorkers(),
 ): AsyncGenerator<Batch> {
-  // Reading a streamed split is work to move off the main thread too (disk reads, decoding).
-  if (!CAN_USE_WORKERS || workers === 0 || !(transforms(options) || split.store)) {
+  if (onMainThread(split, options, workers)) {
     yield* ahead(batches(split, order, batchSize, options));
     return;
   }
@@ -40,6 +39,11 @@ export async function* prefetchedBatches(
   } finally {
     await Promise.all(pool.map((w) => w.terminate()));
   }
+}
+
+/** Batches made on the main thread, or by workers: transforms and streamed reads (disk, decoding). */
+function onMainThread(split: Split, options: BatchOptions, workers: number): boolean {
+  return !CAN_USE_WORKERS || workers === 0 || !(transforms(options) || split.store);
 }
 
 /**
@@ -54,7 +58,7 @@ export async function* prefetchedChunks(
   plan: ChunkPlan,
   workers = defaultWorkers(),
 ): AsyncGenerator<Chunk> {
-  if (!CAN_USE_WORKERS || workers === 0 || !(transforms(options) || split.store)) {
+  if (onMainThread(split, options, workers)) {
     yield* ahead(chunked(batches(split, order, batchSize, options), plan));
     return;
   }
