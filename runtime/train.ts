@@ -283,9 +283,7 @@ class Run {
     let waiting = performance.now();
     for await (const chunk of chunks) {
       progress.dataSeconds = (progress.dataSeconds ?? 0) + (performance.now() - waiting) / 1000;
-      const diverged = await this.runChunk(runner, chunk, () => {
-        progress.seconds = (performance.now() - started) / 1000;
-      });
+      const diverged = await this.runChunk(runner, chunk, started);
       if (diverged) return { diverged };
       this.maybeCheckpoint('step', this.step, false);
       if (this.options.signal?.aborted) {
@@ -324,14 +322,14 @@ class Run {
   private async runChunk(
     runner: StepRunner,
     chunk: Chunk,
-    ran: () => void,
+    epochStarted: number,
   ): Promise<string | undefined> {
-    const [start, first, epoch] = [this.state, this.step, this.progress.epoch];
+    const [start, first, progress] = [this.state, this.step, this.progress];
     const rates = Float32Array.from({ length: chunk.steps }, (_, j) =>
-      this.controller.rate(first + j, epoch - 1),
+      this.controller.rate(first + j, progress.epoch - 1),
     );
     const result = await runner.run(start, chunk, first, rates);
-    ran();
+    progress.seconds = (performance.now() - epochStarted) / 1000;
     const divergence = firstDivergence(result.steps, result.updatedNorm);
     const kept = divergence?.keep ?? chunk.steps;
     for (const step of result.steps.slice(0, kept)) this.record(step, chunk.size);
