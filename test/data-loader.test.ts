@@ -71,4 +71,32 @@ describe('loader', () => {
       expect(b.labels).toEqual(inline[k].labels);
     });
   });
+
+  it('chunks for several-step runs are the same from worker threads and the main thread', async () => {
+    const built = (await import(
+      `${ROOT}/dist/runtime/data/prefetch.js`
+    )) as typeof import('../runtime/data/prefetch.js');
+    const order = epochOrder(50, true, 3, 2);
+    const options = { steps, training: true, seed: 3, epoch: 2, dropLast: false };
+    const plan = { steps: 3, boundary: (n: number) => n === 2 };
+    const made = async (workers: number) => {
+      const chunks = [];
+      for await (const c of built.prefetchedChunks(split, order, 8, options, plan, workers))
+        chunks.push(c);
+      return chunks;
+    };
+    const [inline, threaded] = [await made(0), await made(2)];
+    // 50 examples in batches of 8: six of 8 and one of 2; a boundary after the second batch.
+    expect(inline.map((c) => [c.steps, c.size])).toEqual([
+      [2, 8],
+      [3, 8],
+      [1, 8],
+      [1, 2],
+    ]);
+    expect(threaded.map((c) => [c.steps, c.size])).toEqual(inline.map((c) => [c.steps, c.size]));
+    threaded.forEach((c, k) => {
+      expect(Buffer.from(c.images.buffer).equals(Buffer.from(inline[k].images.buffer))).toBe(true);
+      expect(c.labels).toEqual(inline[k].labels);
+    });
+  });
 });
