@@ -2,17 +2,21 @@
 // steps are the train step's K steps, bit for bit — parameters, Adam's moments, batch-norm
 // running statistics, dropout masks keyed by the step number — and training with any number
 // of steps per run, across epochs and a short last batch, ends with the same weights.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import type { CompiledRecipe } from '../compiler/index.js';
-import { carriedKey, compileRecipe } from '../compiler/index.js';
+import { carriedKey, checkSpec, compileRecipe } from '../compiler/index.js';
 import type { Batch } from '../runtime/data/batches.js';
 import { chunked } from '../runtime/data/chunks.js';
 import { StepRunner } from '../runtime/step-runner.js';
 import type { Feeds } from '../runtime/train-state.js';
 import { initialState } from '../runtime/train-state.js';
 import { train } from '../runtime/train.js';
-import { recipeOf } from './helpers/spec.js';
+import { readBinary, readImport } from '../runtime/cli/load.js';
+import { loadDataset } from '../runtime/data/dataset.js';
+import { ROOT, recipeOf } from './helpers/spec.js';
 import { tinySplit } from './helpers/split.js';
 
 const spec = `
@@ -126,4 +130,32 @@ describe('several steps per run', () => {
         expect(run.weights.get(name), name).toEqual(weights);
     }
   });
+
+  // Every optimizer, clipping by norm and by value, SAM, weight decay, grad_variance: the
+  // shipped recipes on two batches and a short one of Fashion-MNIST, one and 8 steps per run.
+  for (const file of ['optimizers.net', 'regularization.net']) {
+    it(`trains specs/${file}'s recipes to the same weights with 1 or 8 steps per run`, async () => {
+      const path = join(ROOT, 'specs', file);
+      const { spec } = checkSpec(readFileSync(path, 'utf8'), path, readImport, readBinary);
+      const [first] = spec.recipes.values();
+      const { train: full } = loadDataset(first.dataset, first.model, []);
+      for (const [name, recipe] of spec.recipes) {
+        const count = 2 * recipe.batch + 3;
+        const split = {
+          ...full,
+          count,
+          images: full.images.subarray(0, count * 784),
+          labels: full.labels.subarray(0, count),
+        };
+        const options = { epochs: 1, threads: 1, device: 'cpu' as const };
+        const [one, eight] = await Promise.all(
+          [1, 8].map((stepsPerRun) =>
+            train(recipe, compileRecipe(recipe), { train: split }, { ...options, stepsPerRun }),
+          ),
+        );
+        for (const [param, weights] of one.weights)
+          expect(eight.weights.get(param), `${name} ${param}`).toEqual(weights);
+      }
+    });
+  }
 });
