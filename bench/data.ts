@@ -14,7 +14,8 @@ import { prefetchedBatches } from '../runtime/data/prefetch.js';
 import { subset } from '../runtime/data/split.js';
 import { computeStats, statsPrefix } from '../runtime/data/stats.js';
 import type { ChannelStats } from '../runtime/data/transforms/pipeline.js';
-import { batchOptions, train } from '../runtime/train.js';
+import { batchOptions } from '../runtime/evaluate.js';
+import { train } from '../runtime/train.js';
 
 const SPEC = 'fashion-augment.net';
 const RECIPE = 'Augmented';

@@ -50,3 +50,22 @@ export function firstDivergence(
   }
   return undefined;
 }
+
+/** Where a run stood when `d` happened: its first step's number, the epoch, the last finite loss. */
+export interface DivergenceContext {
+  firstStep: number;
+  epoch: number;
+  lastLoss?: number;
+}
+
+/** `step 3 (epoch 1): its update made ‖θ‖ Infinity; kept the weights after step 2 (…)`. */
+export function divergenceMessage(d: Divergence, at: DivergenceContext): string {
+  const kept = at.firstStep + d.keep;
+  const weights = kept === 0 ? 'the starting weights' : `the weights after step ${kept}`;
+  const loss =
+    kept > 0 && at.lastLoss !== undefined
+      ? ` (last finite loss ${at.lastLoss}, at step ${kept})`
+      : '';
+  const where = `step ${at.firstStep + d.index + 1} (epoch ${at.epoch})`;
+  return `${where}: ${d.reason}; kept ${weights}${loss}`;
+}

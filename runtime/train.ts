@@ -9,15 +9,14 @@ import { forwardFlops } from '../compiler/index.js';
 import type { Checkpoint, CheckpointState } from './checkpoint.js';
 import { writeCheckpoint } from './checkpoint.js';
 import { RunController } from './control.js';
-import type { BatchOptions } from './data/batches.js';
-import { batches, epochOrder } from './data/batches.js';
+import { epochOrder } from './data/batches.js';
 import type { Split } from './data/dataset.js';
-import type { ChunkPlan, Chunk } from './data/chunks.js';
-import { firstSteps } from './data/chunks.js';
+import type { Chunk } from './data/chunks.js';
+import { firstSteps, planChunks } from './data/chunks.js';
 import { prefetchedChunks } from './data/prefetch.js';
-import type { Divergence } from './divergence.js';
-import { firstDivergence } from './divergence.js';
 import type { ChannelStats } from './data/transforms/pipeline.js';
+import { divergenceMessage, firstDivergence } from './divergence.js';
+import { batchOptions, evaluate } from './evaluate.js';
 import type { LsuvOptions } from './lsuv.js';
 import { lsuvInitialize } from './lsuv.js';
 import { createSession, ort } from './session.js';
@@ -82,7 +81,7 @@ export interface TrainOptions extends LsuvOptions {
   /** Aborting stops after the current run of steps, writing a checkpoint when checkpoints are on. */
   signal?: AbortSignal;
   /**
-   * Training steps per onnxruntime run (default STEPS_PER_RUN): the state stays inside
+   * Training steps per onnxruntime run (default STEPS_PER_RUN, data/chunks.ts): the state stays inside
    * onnxruntime between them. Results are the same for any value.
    */
   stepsPerRun?: number;
@@ -97,19 +96,6 @@ export interface TrainResult {
   diverged?: boolean;
   interrupted: boolean;
 }
-
-/**
- * Measured on 2 cores against one step per run: the seed CNN's steps take 0.66–0.83× the time
- * at 8 per run, the from-scratch ResNet18's 0.84× (8 or 4 per run).
- */
-export const STEPS_PER_RUN = 8;
-
-/**
- * A chunk's images are stacked into one buffer, made while the previous chunk runs: large
- * images (a streamed 128×128 dataset: 4 MiB per batch of 64) run one batch per run instead, so
- * that memory stays that of single steps. 28×28 batches of 64 (200 KB) fill 8 steps.
- */
-const CHUNK_BYTES = 4 << 20;
 
 export class ResumeError extends Error {}
 
@@ -150,6 +136,7 @@ class Run {
   progress: EpochProgress;
   readonly controller: RunController;
   private imagesName: string;
+  private imagePixels: number;
   /** The loss of the last step taken, for the message when training diverges. */
   private lastLoss?: number;
   /** `unfreeze … after N epochs`: the stage whose graphs `compiled` holds. */
@@ -163,7 +150,9 @@ class Run {
     readonly options: TrainOptions,
   ) {
     const entry = compiled.manifest.graphs.train;
-    this.imagesName = entry.inputs.find((i) => i.role.kind === 'images')!.name;
+    const images = entry.inputs.find((i) => i.role.kind === 'images')!;
+    this.imagesName = images.name;
+    this.imagePixels = images.shape.reduce<number>((n, d) => n * (d === 'N' ? 1 : d), 1);
     this.controller = this.newController();
     this.state = initialState(recipe, compiled);
     this.stages = new Stages(recipe, compiled);
@@ -278,7 +267,13 @@ class Run {
     const feeding = batchOptions(recipe, data.stats, true, progress.epoch);
     // Batches already done before a resume are skipped: the order is derived, not stored.
     const remaining = order.subarray(Math.min(order.length, progress.batchesDone * recipe.batch));
-    const chunks = prefetchedChunks(data.train, remaining, recipe.batch, feeding, this.chunkPlan());
+    const plan = planChunks({
+      batchBytes: 4 * recipe.batch * this.imagePixels,
+      stepsPerRun: this.options.stepsPerRun,
+      checkpoint: this.options.checkpoint,
+      firstStep: this.step,
+    });
+    const chunks = prefetchedChunks(data.train, remaining, recipe.batch, feeding, plan);
     // From the end of one run to the next chunk in hand: time the loop waits for data.
     let waiting = performance.now();
     for await (const chunk of chunks) {
@@ -293,25 +288,6 @@ class Run {
       waiting = performance.now();
     }
     return 'done';
-  }
-
-  /**
-   * Chunks of at most `stepsPerRun` steps and CHUNK_BYTES of images (one batch at least), each
-   * ending where a checkpoint every N steps falls, so that checkpoints (and a resume from one)
-   * land on the same steps whatever the chunking.
-   */
-  private chunkPlan(): ChunkPlan {
-    const images = this.compiled.manifest.graphs.train.inputs.find(
-      (i) => i.role.kind === 'images',
-    )!;
-    const pixels = images.shape.reduce<number>((n, d) => n * (d === 'N' ? 1 : d), 1);
-    const batchBytes = 4 * this.recipe.batch * pixels;
-    const fit = Math.max(1, Math.floor(CHUNK_BYTES / batchBytes));
-    const steps = Math.max(1, Math.min(fit, this.options.stepsPerRun ?? STEPS_PER_RUN));
-    const every = this.options.checkpoint;
-    if (every?.unit !== 'step') return { steps };
-    const first = this.step;
-    return { steps, boundary: (n) => (first + n) % every.every === 0 };
   }
 
   /**
@@ -339,7 +315,8 @@ class Run {
     }
     if (kept > 0)
       this.state = (await runner.run(start, firstSteps(chunk, kept), first, rates)).state;
-    return this.divergenceMessage(divergence, first);
+    const where = { firstStep: first, epoch: progress.epoch, lastLoss: this.lastLoss };
+    return divergenceMessage(divergence, where);
   }
 
   private record(step: StepRecord, size: number): void {
@@ -352,17 +329,6 @@ class Run {
     this.monitors = step.monitors;
     this.lastLoss = step.loss;
     this.options.onStep?.(this.stepProgress());
-  }
-
-  private divergenceMessage(d: Divergence, first: number): string {
-    const kept = first + d.keep;
-    const weights = kept === 0 ? 'the starting weights' : `the weights after step ${kept}`;
-    const loss =
-      kept > 0 && this.lastLoss !== undefined
-        ? ` (last finite loss ${this.lastLoss}, at step ${kept})`
-        : '';
-    const where = `step ${first + d.index + 1} (epoch ${this.progress.epoch})`;
-    return `${where}: ${d.reason}; kept ${weights}${loss}`;
   }
 
   private stepProgress(): StepProgress {
@@ -464,44 +430,4 @@ export async function train(
     options.onLsuv?.(lsuv.layers);
   }
   return run.run();
-}
-
-/** How the loader prepares a split's batches: drop_last and the transform block (training or not). */
-export function batchOptions(
-  recipe: Recipe,
-  stats: ChannelStats | undefined,
-  training: boolean,
-  epoch: number,
-): BatchOptions {
-  return {
-    dropLast: training && recipe.dropLast,
-    steps: recipe.transform?.steps,
-    training,
-    stats,
-    seed: recipe.seed,
-    epoch,
-  };
-}
-
-/** Loss and accuracy of the current parameters on a whole split, in large batches. */
-export async function evaluate(
-  session: ort.InferenceSession,
-  params: Feeds,
-  split: Split,
-  imagesName: string,
-  feeding: BatchOptions = {},
-): Promise<{ loss: number; accuracy: number }> {
-  let lossSum = 0;
-  let correct = 0;
-  const order = epochOrder(split.count, false, 0, 0);
-  for (const batch of batches(split, order, 1000, feeding)) {
-    const out = await session.run({
-      ...params,
-      [imagesName]: new ort.Tensor('float32', batch.images, [batch.size, ...batch.shape]),
-      labels: new ort.Tensor('int64', batch.labels, [batch.size]),
-    });
-    lossSum += (out.loss.data as Float32Array)[0] * batch.size;
-    correct += (out.correct.data as Float32Array)[0];
-  }
-  return { loss: lossSum / split.count, accuracy: correct / split.count };
 }

@@ -3,7 +3,7 @@
 // last batch), stacked in order.
 import { describe, expect, it } from 'vitest';
 import type { Batch } from '../runtime/data/batches.js';
-import { chunked, chunkedAsync, firstSteps } from '../runtime/data/chunks.js';
+import { chunked, chunkedAsync, firstSteps, planChunks } from '../runtime/data/chunks.js';
 
 /** Batch k of `size` 2-pixel images: every pixel and label is k. */
 function batch(k: number, size = 4): Batch {
@@ -46,5 +46,27 @@ describe('chunks', () => {
     expect(two.steps).toBe(2);
     expect(Array.from(two.labels)).toEqual([0n, 0n, 0n, 0n, 1n, 1n, 1n, 1n]);
     expect(two.images.length).toBe(16);
+  });
+
+  it('are planned to fit 4 MiB of images and to end at checkpoint steps', () => {
+    const small = 64 * 784 * 4; // a batch of 64 28×28 images: 200 KB
+    expect(planChunks({ batchBytes: small, firstStep: 0 })).toEqual({ steps: 8 });
+    expect(planChunks({ batchBytes: small, stepsPerRun: 3, firstStep: 0 }).steps).toBe(3);
+    expect(planChunks({ batchBytes: 64 * 128 * 128 * 4, firstStep: 0 }).steps).toBe(1);
+    expect(planChunks({ batchBytes: 1 << 20, firstStep: 0 }).steps).toBe(4);
+    // Checkpoints every 10 steps from step 25: this pass's batches 5, 15, 25 end chunks.
+    const plan = planChunks({
+      batchBytes: small,
+      checkpoint: { every: 10, unit: 'step' },
+      firstStep: 25,
+    });
+    const ends = Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => plan.boundary?.(n));
+    expect(ends).toEqual([5, 15, 25]);
+    const epochs = planChunks({
+      batchBytes: small,
+      checkpoint: { every: 1, unit: 'epoch' },
+      firstStep: 0,
+    });
+    expect(epochs.boundary).toBeUndefined();
   });
 });
