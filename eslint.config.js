@@ -20,7 +20,7 @@ const grammarEntry = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'runs/**', 'out/**', '.scratch/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
