@@ -1,10 +1,12 @@
 // A train step with batch norm, GELU, dropout, a concat merge, layer norm, SiLU and LogSoftmax,
 // compiled in float64: every parameter gradient matches central finite differences of the step's own
 // loss (dropout is deterministic for a given step), the buffers are step inputs with `.next`
-// outputs and no gradients, and the manifest gives every input and output its role.
+// outputs and no gradients, the manifest gives every input and output its role, and no node's
+// result goes unread.
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { compileRecipe, initialParameters, Rng } from '../compiler/index.js';
+import { buildTrainStep } from '../compiler/build/steps.js';
 import { recipeOf } from './helpers/spec.js';
 import { networkOf, probe } from './layers-probe.js';
 
@@ -108,6 +110,19 @@ describe('a train step with normalization, dropout and new activations', () => {
       expect(manifest.parameters.find((p) => p.name === b)!.trainable).toBe(false);
     }
     expect(manifest.graphs.infer.inputs.map(role)).toEqual(['x:images']);
+  });
+
+  it('has no node whose result nothing reads (unneeded gradients, such as the mask’s, are dropped)', () => {
+    const { graph } = buildTrainStep(recipeOf(SPEC));
+    const read = new Set([
+      ...graph.nodes.flatMap((n) => n.inputs),
+      ...graph.outputs.map((o) => o.name),
+    ]);
+    const dead = graph.nodes.filter((n) => !n.outputs.some((o) => read.has(o)));
+    expect(dead.map((n) => `${n.op} (${n.origin})`)).toEqual([]);
+    // The mask's own gradient would be a Mul of dY by the dropout's input, in the dropout's grad.
+    const dropoutGrads = graph.nodes.filter((n) => n.origin.startsWith('dropout1/grad'));
+    expect(dropoutGrads.map((n) => n.op)).toEqual(['Mul']);
   });
 
   it('updates num_batches_tracked and the running statistics in the train step', async () => {

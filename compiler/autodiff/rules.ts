@@ -50,11 +50,13 @@ const gemm: GradientRule = (b, node, [dY], needed) => {
 /**
  * ReLU passes the gradient where the input was positive (0 at 0, as PyTorch does). The mask is
  * cast to a float and multiplied in: onnxruntime's `Where` with a broadcast scalar is a slower
- * pass than `Cast` and `Mul` together (ARCHITECTURE.md).
+ * pass than `Cast` and `Mul` together (ARCHITECTURE.md). It is read off the output (y > 0
+ * exactly where x > 0), so the input has no reader but the ReLU and onnxruntime can fuse a
+ * Conv before it into one node.
  */
 const relu: GradientRule = (b, node, [dY]) => {
-  const x = node.inputs[0];
-  const positive = b.op('Cast', [b.op('Greater', [x, b.scalar(0)])], { to: b.floatType });
+  const y = node.outputs[0];
+  const positive = b.op('Cast', [b.op('Greater', [y, b.scalar(0)])], { to: b.floatType });
   return [b.op('Mul', [dY!, positive])];
 };
 

@@ -12,9 +12,17 @@ function sumSquares(b: GraphBuilder, x: string): string {
   return rank === 0 ? squared : b.reduceSum(squared, axes, false);
 }
 
-/** √(Σ_t ‖t‖²) over several tensors: torch's total 2-norm of a list of gradients. */
+/**
+ * √(Σ_t ‖t‖²) over several tensors: torch's total 2-norm of a list of gradients. One
+ * `ReduceSumSquare` per tensor, a single pass where `Mul` and `ReduceSum` are two: the norms
+ * are monitoring outputs and clipping factors, never differentiated.
+ */
 export function globalNorm(b: GraphBuilder, values: string[]): string {
-  const sums = values.map((v) => sumSquares(b, v));
+  const sums = values.map((v) =>
+    b.info(v).shape.length === 0
+      ? b.op('Mul', [v, v])
+      : b.op('ReduceSumSquare', [v], { keepdims: 0 }),
+  );
   return b.op('Sqrt', [sums.reduce((acc, s) => b.op('Add', [acc, s]))]);
 }
 

@@ -70,9 +70,28 @@ class RoleGraph {
 
   done(): BuiltGraph {
     elideOutputIdentities(this.b.graph);
+    dropDeadNodes(this.b.graph);
     dropUnreadInitializers(this.b.graph);
     return { graph: this.b.graph, inputs: this.inputs, outputs: this.outputs };
   }
+}
+
+/**
+ * Drops nodes whose results nothing reads, in reverse order so that chains go too. Gradient
+ * rules build the gradient of every input of a node and the driver keeps those it needs: the
+ * rest (the gradient of dropout's mask, of a constant factor) would still run, since
+ * onnxruntime executes every node of the graph.
+ */
+function dropDeadNodes(graph: Graph): void {
+  const read = new Set(graph.outputs.map((o) => o.name));
+  const live = [];
+  for (const node of [...graph.nodes].reverse()) {
+    if (node.outputs.some((o) => read.has(o))) {
+      live.push(node);
+      node.inputs.forEach((i) => read.add(i));
+    } else node.outputs.forEach((o) => graph.values.delete(o));
+  }
+  graph.nodes = live.reverse();
 }
 
 /**

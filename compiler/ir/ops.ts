@@ -177,6 +177,8 @@ export const OPS: Record<string, ShapeRule> = {
   Shape: ([x]) => [{ dtype: 'int64', shape: [x.shape.length] }],
   ReduceSum: reduce,
   ReduceMean: reduce,
+  // Monitoring norms only (never differentiated), over all axes: no axes input at any opset.
+  ReduceSumSquare: reduce,
   SoftmaxCrossEntropyLoss: softmaxCrossEntropy,
   Constant: constant,
   Cast: cast,

@@ -19,7 +19,7 @@ function salt(text: string): number {
 }
 
 /**
- * Hash values uniform in [0, 2³¹) (int32), one per element of `indices` (uint32). The index
+ * Hash values uniform in [0, 2³²) (uint32), one per element of `indices` (uint32). The index
  * times an odd constant is XORed with a per-step key, then goes through murmur3's finalizer
  * rounds (h ^= h >> s; h *= m) in uint32 arithmetic. Each stage is a bijection of 32-bit
  * words, so the elements of one step never share a value; the XOR, unlike an added offset,
@@ -36,8 +36,7 @@ function hashInts(b: GraphBuilder, indices: string, step: string, seedSalt: numb
   const stepBits = b.op('Mod', [step, b.scalar(2 ** 32, 'int64')]);
   const weyl = b.op('Mul', [b.op('Cast', [stepBits], { to: 'uint32' }), u(0x9e3779b9)]);
   const key = finalize(b.op('Add', [weyl, u(seedSalt)]));
-  const h = finalize(b.op('BitwiseXor', [b.op('Mul', [indices, u(0x27d4eb2d)]), key]));
-  return b.op('Cast', [shift(h, 1)], { to: 'int32' });
+  return finalize(b.op('BitwiseXor', [b.op('Mul', [indices, u(0x27d4eb2d)]), key]));
 }
 
 /** Element indices (uint32) shaped like `x` (per example) or like one example (per batch). */
@@ -74,11 +73,11 @@ function lowerDropout(
     ctx.step,
     salt(`${ctx.seed}:${b.origin}`),
   );
-  // h < (1 − p)·2³¹ ⇔ h/2³¹ < 1 − p: compared as integers. Inverted dropout, as torch: kept
-  // elements are scaled by 1/(1−p), so eval needs no rescaling. The mask is a float factor
-  // (0 or 1/(1−p)) so that the forward and backward passes are one Mul each.
-  const threshold = Math.min(2 ** 31 - 1, Math.round((1 - p) * 2 ** 31));
-  const kept = b.op('Less', [hash, b.scalar(threshold, 'int32')]);
+  // h < (1 − p)·2³² ⇔ h/2³² < 1 − p: compared as unsigned integers. Inverted dropout, as
+  // torch: kept elements are scaled by 1/(1−p), so eval needs no rescaling. The mask is a float
+  // factor (0 or 1/(1−p)) so that the forward and backward passes are one Mul each.
+  const threshold = Math.min(2 ** 32 - 1, Math.round((1 - p) * 2 ** 32));
+  const kept = b.op('Less', [hash, b.scalar(threshold, 'uint32')]);
   const factor = b.op('Mul', [b.op('Cast', [kept], { to: b.floatType }), b.scalar(1 / (1 - p))]);
   return b.op('Mul', [x, factor]);
 }

@@ -4,6 +4,7 @@
 // rewritten (from the ONNX operator changelog):
 //   ReduceMean   opset 18 takes `axes` as an input; before, an attribute.
 //   ReduceSum    opset 13 takes `axes` as an input; before, an attribute.
+//   ReduceSumSquare  written without axes (every axis), the same meaning since opset 1.
 //   Unsqueeze    opset 13 takes `axes` as an input; before, an attribute.
 //   Softmax, LogSoftmax  before 13 they flatten the input to 2-D at `axis` and normalize over
 //                everything after it; that equals 13's per-axis meaning only when `axis` is the
@@ -74,6 +75,7 @@ const SINCE: Record<string, number> = {
   Range: 11,
   ReduceMean: 18,
   ReduceSum: 13,
+  ReduceSumSquare: 1,
   Relu: 6,
   Reshape: 5,
   ScatterElements: 11,
