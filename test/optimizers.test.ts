@@ -145,6 +145,50 @@ describe('Adagrad', () => {
   });
 });
 
+describe('Adam', () => {
+  /** One float32 step from fresh state on a batch of zeros (linear1's gradient is exactly 0). */
+  async function step(lr: number) {
+    const recipe = recipeOf(SPEC('Adam(lr: 0.001)'));
+    const compiled = compileRecipe(recipe, { gradients: true });
+    const session = await ort.InferenceSession.create(compiled.train);
+    const feeds: Record<string, ort.Tensor> = {
+      x: new ort.Tensor('float32', new Float32Array(48), [4, 1, 3, 4]),
+      labels: new ort.Tensor('int64', BigInt64Array.of(0n, 1n, 2n, 3n), [4]),
+      lr: new ort.Tensor('float32', Float32Array.of(lr), []),
+      step: new ort.Tensor('int64', BigInt64Array.of(0n), []),
+    };
+    const initial = initialParameters(recipe.model, 1);
+    for (const { name, shape } of compiled.manifest.parameters) {
+      feeds[name] = new ort.Tensor('float32', Float32Array.from(initial.get(name)!), shape);
+      for (const slot of ['exp_avg', 'exp_avg_sq'])
+        feeds[`${name}.${slot}`] = new ort.Tensor(
+          'float32',
+          new Float32Array(initial.get(name)!.length),
+          shape,
+        );
+    }
+    const out = await session.run(feeds);
+    const changed = (name: string) =>
+      Array.from(out[`${name}.next`].data as Float32Array).filter(
+        (v, i) => v !== initial.get(name)![i],
+      ).length;
+    return { out, changed };
+  }
+
+  it('takes no step at lr = 0, even where the gradient and its average are 0', async () => {
+    const { out, changed } = await step(0);
+    expect(Math.max(...(out['linear1.weight.grad'].data as Float32Array).map(Math.abs))).toBe(0);
+    for (const name of ['linear1.weight', 'linear1.bias', 'linear2.weight', 'linear2.bias'])
+      expect(changed(name), name).toBe(0);
+  });
+
+  it('moves every parameter with a gradient at lr > 0, and none without', async () => {
+    const { changed } = await step(0.001);
+    expect(changed('linear1.weight')).toBe(0);
+    expect(changed('linear2.bias')).toBe(5);
+  });
+});
+
 describe('argument combinations torch refuses', () => {
   it('SGD: Nesterov momentum needs momentum > 0 and no dampening', () => {
     const messages = (optimizer: string) =>

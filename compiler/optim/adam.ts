@@ -54,14 +54,19 @@ function adamStep(
     second = b.op('Max', [state.max_exp_avg_sq, expAvgSq]);
     next.max_exp_avg_sq = second;
   }
+  // Rearranged so the scalars meet first: m / (√v·c₁ + c₂) with c₁ = (1−β₁ᵗ)/(lr·√(1−β₂ᵗ))
+  // and c₂ = eps·(1−β₁ᵗ)/lr is the same quotient in five passes over the tensors instead of
+  // six (Adam's passes are most of a large model's optimizer time; ARCHITECTURE.md).
+  // At lr = 0 (a warm-up's first step) c₁ = 0 and c₂ = ∞ make the step m/∞ = 0, not 0·∞.
   const t = stepNumber(b, step);
-  const stepSize = b.op('Div', [lr, biasCorrection(b, beta1, t)]);
-  const scale = b.op('Sqrt', [biasCorrection(b, beta2, t)]);
-  const denom = b.op('Add', [
-    b.op('Div', [b.op('Sqrt', [second]), scale]),
-    b.scalar(numberArg(args, 'eps')),
-  ]);
-  const delta = b.op('Div', [b.op('Mul', [expAvg, stepSize]), denom]);
+  const perLr = b.op('Div', [biasCorrection(b, beta1, t), lr]);
+  const stopped = b.op('Equal', [lr, b.scalar(0)]);
+  const whenMoving = (stoppedValue: number, value: string) =>
+    b.op('Where', [stopped, b.scalar(stoppedValue), value]);
+  const c1 = whenMoving(0, b.op('Div', [perLr, b.op('Sqrt', [biasCorrection(b, beta2, t)])]));
+  const c2 = whenMoving(Infinity, b.op('Mul', [perLr, b.scalar(numberArg(args, 'eps'))]));
+  const denom = b.op('Add', [b.op('Mul', [b.op('Sqrt', [second]), c1]), c2]);
+  const delta = b.op('Div', [expAvg, denom]);
   return { param: b.op('Sub', [param, delta]), state: next };
 }
 
