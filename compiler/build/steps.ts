@@ -70,19 +70,20 @@ class RoleGraph {
 
   done(): BuiltGraph {
     elideOutputIdentities(this.b.graph);
-    dropDeadNodes(this.b.graph);
-    dropUnreadInitializers(this.b.graph);
+    dropUnread(this.b.graph);
     return { graph: this.b.graph, inputs: this.inputs, outputs: this.outputs };
   }
 }
 
 /**
- * Drops nodes whose results nothing reads, in reverse order so that chains go too. Gradient
- * rules build the gradient of every input of a node and the driver keeps those it needs: the
- * rest (the gradient of dropout's mask, of a constant factor) would still run, since
- * onnxruntime executes every node of the graph.
+ * Drops what nothing reads. Nodes, walked in reverse order so that chains go too: gradient rules
+ * build the gradient of every input of a node and the driver keeps those it needs, but the rest
+ * (the gradient of dropout's mask, of a constant factor) would still run, since onnxruntime
+ * executes every node of the graph. Then constants: a frozen conv lowered to a dense matrix
+ * leaves its weights unread, and so does a frozen batch norm its batch counter; onnxruntime
+ * would drop them too, with a warning each, after reading them from a file they made larger.
  */
-function dropDeadNodes(graph: Graph): void {
+function dropUnread(graph: Graph): void {
   const read = new Set(graph.outputs.map((o) => o.name));
   const live = [];
   for (const node of [...graph.nodes].reverse()) {
@@ -92,18 +93,6 @@ function dropDeadNodes(graph: Graph): void {
     } else node.outputs.forEach((o) => graph.values.delete(o));
   }
   graph.nodes = live.reverse();
-}
-
-/**
- * Drops constants no node reads: a frozen conv lowered to a dense matrix leaves its weights
- * unread, and so does a frozen batch norm its batch counter. onnxruntime would drop them too,
- * with a warning each, after reading them from a file they made larger.
- */
-function dropUnreadInitializers(graph: Graph): void {
-  const read = new Set([
-    ...graph.nodes.flatMap((n) => n.inputs),
-    ...graph.outputs.map((o) => o.name),
-  ]);
   for (const name of graph.initializers.keys()) {
     if (read.has(name)) continue;
     graph.initializers.delete(name);
