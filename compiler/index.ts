@@ -6,12 +6,12 @@ import { checkFiles } from './check/index.js';
 import type { ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
 import type { CheckedSpec, Model, Recipe } from './check/model.js';
-import { buildEvalStep, buildInference, buildTrainStep } from './build/steps.js';
-import type { BuiltGraph, StepOptions } from './build/steps.js';
-import { buildStepsLoop } from './build/steps-loop.js';
-import type { GraphEntry, Manifest } from './build/manifest.js';
-import { buildProbe } from './build/probe.js';
-import type { ProbeManifest } from './build/probe.js';
+import { buildEvalStep, buildInference, buildTrainStep } from './lower/steps.js';
+import type { BuiltGraph, StepOptions } from './lower/steps.js';
+import { buildStepsLoop } from './lower/steps-loop.js';
+import type { GraphEntry, Manifest } from './lower/manifest.js';
+import { buildProbe } from './lower/probe.js';
+import type { ProbeManifest } from './lower/probe.js';
 import {
   bufferShapes,
   initialParameters,
@@ -38,8 +38,8 @@ export type {
   Model,
   Recipe,
 } from './check/model.js';
-export type { Manifest, GraphEntry, TensorEntry, Role } from './build/manifest.js';
-export { carriedKey } from './build/manifest.js';
+export type { Manifest, GraphEntry, TensorEntry, Role } from './lower/manifest.js';
+export { carriedKey } from './lower/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
 export { CODES } from './codes.js';
 export type { ReadFile } from './check/program.js';
@@ -59,7 +59,7 @@ export { INITIALIZERS, fans, lsuvScale } from './initializers.js';
 export type { InitChoice, InitializerDef } from './initializers.js';
 export { lsuvLayers } from './init.js';
 export { forwardFlops } from './flops.js';
-export type { ProbeLayer, ProbeManifest } from './build/probe.js';
+export type { ProbeLayer, ProbeManifest } from './lower/probe.js';
 export type { Regularization } from './check/regularization.js';
 // Training stages (`unfreeze … after N epochs`): the runtime compiles each stage's recipe.
 export { stageAt, stageRecipe } from './check/stages.js';
@@ -102,7 +102,7 @@ export interface CompiledRecipe {
   manifest: Manifest;
   /** ONNX bytes of the train and eval steps, and of the inference model with the initial weights. */
   train: Uint8Array;
-  /** The train step run several times per onnxruntime run (build/steps-loop.ts). */
+  /** The train step run several times per onnxruntime run (lower/steps-loop.ts). */
   steps: Uint8Array;
   eval: Uint8Array;
   infer: Uint8Array;

@@ -1,4 +1,4 @@
-// Runs training steps through the compiled several-step graph (compiler/build/steps-loop.ts):
+// Runs training steps through the compiled several-step graph (compiler/lower/steps-loop.ts):
 // one onnxruntime run takes a chunk of batches, carries parameters, optimizer state and
 // buffers from step to step inside the run, and hands back the state after the last step
 // with each step's loss, correct count and monitors. A chunk of one step is an ordinary step.

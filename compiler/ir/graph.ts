@@ -13,7 +13,7 @@ export interface ValueInfo {
   shape: Shape;
   /**
    * A leading dimension of steps, 'K', comes before `shape`: the per-step inputs and outputs of
-   * a several-step training run (build/steps-loop.ts).
+   * a several-step training run (lower/steps-loop.ts).
    */
   perStep?: boolean;
 }

@@ -1,4 +1,4 @@
-// Consecutive minibatches stacked for a several-step run (compiler/build/steps-loop.ts): one
+// Consecutive minibatches stacked for a several-step run (compiler/lower/steps-loop.ts): one
 // onnxruntime run takes a chunk's images as [steps, batch, …] and its labels as [steps, batch].
 // A chunk holds batches of one size only, so an epoch's short last batch runs alone.
 import type { Batch } from './batches.js';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Recipe } from '../../compiler/index.js';
 import { checkSpec } from '../../compiler/index.js';
+import { PYTHON } from './machine.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -39,8 +40,7 @@ export function tempDir(prefix = 'netspec-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Debian's python3 (with python3-onnx and python3-torch), not a user's pyenv one. */
-export const PYTHON = '/usr/bin/python3';
+export { PYTHON } from './machine.js';
 
 export function python(script: string, args: string[], input?: Buffer): CliResult {
   const result = spawnSync(PYTHON, [script, ...args], {
