@@ -37,6 +37,8 @@ export type {
   TransformStep,
   Model,
   Recipe,
+  SweepSpec,
+  SweepTrial,
 } from './check/model.js';
 export type { Manifest, GraphEntry, TensorEntry, Role } from './lower/manifest.js';
 export { carriedKey } from './lower/manifest.js';

@@ -26,7 +26,7 @@ export interface RunControl {
   checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
 }
 
-const EARLY_STOP_ARGS: ArgSpec[] = [
+export const EARLY_STOP_ARGS: ArgSpec[] = [
   {
     name: 'monitor',
     type: 'any',
@@ -61,7 +61,8 @@ const EARLY_STOP_ARGS: ArgSpec[] = [
   },
 ];
 
-const WARMUP: ArgSpec[] = [
+/** The schedule setting's option: `schedule = cosine(T_max: 10), warmup: 500`. */
+export const WARMUP: ArgSpec[] = [
   { name: 'warmup', type: 'int', default: int(0), doc: 'steps of linear warm-up', min: 0 },
 ];
 
