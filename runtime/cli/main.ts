@@ -76,7 +76,11 @@ program
   .argument('<name>', 'the sweep')
   .option('--out <dir>', 'the sweep folder (default sweeps/<name>)')
   .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
-  .option('--parallel <n>', 'trials at once (here; --slurm/--kubernetes: at most)', positiveInt, 1)
+  .option(
+    '--parallel <n>',
+    'trials at once (default here 1; with --slurm/--kubernetes at most this many)',
+    positiveInt,
+  )
   .option(
     '--threads <n>',
     'onnxruntime threads per trial (0: the cores divided among the parallel trials)',

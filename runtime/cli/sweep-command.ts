@@ -1,7 +1,7 @@
 // `netspec sweep <spec> <name>`: the trials of a sweep, run here (`--parallel N` at a time), as
 // a Slurm job array (`--slurm`) or a Kubernetes Indexed Job (`--kubernetes`), or one of them in
 // this process (`--trial K`, what every runner runs); `--collect` gathers the results.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Device } from '../session.js';
 import type { SweepManifest } from '../sweep/folder.js';
@@ -25,7 +25,7 @@ export interface SweepCommandOptions {
   data: string[];
   threads: number;
   device: Device;
-  parallel: number;
+  parallel?: number;
   trial?: number;
   collect?: boolean;
   slurm?: boolean;
@@ -75,7 +75,7 @@ export async function sweepCommand(
       command: trialCommand(path, name),
       args: forwarded(out, options),
       out,
-      parallel: Math.max(1, options.parallel),
+      parallel: Math.max(1, options.parallel ?? 1),
       threads: options.threads,
       print: (line) => process.stdout.write(`${line}\n`),
     });
@@ -145,6 +145,8 @@ function slurm(
       "--slurm needs Slurm's sbatch on the PATH, and it is not there (--dry-run prints the script without it)",
     );
   prepareSweepFolder(out, manifest);
+  // Slurm opens each task's output file but makes no folders.
+  mkdirSync(join(out, 'slurm'), { recursive: true });
   const file = join(out, 'sweep.sbatch');
   writeFileSync(file, script);
   const submitted = submit(file, options.wait ?? false);
