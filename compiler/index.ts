@@ -72,6 +72,8 @@ export { LAYERS } from './layers/registry.js';
 export type { LayerDef, ParamSpec } from './layers/layer.js';
 export type { LayerInstance, MergeInstance, ModelNode } from './check/model.js';
 export type { ArgSpec } from './check/args.js';
+// For the language server: the keys a sweep can name.
+export { sweepKeys } from './check/sweep-keys.js';
 
 export interface CheckResult {
   spec: CheckedSpec;

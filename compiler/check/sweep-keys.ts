@@ -40,7 +40,7 @@ const OPTIONS: Record<string, ArgSpec[]> = {
 export function calleeArgs(
   setting: string,
   callee: string,
-  declarations: Declarations,
+  declarations: Pick<Declarations, 'networks'>,
 ): ArgSpec[] | undefined {
   switch (setting) {
     case 'optimizer':
@@ -84,6 +84,28 @@ export function baseCall(base: TrainDecl, setting: string): Expr | undefined {
     if (s.kind === 'Assignment' && s.target.name === setting) return s.value;
   }
   return undefined;
+}
+
+/**
+ * Every key a sweep over `base` can name, with what it is (for the language server): the train
+ * settings, their options, and the arguments of each call `base` writes.
+ */
+export function sweepKeys(
+  base: TrainDecl,
+  declarations: Pick<Declarations, 'networks'>,
+): { key: string; doc: string }[] {
+  const keys = [...TRAIN_SETTINGS].map(([key, info]) => ({ key, doc: info.doc }));
+  for (const [setting, options] of Object.entries(OPTIONS))
+    keys.push(...options.map((o) => ({ key: `${setting}.${o.name}`, doc: o.doc })));
+  for (const setting of [...TRAIN_SETTINGS.keys(), EARLY_STOP]) {
+    const value = baseCall(base, setting);
+    const callee = value && calleeOf(value);
+    const args = callee ? calleeArgs(setting, callee, declarations) : undefined;
+    keys.push(
+      ...(args ?? []).map((a) => ({ key: `${setting}.${a.name}`, doc: `${callee}: ${a.doc}` })),
+    );
+  }
+  return keys;
 }
 
 export class KeyResolver {
