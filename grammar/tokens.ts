@@ -43,6 +43,7 @@ export const Network = keyword('network', [Name]);
 export const Train = keyword('train', [Name]);
 export const Block = keyword('block', [Name]);
 export const Transform = keyword('transform', [Name]);
+export const Sweep = keyword('sweep', [Name]);
 export const Input = keyword('input');
 export const Output = keyword('output');
 export const True = keyword('true');
@@ -55,8 +56,9 @@ export const Or = keyword('or');
 export const Not = keyword('not');
 
 // Contextual keywords: they start a statement only where that statement may appear (surgery in
-// `network N = onnx(...) { }`, `stop when`/`checkpoint` in a train block) and are ordinary
-// names everywhere else, so `stop = 3` or `Linear(...) -> freeze` keep working.
+// `network N = onnx(...) { }`, `stop when`/`checkpoint` in a train block, `over` in a sweep's
+// header) and are ordinary names everywhere else, so `stop = 3` or `Linear(...) -> freeze` keep
+// working.
 export const Freeze = keyword('freeze', [Name]);
 export const Unfreeze = keyword('unfreeze', [Name]);
 export const Replace = keyword('replace', [Name]);
@@ -69,6 +71,7 @@ export const When = keyword('when', [Name]);
 export const CheckpointKw = keyword('checkpoint', [Name]);
 export const Every = keyword('every', [Name]);
 export const As = keyword('as', [Name]);
+export const Over = keyword('over', [Name]);
 
 const contextualKeywords = [
   Freeze,
@@ -83,6 +86,7 @@ const contextualKeywords = [
   CheckpointKw,
   Every,
   As,
+  Over,
 ];
 
 /** Keywords that start a declaration at the top of a file. */
@@ -92,6 +96,7 @@ export const declarationKeywords: readonly TokenType[] = [
   Train,
   Block,
   Transform,
+  Sweep,
 ];
 
 /**
@@ -187,6 +192,7 @@ export const allTokens: TokenType[] = [
   Train,
   Block,
   Transform,
+  Sweep,
   Input,
   Output,
   True,

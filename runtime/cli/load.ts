@@ -1,11 +1,26 @@
 // Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe.
 import { readFileSync } from 'node:fs';
-import type { CheckedSpec, Diagnostic, Recipe } from '../../compiler/index.js';
+import type { CheckedSpec, Diagnostic, Recipe, SweepSpec } from '../../compiler/index.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
+import { DataError } from '../data/errors.js';
+import { DeviceError } from '../session.js';
 import { formatDiagnostic, summary } from './print.js';
 
 /** A mistake of the user's that ends the command with exit code 1 after printing `message`. */
 export class UserError extends Error {}
+
+/**
+ * The one line a user mistake prints (`file:line:col: error CODE: …` for data, `error: …`
+ * otherwise; empty when it was printed already); undefined for anything else, which is a bug.
+ */
+export function userErrorLine(e: unknown): string | undefined {
+  if (e instanceof DataError) {
+    const where = e.at ? `${e.at.file}:${e.at.span.start.line}:${e.at.span.start.column}: ` : '';
+    return `${where}error ${e.code}: ${e.message}`;
+  }
+  if (e instanceof UserError || e instanceof DeviceError) return e.message && `error: ${e.message}`;
+  return undefined;
+}
 
 export interface LoadedSpec {
   path: string;
@@ -76,6 +91,17 @@ export function loadRecipe(
   );
 }
 
-function names(recipes: Recipe[]): string {
+/** Reads and checks a spec and returns the sweep `name`, or throws after printing what is wrong. */
+export function loadSweep(path: string, name: string): { loaded: LoadedSpec; sweep: SweepSpec } {
+  const loaded = readSpec(path);
+  printDiagnostics(loaded);
+  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  const sweep = loaded.spec.sweeps.get(name);
+  if (sweep) return { loaded, sweep };
+  const found = [...loaded.spec.sweeps.keys()].join(', ') || 'none';
+  throw new UserError(`${path}: no sweep named '${name}' (found: ${found})`);
+}
+
+function names(recipes: { name: string }[]): string {
   return recipes.map((r) => r.name).join(', ') || 'none';
 }

@@ -1,14 +1,13 @@
 // `netspec`: the command-line interface.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DataError } from '../data/errors.js';
-import { DeviceError } from '../session.js';
 import { checkCommand, compileCommand, dataRoots, exportCommand } from './commands.js';
 import { trainCommand } from './train-command.js';
+import { sweepCommand } from './sweep-command.js';
 import { evalCommand, predictCommand } from './eval-command.js';
 import { registryReference } from '../../compiler/index.js';
 import { infoCommand } from './info.js';
 import { dataCommand } from './data.js';
-import { UserError } from './load.js';
+import { userErrorLine } from './load.js';
 import { fmtCommand } from './fmt.js';
 import { startLanguageServer } from '../lsp/server.js';
 
@@ -71,6 +70,51 @@ program
   .option('--weights-partial', 'with --weights: load the tensors that fit, initialize the rest')
   .option('--json', 'print progress as JSON event lines')
   .action((spec, opts) => run(() => trainCommand(spec, opts)));
+
+program
+  .command('sweep')
+  .description(
+    "run a sweep's trials: here (--parallel N at a time), as a Slurm job array or a Kubernetes Indexed Job",
+  )
+  .argument('<spec>', 'the .net file')
+  .argument('<name>', 'the sweep')
+  .option('--out <dir>', 'the sweep folder (default sweeps/<name>)')
+  .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
+  .option(
+    '--parallel <n>',
+    'trials at once (default here 1; with --slurm/--kubernetes at most this many)',
+    positiveInt,
+  )
+  .option(
+    '--threads <n>',
+    'onnxruntime threads per trial (0: the cores divided among the parallel trials)',
+    positiveInt,
+    0,
+  )
+  .addOption(
+    new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
+  )
+  .option(
+    '--trial <k>',
+    'run trial k (0-based) in this process, as Slurm and Kubernetes tasks do',
+    positiveInt,
+  )
+  .option('--collect', 'gather what the trials wrote into sweep.csv and index.html')
+  .option('--slurm', 'write an sbatch job-array script (one task per trial) and submit it')
+  .option('--kubernetes', 'write an Indexed Job manifest (job.yaml) for kubectl apply')
+  .option('--dry-run', 'with --slurm or --kubernetes: print the script or manifest, write nothing')
+  .option('--wait', 'with --slurm: wait for the job array to end, then collect')
+  .option('--cpus <n>', 'with --slurm/--kubernetes: CPUs per trial', positiveInt, 2)
+  .option('--mem <size>', 'with --slurm/--kubernetes: memory per trial (Slurm 4G, Kubernetes 4Gi)')
+  .option('--gpus <n>', 'with --slurm/--kubernetes: GPUs per trial', positiveInt)
+  .option('--time <limit>', 'with --slurm: time limit per trial, e.g. 1:00:00')
+  .option('--partition <name>', 'with --slurm: the partition')
+  .option('--image <image>', 'with --kubernetes: a container image with netspec')
+  .option('--claim <name>', 'with --kubernetes: the volume claim holding this folder', 'netspec')
+  .option('--mount <path>', 'with --kubernetes: where the pods mount it and work', '/work')
+  .option('--namespace <name>', 'with --kubernetes: the namespace')
+  .option('--json', 'with --trial: print progress as JSON event lines')
+  .action((spec, name, opts) => run(() => sweepCommand(spec, name, opts)));
 
 program
   .command('data')
@@ -160,12 +204,9 @@ async function run(command: () => number | Promise<number>): Promise<void> {
   try {
     process.exitCode = await command();
   } catch (e) {
-    if (e instanceof DataError) {
-      const where = e.at ? `${e.at.file}:${e.at.span.start.line}:${e.at.span.start.column}: ` : '';
-      process.stderr.write(`${where}error ${e.code}: ${e.message}\n`);
-    } else if (e instanceof UserError || e instanceof DeviceError) {
-      if (e.message) process.stderr.write(`error: ${e.message}\n`);
-    } else throw e;
+    const line = userErrorLine(e);
+    if (line === undefined) throw e;
+    if (line) process.stderr.write(`${line}\n`);
     process.exitCode = 1;
   }
 }
