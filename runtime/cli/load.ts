@@ -2,10 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { CheckedSpec, Diagnostic, Recipe } from '../../compiler/index.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
+import { UserError } from './errors.js';
 import { formatDiagnostic, summary } from './print.js';
-
-/** A mistake of the user's that ends the command with exit code 1 after printing `message`. */
-export class UserError extends Error {}
 
 export interface LoadedSpec {
   path: string;
