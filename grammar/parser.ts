@@ -66,6 +66,7 @@ import {
   When,
   With,
 } from './tokens.js';
+import { SKIP_GRAMMAR_CHECKS } from './bundled.js';
 
 class NetspecParser extends CstParser {
   private readonly messages: ParseMessages;
@@ -76,6 +77,7 @@ class NetspecParser extends CstParser {
       recoveryEnabled: true,
       nodeLocationTracking: 'full',
       errorMessageProvider: messages,
+      skipValidations: SKIP_GRAMMAR_CHECKS,
     });
     this.messages = messages;
     this.performSelfAnalysis();

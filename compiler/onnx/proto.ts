@@ -1,6 +1,6 @@
-// onnx-proto's `onnx` namespace (the generated protobuf code), loaded on first use: only the
-// commands that write or read ONNX files need it, and loading it took about a third of
-// `netspec check`'s startup (docs/decisions/startup.md).
+// onnx-proto's `onnx` namespace (the generated protobuf code), loaded on first use: only
+// writing graphs and importing ONNX networks need it, and loading it is a large part of a
+// command's startup (docs/decisions/startup.md).
 import { createRequire } from 'node:module';
 import type OnnxProto from 'onnx-proto';
 
