@@ -206,6 +206,14 @@ export const BUILDER_ONLY_ATTRS: Record<string, string[]> = {
   ...CONV_BUILDER_ONLY_ATTRS,
 };
 
+/** A node's attributes as ONNX takes them: without the builder-only ones. */
+export function writtenAttrs(node: { op: string; attrs: Attrs }): Attrs {
+  const builderOnly = BUILDER_ONLY_ATTRS[node.op] ?? [];
+  return Object.fromEntries(
+    Object.entries(node.attrs).filter(([key]) => !builderOnly.includes(key)),
+  );
+}
+
 export function inferOutputs(op: string, inputs: ValueInfo[], attrs: Attrs): OutputType[] {
   const rule = OPS[op];
   if (!rule) throw new Error(`netspec has no definition of ONNX op '${op}'`);

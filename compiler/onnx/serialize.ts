@@ -5,7 +5,7 @@
 import type OnnxProto from 'onnx-proto';
 import type { AttrValue, DType, Graph, Tensor, ValueInfo } from '../ir/graph.js';
 import { isGraph, isTensor } from '../ir/graph.js';
-import { BUILDER_ONLY_ATTRS } from '../ir/ops.js';
+import { writtenAttrs } from '../ir/ops.js';
 import { DEFAULT_OPSET, nodesForOpset } from './opset.js';
 import type { OnnxNode } from './opset.js';
 import { onnx } from './proto.js';
@@ -70,9 +70,7 @@ function graphProto(graph: Graph, opset: number): GraphProtoFields {
     inputs: node.inputs,
     outputs: node.outputs,
     origin: node.origin,
-    attrs: Object.fromEntries(
-      Object.entries(node.attrs).filter(([key]) => !BUILDER_ONLY_ATTRS[node.op]?.includes(key)),
-    ),
+    attrs: writtenAttrs(node),
   }));
   const nodes = nodesForOpset(
     graph,
