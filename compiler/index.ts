@@ -46,6 +46,7 @@ export { CODES } from './codes.js';
 export type { ReadFile } from './check/program.js';
 export type { ReadBinary } from './check/onnx-network.js';
 import type { ReadBinary } from './check/onnx-network.js';
+import { onnx } from './ops/index.js';
 export { Rng } from './random.js';
 export { TRANSFORMS } from './transforms.js';
 export type { TransformDef } from './transforms.js';
@@ -214,7 +215,7 @@ export function matmulModel(n: number): Uint8Array {
   const b = new GraphBuilder('matmul');
   const a = b.input('a', 'float32', [n, n]);
   const c = b.input('b', 'float32', [n, n]);
-  b.output(b.op('MatMul', [a, c], {}, 'c'));
+  b.output(b.op(onnx.MatMul, [a, c], {}, 'c'));
   return serializeModel(b.graph);
 }
 

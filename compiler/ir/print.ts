@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import type { AttrValue, DType, Graph, Node, Tensor, ValueInfo } from './graph.js';
 import { formatShape, isGraph, isTensor } from './graph.js';
-import { writtenAttrs } from './ops.js';
 
 /** Constants with at most this many elements are printed in full; larger ones by a hash. */
 const INLINE_ELEMENTS = 16;
@@ -89,7 +88,7 @@ function nodeLines(graph: Graph, node: Node, names: Names, indent: string): stri
     const info = graph.values.get(o);
     return info ? `${names.of(o)}: ${type(info)}` : names.of(o);
   });
-  const attrs = Object.entries(writtenAttrs(node))
+  const attrs = Object.entries(node.attrs)
     .sort(([a], [b]) => a.localeCompare(b))
     .filter(([, value]) => !isGraph(value))
     .map(([key, value]) => `${key}=${attrText(value)}`);
