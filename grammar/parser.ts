@@ -68,6 +68,7 @@ import {
   When,
   With,
 } from './tokens.js';
+import { SKIP_GRAMMAR_CHECKS } from './bundled.js';
 
 class NetspecParser extends CstParser {
   private readonly messages: ParseMessages;
@@ -78,6 +79,7 @@ class NetspecParser extends CstParser {
       recoveryEnabled: true,
       nodeLocationTracking: 'full',
       errorMessageProvider: messages,
+      skipValidations: SKIP_GRAMMAR_CHECKS,
     });
     this.messages = messages;
     this.performSelfAnalysis();

@@ -17,7 +17,8 @@ import { needsStats } from '../data/transforms/pipeline.js';
 import type { EpochMetrics } from '../train.js';
 import { readSafetensors, writeFileAtomic } from '../weights.js';
 import { prepareData } from './data.js';
-import { loadRecipe, printDiagnostics, readSpec, UserError } from './load.js';
+import { loadRecipe, printDiagnostics, readSpec } from './load.js';
+import { UserError } from './errors.js';
 
 const OPSET_DEFAULT = MAX_OPSET;
 

@@ -2,25 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { CheckedSpec, Diagnostic, Recipe, SweepSpec } from '../../compiler/index.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
-import { DataError } from '../data/errors.js';
-import { DeviceError } from '../session.js';
+import { UserError } from './errors.js';
 import { formatDiagnostic, summary } from './print.js';
-
-/** A mistake of the user's that ends the command with exit code 1 after printing `message`. */
-export class UserError extends Error {}
-
-/**
- * The one line a user mistake prints (`file:line:col: error CODE: …` for data, `error: …`
- * otherwise; empty when it was printed already); undefined for anything else, which is a bug.
- */
-export function userErrorLine(e: unknown): string | undefined {
-  if (e instanceof DataError) {
-    const where = e.at ? `${e.at.file}:${e.at.span.start.line}:${e.at.span.start.column}: ` : '';
-    return `${where}error ${e.code}: ${e.message}`;
-  }
-  if (e instanceof UserError || e instanceof DeviceError) return e.message && `error: ${e.message}`;
-  return undefined;
-}
 
 export interface LoadedSpec {
   path: string;

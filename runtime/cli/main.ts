@@ -1,15 +1,11 @@
 // `netspec`: the command-line interface.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { checkCommand, compileCommand, dataRoots, exportCommand } from './commands.js';
-import { trainCommand } from './train-command.js';
-import { sweepCommand } from './sweep-command.js';
-import { evalCommand, predictCommand } from './eval-command.js';
-import { registryReference } from '../../compiler/index.js';
-import { infoCommand } from './info.js';
-import { dataCommand } from './data.js';
-import { userErrorLine } from './load.js';
-import { fmtCommand } from './fmt.js';
-import { startLanguageServer } from '../lsp/server.js';
+import { userErrorLine } from './errors.js';
+
+// Each action imports its command's module when it runs: `netspec --help` and `netspec check`
+// then load neither onnxruntime (a 45 MB native library) nor the protobuf code, only what
+// they use.
+const commands = () => import('./commands.js');
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -30,7 +26,7 @@ program
   .description('check a spec and print its diagnostics')
   .argument('<spec>', 'the .net file')
   .option('--json', 'print diagnostics as JSON (for editors and CI)')
-  .action((spec, opts) => run(() => checkCommand(spec, opts)));
+  .action((spec, opts) => run(async () => (await commands()).checkCommand(spec, opts)));
 
 program
   .command('compile')
@@ -42,7 +38,7 @@ program
     '--print [graph]',
     'print the graphs as text instead of writing files (all, or one of train, steps, eval, infer)',
   )
-  .action((spec, opts) => run(() => compileCommand(spec, opts)));
+  .action((spec, opts) => run(async () => (await commands()).compileCommand(spec, opts)));
 
 program
   .command('train')
@@ -69,7 +65,9 @@ program
   )
   .option('--weights-partial', 'with --weights: load the tensors that fit, initialize the rest')
   .option('--json', 'print progress as JSON event lines')
-  .action((spec, opts) => run(() => trainCommand(spec, opts)));
+  .action((spec, opts) =>
+    run(async () => (await import('./train-command.js')).trainCommand(spec, opts)),
+  );
 
 program
   .command('sweep')
@@ -114,7 +112,9 @@ program
   .option('--mount <path>', 'with --kubernetes: where the pods mount it and work', '/work')
   .option('--namespace <name>', 'with --kubernetes: the namespace')
   .option('--json', 'with --trial: print progress as JSON event lines')
-  .action((spec, name, opts) => run(() => sweepCommand(spec, name, opts)));
+  .action((spec, name, opts) =>
+    run(async () => (await import('./sweep-command.js')).sweepCommand(spec, name, opts)),
+  );
 
 program
   .command('data')
@@ -123,7 +123,12 @@ program
   .option('--dataset <name>', 'the dataset to describe (when the spec has several)')
   .option('--grid <file>', 'write a PNG grid of training samples after the transforms')
   .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
-  .action((spec, opts) => run(() => dataCommand(spec, opts, dataRoots(opts.data))));
+  .action((spec, opts) =>
+    run(async () => {
+      const { dataRoots } = await commands();
+      return (await import('./data.js')).dataCommand(spec, opts, dataRoots(opts.data));
+    }),
+  );
 
 program
   .command('export')
@@ -134,7 +139,7 @@ program
   .option('--recipe <name>', 'the train block whose model to export')
   .option('--opset <n>', 'ONNX opset to write, 11 to 18 (default 18)', positiveInt)
   .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
-  .action((spec, opts) => run(() => exportCommand(spec, opts)));
+  .action((spec, opts) => run(async () => (await commands()).exportCommand(spec, opts)));
 
 program
   .command('info')
@@ -145,7 +150,7 @@ program
     'input shape C,H,W for an ONNX model with dynamic sizes, e.g. 3,224,224',
   )
   .option('--network <name>', 'only this network of a spec')
-  .action((file, opts) => run(() => infoCommand(file, opts)));
+  .action((file, opts) => run(async () => (await import('./info.js')).infoCommand(file, opts)));
 
 program
   .command('fmt')
@@ -153,13 +158,13 @@ program
   .argument('<files...>', 'the .net files')
   .option('--write', 'rewrite the files in place')
   .option('--check', 'list the files that would change and exit 1 if any would')
-  .action((files, opts) => run(() => fmtCommand(files, opts)));
+  .action((files, opts) => run(async () => (await import('./fmt.js')).fmtCommand(files, opts)));
 
 program
   .command('lsp')
   .description('run the language server over stdio (diagnostics, completion, hover, definitions)')
   .option('--stdio', 'talk over stdin/stdout (the default; accepted for editors that pass it)')
-  .action(() => startLanguageServer());
+  .action(async () => (await import('../lsp/server.js')).startLanguageServer());
 
 const modelOptions = (command: Command) =>
   command
@@ -183,7 +188,9 @@ modelOptions(
         .choices(['train', 'validation', 'test'])
         .default('test'),
     ),
-).action((spec, opts) => run(() => evalCommand(spec, opts)));
+).action((spec, opts) =>
+  run(async () => (await import('./eval-command.js')).evalCommand(spec, opts)),
+);
 
 modelOptions(
   program
@@ -192,12 +199,20 @@ modelOptions(
     .argument('<spec>', 'the .net file')
     .argument('<images...>', 'image files')
     .option('--top <k>', 'how many classes to show per image', positiveInt, 3),
-).action((spec, images, opts) => run(() => predictCommand(spec, images, opts)));
+).action((spec, images, opts) =>
+  run(async () => (await import('./eval-command.js')).predictCommand(spec, images, opts)),
+);
 
 program
   .command('docs')
   .description('print the reference of every layer, loss, optimizer, schedule and transform')
-  .action(() => run(() => (process.stdout.write(registryReference()), 0)));
+  .action(() =>
+    run(async () => {
+      const { registryReference } = await import('../../compiler/index.js');
+      process.stdout.write(registryReference());
+      return 0;
+    }),
+  );
 
 /** Runs a command; user mistakes print one clear message and exit 1, never a stack trace. */
 async function run(command: () => number | Promise<number>): Promise<void> {
@@ -206,7 +221,7 @@ async function run(command: () => number | Promise<number>): Promise<void> {
   } catch (e) {
     const line = userErrorLine(e);
     if (line === undefined) throw e;
-    if (line) process.stderr.write(`${line}\n`);
+    process.stderr.write(line);
     process.exitCode = 1;
   }
 }

@@ -17,7 +17,8 @@ import { runLocal } from '../sweep/local.js';
 import { writeSweepReport } from '../sweep/report.js';
 import { onPath, sbatchScript, submit } from '../sweep/slurm.js';
 import { dataRoots } from './commands.js';
-import { loadSweep, UserError } from './load.js';
+import { UserError } from './errors.js';
+import { loadSweep } from './load.js';
 import { runTrial } from './sweep-trial.js';
 
 export interface SweepCommandOptions {

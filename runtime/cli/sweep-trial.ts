@@ -18,7 +18,7 @@ import {
   writeResult,
 } from '../sweep/folder.js';
 import type { LoadedSpec } from './load.js';
-import { userErrorLine } from './load.js';
+import { userErrorLine } from './errors.js';
 import { loadResume, runTraining } from './train-command.js';
 
 export interface TrialOptions {
@@ -70,7 +70,7 @@ export async function runTrial(
     writeResult(out, trial, { status: diverged ? 'diverged' : 'done', stopped });
     return 0;
   } catch (e) {
-    const line = userErrorLine(e) || (e as Error).message || String(e);
+    const line = userErrorLine(e)?.trimEnd() || (e as Error).message || String(e);
     writeResult(out, trial, { status: 'failed', error: line.replace(/^error: /, '') });
     throw e;
   } finally {

@@ -22,7 +22,8 @@ import { encodeSafetensors, writeFileAtomic } from '../weights.js';
 import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
 import { splitClassReport } from './eval-command.js';
-import { loadRecipe, UserError } from './load.js';
+import { loadRecipe } from './load.js';
+import { UserError } from './errors.js';
 
 export interface TrainCommandOptions {
   recipe?: string;
