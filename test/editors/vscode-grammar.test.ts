@@ -77,6 +77,7 @@ const EXPECTED = new Map<TokenType, (next?: TokenType, startsLine?: boolean) => 
     T.CheckpointKw,
     T.Every,
     T.As,
+    T.Over,
   ].map(
     (t) => [t, (next?: TokenType) => (isNamed(next) ? NAME_SCOPES : ['keyword.other'])] as const,
   ),
