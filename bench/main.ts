@@ -22,6 +22,7 @@ import { train } from '../runtime/train.js';
 import { checkMilliseconds, generatedSpec, lspLatency } from './language.js';
 import { readBinary, readImport } from '../runtime/cli/load.js';
 import { startupLine } from './startup.js';
+import { convLowering } from '../runtime/blocked-probe.js';
 import type { Peer } from './peer.js';
 import { comparisonText, findPeer, interleaved, median, peerLine } from './peer.js';
 
@@ -86,7 +87,9 @@ async function subsetTraining(
     images: full.images.subarray(0, images * pixels),
     labels: full.labels.subarray(0, images),
   };
-  const compiled = compileRecipe(recipe);
+  // What `netspec train` runs on this CPU: the blocked convolution kernel where the probe finds it.
+  const conv = await convLowering('cpu');
+  const compiled = compileRecipe(recipe, { conv });
   // Steady state, as PERF-NOTES measures peers: from the end of the first onnxruntime run
   // (which plans and allocates, ≈ 1 s for ResNet18) to the end of the epoch. A run takes up to
   // 8 steps, reported together once it ends: the first run's steps are those reported before
@@ -103,6 +106,7 @@ async function subsetTraining(
       epochs: 1,
       threads,
       device: 'cpu',
+      conv,
       onStep: (p) => {
         if (started === 0) {
           started = performance.now();

@@ -6,9 +6,14 @@ import type { ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
 import { buildEvalStep, buildInference, buildTrainStep } from './lower/steps.js';
 import type { BuiltGraph, StepOptions } from './lower/steps.js';
+export type { StepOptions as StepCompileOptions } from './lower/steps.js';
 import { buildStepsLoop } from './lower/steps-loop.js';
 import type { GraphEntry, Manifest } from './lower/manifest.js';
 import { buildProbe } from './lower/probe.js';
+import { lowerBlockedConvs } from './lower/blocked-conv.js';
+export type { ConvLowering } from './lower/blocked-conv.js';
+export { STANDARD as STANDARD_CONV } from './lower/blocked-conv.js';
+export { BLOCK_SIZES } from './ops/nchwc.js';
 import type { ProbeManifest } from './lower/probe.js';
 import {
   bufferShapes,
@@ -151,14 +156,18 @@ export function recipeGraphs(recipe: Recipe, options: StepOptions = {}): RecipeG
   return {
     train,
     steps: buildStepsLoop(train),
-    eval: buildEvalStep(recipe),
+    eval: buildEvalStep(recipe, options.conv),
     infer: buildInference(recipe.model, initialParameters(recipe.model, recipe.seed, recipe.init)),
   };
 }
 
 /** The text form of a recipe's graphs (`netspec compile --print`), in `GRAPH_KINDS` order. */
-export function printRecipeGraphs(recipe: Recipe, kinds: readonly GraphKind[] = GRAPH_KINDS) {
-  const graphs = recipeGraphs(recipe);
+export function printRecipeGraphs(
+  recipe: Recipe,
+  kinds: readonly GraphKind[] = GRAPH_KINDS,
+  options: StepOptions = {},
+) {
+  const graphs = recipeGraphs(recipe, options);
   return kinds.map((kind) => printGraph(graphs[kind].graph)).join('\n');
 }
 
@@ -250,3 +259,33 @@ export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
 export { registryReference, showValue } from './docs.js';
 export { SCHEDULES, withWarmup } from './schedules.js';
 export { stopReason, STOP_QUANTITIES } from './stopping.js';
+
+/**
+ * The blocked-convolution probe for block size `block`: two trainable-weight convolutions (one
+ * with blocked input channels, one reading [N, C, H, W] directly) on onnxruntime's NCHWc kernel
+ * (`blocked`) and the same in standard ops (`standard`), on inputs `x`, `w`, `x1`, `w1`. The
+ * runtime runs it to learn whether this CPU and onnxruntime build have the kernel at this block
+ * size: the two outputs agree only then.
+ */
+export function blockedConvProbe(block: number): { onnx: Uint8Array; inputs: ProbeInputs } {
+  const b = new GraphBuilder('blocked-probe');
+  const inputs: ProbeInputs = {
+    x: [2, 2 * block, 5, 5],
+    w: [2 * block, 2 * block, 3, 3],
+    x1: [2, 1, 6, 6],
+    w1: [block, 1, 3, 3],
+  };
+  for (const [name, shape] of Object.entries(inputs)) b.input(name, 'float32', shape);
+  const conv = (x: string, w: string, name: string) =>
+    b.op(onnx.Conv, [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, name);
+  const blocked = [conv('x', 'w', 'blocked'), conv('x1', 'w1', 'blocked1')];
+  lowerBlockedConvs(b.graph, { block });
+  const standard = [conv('x', 'w', 'standard'), conv('x1', 'w1', 'standard1')];
+  [...blocked, ...standard].forEach((v) => b.output(v));
+  return {
+    onnx: serializeModel(b.graph, { docString: 'netspec: blocked convolution probe' }),
+    inputs,
+  };
+}
+
+export type ProbeInputs = Record<'x' | 'w' | 'x1' | 'w1', number[]>;

@@ -4,8 +4,8 @@
 // optimizer state for the newly trained parameters at zero, their step count starting there as
 // torch's per-parameter state does. Which stage an epoch trains in follows from the epoch alone,
 // so a resumed run finds its stage from the checkpoint's epoch and step counts.
-import type { CompiledRecipe, Recipe } from '../compiler/index.js';
-import { compileRecipe, stageAt, stageRecipe } from '../compiler/index.js';
+import type { CompiledRecipe, ConvLowering, Recipe } from '../compiler/index.js';
+import { compileRecipe, STANDARD_CONV, stageAt, stageRecipe } from '../compiler/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { NamedTensor } from './weights.js';
 import { ort } from './session.js';
@@ -26,6 +26,7 @@ export class Stages {
   constructor(
     private recipe: Recipe,
     first: CompiledRecipe,
+    private conv: ConvLowering = STANDARD_CONV,
   ) {
     this.compiledByStage.set(0, first);
   }
@@ -55,7 +56,7 @@ export class Stages {
         for (const p of layer.params) stepOffsets.set(`${layer.path}.${p.name}`, began);
       }
     }
-    const compiled = compileRecipe(stageRecipe(this.recipe, k), { stepOffsets });
+    const compiled = compileRecipe(stageRecipe(this.recipe, k), { stepOffsets, conv: this.conv });
     this.compiledByStage.set(k, compiled);
     return compiled;
   }

@@ -4,7 +4,7 @@
 // recipe's run control sets the learning rate before each step and decides after each epoch
 // whether to stop; checkpoints capture everything needed to continue exactly.
 import { availableParallelism } from 'node:os';
-import type { CompiledRecipe, Recipe } from '../compiler/index.js';
+import type { CompiledRecipe, ConvLowering, Recipe } from '../compiler/index.js';
 import { forwardFlops } from '../compiler/index.js';
 import type { Checkpoint, CheckpointState } from './checkpoint.js';
 import { writeCheckpoint } from './checkpoint.js';
@@ -64,6 +64,11 @@ export interface TrainOptions extends LsuvOptions {
   epochs: number;
   onEpoch?: (metrics: EpochMetrics) => void;
   onStep?: (progress: StepProgress) => void;
+  /**
+   * How `compiled` lowers convolutions (runtime/blocked-probe.ts's `convLowering`); later
+   * stages are compiled the same way. Standard ops when absent.
+   */
+  conv?: ConvLowering;
   /** A training stage begins (`unfreeze … after N epochs`). */
   onStage?: (stage: StageStart) => void;
   /** Where and how often to write checkpoints (`<dir>/last`, `<dir>/best`). */
@@ -155,7 +160,7 @@ class Run {
     this.imagePixels = images.shape.reduce<number>((n, d) => n * (d === 'N' ? 1 : d), 1);
     this.controller = this.newController();
     this.state = initialState(recipe, compiled);
-    this.stages = new Stages(recipe, compiled);
+    this.stages = new Stages(recipe, compiled, options.conv);
     this.progress = freshProgress(1);
     if (options.resume) this.restore(options.resume);
   }

@@ -10,6 +10,12 @@ export class GraphBuilder {
   private counter = 0;
   /** Prefix for node origins, e.g. the layer being lowered; see `within`. */
   origin = '';
+  /**
+   * The CPU's NCHWc block size when this build runs trainable convolutions on onnxruntime's
+   * blocked kernel (compiler/lower/blocked-conv.ts), 0 for standard ops only: gradient rules
+   * choose their formulation by it.
+   */
+  convBlock = 0;
 
   /**
    * @param floatType the floating-point type of the whole graph: float32 normally, float64 for
@@ -18,8 +24,9 @@ export class GraphBuilder {
   constructor(
     name: string,
     readonly floatType: DType = 'float32',
+    graph?: Graph,
   ) {
-    this.graph = {
+    this.graph = graph ?? {
       name,
       inputs: [],
       outputs: [],
@@ -27,6 +34,19 @@ export class GraphBuilder {
       initializers: new Map(),
       values: new Map(),
     };
+  }
+
+  /**
+   * A builder that adds to a finished graph (a rewrite pass): fresh names continue after the
+   * highest number the graph's values carry, so none collides with an existing one.
+   */
+  static resuming(graph: Graph, floatType: DType = 'float32'): GraphBuilder {
+    const b = new GraphBuilder(graph.name, floatType, graph);
+    for (const name of graph.values.keys()) {
+      const number = /_(\d+)$/.exec(name);
+      if (number) b.counter = Math.max(b.counter, Number(number[1]) + 1);
+    }
+    return b;
   }
 
   info(name: string): ValueInfo {

@@ -14,6 +14,8 @@ import {
 } from '../init.js';
 import { groupOf } from '../check/regularization.js';
 import { lowerModel } from './forward.js';
+import type { ConvLowering } from './blocked-conv.js';
+import { lowerBlockedConvs, STANDARD } from './blocked-conv.js';
 import {
   batchHalves,
   clipGradients,
@@ -44,6 +46,8 @@ export interface StepOptions {
    * counts steps from there, as torch's per-parameter state does (Adam's bias correction).
    */
   stepOffsets?: ReadonlyMap<string, number>;
+  /** Trainable convolutions on onnxruntime's blocked CPU kernel, or standard ops (the default). */
+  conv?: ConvLowering;
 }
 
 class RoleGraph {
@@ -51,8 +55,13 @@ class RoleGraph {
   readonly inputs: TensorEntry[] = [];
   readonly outputs: TensorEntry[] = [];
 
-  constructor(name: string, floatType: DType) {
+  constructor(
+    name: string,
+    floatType: DType,
+    private readonly conv: ConvLowering = STANDARD,
+  ) {
     this.b = new GraphBuilder(name, floatType);
+    this.b.convBlock = conv.block;
   }
 
   input(name: string, dtype: DType, shape: TensorEntry['shape'], role: Role): string {
@@ -70,6 +79,7 @@ class RoleGraph {
   }
 
   done(): BuiltGraph {
+    lowerBlockedConvs(this.b.graph, this.conv);
     elideOutputIdentities(this.b.graph);
     dropUnread(this.b.graph);
     return { graph: this.b.graph, inputs: this.inputs, outputs: this.outputs };
@@ -274,7 +284,7 @@ function gradVariance(
 }
 
 export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): BuiltGraph {
-  const g = new RoleGraph(`${recipe.name}.train`, options.floatType ?? 'float32');
+  const g = new RoleGraph(`${recipe.name}.train`, options.floatType ?? 'float32', options.conv);
   const { b } = g;
   const { def: optimizer, args } = recipe.optimizer;
   const params = paramInputs(g, recipe.model);
@@ -345,8 +355,8 @@ function groupArgs(b: GraphBuilder, recipe: Recipe, name: string, lr: string) {
   return { args: merged, lr: ratio === 1 ? lr : b.op(onnx.Mul, [lr, b.scalar(ratio)]) };
 }
 
-export function buildEvalStep(recipe: Recipe): BuiltGraph {
-  const g = new RoleGraph(`${recipe.name}.eval`, 'float32');
+export function buildEvalStep(recipe: Recipe, conv: ConvLowering = STANDARD): BuiltGraph {
+  const g = new RoleGraph(`${recipe.name}.eval`, 'float32', conv);
   const params = paramInputs(g, recipe.model);
   const buffers = bufferInputs(g, recipe.model);
   const state = new Map([...params, ...buffers, ...frozenConstants(g, recipe)]);

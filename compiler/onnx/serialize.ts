@@ -5,9 +5,9 @@
 import type OnnxProto from 'onnx-proto';
 import type { AttrValue, DType, Graph, Tensor, ValueInfo } from '../ir/graph.js';
 import { isGraph, isTensor } from '../ir/graph.js';
-import type { AttrKind } from '../ops/index.js';
+import type { AttrKind, OpDomain } from '../ops/index.js';
 import { opDef } from '../ops/index.js';
-import { DEFAULT_OPSET, nodesForOpset } from './opset.js';
+import { DEFAULT_OPSET, OpsetError, nodesForOpset } from './opset.js';
 import type { WrittenNode } from './opset.js';
 import { onnx } from './proto.js';
 
@@ -40,9 +40,16 @@ export interface SerializeOptions {
 
 export function serializeModel(graph: Graph, options: SerializeOptions = {}): Uint8Array {
   const opset = options.opset ?? OPSET;
+  const domains = nonStandardDomains(graph);
+  if (options.opset !== undefined && domains.length > 0) {
+    throw new OpsetError(`${graph.name} has ${domains[0].name} ops, which no opset write may hold`);
+  }
   const model = onnx().ModelProto.create({
     irVersion: IR_VERSION,
-    opsetImport: [{ domain: '', version: opset }],
+    opsetImport: [
+      { domain: '', version: opset },
+      ...domains.map((d) => ({ domain: d.name, version: d.version })),
+    ],
     producerName: 'netspec',
     producerVersion: '0.1.0',
     docString: options.docString ?? '',
@@ -50,6 +57,20 @@ export function serializeModel(graph: Graph, options: SerializeOptions = {}): Ui
     graph: graphProto(graph, opset),
   });
   return onnx().ModelProto.encode(model).finish();
+}
+
+/** The operator sets of the graph's non-standard ops (a Loop body's included). */
+export function nonStandardDomains(graph: Graph): OpDomain[] {
+  const found = new Map<string, OpDomain>();
+  const visit = (g: Graph) => {
+    for (const node of g.nodes) {
+      const { domain } = opDef(node.op);
+      if (domain) found.set(domain.name, domain);
+      Object.values(node.attrs).filter(isGraph).forEach(visit);
+    }
+  };
+  visit(graph);
+  return [...found.values()];
 }
 
 /** A graph as GraphProto fields: the model's main graph, or a Loop's body. */
@@ -71,7 +92,7 @@ function nodeProto(node: WrittenNode, index: number, opset: number) {
   return {
     name: `${node.origin ? node.origin + '/' : ''}${op}_${index}`,
     opType: op,
-    domain: '',
+    domain: def.domain?.name ?? '',
     input: node.inputs,
     output: node.outputs,
     attribute: Object.entries(node.attrs).map(([key, value]) =>

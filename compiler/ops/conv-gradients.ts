@@ -12,6 +12,7 @@ import type { Gradients, OpNode } from './op.js';
 import type { Window } from './windows.js';
 import { windowOf } from './windows.js';
 import { onnx } from './index.js';
+import { blockedFits } from './nchwc.js';
 
 type ConvAttrs = {
   kernel_shape: 'ints';
@@ -110,7 +111,13 @@ function convInputGrad(b: GraphBuilder, node: OpNode, dY: string, g: Geometry): 
   const positions = (b.info(dY).shape.slice(2) as number[]).reduce((n, d) => n * d, 1);
   const frozen = b.graph.initializers.has(w);
   if (positions <= (frozen ? 4 : 16)) return gemmCol2Im(b, dY, w, g, hw);
-  return unitStride && padsFit && fewerOut ? flippedConv(b, dY, w, g) : slideBack(b, dY, w, g, hw);
+  // On the blocked CPU kernel the flipped Conv beats ConvTranspose at any channel counts.
+  const [o, cg, kh, kw] = b.info(w).shape as number[];
+  const blocked =
+    !frozen && blockedFits(b.convBlock, b.info(dY), { shape: [cg, o, kh, kw] }, g.group);
+  return unitStride && padsFit && (fewerOut || blocked)
+    ? flippedConv(b, dY, w, g)
+    : slideBack(b, dY, w, g, hw);
 }
 
 /**

@@ -33,6 +33,7 @@ import {
 import { Gemm, MatMul } from './linear.js';
 import { BitShift, BitwiseXor, Cast, Equal, Greater, Less, Mod, Where } from './logic.js';
 import { SoftmaxCrossEntropyLoss } from './loss.js';
+import { NchwcConv, NchwcReorderInput, NchwcReorderOutput } from './nchwc.js';
 import { BatchNormalization, BatchNormalizationOfBatch } from './normalization.js';
 import { AveragePool, GlobalAveragePool, MaxPool, MaxUnpool, ScatterElements } from './pool.js';
 import { ArgMax, ReduceMean, ReduceSum, ReduceSumSquare } from './reduce.js';
@@ -77,6 +78,9 @@ export const OPS = {
   MaxUnpool,
   Mod,
   Mul,
+  NchwcConv,
+  NchwcReorderInput,
+  NchwcReorderOutput,
   Neg,
   Pad,
   Pow,
@@ -127,4 +131,5 @@ export function opDef(name: string): OpDef {
   return OPS[name] as unknown as OpDef;
 }
 
-export type { AttrKind, Gradients, OpDef } from './op.js';
+export type { AttrKind, Gradients, OpDef, OpDomain } from './op.js';
+export { NCHWC_DOMAIN } from './op.js';

@@ -100,8 +100,23 @@ export interface WrittenNode {
 /** Writing a node for an opset older than its `since`: the nodes that mean the same there. */
 export type Downgrade = (node: WrittenNode, opset: number, graph: Graph) => WrittenNode[];
 
+/**
+ * A non-standard operator set: onnxruntime's internal blocked-layout (NCHWc) kernels, which only
+ * its CPU provider runs and which promise no compatibility between versions. Only the CPU
+ * lowering of training and evaluation steps emits them (compiler/lower/blocked-conv.ts); exports,
+ * WebGPU graphs and older-opset writes never do.
+ */
+export interface OpDomain {
+  name: 'com.microsoft.nchwc';
+  version: 1;
+}
+
+export const NCHWC_DOMAIN: OpDomain = { name: 'com.microsoft.nchwc', version: 1 };
+
 export interface OpDef<N extends string = string, S extends AttrSchema = AttrSchema> {
   name: N;
+  /** The operator set of a non-standard op; standard (default-domain) ops have none. */
+  domain?: OpDomain;
   /** What the op computes, in a line (the spec: https://onnx.ai/onnx/operators/onnx__<name>.html). */
   doc: string;
   /** Input names; `name?` is optional, `name...` takes the rest. */

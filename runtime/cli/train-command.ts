@@ -24,6 +24,7 @@ import { prepareData } from './data.js';
 import { splitClassReport } from './eval-command.js';
 import { loadRecipe } from './load.js';
 import { UserError } from './errors.js';
+import { convLowering } from '../blocked-probe.js';
 
 export interface TrainCommandOptions {
   recipe?: string;
@@ -206,7 +207,8 @@ export interface RunOutcome {
 export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const { recipe, start, resume, out, specPath: path } = request;
   const data = prepareData(recipe, path, request.dataRoots);
-  const compiled = compileRecipe(recipe);
+  const conv = await convLowering(request.device);
+  const compiled = compileRecipe(recipe, { conv });
   const epochs = request.epochs ?? recipe.epochs;
   const every = recipe.control.checkpoint;
   const checkpoint: TrainOptions['checkpoint'] = {
@@ -249,6 +251,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       epochs,
       threads: request.threads,
       device: request.device,
+      conv,
       checkpoint,
       resume: resume?.checkpoint,
       resumeBest: resume?.best,

@@ -4,8 +4,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import type { DType } from '../../compiler/index.js';
-import { compileRecipe } from '../../compiler/index.js';
+import type { ConvLowering, DType } from '../../compiler/index.js';
+import { compileRecipe, STANDARD_CONV } from '../../compiler/index.js';
+import { readOnnx } from '../../compiler/onnx/read.js';
 import { recipeOf, ROOT } from './spec.js';
 
 export const GOLDEN_DIR = join(ROOT, 'test/golden');
@@ -82,6 +83,8 @@ export interface GoldenSteps {
   final: Map<string, ArrayLike<number>>;
   /** The names the compiled train step feeds (parameters and buffers). */
   names: string[];
+  /** How many of the train step's convolutions run on the blocked CPU kernel. */
+  blockedConvs: number;
 }
 
 /**
@@ -95,10 +98,14 @@ export async function runGolden(
   settings: string,
   batches: GoldenBatch[],
   gradients = false,
+  conv: ConvLowering = STANDARD_CONV,
 ): Promise<GoldenSteps> {
   const recipe = recipeOf(goldenSpec(golden, optimizer, settings));
   const dtype = golden.dtype;
-  const compiled = compileRecipe(recipe, { floatType: dtype, gradients });
+  const compiled = compileRecipe(recipe, { floatType: dtype, gradients, conv });
+  const blockedConvs = readOnnx(compiled.train).nodes.filter(
+    (n) => n.domain === 'com.microsoft.nchwc' && n.op === 'Conv',
+  ).length;
   const session = await ort.InferenceSession.create(compiled.train, { intraOpNumThreads: 1 });
   const state: Record<string, ort.Tensor> = {};
   const names: string[] = [];
@@ -136,7 +143,7 @@ export async function runGolden(
     for (const name of Object.keys(state)) state[name] = out[`${name}.next`];
   }
   const final = new Map(names.map((n) => [n, state[n].data as Float32Array | Float64Array]));
-  return { outputs, final, names };
+  return { outputs, final, names, blockedConvs };
 }
 
 /**

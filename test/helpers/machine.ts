@@ -1,8 +1,25 @@
 // Where this machine keeps what the tests compare against, in one place. `.ci/run` installs
 // them from Debian's packages; the environment overrides each for other machines.
+import { readFileSync } from 'node:fs';
 
 /** A python3 with torch, torchvision and onnx (Debian's python3-torch, python3-onnx). */
 export const PYTHON = process.env.NETSPEC_TEST_PYTHON ?? '/usr/bin/python3';
 
 /** Fashion-MNIST's IDX files (Debian's dataset-fashion-mnist). */
 export const FASHION_DIR = process.env.NETSPEC_TEST_FASHION ?? '/usr/share/datasets/fashion-mnist';
+
+/**
+ * The NCHWc block size onnxruntime's CPU kernels use on this processor, from its flags: 16
+ * with AVX-512, 8 with AVX2, 0 where neither is known (another architecture). The blocked
+ * convolution tests run at this size, and the runtime's probe must find it.
+ */
+export function expectedConvBlock(): number {
+  let flags = '';
+  try {
+    flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '';
+  } catch {
+    return 0;
+  }
+  const has = (flag: string) => flags.split(' ').includes(flag);
+  return has('avx512f') ? 16 : has('avx2') ? 8 : 0;
+}

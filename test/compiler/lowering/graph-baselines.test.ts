@@ -2,7 +2,8 @@
 // the committed baselines in test/baselines/graphs/: a change to a lowering, a gradient rule, an
 // optimizer or a graph pass shows up as a reviewable diff there. The cases cover the example
 // specs (an MLP, the seed CNN with dropout, a residual network with batch norm, the ResNet18
-// finetune with frozen layers) and one small spec per graph rewrite (test/graphs/*.net).
+// finetune with frozen layers), the CPU lowering's blocked convolutions at both block sizes,
+// and one small spec per graph rewrite (test/graphs/*.net).
 // UPDATE_BASELINES=1 rewrites the baselines; review the diff before committing.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ interface Case {
   spec: string;
   recipe: string;
   graphs: GraphKind[];
+  /** The CPU lowering's blocked convolutions at this block size (baselines `<name>.blocked<b>`). */
+  block?: number;
 }
 
 const CASES: Case[] = [
@@ -37,6 +40,20 @@ const CASES: Case[] = [
     spec: 'specs/residual.net',
     recipe: 'Baseline',
     graphs: ['train', 'eval', 'infer'],
+  },
+  {
+    name: 'cnn-dropout.blocked16',
+    spec: 'specs/fashion-cnn.net',
+    recipe: 'Seed',
+    graphs: ['train', 'eval'],
+    block: 16,
+  },
+  {
+    name: 'residual-batchnorm.blocked8',
+    spec: 'specs/residual.net',
+    recipe: 'Baseline',
+    graphs: ['train'],
+    block: 8,
   },
   {
     name: 'resnet18-finetune',
@@ -69,7 +86,7 @@ describe('graph baselines', () => {
     process.chdir(ROOT); // spec paths are relative to the repository
     try {
       const { recipe } = loadRecipe(c.spec, c.recipe);
-      const text = printRecipeGraphs(recipe, [graph]);
+      const text = printRecipeGraphs(recipe, [graph], { conv: { block: c.block ?? 0 } });
       const baseline = join(ROOT, 'test/baselines/graphs', `${c.name}.${graph}.txt`);
       if (process.env.UPDATE_BASELINES) writeFileSync(baseline, text);
       expect(text).toBe(readFileSync(baseline, 'utf8'));

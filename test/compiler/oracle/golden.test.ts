@@ -18,7 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Golden, GoldenRun } from '../../helpers/golden.js';
+import type { ConvLowering } from '../../../compiler/index.js';
+import { STANDARD_CONV } from '../../../compiler/index.js';
+import type { Golden, GoldenRun, GoldenSteps } from '../../helpers/golden.js';
 import {
   GENERATOR,
   GOLDEN_DIR,
@@ -27,6 +29,7 @@ import {
   relativeError,
   runGolden,
 } from '../../helpers/golden.js';
+import { expectedConvBlock } from '../../helpers/machine.js';
 import { PYTHON, python, tempDir } from '../../helpers/spec.js';
 
 const TOLERANCE = {
@@ -100,74 +103,100 @@ describe('golden fixtures are what the tests expect', () => {
   });
 });
 
-describe('loss and every parameter gradient match PyTorch autograd', () => {
-  it.each(WITH_GRADIENTS)('%s', async (file, golden) => {
-    const expected = golden.gradients!;
-    const run = await runGolden(golden, 'SGD(lr: 0.1)', '', [golden.batches[0]], true);
-    const tolerance = TOLERANCE[golden.dtype];
-    // Same state_dict names on both sides, nothing left over.
-    expect([...run.names].sort()).toEqual(Object.keys(golden.initial).sort());
-    const out = run.outputs[0];
-    const gradNames = Object.keys(out)
-      .filter((o) => o.endsWith('.grad'))
-      .map((o) => o.slice(0, -'.grad'.length));
-    expect(gradNames.sort()).toEqual(Object.keys(expected.grads).sort());
+function goldenSuites(conv: ConvLowering, fixtures: (file: string, golden: Golden) => boolean) {
+  const on = conv.block ? ` on the blocked CPU convolution kernel (block ${conv.block})` : '';
+  const withGradients = WITH_GRADIENTS.filter(([file, golden]) => fixtures(file, golden));
+  const runs = RUNS.filter(([what, golden]) => fixtures(what.split(':')[0], golden));
 
-    const loss = (out.loss.data as Float32Array | Float64Array)[0];
-    expectClose(`${file}: loss`, [loss], [expected.loss], tolerance.loss);
-    const largest = Math.max(...Object.values(expected.grads).flat().map(Math.abs));
-    for (const [name, grad] of Object.entries(expected.grads)) {
-      const actual = out[`${name}.grad`].data as Float32Array | Float64Array;
-      const what = `${file}: ∂loss/∂${name}`;
-      if (Math.max(...grad.map(Math.abs)) > 1e-12 * largest) {
-        expectClose(what, actual, grad, tolerance.gradient);
-      } else {
-        // Exactly zero in PyTorch: netspec's may differ by rounding noise, measured against
-        // the network's largest gradient.
-        expectClose(`${what} (zero)`, actual, grad, tolerance.gradient / 100, largest);
+  describe(`loss and every parameter gradient match PyTorch autograd${on}`, () => {
+    it.each(withGradients)('%s', async (file, golden) => {
+      const expected = golden.gradients!;
+      const run = await runGolden(golden, 'SGD(lr: 0.1)', '', [golden.batches[0]], true, conv);
+      expectBlocked(run, conv);
+      const tolerance = TOLERANCE[golden.dtype];
+      // Same state_dict names on both sides, nothing left over.
+      expect([...run.names].sort()).toEqual(Object.keys(golden.initial).sort());
+      const out = run.outputs[0];
+      const gradNames = Object.keys(out)
+        .filter((o) => o.endsWith('.grad'))
+        .map((o) => o.slice(0, -'.grad'.length));
+      expect(gradNames.sort()).toEqual(Object.keys(expected.grads).sort());
+
+      const loss = (out.loss.data as Float32Array | Float64Array)[0];
+      expectClose(`${file}: loss`, [loss], [expected.loss], tolerance.loss);
+      const largest = Math.max(...Object.values(expected.grads).flat().map(Math.abs));
+      for (const [name, grad] of Object.entries(expected.grads)) {
+        const actual = out[`${name}.grad`].data as Float32Array | Float64Array;
+        const what = `${file}: ∂loss/∂${name}`;
+        if (Math.max(...grad.map(Math.abs)) > 1e-12 * largest) {
+          expectClose(what, actual, grad, tolerance.gradient);
+        } else {
+          // Exactly zero in PyTorch: netspec's may differ by rounding noise, measured against
+          // the network's largest gradient.
+          expectClose(`${what} (zero)`, actual, grad, tolerance.gradient / 100, largest);
+        }
       }
-    }
-    for (const [name, values] of Object.entries(expected.buffers)) {
-      const actual = out[`${name}.next`].data as Float32Array | Float64Array;
-      expectClose(`${file}: ${name} after the step`, actual, values, tolerance.gradient);
-    }
+      for (const [name, values] of Object.entries(expected.buffers)) {
+        const actual = out[`${name}.next`].data as Float32Array | Float64Array;
+        expectClose(`${file}: ${name} after the step`, actual, values, tolerance.gradient);
+      }
+    });
   });
-});
 
-describe('ten optimizer steps match torch.optim', () => {
-  it.each(RUNS)('%s', async (what, golden, expected) => {
-    const tolerance = TOLERANCE[golden.dtype];
-    const run = await runGolden(golden, expected.optimizer, expected.settings, golden.batches);
-    const scalars = (name: string) =>
-      run.outputs.map((o) => (o[name].data as Float32Array | Float64Array)[0]);
-    scalars('loss').forEach((loss, k) =>
-      expectClose(`${what}: loss of step ${k}`, [loss], [expected.losses[k]], tolerance.loss),
-    );
-    const norms = scalars('grad_norm');
-    norms.forEach((norm, k) =>
-      expectClose(
-        `${what}: gradient norm of step ${k}`,
-        [norm],
-        [expected.grad_norms[k]],
-        tolerance.gradient,
-      ),
-    );
-    const clip = expected.torch.clip;
-    if (clip?.kind === 'grad_norm') {
-      // Clipping acted on every step.
-      expect(Math.min(...norms)).toBeGreaterThan(clip.max_norm as number);
-    }
-    for (const [name, values] of Object.entries(expected.params)) {
-      expectClose(`${what}: ${name}`, run.final.get(name)!, values, tolerance.params);
-      // Training moved every parameter far beyond the tolerance.
-      const moved = relativeError(run.final.get(name)!, golden.initial[name].values).relative;
-      expect(moved, `${what}: ${name} moved`).toBeGreaterThan(100 * tolerance.params);
-    }
-    for (const [name, values] of Object.entries(expected.buffers)) {
-      expectClose(`${what}: ${name}`, run.final.get(name)!, values, tolerance.params);
-    }
+  describe(`ten optimizer steps match torch.optim${on}`, () => {
+    it.each(runs)('%s', async (what, golden, expected) => {
+      const tolerance = TOLERANCE[golden.dtype];
+      const run = await runGolden(
+        golden,
+        expected.optimizer,
+        expected.settings,
+        golden.batches,
+        false,
+        conv,
+      );
+      expectBlocked(run, conv);
+      const scalars = (name: string) =>
+        run.outputs.map((o) => (o[name].data as Float32Array | Float64Array)[0]);
+      scalars('loss').forEach((loss, k) =>
+        expectClose(`${what}: loss of step ${k}`, [loss], [expected.losses[k]], tolerance.loss),
+      );
+      const norms = scalars('grad_norm');
+      norms.forEach((norm, k) =>
+        expectClose(
+          `${what}: gradient norm of step ${k}`,
+          [norm],
+          [expected.grad_norms[k]],
+          tolerance.gradient,
+        ),
+      );
+      const clip = expected.torch.clip;
+      if (clip?.kind === 'grad_norm') {
+        // Clipping acted on every step.
+        expect(Math.min(...norms)).toBeGreaterThan(clip.max_norm as number);
+      }
+      for (const [name, values] of Object.entries(expected.params)) {
+        expectClose(`${what}: ${name}`, run.final.get(name)!, values, tolerance.params);
+        // Training moved every parameter far beyond the tolerance.
+        const moved = relativeError(run.final.get(name)!, golden.initial[name].values).relative;
+        expect(moved, `${what}: ${name} moved`).toBeGreaterThan(100 * tolerance.params);
+      }
+      for (const [name, values] of Object.entries(expected.buffers)) {
+        expectClose(`${what}: ${name}`, run.final.get(name)!, values, tolerance.params);
+      }
+    });
   });
-});
+}
+
+/** The blocked lowering's runs hold blocked convolutions, the standard ones none. */
+function expectBlocked(run: GoldenSteps, conv: ConvLowering) {
+  if (conv.block) expect(run.blockedConvs).toBeGreaterThan(0);
+  else expect(run.blockedConvs).toBe(0);
+}
+
+goldenSuites(STANDARD_CONV, () => true);
+// The CNN fixture's convolutions on the kernel the CPU lowering uses, where this CPU has it.
+const blocked = { block: expectedConvBlock() };
+if (blocked.block > 0) goldenSuites(blocked, (_, golden) => golden.network.includes('Conv2d'));
 
 /** Paths where two fixtures differ: numbers beyond float64 noise, anything else at all. */
 function differences(committed: unknown, fresh: unknown, path = ''): string[] {
