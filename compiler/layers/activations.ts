@@ -63,7 +63,7 @@ export const Hardsigmoid = activation(
 
 export const Hardswish = activation(
   'Hardswish',
-  'a · relu6(a + 3) / 6 (torch.nn.Hardswish, MobileNetV3’s activation).',
+  'a · relu6(a + 3) / 6 (torch.nn.Hardswish; MobileNetV3’s activation).',
   (b, [x]) => b.op(onnx.HardSwish, [x]),
 );
 
