@@ -126,6 +126,7 @@ export function checkRecipe(
     if (problem) diags.push(diagnostic(CODES.lossMismatch, problem, file, get('loss')!.value.span));
   }
   if (model && data) checkDataShape(model, data, get('data')!, file, diags);
+  if (data) control.checkHeldOut(data.dataset);
   const extras = checkRegularization(get, file, diags, optimizer?.def.args);
   const stages = model && unfreezes.length > 0 ? checkStages(unfreezes, model, file, diags) : [];
   if (!model || !data || !loss || !optimizer || epochs === undefined || !extras || !stages)
