@@ -6,7 +6,12 @@ import { checkFiles } from './check/index.js';
 import type { ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
 import type { CheckedSpec, Model, Recipe } from './check/model.js';
-import { buildEvalStep, buildInference, buildTrainStep } from './lower/steps.js';
+import {
+  buildEvalStep,
+  buildGradientStep,
+  buildInference,
+  buildTrainStep,
+} from './lower/steps.js';
 import type { BuiltGraph, StepOptions } from './lower/steps.js';
 import { buildStepsLoop } from './lower/steps-loop.js';
 import type { GraphEntry, Manifest } from './lower/manifest.js';
@@ -153,6 +158,19 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
 }
 
 /**
+ * The evaluation-mode gradient of one batch's objective (`<param>.grad` outputs), for the full
+ * training-set gradient norm a `stop when full_grad_norm …` condition tests.
+ */
+export function compileGradient(recipe: Recipe): { graph: GraphEntry; onnx: Uint8Array } {
+  const built = buildGradientStep(recipe);
+  const doc = `netspec ${recipe.name} (${recipe.file}): gradient of one batch, evaluation mode`;
+  return {
+    graph: entry(`${recipe.name}.gradient.onnx`, built),
+    onnx: serializeModel(built.graph, { docString: doc }),
+  };
+}
+
+/**
  * The inference model with the given weights inside: what `netspec export` writes, at the
  * default opset or an older one (OpsetError when it is out of range or a node has no form there).
  */
@@ -203,6 +221,6 @@ export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
 export { registryReference, showValue } from './docs.js';
 export { SCHEDULES, withWarmup } from './schedules.js';
 export type { Schedule, ScheduleContext } from './schedules.js';
-export { stopReason, STOP_QUANTITIES } from './stopping.js';
+export { quantitiesOf, stopReason, STEP_QUANTITIES, STOP_QUANTITIES } from './stopping.js';
 export type { StopCondition } from './stopping.js';
-export type { RunControl, EarlyStop } from './check/run-control.js';
+export type { RunControl, EarlyStop, StopRule } from './check/run-control.js';

@@ -53,13 +53,21 @@ export function dataRoots(fromCli: string[]): string[] {
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 
+/**
+ * `epoch 2/10  train loss 0.4123 acc 85.10% (penalty 0.0311)  test loss …`: the data loss, with
+ * the terms the optimizer also minimized beside it, never added in.
+ */
 export function epochLine(m: EpochMetrics, epochs: number): string {
   const held = (name: string, loss?: number, accuracy?: number) =>
     loss === undefined ? '' : `  ${name} loss ${loss.toFixed(4)} acc ${percent(accuracy!)}`;
   const speed = `${Math.round(m.imagesPerSecond).toLocaleString('en-US')} img/s`;
-  const train = `train loss ${m.trainLoss.toFixed(4)} acc ${percent(m.trainAccuracy)}`;
+  const terms = Object.entries(m.terms ?? {}).map(
+    ([t, v]) => `${t.replace('_', ' ')} ${v.toFixed(4)}`,
+  );
+  const train = `train loss ${m.trainLoss.toFixed(4)} acc ${percent(m.trainAccuracy)}${terms.length ? ` (${terms.join(', ')})` : ''}`;
   const others = held('val', m.valLoss, m.valAccuracy) + held('test', m.testLoss, m.testAccuracy);
-  return `epoch ${m.epoch}/${epochs}  ${train}${others}  ${speed}  ${m.seconds.toFixed(1)}s`;
+  const part = m.partial ? ` (stopped after ${m.partial.steps} of its ${m.partial.of} steps)` : '';
+  return `epoch ${m.epoch}/${epochs}${part}  ${train}${others}  ${speed}  ${m.seconds.toFixed(1)}s`;
 }
 
 export interface ExportOptions {

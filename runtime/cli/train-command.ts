@@ -12,12 +12,13 @@ import { CheckpointError, readCheckpoint } from '../checkpoint.js';
 import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
 import type { StartWeights } from '../start-weights.js';
 import { resumeRecipe, startFrom, StartWeightsError } from '../start-weights.js';
+import { headerRows } from '../report/header.js';
 import { writeReport } from '../report/report.js';
 import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
 import { createSession } from '../session.js';
-import type { EpochMetrics, StepProgress, TrainOptions } from '../train.js';
-import { ResumeError, train, UnsupportedError } from '../train.js';
+import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
+import { defaultThreads, ResumeError, train, UnsupportedError } from '../train.js';
 import { encodeSafetensors, writeFileAtomic } from '../weights.js';
 import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
@@ -125,6 +126,34 @@ function reporter(json: boolean | undefined, epochs: number) {
   };
 }
 
+/** Why the run ended, for the report's header. */
+function ended(result: TrainResult, epochs: number): string {
+  if (result.diverged) return `diverged at ${result.stopped}`;
+  if (result.stopped) return result.stopped;
+  return `ran all ${epochs} epoch${epochs === 1 ? '' : 's'}`;
+}
+
+/** Which weights the run ended with, for the report's header. */
+function finalWeights(result: TrainResult): string {
+  if (result.restored) {
+    const { epoch, monitor, value } = result.restored;
+    const best = value === undefined ? '' : ` ${Number(value.toPrecision(5))}`;
+    return `epoch ${epoch}'s, restored by early stopping (best ${monitor}${best})`;
+  }
+  const last = result.history.at(-1);
+  const step = result.steps.step.at(-1) ?? 0;
+  if (result.diverged) return `the last finite ones, after step ${step}`;
+  if (!last) return 'the initial ones';
+  const part = last.partial ? `, ${last.partial.steps} of its ${last.partial.of} steps` : '';
+  return `after step ${step.toLocaleString('en-US')} (epoch ${last.epoch}${part})`;
+}
+
+/** `early stopping: the final weights are epoch 3's (best val_loss 0.3121)`. */
+export function restoredLine(restored: NonNullable<TrainResult['restored']>): string {
+  const value = restored.value === undefined ? '' : ` ${Number(restored.value.toPrecision(5))}`;
+  return `early stopping: the final weights are epoch ${restored.epoch}'s (best ${restored.monitor}${value})`;
+}
+
 /** `--weights`: the recipe starting from the file's weights; a UserError listing every mismatch. */
 function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
   try {
@@ -195,6 +224,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
         : startLine(start) + '\n',
     );
   }
+  const started = performance.now();
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
   process.once('SIGINT', onInterrupt);
@@ -232,6 +262,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     return 130;
   }
   if (result.stopped && !result.diverged) process.stdout.write(`stopped: ${result.stopped}\n`);
+  if (result.restored) process.stdout.write(`${restoredLine(result.restored)}\n`);
   mkdirSync(out, { recursive: true });
   const tensors = new Map(
     compiled.manifest.parameters.map((p) => [
@@ -257,22 +288,29 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
         data.classNames,
       )
     : undefined;
-  const summary = [
-    `model ${recipe.model.name}, ${compiled.manifest.parameters.length} tensors`,
-    `data ${recipe.dataset.name}: ${counts}, batch ${recipe.batch}`,
-    `optimizer ${recipe.optimizer.def.name}, loss ${recipe.loss.def.name}, seed ${recipe.seed}`,
-    result.diverged
-      ? `diverged at ${result.stopped}`
-      : result.stopped
-        ? `stopped: ${result.stopped}`
-        : `ran all ${epochs} epochs`,
-  ];
+  const header = headerRows({
+    recipe,
+    data: `${recipe.dataset.name}: ${counts}`,
+    epochs: {
+      asked: epochs,
+      ran: result.history.length,
+      fromCommandLine: options.epochs !== undefined,
+    },
+    steps: result.steps.step.at(-1) ?? 0,
+    device: options.device,
+    threads: options.threads || defaultThreads(recipe),
+    seconds: (performance.now() - started) / 1000,
+    ended: ended(result, epochs),
+    finalWeights: finalWeights(result),
+    start: start ? `--weights ${start.file}` : resumed ? `--resume ${options.resume}` : undefined,
+  });
   const page = writeReport(out, {
     recipe: recipe.name,
     specPath: path,
     sources: loaded.sources,
     history: result.history,
-    summary,
+    steps: result.steps,
+    header,
     classes,
   });
   if (!options.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
