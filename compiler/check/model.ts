@@ -25,11 +25,12 @@ export interface LayerInstance {
   /** Trainable parameters and buffers (running statistics), in PyTorch's state_dict order. */
   params: ParamSpec[];
   span: Span;
-  /** Frozen by surgery: its parameters are constants, and batch norm uses running statistics. */
+  /** Frozen by surgery: its parameters are constants of the train step. */
   frozen?: boolean;
   /**
-   * Frozen with `batch_stats: true`: batch norm still normalizes with batch statistics in the
-   * train step and updates its running statistics (PyTorch's requires_grad=False in train()).
+   * Frozen, and (by default, as PyTorch's requires_grad=False in train()) a batch norm that still
+   * normalizes with batch statistics in the train step and updates its running statistics;
+   * false with `batch_stats: false`: running statistics, left unchanged (eval mode).
    */
   batchStats?: boolean;
 }
@@ -84,6 +85,8 @@ export interface CsvSource {
   labelColumn?: number | string;
   /** [channels, height, width]. */
   shape: number[];
+  /** Whole numbers 0–255 (uint8, also when absent), or decimal numbers (`dtype: float32`). */
+  dtype?: 'uint8' | 'float32';
   /** Pixels are multiplied by this to become tensor values (1/255: ToTensor). */
   scale: number;
   header: boolean;
@@ -100,11 +103,26 @@ export interface ImagesSource {
   shape: number[];
 }
 
+/** `take: 5000` / `take: 10%`: a seeded random subset of a source or split. */
+export interface Take {
+  /** A fraction in (0, 1) or, when at least 1, a count of examples. */
+  size: number;
+  seed: number;
+  /** Each class gives the same share (as split's `stratify`). */
+  stratify: boolean;
+  /** Where `take:` is written, so a count the data cannot give points there. */
+  at: DataFile;
+}
+
 /**
  * `stream`: read examples from disk on demand instead of loading the source into memory;
  * `auto` (the default, also when absent) streams when the source would not fit a memory budget.
+ * `take`: only a subset of the source's examples is used.
  */
-export type DataSource = (IdxSource | CsvSource | ImagesSource) & { stream?: boolean | 'auto' };
+export type DataSource = (IdxSource | CsvSource | ImagesSource) & {
+  stream?: boolean | 'auto';
+  take?: Take;
+};
 
 /** `split(train, 10%, seed: 7, stratify: true)`: examples taken out of the training split. */
 export interface SplitSource {
@@ -114,6 +132,8 @@ export interface SplitSource {
   seed: number;
   stratify: boolean;
   at: DataFile;
+  /** Only a subset of the split-off examples is used. */
+  take?: Take;
 }
 
 export interface DatasetSpec {
