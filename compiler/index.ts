@@ -6,12 +6,7 @@ import { checkFiles } from './check/index.js';
 import type { ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
 import type { CheckedSpec, Model, Recipe } from './check/model.js';
-import {
-  buildEvalStep,
-  buildGradientStep,
-  buildInference,
-  buildTrainStep,
-} from './lower/steps.js';
+import { buildEvalStep, buildGradientStep, buildInference, buildTrainStep } from './lower/steps.js';
 import type { BuiltGraph, StepOptions } from './lower/steps.js';
 import { buildStepsLoop } from './lower/steps-loop.js';
 import type { GraphEntry, Manifest } from './lower/manifest.js';
@@ -38,6 +33,7 @@ export type {
   ImagesSource,
   DataSource,
   SplitSource,
+  Take,
   TransformSpec,
   TransformStep,
   Model,

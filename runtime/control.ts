@@ -11,6 +11,7 @@ import {
   withWarmup,
 } from '../compiler/index.js';
 import type { EpochMetrics } from './train.js';
+import { plural } from './plural.js';
 
 export interface EpochOutcome {
   /** Why the run stops after this epoch; undefined to go on. */
@@ -111,7 +112,7 @@ export class RunController {
     const early = this.recipe.control.earlyStop;
     if (early && this.badEpochs >= Math.max(1, early.patience)) {
       return {
-        stop: `early stopping: ${early.monitor} has not improved for ${this.badEpochs} epoch${this.badEpochs === 1 ? '' : 's'}`,
+        stop: `early stopping: ${early.monitor} has not improved for ${plural(this.badEpochs, 'epoch')}`,
         best,
       };
     }

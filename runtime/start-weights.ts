@@ -14,6 +14,7 @@ import { parameterShapes, stageAt, stageRecipe } from '../compiler/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { RawTensor } from './weights.js';
 import { decodeSafetensorsRaw, toFloat32 } from './weights.js';
+import { plural } from './plural.js';
 
 /** A weights file that cannot start the run: the message lists every problem. */
 export class StartWeightsError extends Error {}
@@ -82,7 +83,7 @@ export function startFrom(recipe: Recipe, path: string, partial = false): StartW
     const hint = partial
       ? 'none of its tensors fit'
       : 'with --weights-partial, the tensors that fit are loaded and the rest initialized';
-    const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+    const count = plural(problems.length, 'problem');
     throw new StartWeightsError(`${what} (${count}; ${hint}):\n  ${problems.join('\n  ')}`);
   }
   // Values the model already had (an imported model's pretrained ones) stay where the file has none.

@@ -5,6 +5,7 @@ import { basename, resolve } from 'node:path';
 import type { Model, Recipe } from '../../compiler/index.js';
 import { checkSpec, hasErrors, onnxInputDims } from '../../compiler/index.js';
 import { printDiagnostics, readBinary, readImport, readSpec, UserError } from './load.js';
+import { plural } from '../plural.js';
 
 export function infoCommand(file: string, options: { input?: string; network?: string }): number {
   if (file.endsWith('.onnx')) {
@@ -81,7 +82,7 @@ export function describeStages(recipe: Recipe): string {
     const paths = stage.paths.filter((p) => frozen.delete(p));
     const shown = paths.length > 4 ? [...paths.slice(0, 4), '…'] : paths;
     lines.push(
-      `  epoch ${stage.after + 1} on: + ${shown.join(', ')} (${paths.length} module${paths.length === 1 ? '' : 's'}, ${fmt(sum(paths))} parameters) → ${trainable()} trainable`,
+      `  epoch ${stage.after + 1} on: + ${shown.join(', ')} (${plural(paths.length, 'module')}, ${fmt(sum(paths))} parameters) → ${trainable()} trainable`,
     );
   }
   return lines.join('\n');

@@ -24,6 +24,7 @@ import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
 import { splitClassReport } from './eval-command.js';
 import { loadRecipe, UserError } from './load.js';
+import { plural } from '../plural.js';
 
 export interface TrainCommandOptions {
   recipe?: string;
@@ -68,7 +69,7 @@ function lsuvLine(layers: LsuvLayerResult[]): string {
   const each = layers.map(
     (l) =>
       `${l.layer} ${l.before.toPrecision(3)} → ${l.after.toPrecision(3)}` +
-      ` (${l.rescales} rescale${l.rescales === 1 ? '' : 's'})`,
+      ` (${plural(l.rescales, 'rescale')})`,
   );
   return `lsuv: output variance on the first batch: ${each.join(', ')}`;
 }
@@ -77,7 +78,7 @@ function lsuvLine(layers: LsuvLayerResult[]): string {
 /** `epoch 2: layer4.0.conv1, layer4.0.bn1, … (12 modules, 8,393,728 parameters) train from now on`. */
 function stageLine(s: StageStart): string {
   const shown = s.modules.length > 3 ? [...s.modules.slice(0, 3), '…'] : s.modules;
-  const count = `${s.modules.length} module${s.modules.length === 1 ? '' : 's'}`;
+  const count = plural(s.modules.length, 'module');
   const parameters = s.parameters.toLocaleString('en-US');
   return `epoch ${s.epoch}: ${shown.join(', ')} (${count}, ${parameters} parameters) train from now on`;
 }
@@ -130,7 +131,7 @@ function reporter(json: boolean | undefined, epochs: number) {
 function ended(result: TrainResult, epochs: number): string {
   if (result.diverged) return `diverged at ${result.stopped}`;
   if (result.stopped) return result.stopped;
-  return `ran all ${epochs} epoch${epochs === 1 ? '' : 's'}`;
+  return `ran all ${plural(epochs, 'epoch')}`;
 }
 
 /** Which weights the run ended with, for the report's header. */
@@ -166,7 +167,7 @@ function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
 
 /** `starting from runs/A/weights.safetensors (6 tensors)`, and with --weights-partial what was skipped. */
 function startLine(start: StartWeights): string {
-  const tensors = `${start.loaded} tensor${start.loaded === 1 ? '' : 's'}`;
+  const tensors = plural(start.loaded, 'tensor');
   if (start.skipped.length === 0) return `starting from ${start.file} (${tensors})`;
   return (
     `starting from ${start.file} (${tensors}; the rest initialized), skipped:\n  ` +
@@ -214,7 +215,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
   if (!options.json)
     process.stdout.write(
-      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${epochs} epochs\n`,
+      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${plural(epochs, 'epoch')}\n`,
     );
   if (start) {
     const { file, loaded: tensors, skipped } = start;

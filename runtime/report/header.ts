@@ -3,6 +3,7 @@
 // why it stopped and which weights it ended with.
 import type { Model, Recipe, StopCondition } from '../../compiler/index.js';
 import { showValue } from '../../compiler/index.js';
+import { plural } from '../plural.js';
 
 /** What the run was and how it went, beyond the recipe itself. */
 export interface RunFacts {
@@ -160,7 +161,7 @@ export function headerRows(f: RunFacts): [string, string][] {
     ['epochs', `${epochs}; ${count(f.steps)} steps`],
     ['seed', String(recipe.seed)],
     ...(f.start ? [['started from', f.start] as [string, string]] : []),
-    ['device', `${f.device}, ${f.threads} thread${f.threads === 1 ? '' : 's'}`],
+    ['device', `${f.device}, ${plural(f.threads, 'thread')}`],
     ['wall time', wallTime(f.seconds)],
     ['ended', f.ended],
     ['final weights', f.finalWeights],
