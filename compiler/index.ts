@@ -209,9 +209,14 @@ export function matmulModel(n: number): Uint8Array {
 
 /** The fixed [C, H, W] input size of an ONNX model, or undefined when any of them is dynamic. */
 export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
-  const [input] = readOnnx(bytes).inputs;
-  const dims = input?.dims.slice(1);
+  const dims = onnxInputShape(bytes);
   return dims && dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
+}
+
+/** An ONNX model's [C, H, W] input, dynamic sizes by their names (`height`), if it has one. */
+export function onnxInputShape(bytes: Uint8Array): (number | string)[] | undefined {
+  const [input] = readOnnx(bytes).inputs;
+  return input?.dims.slice(1) as (number | string)[] | undefined;
 }
 
 export { registryReference, showValue } from './docs.js';

@@ -67,7 +67,7 @@ export const SOURCES: ReadonlyMap<string, { doc: string; args: ArgSpec[] }> = ne
   [
     'csv',
     {
-      doc: 'spreadsheets: one image per row of uint8 pixel columns; labels in a one-column file or a column',
+      doc: 'spreadsheets: one image per row of pixel columns (whole numbers 0–255, or decimals with dtype: float32); labels in a one-column file or a column',
       args: [
         { name: 'images', type: 'string', doc: 'the pixels file (one image per row)' },
         { name: 'labels', type: 'any', default: NONE, doc: 'a one-column labels file' },

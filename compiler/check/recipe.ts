@@ -20,6 +20,7 @@ import type { DatasetSpec, Model, Recipe, TransformSpec } from './model.js';
 import { didYouMean } from './names.js';
 import type { Located } from './network.js';
 import { bindParams, checkNetwork } from './network.js';
+import type { Regularization } from './regularization.js';
 import { checkRegularization, REGULARIZATION_SETTINGS } from './regularization.js';
 import { RunControlChecker } from './run-control.js';
 import { checkStages } from './stages.js';
@@ -128,6 +129,7 @@ export function checkRecipe(
   if (model && data) checkDataShape(model, data, get('data')!, file, diags);
   if (data) control.checkHeldOut(data.dataset);
   const extras = checkRegularization(get, file, diags, optimizer?.def.args);
+  if (optimizer && extras) checkGroupRates(optimizer.args, extras.regularization, get, file, diags);
   const stages = model && unfreezes.length > 0 ? checkStages(unfreezes, model, file, diags) : [];
   if (!model || !data || !loss || !optimizer || epochs === undefined || !extras || !stages)
     return undefined;
@@ -323,4 +325,25 @@ function checkDataShape(
   ];
   const message = `dataset '${data.dataset.name}' has images of shape [${source.shape.join(', ')}], but network '${model.name}' takes [${expected.join(', ')}]`;
   diags.push(diagnostic(CODES.shapeMismatch, message, file, setting.value.span, related));
+}
+
+/**
+ * A group's lr is a multiple of the optimizer's, so that the schedule drives both; with the
+ * optimizer's lr at 0 there is no multiple, and a group's own lr could not be followed.
+ */
+function checkGroupRates(
+  args: BoundArgs,
+  regularization: Regularization,
+  get: (key: string) => Assignment | undefined,
+  file: string,
+  diags: Diagnostic[],
+): void {
+  if (numberArg(args, 'lr') !== 0) return;
+  const moving = regularization.groups.filter((g) => {
+    const lr = g.overrides.get('lr');
+    return lr?.t === 'num' && lr.v !== 0;
+  });
+  if (moving.length === 0) return;
+  const message = `group "${moving[0].pattern}" sets its own lr, but the optimizer's lr is 0: a group's lr is a multiple of the optimizer's (so the schedule drives both); give the optimizer a learning rate`;
+  diags.push(diagnostic(CODES.argumentRange, message, file, get('groups')!.value.span));
 }

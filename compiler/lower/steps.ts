@@ -341,7 +341,9 @@ function groupArgs(b: GraphBuilder, recipe: Recipe, name: string, lr: string) {
   if (!group) return { args, lr };
   const values = new Map([...args.values, ...group.overrides]);
   const merged = { values, spans: args.spans };
-  const ratio = numberArg(merged, 'lr') / numberArg(args, 'lr');
+  // The checker refuses a group lr other than 0 when the optimizer's is 0 (no ratio to take).
+  const [own, base] = [numberArg(merged, 'lr'), numberArg(args, 'lr')];
+  const ratio = own === base ? 1 : own / base;
   return { args: merged, lr: ratio === 1 ? lr : b.op('Mul', [lr, b.scalar(ratio)]) };
 }
 

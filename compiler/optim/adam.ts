@@ -7,7 +7,13 @@ import type { OptimizerDef, UpdateInputs, UpdateOutputs } from './optimizer.js';
 
 function adamArgs(weightDecay: number, decayDoc: string): ArgSpec[] {
   return [
-    { name: 'lr', type: 'number', default: num(1e-3), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(1e-3),
+      doc: 'learning rate (0 allowed, as in torch)',
+      min: 0,
+    },
     {
       name: 'betas',
       type: 'numbers',

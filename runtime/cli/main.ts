@@ -4,7 +4,8 @@ import { DataError } from '../data/errors.js';
 import { DeviceError } from '../session.js';
 import { checkCommand, compileCommand, dataRoots, exportCommand } from './commands.js';
 import { trainCommand } from './train-command.js';
-import { evalCommand, predictCommand } from './eval-command.js';
+import { evalCommand } from './eval-command.js';
+import { predictCommand } from './predict-command.js';
 import { registryReference } from '../../compiler/index.js';
 import { infoCommand } from './info.js';
 import { dataCommand } from './data.js';
@@ -84,6 +85,10 @@ program
   .requiredOption('-o, --out <file>', 'the ONNX file to write')
   .option('--weights <file>', 'trained weights (default runs/<recipe>/weights.safetensors)')
   .option('--recipe <name>', 'the train block whose model to export')
+  .option(
+    '--network <name>',
+    "a network of the spec, without a train block: its own weights (an ONNX import's) or --weights",
+  )
   .option('--opset <n>', 'ONNX opset to write, 11 to 18 (default 18)', positiveInt)
   .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
   .action((spec, opts) => run(() => exportCommand(spec, opts)));
