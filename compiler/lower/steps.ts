@@ -367,7 +367,8 @@ export function buildGradientStep(recipe: Recipe): BuiltGraph {
   const g = new RoleGraph(`${recipe.name}.gradient`, 'float32');
   const params = paramInputs(g, recipe.model);
   const fixed = new Map([...bufferInputs(g, recipe.model), ...frozenConstants(g, recipe)]);
-  const { loss, grads } = objective(g, recipe, params, fixed, { mode: 'eval', internal: true });
+  const ctx: LowerContext = { mode: 'eval', internal: true, differentiated: true };
+  const { loss, grads } = objective(g, recipe, params, fixed, ctx);
   g.output(loss, 'loss', { kind: 'loss' });
   for (const [name, grad] of grads)
     g.output(grad, `${name}.grad`, { kind: 'gradient', param: name });
