@@ -301,11 +301,15 @@ class Run {
     return stoppedWithin ?? outcome.stop;
   }
 
-  /** restore_best: the best epoch's weights become the final ones; which epoch that was. */
+  /**
+   * restore_best: the best epoch's weights become the final ones; which epoch that was, when it
+   * was not the last (then the final weights are simply the last ones).
+   */
   private restoreBest(): TrainResult['restored'] {
     const early = this.recipe.control.earlyStop;
     if (!this.best || !early?.restoreBest || this.bestEpoch === undefined) return undefined;
     this.state = this.best;
+    if (this.bestEpoch === this.history.at(-1)?.epoch) return undefined;
     return { epoch: this.bestEpoch, monitor: early.monitor, value: this.controller.best };
   }
 

@@ -245,6 +245,10 @@ describe('the CLI says why a run stopped', () => {
     const losses = epochs.map((line) => JSON.parse(line).testLoss as number);
     const best = losses.indexOf(Math.min(...losses)) + 1;
     expect(result.stdout).toContain(
+      'stopped: early stopping: val_loss has not improved for 1 epoch',
+    );
+    expect(best).toBeLessThan(losses.length);
+    expect(result.stdout).toContain(
       `early stopping: the final weights are epoch ${best}'s (best val_loss ${Number(Math.min(...losses).toPrecision(5))})`,
     );
   });
