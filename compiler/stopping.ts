@@ -3,6 +3,7 @@
 // evaluates it at the grain of each quantity (after every step for `steps`, after every epoch or
 // every N steps for the others) and reports which comparison stopped the run.
 import type { Expr } from '../grammar/index.js';
+import type { StopCondition } from './vocabulary/model.js';
 
 /**
  * What a stop condition can test. "The period" is what the condition is checked over: the last
@@ -51,10 +52,6 @@ export function quantitiesOf(condition: StopCondition): Set<string> {
   if (condition.kind === 'compare') return new Set([condition.quantity]);
   return new Set([...quantitiesOf(condition.left), ...quantitiesOf(condition.right)]);
 }
-
-export type StopCondition =
-  | { kind: 'compare'; quantity: string; op: '<' | '<=' | '>' | '>='; value: number; text: string }
-  | { kind: 'or' | 'and'; left: StopCondition; right: StopCondition };
 
 /** The first comparison that holds (the reason to stop), or undefined. */
 export function stopReason(

@@ -13,12 +13,17 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { checkDataset } from './dataset.js';
 import type { ReadBinary } from './onnx-network.js';
 import { checkOnnxNetwork } from './onnx-network.js';
-import type { CheckedSpec, DatasetSpec, Model, Recipe } from './model.js';
 import type { Located } from './network.js';
 import { bindParams, checkNetwork } from './network.js';
 import { checkRecipe } from './recipe.js';
 import { checkTransform } from './transform.js';
-import type { TransformSpec } from './model.js';
+import type {
+  CheckedSpec,
+  DatasetSpec,
+  Model,
+  Recipe,
+  TransformSpec,
+} from '../vocabulary/model.js';
 
 export function checkFiles(
   files: SpecFile[],

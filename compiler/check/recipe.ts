@@ -14,16 +14,23 @@ import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import { LOSSES } from '../losses.js';
 import { OPTIMIZERS } from '../optim/registry.js';
-import type { ArgSpec, BoundArgs } from './args.js';
-import { bindArgs, bool, boolArg, int, numberArg } from './args.js';
-import type { DatasetSpec, Model, Recipe, TransformSpec } from './model.js';
+import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
 import type { Located } from './network.js';
 import { bindParams, checkNetwork } from './network.js';
-import type { Regularization } from './regularization.js';
 import { checkRegularization, REGULARIZATION_SETTINGS } from './regularization.js';
 import { RunControlChecker } from './run-control.js';
 import { checkStages } from './stages.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg } from '../vocabulary/args.js';
+import { bool, int } from '../vocabulary/values.js';
+import type {
+  DatasetSpec,
+  Model,
+  Recipe,
+  Regularization,
+  TransformSpec,
+} from '../vocabulary/model.js';
 
 export interface Declarations {
   networks: ReadonlyMap<string, Located<NetworkDecl>>;

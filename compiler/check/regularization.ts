@@ -4,39 +4,15 @@
 import type { Assignment, Diagnostic, Expr } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
-import type { InitChoice } from '../initializers.js';
 import { INITIALIZERS } from '../initializers.js';
-import type { ArgSpec } from './args.js';
-import { bindArgs, num, numberArg } from './args.js';
+import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
-import type { SpecValue } from './values.js';
-
-/**
- * `weight_decay = λ`: the loss gets `+ λ·Σ‖θ‖²` over the decayed parameters, so the gradient
- * gets `+ 2λθ` (the seed's λ‖θ‖² convention, NOT torch's `weight_decay` argument, which adds λθ;
- * an optimizer's own `weight_decay` keeps torch's meaning). `exclude` drops parameters whose
- * path contains one of the words (`"bias"`, `"norm"`: batch/layer/group norm layers).
- */
-export interface Regularization {
-  weightDecay?: { lambda: number; exclude: string[] };
-  /** torch.nn.utils.clip_grad_norm_ (max_norm, norm 2) or clip_grad_value_. */
-  clip?: { kind: 'grad_norm'; max: number } | { kind: 'grad_value'; value: number };
-  /** Sharpness-aware minimization: the update uses the gradient at θ + ρ·g/‖g‖. */
-  sam?: { rho: number };
-  /** Monitors named by the spec; grad_norm and param_norm are output whether named or not. */
-  monitor: string[];
-  /**
-   * Parameter groups, as torch.optim's param_groups: the first group whose glob pattern (`*`
-   * any characters, `?` one) matches a parameter's path gives it its own optimizer arguments.
-   */
-  groups: ParamGroup[];
-}
-
-export interface ParamGroup {
-  pattern: string;
-  /** Optimizer arguments written in the group (lr included), overriding the optimizer's. */
-  overrides: Map<string, SpecValue>;
-}
+import type { InitChoice } from '../vocabulary/model.js';
+import type { ArgSpec } from '../vocabulary/args.js';
+import { numberArg } from '../vocabulary/args.js';
+import type { SpecValue } from '../vocabulary/values.js';
+import { num } from '../vocabulary/values.js';
+import type { ParamGroup, Regularization } from '../vocabulary/model.js';
 
 export const REGULARIZATION_SETTINGS: [string, { doc: string; required: boolean }][] = [
   [

@@ -3,35 +3,14 @@
 import type { Assignment, Diagnostic, Expr, Span, TrainStatement } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
-import type { ScheduleDef } from '../schedules.js';
 import { SCHEDULES } from '../schedules.js';
-import type { StopCondition } from '../stopping.js';
 import { STOP_QUANTITIES, toStopCondition } from '../stopping.js';
-import type { ArgSpec, BoundArgs } from './args.js';
-import { bindArgs, bool, boolArg, int, num, numberArg, stringArg } from './args.js';
+import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
-
-export interface EarlyStop {
-  monitor: string;
-  patience: number;
-  minDelta: number;
-  mode: 'min' | 'max';
-  restoreBest: boolean;
-}
-
-/** `stop when …` and how often its period-grain quantities are checked (default every epoch). */
-export interface StopRule {
-  condition: StopCondition;
-  every: number;
-  unit: 'epoch' | 'step';
-}
-
-export interface RunControl {
-  schedule?: { def: ScheduleDef; args: BoundArgs; warmup: number };
-  stop?: StopRule;
-  earlyStop?: EarlyStop;
-  checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
-}
+import type { ArgSpec } from '../vocabulary/args.js';
+import { boolArg, numberArg, stringArg } from '../vocabulary/args.js';
+import { bool, int, num } from '../vocabulary/values.js';
+import type { RunControl } from '../vocabulary/model.js';
 
 const EARLY_STOP_ARGS: ArgSpec[] = [
   {

@@ -94,9 +94,7 @@ function parameterCounts(model: Model): Map<string, number> {
 export function describeStages(recipe: Recipe): string {
   const counts = parameterCounts(recipe.model);
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  const frozen = new Set(
-    recipe.model.layers.filter((n) => n.kind === 'layer' && n.frozen).map((n) => n.path),
-  );
+  const frozen = new Set(recipe.model.layers.filter((n) => n.frozen).map((n) => n.path));
   const sum = (paths: Iterable<string>) => [...paths].reduce((n, p) => n + (counts.get(p) ?? 0), 0);
   const trainable = () => fmt(total - sum(frozen));
   const lines = [`recipe ${recipe.name} trains ${recipe.model.name} in stages:`];
@@ -122,10 +120,10 @@ export function describeModel(model: Model): string {
     buffers += node.params
       .filter((p) => p.kind === 'buffer')
       .reduce((n, p) => n + count(p.shape), 0);
-    const isFrozen = node.kind === 'layer' && node.frozen === true;
+    const isFrozen = node.frozen === true;
     if (isFrozen) frozen += params;
     else trainable += params;
-    const kind = node.kind === 'layer' ? node.def.name : node.op;
+    const kind = node.def.name;
     const trains = params === 0 ? '' : isFrozen ? 'frozen' : 'yes';
     rows.push([
       node.path,

@@ -17,7 +17,7 @@ export function hover(analysis: Analysis, offset: number): Hover | null {
     const lines = [
       `**${layer.def.name}** \`${layer.path}\` — ${layer.def.doc}`,
       '',
-      `output shape: \`${showShape(layer.outputShape)}\` (input \`${showShape(layer.inputShape)}\`)`,
+      `output shape: \`${showShape(layer.outputShape)}\` (input \`${layer.inputShapes.map(showShape).join(', ')}\`)`,
       '',
       `parameters: ${count}`,
     ];

@@ -9,7 +9,7 @@ export function layerInstances(analysis: Analysis): LayerInstance[] {
   const spec = analysis.checked?.spec;
   if (spec === undefined) return [];
   const models = [...[...spec.recipes.values()].map((r) => r.model), ...spec.networks.values()];
-  return models.flatMap((m) => m.layers.filter((n): n is LayerInstance => n.kind === 'layer'));
+  return models.flatMap((m) => m.layers);
 }
 
 /** The innermost layer use whose span holds `offset`, in this file. */

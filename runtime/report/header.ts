@@ -40,7 +40,7 @@ export function parameterCounts(model: Model) {
     for (const p of node.params) {
       const size = p.shape.reduce((n, d) => n * d, 1);
       if (p.kind === 'buffer') buffers += size;
-      else if (node.kind === 'layer' && node.frozen) frozen += size;
+      else if (node.frozen) frozen += size;
       else trainable += size;
     }
   }
@@ -54,11 +54,9 @@ export function conditionText(c: StopCondition): string {
 
 /** How frozen batch norms compute while training, when the model has any. */
 function frozenBatchNorms(model: Model): string | undefined {
-  const frozen = model.layers.filter(
-    (n) => n.kind === 'layer' && n.frozen && n.params.some((p) => p.kind === 'buffer'),
-  );
+  const frozen = model.layers.filter((n) => n.frozen && n.params.some((p) => p.kind === 'buffer'));
   if (frozen.length === 0) return undefined;
-  const batchStats = frozen.filter((n) => n.kind === 'layer' && n.batchStats).length;
+  const batchStats = frozen.filter((n) => n.batchStats).length;
   if (batchStats === frozen.length)
     return `${frozen.length}: batch statistics, running statistics updated (train mode)`;
   if (batchStats === 0) return `${frozen.length}: running statistics, unchanged (eval mode)`;
