@@ -29,6 +29,7 @@ import type { StepProgress } from '../runtime/train.js';
 import { train } from '../runtime/train.js';
 import { checkMilliseconds, generatedSpec, lspLatency } from './language.js';
 import { readBinary, readImport } from '../runtime/cli/load.js';
+import { startupLine } from './startup.js';
 
 /**
  * PyTorch on the same machine, same MLP and recipe, measured now by bench/pytorch_mlp.py with
@@ -182,6 +183,7 @@ async function resnetFigure(gflops: number) {
 }
 
 async function main() {
+  console.log(startupLine());
   await languageFigures();
   const gflops1 = await matmulGflops(2048, 1);
   const gflops2 = await matmulGflops(2048, 2);

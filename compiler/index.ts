@@ -37,6 +37,8 @@ export type {
   TransformStep,
   Model,
   Recipe,
+  SweepSpec,
+  SweepTrial,
   InitChoice,
   Regularization,
   UnfreezeStage,
@@ -90,6 +92,8 @@ export { stageAt, stageRecipe } from './check/stages.js';
 export { diagnostic, hasErrors } from '../grammar/index.js';
 // For the language server: completion and hover read the same registry as the checker.
 export { LAYERS } from './layers/registry.js';
+// For the language server: the keys a sweep can name.
+export { sweepKeys } from './check/sweep-keys.js';
 
 export interface CheckResult {
   spec: CheckedSpec;

@@ -2,7 +2,15 @@
 // declaration without a name, an assignment without a value) are dropped: the parser has
 // already reported them, and later stages may rely on every required field.
 import type { CstNode } from 'chevrotain';
-import type { Declaration, Expr, ImportDecl, Identifier, Parameter, SpecFile } from './ast.js';
+import type {
+  Declaration,
+  Expr,
+  ImportDecl,
+  Identifier,
+  Parameter,
+  SpecFile,
+  SweepEntry,
+} from './ast.js';
 import type { Span } from './diagnostics.js';
 import { buildCall, buildExpression, buildIdentifier, buildString } from './build-expr.js';
 import {
@@ -11,7 +19,15 @@ import {
   buildSurgeryStatement,
   buildTrainStatement,
 } from './build-statements.js';
-import { childNode, childNodes, childToken, endOfText, isDefined, nodeSpan } from './cst.js';
+import {
+  childNode,
+  childNodes,
+  childToken,
+  endOfText,
+  isDefined,
+  joinSpans,
+  nodeSpan,
+} from './cst.js';
 
 type DeclarationBuilder = (node: CstNode, name: Identifier, span: Span) => Declaration | undefined;
 
@@ -36,6 +52,7 @@ const DECLARATION_BUILDERS: Record<string, DeclarationBuilder> = {
     steps: childNodes(node, 'step').map(buildTransformStep).filter(isDefined),
     span,
   }),
+  sweepDecl: buildSweep,
 };
 
 export function buildSpecFile(cst: CstNode, file: string, text: string): SpecFile {
@@ -89,6 +106,21 @@ function buildParameter(node: CstNode): Parameter | undefined {
   if (name === undefined || span === undefined) return undefined;
   const defaultValue = buildExpression(childNode(node, 'default')) ?? null;
   return { kind: 'Parameter', name: buildIdentifier(name), default: defaultValue, span };
+}
+
+function buildSweep(node: CstNode, name: Identifier, span: Span): Declaration | undefined {
+  const over = childToken(node, 'over');
+  if (over === undefined) return undefined;
+  const body = childNodes(node, 'sweepEntry').map(buildSweepEntry).filter(isDefined);
+  return { kind: 'Sweep', name, over: buildIdentifier(over), body, span };
+}
+
+function buildSweepEntry(node: CstNode): SweepEntry | undefined {
+  const key = childToken(node, 'key');
+  const value = buildExpression(childNode(node, 'value'));
+  if (key === undefined || value === undefined) return undefined;
+  const keyName = buildIdentifier(key);
+  return { kind: 'SweepEntry', key: keyName, value, span: joinSpans(keyName.span, value.span) };
 }
 
 function buildTransformStep(node: CstNode): Expr | undefined {

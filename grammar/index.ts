@@ -87,3 +87,4 @@ function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export { format, type FormatResult } from './format.js';
+export { exprText } from './print-expr.js';

@@ -70,7 +70,8 @@ function unknownArgument(
   return diagnostic(CODES.tooManyArguments, message, ctx.file, arg.span);
 }
 
-function evaluateArg(
+/** One argument's value, evaluated and checked against its spec; undefined after reporting. */
+export function evaluateArg(
   arg: Argument,
   spec: ArgSpec,
   ctx: BindContext,

@@ -63,7 +63,8 @@ export const TRAIN_SETTINGS: ReadonlyMap<string, { doc: string; required: boolea
   ...REGULARIZATION_SETTINGS,
 ]);
 
-const DATA_OPTIONS: ArgSpec[] = [
+/** The options of `data = Dataset, batch: 64, …`. */
+export const DATA_OPTIONS: ArgSpec[] = [
   { name: 'batch', type: 'int', default: int(64), doc: 'examples per step', min: 1 },
   {
     name: 'shuffle',
@@ -84,6 +85,35 @@ const DATA_OPTIONS: ArgSpec[] = [
     doc: 'a transform block applied to every example (random steps to the training split only)',
   },
 ];
+
+/** The settings whose value is one whole number, with their bounds. */
+export const NUMBER_SETTINGS: ReadonlyMap<string, ArgSpec> = new Map([
+  ['epochs', { name: 'epochs', type: 'int', doc: 'passes over the training data', min: 1 }],
+  ['seed', { name: 'seed', type: 'int', doc: 'seed for initialization and shuffling', min: 0 }],
+]);
+
+/**
+ * Checks one setting on its own, reporting in `file`: a sweep's alternative for it
+ * (`optimizer = [SGD(lr: 0.1), Adam]`) is checked where the sweep writes it.
+ */
+export function checkSetting(
+  setting: Assignment,
+  file: string,
+  declarations: Declarations,
+  diags: Diagnostic[],
+  optimizerArgs?: ArgSpec[],
+): void {
+  const key = setting.target.name;
+  const checker = new SettingChecker(file, declarations, diags);
+  const numeric = NUMBER_SETTINGS.get(key);
+  if (numeric) checker.integer(setting, numeric.min!);
+  else if (key === 'model') checker.model(setting);
+  else if (key === 'data') checker.data(setting);
+  else if (key === 'loss') checker.loss(setting);
+  else if (key === 'optimizer') checker.optimizer(setting);
+  else if (key === 'schedule') new RunControlChecker(file, diags).schedule(setting);
+  else checkRegularization((k) => (k === key ? setting : undefined), file, diags, optimizerArgs);
+}
 
 export function checkRecipe(
   decl: TrainDecl,
@@ -125,8 +155,8 @@ export function checkRecipe(
   const data = checker.data(get('data'));
   const loss = checker.loss(get('loss'));
   const optimizer = checker.optimizer(get('optimizer'));
-  const epochs = checker.integer(get('epochs'), 1);
-  const seed = checker.integer(get('seed'), 0) ?? 0;
+  const epochs = checker.integer(get('epochs'), NUMBER_SETTINGS.get('epochs')!.min!);
+  const seed = checker.integer(get('seed'), NUMBER_SETTINGS.get('seed')!.min!) ?? 0;
   const schedule = get('schedule');
   if (schedule) control.schedule(schedule);
   if (model && data && loss) {

@@ -41,16 +41,18 @@ export const REGULARIZATION_SETTINGS: [string, { doc: string; required: boolean 
   ['init', { doc: 'weight initialization: glorot, he, normal(std: 0.01), lsuv…', required: false }],
 ];
 
-const CLIPS: Record<string, ArgSpec[]> = {
+export const CLIPS: Record<string, ArgSpec[]> = {
   grad_norm: [{ name: 'max_norm', type: 'number', doc: 'largest global gradient norm', above: 0 }],
   grad_value: [{ name: 'clip_value', type: 'number', doc: 'largest |gradient|', above: 0 }],
 };
-const SAM_ARGS: ArgSpec[] = [
+export const SAM_ARGS: ArgSpec[] = [
   { name: 'rho', type: 'number', default: num(0.05), doc: 'neighbourhood radius ρ', above: 0 },
 ];
-const DECAY_OPTIONS: ArgSpec[] = [
+export const DECAY_OPTIONS: ArgSpec[] = [
   { name: 'exclude', type: 'any', default: { t: 'list', items: [] }, doc: 'path words to skip' },
 ];
+/** `weight_decay = λ`: its value alone. */
+export const WEIGHT_DECAY: ArgSpec = { name: 'weight_decay', type: 'number', doc: 'λ', min: 0 };
 // grad_norm and param_norm are always output (cheap); grad_variance costs about one more step.
 const MONITORS = ['grad_norm', 'param_norm', 'grad_variance'];
 
@@ -83,8 +85,7 @@ class Checker {
 
   weightDecay(setting: Assignment | undefined) {
     if (!setting) return undefined;
-    const spec: ArgSpec = { name: 'weight_decay', type: 'number', doc: '', min: 0 };
-    const value = this.bind(setting, [{ ...arg(setting.value) }], [spec]);
+    const value = this.bind(setting, [{ ...arg(setting.value) }], [WEIGHT_DECAY]);
     const options = this.bind(setting, setting.options, DECAY_OPTIONS);
     if (!value || !options) return undefined;
     const exclude = strings(options.values.get('exclude')!);

@@ -12,7 +12,7 @@ import { boolArg, numberArg, stringArg } from '../vocabulary/args.js';
 import { bool, int, num } from '../vocabulary/values.js';
 import type { RunControl } from '../vocabulary/model.js';
 
-const EARLY_STOP_ARGS: ArgSpec[] = [
+export const EARLY_STOP_ARGS: ArgSpec[] = [
   {
     name: 'monitor',
     type: 'any',
@@ -47,7 +47,8 @@ const EARLY_STOP_ARGS: ArgSpec[] = [
   },
 ];
 
-const WARMUP: ArgSpec[] = [
+/** The schedule setting's option: `schedule = cosine(T_max: 10), warmup: 500`. */
+export const WARMUP: ArgSpec[] = [
   { name: 'warmup', type: 'int', default: int(0), doc: 'steps of linear warm-up', min: 0 },
 ];
 

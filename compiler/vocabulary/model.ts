@@ -170,12 +170,35 @@ export interface Recipe {
   stages?: UnfreezeStage[];
 }
 
+/** One run of a sweep: the recipe with the sweep's values for this trial. */
+export interface SweepTrial {
+  /** 0-based, in the sweep's order (a Slurm array task or Kubernetes completion index). */
+  index: number;
+  /** `trial-3` (zero-padded to the widest index): the trial's run folder. */
+  name: string;
+  /** Each swept key and this trial's value, as the spec writes it: `optimizer.lr` → `0.01`. */
+  settings: { key: string; value: string }[];
+  recipe: Recipe;
+}
+
+/** `sweep Name over Recipe { … }`, expanded: every combination of its values, in order. */
+export interface SweepSpec {
+  name: string;
+  file: string;
+  span: Span;
+  /** The train block it changes. */
+  recipe: string;
+  keys: string[];
+  trials: SweepTrial[];
+}
+
 export interface CheckedSpec {
   datasets: Map<string, DatasetSpec>;
   transforms: Map<string, TransformSpec>;
   recipes: Map<string, Recipe>;
   /** Networks whose parameters all have defaults, instantiated with those defaults (for editors). */
   networks: Map<string, Model>;
+  sweeps: Map<string, SweepSpec>;
 }
 
 // ---- what a recipe steers: schedule, stop conditions, regularization, stages -----------------

@@ -19,7 +19,8 @@ import { needsStats } from '../data/transforms/pipeline.js';
 import type { EpochMetrics } from '../train.js';
 import { writeFileAtomic } from '../weights.js';
 import { prepareData } from './data.js';
-import { loadRecipe, loadTrainedWeights, printDiagnostics, readSpec, UserError } from './load.js';
+import { loadRecipe, loadTrainedWeights, printDiagnostics, readSpec } from './load.js';
+import { UserError } from './errors.js';
 
 const OPSET_DEFAULT = MAX_OPSET;
 

@@ -11,7 +11,8 @@ import { createSession, ort } from '../session.js';
 import type { Device } from '../session.js';
 import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
-import { loadRecipe, loadTrainedWeights, UserError } from './load.js';
+import { loadRecipe, loadTrainedWeights } from './load.js';
+import { UserError } from './errors.js';
 
 export interface ModelOptions {
   recipe?: string;

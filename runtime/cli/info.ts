@@ -4,7 +4,8 @@
 import { basename, resolve } from 'node:path';
 import type { Model, Recipe } from '../../compiler/index.js';
 import { checkSpec, hasErrors, onnxInputDims, onnxInputShape } from '../../compiler/index.js';
-import { printDiagnostics, readBinary, readImport, readSpec, UserError } from './load.js';
+import { printDiagnostics, readBinary, readImport, readSpec } from './load.js';
+import { UserError } from './errors.js';
 import { plural } from '../plural.js';
 
 export function infoCommand(file: string, options: { input?: string; network?: string }): number {

@@ -16,7 +16,7 @@ import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
 import type { ModelOptions } from './eval-command.js';
 import { logitsOf, trainedModel } from './eval-command.js';
-import { UserError } from './load.js';
+import { UserError } from './errors.js';
 
 /** One image file as a one-example split the network can take, and how it was made to fit. */
 interface Prepared {

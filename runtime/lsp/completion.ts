@@ -2,7 +2,8 @@
 // so it rarely parses): after `->` layer names; inside a layer's parentheses, at an argument,
 // its argument names; elsewhere declared names and train settings.
 import { CompletionItemKind, InsertTextFormat, type CompletionItem } from 'vscode-languageserver';
-import { LAYERS, type ArgSpec } from '../../compiler/index.js';
+import { LAYERS, sweepKeys, type ArgSpec } from '../../compiler/index.js';
+import type { NetworkDecl, SweepDecl, TrainDecl } from '../../grammar/index.js';
 import { DECLARATION_WORDS, type Analysis } from './analysis.js';
 import { showValue, signature } from './layers.js';
 import { contains } from './positions.js';
@@ -29,6 +30,10 @@ export function complete(analysis: Analysis, offset: number): CompletionItem[] {
     const def = LAYERS.get(context.callee);
     if (def) return argumentItems(def.args);
   }
+  const sweep = analysis.ast.declarations.find(
+    (d): d is SweepDecl => d.kind === 'Sweep' && contains(d.span, offset),
+  );
+  if (sweep) return sweepKeyItems(analysis, sweep);
   // In a network or block body a statement may start a chain, so layers are offered too.
   const inNetwork = analysis.ast.declarations.some(
     (d) => (d.kind === 'Network' || d.kind === 'Block') && contains(d.span, offset),
@@ -77,6 +82,26 @@ function argumentItems(args: readonly ArgSpec[]): CompletionItem[] {
     insertTextFormat: InsertTextFormat.Snippet,
     detail: arg.default ? `default ${showValue(arg.default)}` : 'required',
     documentation: arg.doc,
+  }));
+}
+
+/** In a sweep: the keys of its train block (settings, options, arguments of its calls). */
+function sweepKeyItems(analysis: Analysis, sweep: SweepDecl): CompletionItem[] {
+  const declarations = analysis.ast.declarations;
+  const train = declarations.find(
+    (d): d is TrainDecl => d.kind === 'Train' && d.name.name === sweep.over.name,
+  );
+  if (!train) return [];
+  const networks = new Map(
+    declarations
+      .filter((d): d is NetworkDecl => d.kind === 'Network')
+      .map((decl) => [decl.name.name, { decl, file: analysis.file }]),
+  );
+  return sweepKeys(train, { networks }).map(({ key, doc }) => ({
+    label: key,
+    kind: CompletionItemKind.Field,
+    detail: 'sweep key',
+    documentation: doc,
   }));
 }
 

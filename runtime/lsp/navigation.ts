@@ -1,4 +1,5 @@
-// Go to definition (a name used where a network, block, dataset or transform is declared) and
+// Go to definition (a name used where a network, block, dataset, transform or train block — in a
+// sweep's header — is declared) and
 // the document outline (declarations, with a network's layers as children).
 import { SymbolKind, type DocumentSymbol, type Location } from 'vscode-languageserver';
 import type { Declaration } from '../../grammar/index.js';
@@ -10,7 +11,7 @@ export function definition(analysis: Analysis, uri: string, offset: number): Loc
   const word = wordAt(analysis.text, offset);
   if (word === undefined || insideString(analysis.text, word.start)) return null;
   const decl = declarationNamed(analysis, word.word);
-  if (decl === undefined || decl.kind === 'Train') return null;
+  if (decl === undefined || decl.kind === 'Sweep') return null;
   return { uri, range: toRange(decl.name.span) };
 }
 
@@ -28,6 +29,7 @@ const SYMBOL_KINDS: Record<Declaration['kind'], SymbolKind> = {
   Block: SymbolKind.Class,
   Transform: SymbolKind.Function,
   Train: SymbolKind.Module,
+  Sweep: SymbolKind.Module,
 };
 
 export function documentSymbols(analysis: Analysis): DocumentSymbol[] {

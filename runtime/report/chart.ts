@@ -10,6 +10,8 @@ export interface Series {
    * per-epoch values on a step axis).
    */
   style?: 'line' | 'faint' | 'points';
+  /** Markers only, no line between them (one dot per trial): `style: 'points'`. */
+  dots?: boolean;
   /** Index into the palette; series that belong together (raw and smoothed) share one. */
   color?: number;
 }
@@ -23,6 +25,8 @@ export interface ChartSpec {
   formatY?: (y: number, step: number) => string;
   /** Labelled vertical marks along the top edge: where each epoch ends on a step axis. */
   marks?: { at: number; label: string }[];
+  /** Names of the x positions 0, 1, 2 … (categories, such as a setting's values). */
+  xLabels?: string[];
 }
 
 const WIDTH = 560;
@@ -30,7 +34,18 @@ const HEIGHT = 320;
 const MARGIN = { left: 64, right: 16, bottom: 48 };
 const TITLE_HEIGHT = 28;
 const LEGEND_ROW = 16;
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd'];
+const COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 /** "Nice" tick values covering [min, max]: steps of 1, 2 or 5 × 10^k. */
 export function ticks(min: number, max: number, count = 5): number[] {
@@ -90,9 +105,12 @@ export function lineChart(spec: ChartSpec): string {
   const points = spec.series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
   const xs = points.map(([x]) => x);
   const ys = points.map(([, y]) => y);
+  const labels = spec.xLabels;
   let [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
-  // Room at both ends, so dots at the first and last x are not cut by the frame.
-  const xPad = (x1 - x0) * 0.02;
+  // Room at both ends, so dots at the first and last x are not cut by the frame; categories
+  // get half a step.
+  const xPad = labels ? 0.5 : (x1 - x0) * 0.02;
+  if (labels) [x0, x1] = [0, labels.length - 1];
   [x0, x1] = [x0 - xPad, x1 + xPad];
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
   // A constant series (a fixed learning rate): a band around it on its own scale.
@@ -123,9 +141,12 @@ export function lineChart(spec: ChartSpec): string {
     );
   }
   const inData = (x: number) => x >= x0 + xPad - 1e-9 && x <= x1 - xPad + 1e-9;
-  for (const x of ticks(x0, x1).filter((x) => Number.isInteger(x) && inData(x))) {
+  const xTicks = labels
+    ? labels.map((_, i) => i)
+    : ticks(x0, x1).filter((x) => Number.isInteger(x) && inData(x));
+  for (const x of xTicks) {
     parts.push(
-      `<text class="x-tick" x="${sx(x)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${x}</text>`,
+      `<text class="x-tick" x="${sx(x)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${escape(labels?.[x] ?? String(x))}</text>`,
     );
   }
   for (const mark of thinned(spec.marks ?? [], plotW)) {
@@ -163,7 +184,7 @@ function drawSeries(
     .map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
     .join(' ');
   const parts: string[] = [];
-  const style = series.style ?? 'line';
+  const style = series.dots ? 'points' : (series.style ?? 'line');
   if (style !== 'points' && finite.length > 1) {
     const stroke =
       style === 'faint' ? 'stroke-width="1" stroke-opacity="0.35"' : 'stroke-width="2"';

@@ -243,6 +243,19 @@ const CAPABILITIES: Record<string, (c: Checked) => void> = {
   },
   'fashion-cnn.net': ({ spec }) => {
     expect(layerKinds(recipes(spec)[0])).toContain('Conv2d');
+    // A sweep: three learning rates × two seeds of the baseline.
+    const rates = spec.sweeps.get('Rates')!;
+    expect(rates.recipe).toBe('Baseline');
+    const trials = rates.trials.map((t) => [
+      numberArg(t.recipe.optimizer.args, 'lr'),
+      t.recipe.seed,
+    ]);
+    expect(trials).toEqual(
+      [0.003, 0.01, 0.03].flatMap((lr) => [
+        [lr, 1],
+        [lr, 2],
+      ]),
+    );
   },
   'resnet18.net': ({ spec }) => {
     expect(spec.networks.get('ResNet18')!.layers.filter((n) => n.def.name === 'Add')).toHaveLength(

@@ -162,6 +162,22 @@ describe('netspec lsp', () => {
     expect(items.map((i) => i.label)).toEqual(expect.arrayContaining(['Fashion', 'MLP', 'epochs']));
   });
 
+  it('completes sweep keys from the train block the sweep is over', async () => {
+    const text = `${SPEC}\nsweep S over Baseline {\n  opt\n}\n`;
+    const uri = pathToFileURL(join(ROOT, 'test/fixtures/lsp-sweep.net')).href;
+    open(uri, text);
+    const items: { label: string; documentation?: string }[] = await connection.sendRequest(
+      'textDocument/completion',
+      { textDocument: { uri }, position: at(text, '  opt\n', 5) },
+    );
+    const labels = items.map((i) => i.label);
+    for (const key of ['seed', 'optimizer', 'optimizer.lr', 'optimizer.momentum', 'data.batch'])
+      expect(labels).toContain(key);
+    expect(labels).toContain('model.hidden');
+    expect(labels).not.toContain('Linear');
+    expect(items.find((i) => i.label === 'optimizer.lr')?.documentation).toBe('SGD: learning rate');
+  });
+
   it('shows a layer’s output shape and parameter count on hover', async () => {
     const result: { contents: { value: string } } = await connection.sendRequest(
       'textDocument/hover',
