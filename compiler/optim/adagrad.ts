@@ -18,7 +18,7 @@ export const Adagrad: OptimizerDef = {
       name: 'lr',
       type: 'number',
       default: num(0.01),
-      doc: 'learning rate (0 allowed, as in torch)',
+      doc: 'learning rate',
       min: 0,
     },
     {

@@ -13,7 +13,7 @@ function adamArgs(weightDecay: number, decayDoc: string): ArgSpec[] {
       name: 'lr',
       type: 'number',
       default: num(1e-3),
-      doc: 'learning rate (0 allowed, as in torch)',
+      doc: 'learning rate',
       min: 0,
     },
     {

@@ -25,7 +25,7 @@ export const RMSprop: OptimizerDef = {
       name: 'lr',
       type: 'number',
       default: num(0.01),
-      doc: 'learning rate (0 allowed, as in torch)',
+      doc: 'learning rate',
       min: 0,
     },
     {

@@ -16,7 +16,7 @@ export const SGD: OptimizerDef = {
       name: 'lr',
       type: 'number',
       default: num(1e-3),
-      doc: 'learning rate (0 allowed, as in torch)',
+      doc: 'learning rate',
       min: 0,
     },
     { name: 'momentum', type: 'number', default: num(0), doc: 'momentum factor μ', min: 0 },
