@@ -3,7 +3,7 @@
 // model (weights inside, for export).
 import { backward } from '../autodiff/backward.js';
 import { GraphBuilder } from '../ir/builder.js';
-import type { DType, Graph, Node } from '../ir/graph.js';
+import type { DType, Graph } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
 import {
   bufferShapes,
@@ -14,6 +14,8 @@ import {
 } from '../init.js';
 import { groupOf } from '../check/regularization.js';
 import { lowerModel } from './forward.js';
+import { dropUnread } from '../passes/drop-unread.js';
+import { elideOutputIdentities } from '../passes/elide-output-identities.js';
 import {
   batchHalves,
   clipGradients,
@@ -70,62 +72,9 @@ class RoleGraph {
   }
 
   done(): BuiltGraph {
-    elideOutputIdentities(this.b.graph);
-    dropUnread(this.b.graph);
-    return { graph: this.b.graph, inputs: this.inputs, outputs: this.outputs };
+    const graph = dropUnread(elideOutputIdentities(this.b.graph));
+    return { graph, inputs: this.inputs, outputs: this.outputs };
   }
-}
-
-/**
- * Drops what nothing reads. Nodes, walked in reverse order so that chains go too: gradient rules
- * build the gradient of every input of a node and the driver keeps those it needs, but the rest
- * (the gradient of dropout's mask, of a constant factor) would still run, since onnxruntime
- * executes every node of the graph. Then constants: a frozen conv lowered to a dense matrix
- * leaves its weights unread, and so does a frozen batch norm its batch counter; onnxruntime
- * would drop them too, with a warning each, after reading them from a file they made larger.
- */
-function dropUnread(graph: Graph): void {
-  const read = new Set(graph.outputs.map((o) => o.name));
-  const live = [];
-  for (const node of [...graph.nodes].reverse()) {
-    if (node.outputs.some((o) => read.has(o))) {
-      live.push(node);
-      node.inputs.forEach((i) => read.add(i));
-    } else node.outputs.forEach((o) => graph.values.delete(o));
-  }
-  graph.nodes = live.reverse();
-  for (const name of graph.initializers.keys()) {
-    if (read.has(name)) continue;
-    graph.initializers.delete(name);
-    graph.values.delete(name);
-  }
-}
-
-/**
- * Renames each published value to its output name and drops the Identity that published it:
- * onnxruntime keeps an Identity whose result is a graph output, and copying every parameter and
- * optimizer slot once more per step costs a whole pass over the model's state. Values that are
- * graph inputs or initializers, or are published twice, keep their Identity.
- */
-function elideOutputIdentities(graph: Graph): void {
-  const outputs = new Set(graph.outputs.map((o) => o.name));
-  const kept = new Set([...graph.inputs.map((i) => i.name), ...graph.initializers.keys()]);
-  const rename = new Map<string, string>();
-  for (const node of graph.nodes) {
-    const [value] = node.inputs;
-    if (node.op !== 'Identity' || !outputs.has(node.outputs[0])) continue;
-    if (kept.has(value) || outputs.has(value) || rename.has(value)) continue;
-    rename.set(value, node.outputs[0]);
-  }
-  const published = new Set(rename.values());
-  const elided = (n: Node) => n.op === 'Identity' && published.has(n.outputs[0]);
-  graph.nodes = graph.nodes.filter((n) => !elided(n) || rename.get(n.inputs[0]) !== n.outputs[0]);
-  const renamed = (v: string) => rename.get(v) ?? v;
-  for (const node of graph.nodes) {
-    node.inputs = node.inputs.map(renamed);
-    node.outputs = node.outputs.map(renamed);
-  }
-  for (const from of rename.keys()) graph.values.delete(from);
 }
 
 function batchInputs(g: RoleGraph, model: Model): { x: string; labels: string } {

@@ -6,6 +6,8 @@ import type { AttrValues, OpDef } from './op.js';
 import {
   Clip,
   Elu,
+  HardSigmoid,
+  HardSwish,
   LeakyRelu,
   LogSoftmax,
   Relu,
@@ -65,6 +67,8 @@ export const OPS = {
   Gemm,
   GlobalAveragePool,
   Greater,
+  HardSigmoid,
+  HardSwish,
   Identity,
   LeakyRelu,
   Less,
