@@ -4,7 +4,7 @@ import type { Diagnostic } from '../grammar/index.js';
 import { checkFiles } from './check/index.js';
 import type { ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
-import { buildEvalStep, buildInference, buildTrainStep } from './lower/steps.js';
+import { buildEvalStep, buildGradientStep, buildInference, buildTrainStep } from './lower/steps.js';
 import type { BuiltGraph, StepOptions } from './lower/steps.js';
 import { buildStepsLoop } from './lower/steps-loop.js';
 import type { GraphEntry, Manifest } from './lower/manifest.js';
@@ -32,6 +32,7 @@ export type {
   ImagesSource,
   DataSource,
   SplitSource,
+  Take,
   TransformSpec,
   TransformStep,
   Model,
@@ -200,6 +201,19 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
 }
 
 /**
+ * The evaluation-mode gradient of one batch's objective (`<param>.grad` outputs), for the full
+ * training-set gradient norm a `stop when full_grad_norm …` condition tests.
+ */
+export function compileGradient(recipe: Recipe): { graph: GraphEntry; onnx: Uint8Array } {
+  const built = buildGradientStep(recipe);
+  const doc = `netspec ${recipe.name} (${recipe.file}): gradient of one batch, evaluation mode`;
+  return {
+    graph: entry(`${recipe.name}.gradient.onnx`, built),
+    onnx: serializeModel(built.graph, { docString: doc }),
+  };
+}
+
+/**
  * The inference model with the given weights inside: what `netspec export` writes, at the
  * default opset or an older one (OpsetError when it is out of range or a node has no form there).
  */
@@ -242,11 +256,16 @@ export function matmulModel(n: number): Uint8Array {
 
 /** The fixed [C, H, W] input size of an ONNX model, or undefined when any of them is dynamic. */
 export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
-  const [input] = readOnnx(bytes).inputs;
-  const dims = input?.dims.slice(1);
+  const dims = onnxInputShape(bytes);
   return dims && dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
+}
+
+/** An ONNX model's [C, H, W] input, dynamic sizes by their names (`height`), if it has one. */
+export function onnxInputShape(bytes: Uint8Array): (number | string)[] | undefined {
+  const [input] = readOnnx(bytes).inputs;
+  return input?.dims.slice(1) as (number | string)[] | undefined;
 }
 
 export { registryReference, showValue } from './docs.js';
 export { SCHEDULES, withWarmup } from './schedules.js';
-export { stopReason, STOP_QUANTITIES } from './stopping.js';
+export { quantitiesOf, stopReason, STEP_QUANTITIES, STOP_QUANTITIES } from './stopping.js';

@@ -238,10 +238,14 @@ export interface OnnxNetworkDecl extends NodeBase {
   body: SurgeryStatement[];
 }
 
-/** `stop when steps > 20000 or improvement < 1e-5` in a train block. */
+/** `stop when steps > 20000 or improvement < 1e-5 [every 100 steps]` in a train block. */
 export interface StopStatement extends NodeBase {
   kind: 'Stop';
   condition: Expr;
+  /** How often the condition is checked (`every` part optional, as in a checkpoint). */
+  every: NumberLiteral | null;
+  /** `epoch`/`epochs`/`step`/`steps` as written; null when `every` is absent. */
+  unit: Identifier | null;
 }
 
 /** `checkpoint "runs/baseline" every 1 epoch` in a train block (`every` part optional). */

@@ -122,19 +122,22 @@ function printBody(decl: Declaration, ctx: PrintContext): Doc {
   }
 }
 
+/** ` every 100 steps`, or nothing. */
+function everyText(s: { every: { text: string } | null; unit: { name: string } | null }): string {
+  return s.every && s.unit ? ` every ${s.every.text} ${s.unit.name}` : '';
+}
+
 function printTrainStatement(s: TrainStatement, ctx: PrintContext): Doc {
   const at = s.span.start.offset;
   switch (s.kind) {
     case 'Assignment':
       return printAssignment(s.target.name, s.value, s.options, at, 2, ctx);
     case 'Stop':
-      return cat(text('stop when ', at), printTopExpr(s.condition, 12, ctx));
+      return cat(text('stop when ', at), printTopExpr(s.condition, 12, ctx), everyText(s));
     case 'CallStatement':
       return printExpr(s.call, ctx);
-    case 'Checkpoint': {
-      const every = s.every && s.unit ? ` every ${s.every.text} ${s.unit.name}` : '';
-      return cat(text('checkpoint ', at), printExpr(s.path, ctx), every);
-    }
+    case 'Checkpoint':
+      return cat(text('checkpoint ', at), printExpr(s.path, ctx), everyText(s));
     case 'UnfreezeAfter': {
       const patterns = s.patterns.map((p) => p.text).join(', ');
       return text(`unfreeze ${patterns} after ${s.after.text} ${s.unit.name}`, at);

@@ -262,10 +262,16 @@ class NetspecParser extends CstParser {
     ]);
   });
 
+  /** `stop when loss < 0.3` or, checked every N steps, `stop when loss < 0.3 every 100 steps`. */
   stopStatement = this.RULE('stopStatement', () => {
     this.CONSUME(Stop);
     this.CONSUME(When);
     this.SUBRULE(this.expression, { LABEL: 'condition' });
+    this.OPTION(() => {
+      this.CONSUME(Every);
+      this.CONSUME(NumberLiteral, { LABEL: 'every' });
+      this.CONSUME(Name, { LABEL: 'unit' });
+    });
   });
 
   checkpointStatement = this.RULE('checkpointStatement', () => {

@@ -45,19 +45,23 @@ interface Draft {
     args: BoundArgs;
     values: Record<string, Float32Array>;
     frozen: boolean;
-    /** Frozen, but normalizing with batch statistics (`freeze …, batch_stats: true`). */
+    /** Frozen, but normalizing with batch statistics (`freeze …`, unless `batch_stats: false`). */
     batchStats?: boolean;
     /** The output shape (batch excluded) its ONNX node asked for, and that node. */
     expect?: { dims: number[]; source: string };
   };
 }
 
+/**
+ * PyTorch's semantics by default: `requires_grad = False` leaves a batch norm in train mode
+ * (batch statistics, running statistics updated); `batch_stats: false` asks for eval mode.
+ */
 const FREEZE_OPTIONS: ArgSpec[] = [
   {
     name: 'batch_stats',
     type: 'bool',
-    default: bool(false),
-    doc: 'frozen batch norms normalize with batch statistics and update their running ones',
+    default: bool(true),
+    doc: 'frozen batch norms normalize with batch statistics and update their running ones while training, as PyTorch does for requires_grad = False in train(); false: running statistics, unchanged (eval mode)',
   },
 ];
 
@@ -171,7 +175,7 @@ class OnnxNetworkChecker {
     }
   }
 
-  /** `batch_stats` of a freeze statement (false when absent); undefined after a mistake. */
+  /** `batch_stats` of a freeze statement (true when absent); undefined after a mistake. */
   private freezeOptions(kind: 'Freeze' | 'Unfreeze', options: Argument[], span: Span) {
     if (kind === 'Unfreeze') {
       for (const o of options)
