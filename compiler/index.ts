@@ -3,6 +3,7 @@
 import type { Diagnostic } from '../grammar/index.js';
 import { numberArg } from './check/args.js';
 import { checkFiles } from './check/index.js';
+import { withSuggestionFix } from './check/names.js';
 import type { ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
 import type { CheckedSpec, Model, Recipe } from './check/model.js';
@@ -91,10 +92,12 @@ export function checkSpec(
   const program = loadProgram(text, file, readFile);
   const checked = checkFiles(program.files, readBinary);
   const files = [...program.sources.keys()];
-  const diagnostics = [...program.diagnostics, ...checked.diagnostics].sort(
-    (a, b) =>
-      files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
-  );
+  const diagnostics = [...program.diagnostics, ...checked.diagnostics]
+    .sort(
+      (a, b) =>
+        files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
+    )
+    .map((d) => withSuggestionFix(d, program.sources.get(d.file)));
   return { spec: checked.spec, diagnostics, sources: program.sources };
 }
 

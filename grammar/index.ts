@@ -5,6 +5,7 @@ import type { SpecFile } from './ast.js';
 import { buildSpecFile } from './build-ast.js';
 import { emptySpanAt, endOfText, tokenSpan } from './cst.js';
 import { diagnostic, type Diagnostic, type Span } from './diagnostics.js';
+import { torchHabits } from './habits.js';
 import { followsDroppedInput, lex } from './lex.js';
 import { parseTokens } from './parser.js';
 
@@ -41,13 +42,10 @@ function parseUnguarded(text: string, file: string): ParseResult {
   const parseDiagnostics = errors
     .map((error) => parseErrorDiagnostic(error, text, file))
     .filter((d) => !followsDroppedInput(lexed, d.span.start.offset));
-  const all = [...lexed.diagnostics, ...parseDiagnostics];
+  const ast = buildSpecFile(cst, file, text);
+  const all = [...lexed.diagnostics, ...parseDiagnostics, ...torchHabits(ast, text, file)];
   const comments = lexed.comments.map((token) => ({ text: token.image, span: tokenSpan(token) }));
-  return {
-    ast: buildSpecFile(cst, file, text),
-    diagnostics: sortByPosition(dropRepeats(all)),
-    comments,
-  };
+  return { ast, diagnostics: sortByPosition(dropRepeats(all)), comments };
 }
 
 function nestedTooDeeply(text: string, file: string): ParseResult {
@@ -87,3 +85,5 @@ function sortByPosition(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 export { format, type FormatResult } from './format.js';
+export { PYTORCH_FORM, applyEdits } from './habits.js';
+export { forEachNode, type AnyNode } from './walk.js';

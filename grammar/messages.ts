@@ -80,6 +80,8 @@ export class ParseMessages implements IParserErrorMessageProvider {
   }): string {
     const { expectedPathsPerAlt, actual, previous, ruleName } = options;
     const found = describeToken(actual[0]);
+    // `name=value` is read too (grammar/habits.ts), but ':' is what to write.
+    if (ruleName === 'namedArgument') return `expected ':'${after(previous)}, found ${found}`;
     if (EXPRESSION_RULES.has(ruleName)) {
       return `expected an expression${after(previous)}, found ${found}`;
     }

@@ -161,9 +161,15 @@ class NetspecParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
-  /** `RandomCrop(28, padding: 4)` or a bare `ToTensor`; a separating comma is allowed. */
+  /**
+   * `RandomCrop(28, padding: 4)` or a bare `ToTensor`; a separating comma is allowed. A dotted
+   * name is torchvision's spelling (`transforms.Compose([…])`), read for grammar/habits.ts.
+   */
   transformStep = this.RULE('transformStep', () => {
-    this.CONSUME(Name, { LABEL: 'name' });
+    this.OR([
+      { ALT: () => this.CONSUME(Name, { LABEL: 'name' }) },
+      { ALT: () => this.CONSUME(DottedPath, { LABEL: 'name' }) },
+    ]);
     this.OPTION(() => this.SUBRULE(this.callArguments, { LABEL: 'arguments' }));
     this.OPTION2(() => this.CONSUME(Comma));
   });
@@ -216,9 +222,13 @@ class NetspecParser extends CstParser {
     });
   });
 
+  // `name=value`, as Python writes it, is read too; the AST builder marks it for grammar/habits.ts.
   namedArgument = this.RULE('namedArgument', () => {
     this.CONSUME(Name, { LABEL: 'name' });
-    this.CONSUME(Colon);
+    this.OR([
+      { ALT: () => this.CONSUME(Colon) },
+      { ALT: () => this.CONSUME(Equals, { LABEL: 'equals' }) },
+    ]);
     this.SUBRULE(this.expression, { LABEL: 'value' });
   });
 
@@ -431,6 +441,13 @@ class NetspecParser extends CstParser {
           this.OPTION2(() => this.SUBRULE(this.callArguments, { LABEL: 'arguments' }));
         },
       },
+      // `nn.Conv2d(…)`: PyTorch's spelling, read so that it is one diagnostic (grammar/habits.ts).
+      {
+        ALT: () => {
+          this.CONSUME(DottedPath, { LABEL: 'name' });
+          this.OPTION3(() => this.SUBRULE2(this.callArguments, { LABEL: 'arguments' }));
+        },
+      },
       { ALT: () => this.SUBRULE(this.list) },
       { ALT: () => this.SUBRULE(this.parenthesized) },
       { ALT: () => this.SUBRULE(this.ifExpression) },
@@ -493,9 +510,15 @@ class NetspecParser extends CstParser {
     this.CONSUME(RBracket);
   });
 
+  /** `(a + b)`; with commas a Python tuple `(7, 7)`, read as a list for grammar/habits.ts. */
   parenthesized = this.RULE('parenthesized', () => {
     this.CONSUME(LParen);
     this.SUBRULE(this.expression, { LABEL: 'inner' });
+    this.MANY(() => {
+      this.CONSUME(Comma, { LABEL: 'comma' });
+      this.SUBRULE2(this.expression, { LABEL: 'inner' });
+    });
+    this.OPTION(() => this.CONSUME2(Comma, { LABEL: 'comma' }));
     this.CONSUME(RParen);
   });
 

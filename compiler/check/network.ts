@@ -13,12 +13,12 @@ import type {
   RelatedNote,
   Span,
 } from '../../grammar/index.js';
-import { diagnostic } from '../../grammar/index.js';
+import { diagnostic, withFix } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
 import { LAYERS } from '../layers/registry.js';
-import type { ArgSpec } from './args.js';
+import type { ArgSpec, BoundArgs } from './args.js';
 import { bindArgs } from './args.js';
 import type { Model, ModelNode } from './model.js';
 import { didYouMean } from './names.js';
@@ -391,11 +391,7 @@ class BodyChecker {
     if (this.model.diags.length > before || input === null) return null;
     const result = def.infer(input.shape, bound);
     if ('error' in result) {
-      this.error(
-        CODES.shapeMismatch,
-        result.error,
-        (result.arg && bound.spans.get(result.arg)) || span,
-      );
+      this.model.diags.push(shapeProblem(def.args, result, bound, this.file, span));
       return null;
     }
     const path = this.pathFor(def.name, alias);
@@ -488,6 +484,27 @@ class BodyChecker {
   private error(code: string, message: string, span: Span): void {
     this.model.diags.push(diagnostic(code, message, this.file, span));
   }
+}
+
+/**
+ * A layer that does not fit its input, pointing at the argument to blame; when that argument
+ * may be `auto` (an input size), writing `auto` is the fix.
+ */
+function shapeProblem(
+  specs: readonly ArgSpec[],
+  result: { error: string; arg?: string },
+  bound: BoundArgs,
+  file: string,
+  span: Span,
+): Diagnostic {
+  const argSpan = result.arg && bound.spans.get(result.arg);
+  const d = diagnostic(CODES.shapeMismatch, result.error, file, argSpan || span);
+  const inferable = specs.find((s) => s.name === result.arg)?.type === 'size';
+  if (!argSpan || !inferable) return d;
+  const title = `Write auto: ${result.arg} inferred from the input`;
+  return withFix({ ...d, message: `${d.message}; \`auto\` infers it` }, title, [
+    { span: argSpan, text: 'auto' },
+  ]);
 }
 
 /**
