@@ -81,9 +81,13 @@ class NetspecParser extends CstParser {
     this.performSelfAnalysis();
   }
 
-  parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+  parseTokens(
+    tokens: IToken[],
+    endOfInput: string,
+  ): { cst: CstNode; errors: IRecognitionException[] } {
     this.input = tokens;
     this.messages.declaration = undefined;
+    this.messages.endOfInput = endOfInput;
     const cst = this.file();
     return { cst, errors: this.errors };
   }
@@ -575,8 +579,15 @@ class NetspecParser extends CstParser {
 
 let sharedParser: NetspecParser | undefined;
 
-/** Parses a token vector; the parser is built once (grammar analysis is the costly part). */
-export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+/**
+ * Parses a token vector; the parser is built once (grammar analysis is the costly part).
+ * `endOfInput` is how messages name what follows the tokens (a part of a file ends where the
+ * next declaration begins).
+ */
+export function parseTokens(
+  tokens: IToken[],
+  endOfInput = 'end of file',
+): { cst: CstNode; errors: IRecognitionException[] } {
   sharedParser ??= new NetspecParser();
-  return sharedParser.parseTokens(tokens);
+  return sharedParser.parseTokens(tokens, endOfInput);
 }
