@@ -55,7 +55,7 @@ export const TRAIN_SETTINGS: ReadonlyMap<string, { doc: string; required: boolea
   ...REGULARIZATION_SETTINGS,
 ]);
 
-const DATA_OPTIONS: ArgSpec[] = [
+export const DATA_OPTIONS: ArgSpec[] = [
   { name: 'batch', type: 'int', default: int(64), doc: 'examples per step', min: 1 },
   {
     name: 'shuffle',

@@ -65,18 +65,45 @@ export const REGULARIZATION_SETTINGS: [string, { doc: string; required: boolean 
   ['init', { doc: 'weight initialization: glorot, he, normal(std: 0.01), lsuv…', required: false }],
 ];
 
-const CLIPS: Record<string, ArgSpec[]> = {
-  grad_norm: [{ name: 'max_norm', type: 'number', doc: 'largest global gradient norm', above: 0 }],
-  grad_value: [{ name: 'clip_value', type: 'number', doc: 'largest |gradient|', above: 0 }],
-};
-const SAM_ARGS: ArgSpec[] = [
-  { name: 'rho', type: 'number', default: num(0.05), doc: 'neighbourhood radius ρ', above: 0 },
+/** What `clip =` and `sharpness =` can be (editors offer them too). */
+export const CLIPS: readonly { name: string; doc: string; args: ArgSpec[] }[] = [
+  {
+    name: 'grad_norm',
+    doc: 'scale the gradient so that its global norm is at most max_norm (torch.nn.utils.clip_grad_norm_)',
+    args: [{ name: 'max_norm', type: 'number', doc: 'largest global gradient norm', above: 0 }],
+  },
+  {
+    name: 'grad_value',
+    doc: 'clamp every gradient value to [-clip_value, clip_value] (torch.nn.utils.clip_grad_value_)',
+    args: [{ name: 'clip_value', type: 'number', doc: 'largest |gradient|', above: 0 }],
+  },
 ];
-const DECAY_OPTIONS: ArgSpec[] = [
+export const SHARPNESS: readonly { name: string; doc: string; args: ArgSpec[] }[] = [
+  {
+    name: 'sam',
+    doc: 'sharpness-aware minimization: the update uses the gradient at θ + ρ·g/‖g‖',
+    args: [
+      { name: 'rho', type: 'number', default: num(0.05), doc: 'neighbourhood radius ρ', above: 0 },
+    ],
+  },
+];
+export const DECAY_OPTIONS: ArgSpec[] = [
   { name: 'exclude', type: 'any', default: { t: 'list', items: [] }, doc: 'path words to skip' },
 ];
 // grad_norm and param_norm are always output (cheap); grad_variance costs about one more step.
-const MONITORS = ['grad_norm', 'param_norm', 'grad_variance'];
+export const MONITORS = ['grad_norm', 'param_norm', 'grad_variance'];
+
+const table = (entries: readonly { name: string; args: ArgSpec[] }[]) =>
+  Object.fromEntries(entries.map((e) => [e.name, e.args]));
+
+/**
+ * The arguments of `group("pattern", …)`: the pattern, then every optimizer argument, each
+ * optional (a default marks it so; the spans say which were written).
+ */
+export function groupArgs(optimizerArgs: readonly ArgSpec[]): ArgSpec[] {
+  const pattern: ArgSpec = { name: 'pattern', type: 'string', doc: 'glob over parameter paths' };
+  return [pattern, ...optimizerArgs.map((a) => ({ ...a, default: a.default ?? num(0) }))];
+}
 
 type Get = (key: string) => Assignment | undefined;
 
@@ -117,7 +144,7 @@ class Checker {
   }
 
   clip(setting: Assignment | undefined): Regularization['clip'] {
-    const call = setting && this.call(setting, CLIPS, 'clip');
+    const call = setting && this.call(setting, table(CLIPS), 'clip');
     if (!call) return undefined;
     const [name, bound] = call;
     if (name === 'grad_norm') return { kind: name, max: numberArg(bound, 'max_norm') };
@@ -125,7 +152,7 @@ class Checker {
   }
 
   sam(setting: Assignment | undefined) {
-    const call = setting && this.call(setting, { sam: SAM_ARGS }, 'sharpness');
+    const call = setting && this.call(setting, table(SHARPNESS), 'sharpness');
     return call && { rho: numberArg(call[1], 'rho') };
   }
 
@@ -147,9 +174,7 @@ class Checker {
   groups(setting: Assignment | undefined, optimizerArgs: ArgSpec[]): ParamGroup[] {
     if (!setting) return [];
     const items = setting.value.kind === 'List' ? setting.value.items : [setting.value];
-    const specs: ArgSpec[] = [{ name: 'pattern', type: 'string', doc: 'glob over paths' }];
-    // Every optimizer argument may be overridden; a default marks it optional, spans say which were written.
-    for (const a of optimizerArgs) specs.push({ ...a, default: a.default ?? num(0) });
+    const specs = groupArgs(optimizerArgs);
     const groups: ParamGroup[] = [];
     for (const item of items) {
       if (item.kind !== 'Call' || item.callee.name !== 'group') {

@@ -26,7 +26,7 @@ export interface RunControl {
   checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
 }
 
-const EARLY_STOP_ARGS: ArgSpec[] = [
+export const EARLY_STOP_ARGS: ArgSpec[] = [
   {
     name: 'monitor',
     type: 'any',
@@ -61,7 +61,7 @@ const EARLY_STOP_ARGS: ArgSpec[] = [
   },
 ];
 
-const WARMUP: ArgSpec[] = [
+export const WARMUP: ArgSpec[] = [
   { name: 'warmup', type: 'int', default: int(0), doc: 'steps of linear warm-up', min: 0 },
 ];
 
