@@ -21,6 +21,7 @@ import {
   trainableShapes,
 } from './init.js';
 import { GraphBuilder } from './ir/builder.js';
+import { printGraph } from './ir/print.js';
 import { readOnnx } from './onnx/read.js';
 import { OPSET, serializeModel } from './onnx/serialize.js';
 
@@ -46,6 +47,7 @@ export { CODES } from './codes.js';
 export type { ParseFile, ReadFile } from './check/program.js';
 export type { ReadBinary } from './check/onnx-network.js';
 import type { ReadBinary } from './check/onnx-network.js';
+import { onnx } from './ops/index.js';
 export { Rng } from './random.js';
 export { TRANSFORMS } from './transforms.js';
 export type { TransformDef } from './transforms.js';
@@ -134,17 +136,39 @@ function entry(file: string, built: BuiltGraph): GraphEntry {
   return { file, inputs: built.inputs, outputs: built.outputs };
 }
 
-export function compileRecipe(recipe: Recipe, options: StepOptions = {}): CompiledRecipe {
+/** The four IR graphs of a recipe, before they are written as ONNX. */
+export interface RecipeGraphs {
+  train: BuiltGraph;
+  steps: BuiltGraph;
+  eval: BuiltGraph;
+  infer: BuiltGraph;
+}
+
+export type GraphKind = keyof RecipeGraphs;
+export const GRAPH_KINDS: readonly GraphKind[] = ['train', 'steps', 'eval', 'infer'];
+
+export function recipeGraphs(recipe: Recipe, options: StepOptions = {}): RecipeGraphs {
   const train = buildTrainStep(recipe, options);
-  const loop = buildStepsLoop(train);
-  const evaluation = buildEvalStep(recipe);
+  return {
+    train,
+    steps: buildStepsLoop(train),
+    eval: buildEvalStep(recipe),
+    infer: buildInference(recipe.model, initialParameters(recipe.model, recipe.seed, recipe.init)),
+  };
+}
+
+/** The text form of a recipe's graphs (`netspec compile --print`), in `GRAPH_KINDS` order. */
+export function printRecipeGraphs(recipe: Recipe, kinds: readonly GraphKind[] = GRAPH_KINDS) {
+  const graphs = recipeGraphs(recipe);
+  return kinds.map((kind) => printGraph(graphs[kind].graph)).join('\n');
+}
+
+export function compileRecipe(recipe: Recipe, options: StepOptions = {}): CompiledRecipe {
+  const graphs = recipeGraphs(recipe, options);
   const shapes = parameterShapes(recipe.model);
   // Buffers and frozen layers' parameters are saved and exported, but not trained.
   const trainable = trainableShapes(recipe.model);
-  const inference = buildInference(
-    recipe.model,
-    initialParameters(recipe.model, recipe.seed, recipe.init),
-  );
+  const file = (kind: GraphKind) => `${recipe.name}.${kind}.onnx`;
   const manifest: Manifest = {
     format: 'netspec-manifest',
     version: 1,
@@ -158,19 +182,21 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
     learningRate: numberArg(recipe.optimizer.args, 'lr'),
     optimizerSlots: recipe.optimizer.def.slots(recipe.optimizer.args),
     graphs: {
-      train: entry(`${recipe.name}.train.onnx`, train),
-      steps: entry(`${recipe.name}.steps.onnx`, loop),
-      eval: entry(`${recipe.name}.eval.onnx`, evaluation),
-      infer: entry(`${recipe.name}.infer.onnx`, inference),
+      train: entry(file('train'), graphs.train),
+      steps: entry(file('steps'), graphs.steps),
+      eval: entry(file('eval'), graphs.eval),
+      infer: entry(file('infer'), graphs.infer),
     },
   };
   const doc = `netspec ${recipe.name} (${recipe.file})`;
+  const write = (kind: GraphKind, what: string) =>
+    serializeModel(graphs[kind].graph, { docString: `${doc}: ${what}` });
   return {
     manifest,
-    train: serializeModel(train.graph, { docString: `${doc}: training step` }),
-    steps: serializeModel(loop.graph, { docString: `${doc}: training steps, several per run` }),
-    eval: serializeModel(evaluation.graph, { docString: `${doc}: evaluation step` }),
-    infer: serializeModel(inference.graph, { docString: `${doc}: inference (initial weights)` }),
+    train: write('train', 'training step'),
+    steps: write('steps', 'training steps, several per run'),
+    eval: write('eval', 'evaluation step'),
+    infer: write('infer', 'inference (initial weights)'),
   };
 }
 
@@ -211,7 +237,7 @@ export function matmulModel(n: number): Uint8Array {
   const b = new GraphBuilder('matmul');
   const a = b.input('a', 'float32', [n, n]);
   const c = b.input('b', 'float32', [n, n]);
-  b.output(b.op('MatMul', [a, c], {}, 'c'));
+  b.output(b.op(onnx.MatMul, [a, c], {}, 'c'));
   return serializeModel(b.graph);
 }
 

@@ -7,6 +7,7 @@ import { formatShape } from '../ir/graph.js';
 import { croppedKernel } from './conv-crop.js';
 import { denseConv } from './conv-dense.js';
 import type { LayerDef, ShapeResult } from './layer.js';
+import { onnx } from '../ops/index.js';
 
 export type Pair = [number, number];
 
@@ -175,7 +176,7 @@ export const Conv2d: LayerDef = {
       window: full,
     };
     const inputs = params.bias ? [x, weight, params.bias] : [x, weight];
-    return b.op('Conv', inputs, {
+    return b.op(onnx.Conv, inputs, {
       kernel_shape: window.kernel,
       strides: window.strides,
       pads: window.pads,

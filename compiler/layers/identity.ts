@@ -1,5 +1,6 @@
 import type { LayerDef } from './layer.js';
 import { noParams } from './layer.js';
+import { onnx } from '../ops/index.js';
 
 /** torch.nn.Identity: a placeholder that passes its input through (e.g. after surgery). */
 export const Identity: LayerDef = {
@@ -8,5 +9,5 @@ export const Identity: LayerDef = {
   args: [],
   infer: (input) => ({ shape: input }),
   params: noParams,
-  lower: (b, x) => b.op('Identity', [x]),
+  lower: (b, x) => b.op(onnx.Identity, [x]),
 };

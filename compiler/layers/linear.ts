@@ -1,6 +1,7 @@
 import { AUTO, bool, boolArg, numberArg, sizeArg } from '../check/args.js';
 import { formatShape } from '../ir/graph.js';
 import type { LayerDef } from './layer.js';
+import { onnx } from '../ops/index.js';
 
 /** torch.nn.Linear: y = x·Wᵀ + b, lowered to one Gemm. */
 export const Linear: LayerDef = {
@@ -43,6 +44,6 @@ export const Linear: LayerDef = {
   },
   lower(b, x, params) {
     const inputs = params.bias ? [x, params.weight, params.bias] : [x, params.weight];
-    return b.op('Gemm', inputs, { transB: 1 });
+    return b.op(onnx.Gemm, inputs, { transB: 1 });
   },
 };

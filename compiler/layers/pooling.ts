@@ -10,6 +10,7 @@ import type { Pair } from './conv.js';
 import { imageInput, outputLength, windowProblem } from './conv.js';
 import type { LayerDef, ShapeResult } from './layer.js';
 import { noParams } from './layer.js';
+import { onnx } from '../ops/index.js';
 
 interface PoolGeometry {
   hw: Pair;
@@ -97,7 +98,7 @@ export const MaxPool2d: LayerDef = {
       pads: g.pads,
       dilations: g.dilations,
     };
-    return b.opN('MaxPool', [x], ctx.mode === 'train' ? 2 : 1, attrs)[0];
+    return b.opN(onnx.MaxPool, [x], ctx.mode === 'train' ? 2 : 1, attrs)[0];
   },
 };
 
@@ -123,11 +124,11 @@ export const AvgPool2d: LayerDef = {
     const attrs = { kernel_shape: g.kernel, strides: g.strides, pads: g.pads };
     const partial = g.pads[2] > g.padding[0] || g.pads[3] > g.padding[1];
     if (!includePad || !partial)
-      return b.op('AveragePool', [x], { ...attrs, count_include_pad: includePad ? 1 : 0 });
+      return b.op(onnx.AveragePool, [x], { ...attrs, count_include_pad: includePad ? 1 : 0 });
     // Ceil mode's partial last windows: PyTorch divides by the window clipped to the padded
     // input. Average the real pixels, then rescale by (real pixels / PyTorch's divisor).
-    const mean = b.op('AveragePool', [x], { ...attrs, count_include_pad: 0 });
-    return b.op('Mul', [mean, rescale(b, g)]);
+    const mean = b.op(onnx.AveragePool, [x], { ...attrs, count_include_pad: 0 });
+    return b.op(onnx.Mul, [mean, rescale(b, g)]);
   },
 };
 
@@ -148,7 +149,7 @@ function rescale(b: GraphBuilder, g: PoolGeometry): string {
       data[r * wo + c] = real / padded;
     }
   }
-  return b.op('Constant', [], { value: tensor(b.floatType, [ho, wo], data) });
+  return b.op(onnx.Constant, [], { value: tensor(b.floatType, [ho, wo], data) });
 }
 
 /** torch.nn.AdaptiveAvgPool2d, for output sizes that divide the input (1 is global pooling). */
@@ -170,8 +171,12 @@ export const AdaptiveAvgPool2d: LayerDef = {
   lower(b, x, _params, args) {
     const [h, w] = b.info(x).shape.slice(2) as Pair;
     const out = pairArg(args, 'output_size');
-    if (out[0] === 1 && out[1] === 1) return b.op('GlobalAveragePool', [x]);
+    if (out[0] === 1 && out[1] === 1) return b.op(onnx.GlobalAveragePool, [x]);
     const kernel = [h / out[0], w / out[1]];
-    return b.op('AveragePool', [x], { kernel_shape: kernel, strides: kernel, pads: [0, 0, 0, 0] });
+    return b.op(onnx.AveragePool, [x], {
+      kernel_shape: kernel,
+      strides: kernel,
+      pads: [0, 0, 0, 0],
+    });
   },
 };

@@ -1,8 +1,10 @@
 import { int, numberArg } from '../check/args.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
+import { reshape } from '../ir/ops-helpers.js';
 import type { LayerDef } from './layer.js';
 import { noParams } from './layer.js';
+import { onnx } from '../ops/index.js';
 
 function flattened(input: Shape, start: number, end: number): Shape {
   const middle = input.slice(start, end + 1);
@@ -36,8 +38,7 @@ export const Flatten: LayerDef = {
     const input = b.info(x).shape;
     const start = (numberArg(args, 'start_dim') + input.length) % input.length;
     const end = (numberArg(args, 'end_dim') + input.length) % input.length;
-    if (start === 1 && end === input.length - 1) return b.op('Flatten', [x], { axis: 1 });
-    const shape = flattened(input, start, end).map((d) => (d === 'N' ? -1 : d));
-    return b.op('Reshape', [x, b.int64s(shape)], { shape });
+    if (start === 1 && end === input.length - 1) return b.op(onnx.Flatten, [x], { axis: 1 });
+    return reshape(b, x, flattened(input, start, end));
   },
 };

@@ -4,8 +4,13 @@ import { numberArg } from '../check/args.js';
 import { formatShape } from '../ir/graph.js';
 import type { LayerDef } from './layer.js';
 import { noParams } from './layer.js';
+import { onnx } from '../ops/index.js';
 
-function softmaxLayer(name: string, op: string, doc: string): LayerDef {
+function softmaxLayer(
+  name: string,
+  op: typeof onnx.Softmax | typeof onnx.LogSoftmax,
+  doc: string,
+): LayerDef {
   return {
     name,
     doc,
@@ -30,12 +35,12 @@ function softmaxLayer(name: string, op: string, doc: string): LayerDef {
 
 export const Softmax = softmaxLayer(
   'Softmax',
-  'Softmax',
+  onnx.Softmax,
   'Rescales a dimension to probabilities e^a / Σ e^a (torch.nn.Softmax).',
 );
 
 export const LogSoftmax = softmaxLayer(
   'LogSoftmax',
-  'LogSoftmax',
+  onnx.LogSoftmax,
   'Logarithm of the softmax along a dimension, computed stably (torch.nn.LogSoftmax).',
 );

@@ -2,6 +2,7 @@
 import type { Model, ModelNode } from '../check/model.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { LowerContext } from '../layers/layer.js';
+import { onnx } from '../ops/index.js';
 
 /**
  * Emits the forward computation of `model` reading its input from `input`, with each parameter
@@ -78,8 +79,8 @@ function lowerNode(
 ) {
   if (node.kind === 'merge') {
     if (node.op === 'add')
-      return inputs.slice(1).reduce((sum, x) => b.op('Add', [sum, x]), inputs[0]);
-    return b.op('Concat', inputs, { axis: node.axis });
+      return inputs.slice(1).reduce((sum, x) => b.op(onnx.Add, [sum, x]), inputs[0]);
+    return b.op(onnx.Concat, inputs, { axis: node.axis });
   }
   const params: Record<string, string> = {};
   for (const p of node.params) params[p.name] = param(`${node.path}.${p.name}`);

@@ -14,6 +14,7 @@ import {
 } from '../init.js';
 import { lowerModel } from './forward.js';
 import type { TensorEntry } from './manifest.js';
+import { onnx } from '../ops/index.js';
 
 /** One probed layer: which graph output is its activation, and which parameters it owns. */
 export interface ProbeLayer {
@@ -77,7 +78,7 @@ export function buildProbe(recipe: Recipe): BuiltProbe {
     const prefix = prefixModel(model, path);
     const { output } = lowerModel(b, prefix, x, (name) => state.get(name)!, { mode: 'eval' });
     const name = `probe/${path}`;
-    b.output(b.op('Identity', [output], {}, name));
+    b.output(b.op(onnx.Identity, [output], {}, name));
     const shape = b.info(name).shape;
     const node = prefix.layers[prefix.layers.length - 1];
     const has = (p: string) => node.params.some((q) => q.name === p);

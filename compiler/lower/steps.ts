@@ -26,6 +26,7 @@ import {
   samPerturb,
 } from './regularize.js';
 import type { Role, TensorEntry } from './manifest.js';
+import { onnx } from '../ops/index.js';
 
 export interface BuiltGraph {
   graph: Graph;
@@ -62,7 +63,7 @@ class RoleGraph {
 
   /** Publishes `value` as graph output `name` (through an Identity, so names stay readable). */
   output(value: string, name: string, role: Role): void {
-    const out = this.b.op('Identity', [value], {}, name);
+    const out = this.b.op(onnx.Identity, [value], {}, name);
     this.b.output(out);
     const info = this.b.info(out);
     this.outputs.push({ name, dtype: info.dtype, shape: info.shape, role });
@@ -170,8 +171,8 @@ function frozenConstants(g: RoleGraph, recipe: Recipe): Map<string, string> {
 
 /** Number of correctly classified examples in the batch, as a float scalar. */
 function correctCount(b: GraphBuilder, logits: string, labels: string): string {
-  const predicted = b.op('ArgMax', [logits], { axis: 1, keepdims: 0 });
-  const hits = b.op('Cast', [b.op('Equal', [predicted, labels])], { to: b.floatType });
+  const predicted = b.op(onnx.ArgMax, [logits], { axis: 1, keepdims: 0 });
+  const hits = b.op(onnx.Cast, [b.op(onnx.Equal, [predicted, labels])], { to: b.floatType });
   return b.reduceSum(hits, [0], false);
 }
 
@@ -208,7 +209,7 @@ function objective(
   const result = lossAndMetrics(g, recipe, state, ctx, batch);
   const reg = recipe.regularization;
   const penalty = reg && b.within('weight_decay', () => l2Penalty(b, reg, params));
-  const total = penalty ? b.op('Add', [result.loss, penalty]) : result.loss;
+  const total = penalty ? b.op(onnx.Add, [result.loss, penalty]) : result.loss;
   const grads = b.within('backward', () => backward(b, total, [...params.values()]));
   // Re-key by parameter name: SAM's second pass differentiates other values.
   const byName = new Map([...params].map(([name, v]) => [name, grads.get(v)!]));
@@ -264,8 +265,8 @@ function gradVariance(
   const { b } = g;
   const halves = batchHalves(b, batch.x).map((idx) => {
     const part = {
-      x: b.op('Gather', [batch.x, idx], { axis: 0 }),
-      labels: b.op('Gather', [batch.labels, idx], { axis: 0 }),
+      x: b.op(onnx.Gather, [batch.x, idx], { axis: 0 }),
+      labels: b.op(onnx.Gather, [batch.labels, idx], { axis: 0 }),
     };
     return [...objective(g, recipe, params, fixed, ctx, part).grads.values()];
   });
@@ -315,7 +316,7 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
     const grad = grads.get(name)!;
     const group = groupArgs(b, recipe, name, lr);
     const offset = options.stepOffsets?.get(name);
-    const own = offset ? b.op('Sub', [step, b.scalar(offset, 'int64')]) : step;
+    const own = offset ? b.op(onnx.Sub, [step, b.scalar(offset, 'int64')]) : step;
     const inputs = { param, grad, state: state.get(name)!, lr: group.lr, step: own };
     const updated = b.within(`optimizer/${name}`, () => optimizer.update(b, inputs, group.args));
     g.output(updated.param, `${name}.next`, { kind: 'param', param: name });
@@ -341,7 +342,7 @@ function groupArgs(b: GraphBuilder, recipe: Recipe, name: string, lr: string) {
   const values = new Map([...args.values, ...group.overrides]);
   const merged = { values, spans: args.spans };
   const ratio = numberArg(merged, 'lr') / numberArg(args, 'lr');
-  return { args: merged, lr: ratio === 1 ? lr : b.op('Mul', [lr, b.scalar(ratio)]) };
+  return { args: merged, lr: ratio === 1 ? lr : b.op(onnx.Mul, [lr, b.scalar(ratio)]) };
 }
 
 export function buildEvalStep(recipe: Recipe): BuiltGraph {

@@ -1,10 +1,12 @@
 // The actions behind each CLI command.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Recipe } from '../../compiler/index.js';
+import type { GraphKind, Recipe } from '../../compiler/index.js';
 import {
   compileInference,
   compileRecipe,
+  GRAPH_KINDS,
+  printRecipeGraphs,
   MAX_OPSET,
   MIN_OPSET,
   OpsetError,
@@ -28,20 +30,38 @@ export function checkCommand(path: string, options: { json?: boolean }): number 
   return failed ? 1 : 0;
 }
 
-export function compileCommand(path: string, options: { out: string; recipe?: string }): number {
+export interface CompileOptions {
+  out: string;
+  recipe?: string;
+  /** Print the graphs' text form instead of writing files: `true` for all, or one kind. */
+  print?: boolean | string;
+}
+
+export function compileCommand(path: string, options: CompileOptions): number {
   const { recipe } = loadRecipe(path, options.recipe);
+  if (options.print) {
+    const kinds = options.print === true ? GRAPH_KINDS : [graphKind(options.print)];
+    process.stdout.write(printRecipeGraphs(recipe, kinds));
+    return 0;
+  }
   const compiled = compileRecipe(recipe);
   mkdirSync(options.out, { recursive: true });
   const { graphs } = compiled.manifest;
-  const kinds = ['train', 'steps', 'eval', 'infer'] as const;
-  for (const kind of kinds) writeFileSync(join(options.out, graphs[kind].file), compiled[kind]);
+  for (const kind of GRAPH_KINDS)
+    writeFileSync(join(options.out, graphs[kind].file), compiled[kind]);
   writeFileSync(
     join(options.out, `${recipe.name}.manifest.json`),
     JSON.stringify(compiled.manifest, null, 2),
   );
-  const files = kinds.map((kind) => graphs[kind].file).join(', ');
+  const files = GRAPH_KINDS.map((kind) => graphs[kind].file).join(', ');
   process.stdout.write(`wrote ${files} and ${recipe.name}.manifest.json to ${options.out}\n`);
   return 0;
+}
+
+function graphKind(name: string): GraphKind {
+  const kind = GRAPH_KINDS.find((k) => k === name);
+  if (!kind) throw new UserError(`--print: no graph '${name}' (one of ${GRAPH_KINDS.join(', ')})`);
+  return kind;
 }
 
 export function dataRoots(fromCli: string[]): string[] {

@@ -39,6 +39,10 @@ program
   .argument('<spec>', 'the .net file')
   .option('-o, --out <dir>', 'output folder', 'out')
   .option('--recipe <name>', 'the train block to compile (when the spec has several)')
+  .option(
+    '--print [graph]',
+    'print the graphs as text instead of writing files (all, or one of train, steps, eval, infer)',
+  )
   .action((spec, opts) => run(() => compileCommand(spec, opts)));
 
 program
