@@ -13,6 +13,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../../compiler/index.js';
 import { analyze, type Analysis } from './analysis.js';
+import { DataCheck } from './data-check.js';
 import { CAPABILITIES, registerFeatures, type Session } from './features.js';
 import { toRange } from './positions.js';
 import { Workspace } from './workspace.js';
@@ -45,6 +46,7 @@ export function startLanguageServer(): void {
   );
   // An analysis holds while its document's version and every open document's text hold.
   let generation = 0;
+  const dataCheck = new DataCheck();
   const analyses = new Map<string, { version: number; generation: number; analysis: Analysis }>();
 
   const analysisOf = (uri: string): Analysis | undefined => {
@@ -66,15 +68,30 @@ export function startLanguageServer(): void {
         .filter((d) => d.uri !== uri)
         .flatMap((d) => analysisOf(d.uri) ?? []),
     offsetOf: (uri, position) => documents.get(uri)?.offsetAt(position) ?? 0,
-    diagnosticsOf: (uri) => analysisOf(uri)?.diagnostics ?? [],
+    diagnosticsOf: (uri) => {
+      const analysis = analysisOf(uri);
+      if (analysis === undefined) return [];
+      const data = dataCheck.warningsOf(analysis);
+      return data.length === 0
+        ? analysis.diagnostics
+        : byPosition([...analysis.diagnostics, ...data]);
+    },
     toLsp: (d, uri) => toLspDiagnostic(d, uri, workspace.fileOf(uri)),
   };
 
-  const publish = (uri: string): void => {
-    const analysis = analysisOf(uri);
-    if (analysis === undefined) return;
+  const send = (uri: string): void => {
     const diagnostics = session.diagnosticsOf(uri).map((d) => session.toLsp(d, uri));
     void connection.sendDiagnostics({ uri, diagnostics });
+  };
+  // The checker's diagnostics at once; the data's once typing pauses (data-check.ts).
+  const publish = (uri: string): void => {
+    if (analysisOf(uri) === undefined) return;
+    send(uri);
+    dataCheck.schedule(
+      uri,
+      () => analysisOf(uri),
+      () => send(uri),
+    );
   };
 
   connection.onInitialize(() => ({
@@ -96,11 +113,17 @@ export function startLanguageServer(): void {
   documents.onDidClose(({ document }) => {
     generation++;
     analyses.delete(document.uri);
+    dataCheck.forget(document.uri);
     workspace.forget(workspace.fileOf(document.uri));
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
+  connection.onShutdown(() => dataCheck.dispose());
   registerFeatures(connection, session);
   documents.listen(connection);
   connection.listen();
+}
+
+function byPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort((a, b) => a.span.start.offset - b.span.start.offset);
 }

@@ -81,6 +81,34 @@ describe('netspec lsp diagnostics', () => {
     ]);
   });
 
+  it('adds data warnings once typing pauses, without holding up the checker’s diagnostics', async () => {
+    const uri = uriOf('test/fixtures/lsp-data.net');
+    const text = SPEC.replace(
+      '"train-images.gz"',
+      '"fashion-mnist/train-images-idx3-ubyte.gz"',
+    ).replace('"train-labels.gz"', '"fashion-mnist/train-labels-idx1-ubyte.gz"');
+    const missing = text.replace('train-images-idx3', 'no-such-images');
+    const later = lsp.nextDiagnostics(uri).then(() => lsp.nextDiagnostics(uri));
+    expect((await lsp.open(uri, missing)).diagnostics).toEqual([]);
+    const { diagnostics } = await later;
+    expect(diagnostics).toEqual([
+      expect.objectContaining({
+        code: 'NS2001',
+        severity: 2,
+        range: { start: { line: 1, character: 14 }, end: { line: 1, character: 53 } },
+        message: expect.stringContaining("cannot find data file 'fashion-mnist/no-such-images"),
+      }),
+    ]);
+    // Typing elsewhere keeps the warning where it is; finding the file removes it.
+    const typed = missing.replace('epochs = 1', 'epochs = 12');
+    expect((await lsp.open(uri, typed)).diagnostics.map((d) => d.code)).toEqual(['NS2001']);
+    const fixed = lsp.nextDiagnostics(uri).then(() => lsp.nextDiagnostics(uri));
+    expect((await lsp.open(uri, text)).diagnostics).toEqual([]);
+    expect(await Promise.race([fixed, new Promise((r) => setTimeout(() => r('none'), 1500))])).toBe(
+      'none',
+    );
+  });
+
   it.each(['specs/resnet18.net', 'specs/resnet18-finetune.net', 'specs/regularization.net'])(
     'answers every request on prefixes of %s being typed',
     async (path) => {
