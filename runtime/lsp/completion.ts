@@ -112,7 +112,7 @@ function localItems(analysis: Analysis, declaration: string, offset: number): Co
   const items: CompletionItem[] = [];
   for (const role of rolesIn(analysis)) {
     if (role.kind !== 'local' || role.owner.name !== declaration || seen.has(role.name)) continue;
-    if (role.owner.file !== analysis.file || role.def.start.offset > offset) continue;
+    if (role.def === undefined || role.def.start.offset > offset) continue;
     seen.add(role.name);
     items.push({ label: role.name, kind: CompletionItemKind.Variable, detail: role.what });
   }

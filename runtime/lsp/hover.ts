@@ -19,7 +19,7 @@ import {
 } from './layers.js';
 import { toRange } from './positions.js';
 import { roleAt, type DeclRef, type Role } from './roles.js';
-import { rolesIn } from './symbols.js';
+import { current, rolesIn } from './symbols.js';
 
 export function hover(analysis: Analysis, offset: number): Hover | null {
   const role = roleAt(rolesIn(analysis), offset);
@@ -42,7 +42,7 @@ function describe(analysis: Analysis, role: Role, offset: number): string | unde
       return `\`${role.word.name}\` — ${role.word.doc}`;
     case 'declaration':
     case 'reference':
-      return declarationText(analysis, role.target);
+      return declarationText(analysis, current(analysis, role.target));
     case 'local':
       return `${role.what} \`${role.name}\` of ${DECLARATION_WORDS[role.owner.kind]} ${role.owner.name}`;
     case 'module':

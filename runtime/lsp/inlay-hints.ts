@@ -16,7 +16,7 @@ import {
 export function inlayHints(analysis: Analysis, range: Range): InlayHint[] {
   const hints: InlayHint[] = [];
   const imported = importedSources(analysis);
-  const groups = [...layerGroups(analysis)].sort(([a], [b]) => a.end.offset - b.end.offset);
+  const groups = [...layerGroups(analysis).bySpan].sort(([a], [b]) => a.end.offset - b.end.offset);
   for (const [span, layers] of groups) {
     const label = imported.get(span) ?? stageLabel(layers);
     if (inside(span, range)) hints.push(hint(span, label));

@@ -3,6 +3,7 @@
 import type { LayerInstance, Model, Shape, Span } from '../../compiler/index.js';
 import { layerFlops, showValue } from '../../compiler/index.js';
 import type { Callee } from '../../compiler/index.js';
+import type { Declaration } from '../../grammar/index.js';
 import { forEachNode } from '../../grammar/index.js';
 import type { Analysis } from './analysis.js';
 
@@ -13,36 +14,65 @@ export function checkedModels(analysis: Analysis): Model[] {
   return [...[...spec.recipes.values()].map((r) => r.model), ...spec.networks.values()];
 }
 
+/** The layers of a file: by the piece of text that makes them, and by declaration. */
+export interface LayerGroups {
+  /** By chain stage, `onnx(…)` source or surgery statement: a stage of a block used twice makes two. */
+  bySpan: Map<Span, LayerInstance[]>;
+  byDeclaration: Map<Declaration, LayerInstance[]>;
+}
+
 /**
- * The layers made by this file's text, grouped by the piece of text that makes them (a chain
- * stage, an `onnx(…)` source, a surgery statement): a stage in a block used twice, or repeated
- * with `*`, makes several. Spans are the syntax tree's own objects, so identity tells the file.
+ * The layers made by this file's text. The checker keeps the syntax tree's span objects, so a
+ * layer's span tells which declaration made it (an index kept per declaration object, which the
+ * parser keeps while an edit does not touch it).
  */
-export function layerGroups(analysis: Analysis): Map<Span, LayerInstance[]> {
-  const spans = new Set<Span>();
-  for (const decl of analysis.parsed.ast.declarations)
-    forEachNode(decl, (node) => spans.add(node.span as Span));
-  const groups = new Map<Span, LayerInstance[]>();
+export function layerGroups(analysis: Analysis): LayerGroups {
+  let groups = groupsCache.get(analysis);
+  if (groups === undefined) {
+    groups = groupLayers(analysis);
+    groupsCache.set(analysis, groups);
+  }
+  return groups;
+}
+
+const groupsCache = new WeakMap<Analysis, LayerGroups>();
+const declarationOf = new WeakMap<object, Declaration>();
+const indexed = new WeakSet<Declaration>();
+
+function groupLayers(analysis: Analysis): LayerGroups {
+  const declarations = new Set(analysis.parsed.ast.declarations);
+  for (const decl of declarations) {
+    if (indexed.has(decl)) continue;
+    forEachNode(decl, (node) => declarationOf.set(node.span, decl));
+    indexed.add(decl);
+  }
+  const groups: LayerGroups = { bySpan: new Map(), byDeclaration: new Map() };
   const seen = new Set<string>();
   for (const model of checkedModels(analysis)) {
     for (const node of model.layers) {
-      if (node.kind !== 'layer' || !spans.has(node.span)) continue;
+      const decl = node.kind === 'layer' ? declarationOf.get(node.span) : undefined;
+      if (node.kind !== 'layer' || decl === undefined || !declarations.has(decl)) continue;
       // A network checked on its own and in a recipe with the same arguments is shown once.
       const key = `${node.span.start.offset}:${node.path}:${showShape(node.outputShape)}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      const group = groups.get(node.span) ?? [];
-      group.push(node);
-      groups.set(node.span, group);
+      push(groups.bySpan, node.span, node);
+      push(groups.byDeclaration, decl, node);
     }
   }
   return groups;
 }
 
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
 /** The layers made by the innermost piece of this file's text holding `offset`. */
 export function layersAt(analysis: Analysis, offset: number): LayerInstance[] {
   let best: { span: Span; layers: LayerInstance[] } | undefined;
-  for (const [span, layers] of layerGroups(analysis)) {
+  for (const [span, layers] of layerGroups(analysis).bySpan) {
     if (span.start.offset > offset || offset > span.end.offset) continue;
     const size = span.end.offset - span.start.offset;
     if (!best || size < best.span.end.offset - best.span.start.offset) best = { span, layers };

@@ -14,16 +14,19 @@ import { DECLARATION_WORDS, filesOf } from './analysis.js';
 import { layerGroups, showShape } from './layers.js';
 import { toRange } from './positions.js';
 import { roleAt, type Role } from './roles.js';
-import { rolesIn, sameSymbol } from './symbols.js';
+import { current, rolesIn, sameSymbol } from './symbols.js';
 
 export type UriOf = (file: string) => string;
 
 export function definition(analysis: Analysis, offset: number, uriOf: UriOf): Location | null {
   const role = roleAt(rolesIn(analysis), offset);
-  if (role?.kind === 'declaration' || role?.kind === 'reference')
-    return { uri: uriOf(role.target.file), range: toRange(role.target.span) };
-  if (role?.kind === 'local') return { uri: uriOf(role.owner.file), range: toRange(role.def) };
-  return null;
+  if (role?.kind !== 'declaration' && role?.kind !== 'reference' && role?.kind !== 'local')
+    return null;
+  // A role keeps names of other declarations, not their positions: look them up now.
+  const target = current(analysis, role.kind === 'local' ? role.owner : role.target);
+  if (role.kind !== 'local') return { uri: uriOf(target.file), range: toRange(target.span) };
+  const def = role.def ?? target.params.find((p) => p.name === role.name)?.span;
+  return def ? { uri: uriOf(target.file), range: toRange(def) } : null;
 }
 
 /**
@@ -61,7 +64,7 @@ export function references(
 
 function isDeclaration(r: Role): boolean {
   return (
-    r.kind === 'declaration' || (r.kind === 'local' && r.def.start.offset === r.span.start.offset)
+    r.kind === 'declaration' || (r.kind === 'local' && r.def?.start.offset === r.span.start.offset)
   );
 }
 
@@ -98,19 +101,16 @@ const SYMBOL_KINDS: Record<Declaration['kind'], SymbolKind> = {
 };
 
 export function documentSymbols(analysis: Analysis): DocumentSymbol[] {
-  const layers = [...layerGroups(analysis).values()].flat();
+  const { byDeclaration } = layerGroups(analysis);
   return analysis.parsed.ast.declarations.map((decl) => {
-    const inside = (offset: number) =>
-      decl.span.start.offset <= offset && offset <= decl.span.end.offset;
-    const children = layers
-      .filter((l) => decl.kind === 'Network' && inside(l.span.start.offset))
-      .map((l) => ({
-        name: l.path,
-        detail: `${l.def.name} → ${showShape(l.outputShape)}`,
-        kind: SymbolKind.Field,
-        range: toRange(l.span),
-        selectionRange: toRange(l.span),
-      }));
+    const layers = decl.kind === 'Network' ? (byDeclaration.get(decl) ?? []) : [];
+    const children = layers.map((l) => ({
+      name: l.path,
+      detail: `${l.def.name} → ${showShape(l.outputShape)}`,
+      kind: SymbolKind.Field,
+      range: toRange(l.span),
+      selectionRange: toRange(l.span),
+    }));
     return {
       name: decl.name.name,
       detail: DECLARATION_WORDS[decl.kind],

@@ -22,7 +22,6 @@ import type {
   Identifier,
   NetworkStatement,
   Parameter,
-  SpecFile,
   TrainDecl,
 } from '../../grammar/index.js';
 import { forEachNode } from '../../grammar/index.js';
@@ -42,14 +41,18 @@ export type Role =
   | { kind: 'declaration' | 'reference'; span: Span; target: DeclRef }
   | { kind: 'argument'; span: Span; callee: Callee; arg: ArgSpec }
   | { kind: 'setting'; span: Span; word: Word; block: 'train' | 'dataset' }
-  /** A parameter or value of a network or block: `def` is where it is introduced. */
+  /**
+   * A parameter or value of a network or block: `def` is where it is introduced when that is in
+   * the same declaration (a parameter named in a call of another network has none: it is looked
+   * up in scope when needed, so roles never hold positions of other declarations).
+   */
   | {
       kind: 'local';
       span: Span;
       name: string;
       what: 'parameter' | 'value';
       owner: DeclRef;
-      def: Span;
+      def?: Span;
     }
   | { kind: 'module'; span: Span; path: string; network: string }
   | { kind: 'quantity'; span: Span; word: Word };
@@ -63,11 +66,10 @@ export function declRef(decl: Declaration, file: string): DeclRef {
   return { name: decl.name.name, kind: decl.kind, file, span: decl.name.span, params };
 }
 
-/** The roles of every name in one file, in no particular order. */
-export function rolesOf(ast: SpecFile, scope: Scope): Role[] {
+/** The roles of every name in one declaration of `file`, in no particular order. */
+export function rolesOf(decl: Declaration, file: string, scope: Scope): Role[] {
   const roles: Role[] = [];
-  const walker = new RoleWalker(roles, scope, ast.file);
-  for (const decl of ast.declarations) walker.declaration(decl);
+  new RoleWalker(roles, scope, file).declaration(decl);
   return roles;
 }
 
@@ -273,7 +275,6 @@ class RoleWalker {
         name,
         what: 'parameter',
         owner: target,
-        def: param.span,
       });
     }
   }

@@ -1,7 +1,7 @@
 // Semantic tokens: every name by its role (a layer, another registry entry, a declared name, an
 // argument, a setting, a parameter or value, a module path, a stop quantity), keywords, numbers,
 // strings, comments and arrows by the lexer.
-import { SemanticTokensBuilder, type SemanticTokens } from 'vscode-languageserver';
+import type { SemanticTokens } from 'vscode-languageserver';
 import type { Span } from '../../compiler/index.js';
 import { scanTokens } from '../../grammar/index.js';
 import type { Analysis } from './analysis.js';
@@ -62,7 +62,7 @@ function classify(role: Role): { type: TokenType; modifiers: Modifier[] } {
     case 'setting':
       return { type: 'property', modifiers: [] };
     case 'local': {
-      const declaration = role.def.start.offset === role.span.start.offset;
+      const declaration = role.def?.start.offset === role.span.start.offset;
       const type = role.what === 'parameter' ? 'parameter' : 'variable';
       return { type, modifiers: declaration ? ['declaration'] : [] };
     }
@@ -123,13 +123,21 @@ export function semanticTokens(analysis: Analysis): SemanticTokens {
   }
   for (const c of analysis.parsed.comments) tokens.push(fromSpan(c.span, 'comment', []));
   tokens.sort((a, b) => a.offset - b.offset);
-  const builder = new SemanticTokensBuilder();
-  let end = -1;
+  return { data: encode(tokens) };
+}
+
+/** LSP's encoding: per token, its line and start relative to the previous token's, and so on. */
+function encode(tokens: Token[]): number[] {
+  const data: number[] = [];
+  let [line, column, end] = [1, 1, -1];
   for (const t of tokens) {
     if (t.offset < end) continue; // overlapping tokens are not allowed; the first one wins
     end = t.offset + t.length;
     const modifiers = t.modifiers.reduce((bits, m) => bits | (1 << TOKEN_MODIFIERS.indexOf(m)), 0);
-    builder.push(t.line - 1, t.column - 1, t.length, TOKEN_TYPES.indexOf(t.type), modifiers);
+    const deltaLine = t.line - line;
+    data.push(deltaLine, deltaLine === 0 ? t.column - column : t.column - 1, t.length);
+    data.push(TOKEN_TYPES.indexOf(t.type), modifiers);
+    [line, column] = [t.line, t.column];
   }
-  return builder.build();
+  return data;
 }

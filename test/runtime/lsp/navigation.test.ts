@@ -98,6 +98,24 @@ describe('navigation', () => {
     expect(refused).toBeNull();
   });
 
+  it('jumps to where a declaration is now, after an edit moves its name', async () => {
+    const uri = uriOf('test/fixtures/moved.net');
+    const text =
+      'network MLP {\n  input x: [4]\n  x -> Linear(4, 2)\n}\ndataset D { train = idx("a", "b") }\ntrain T {\n  model = MLP()\n  data = D\n  loss = cross_entropy\n  optimizer = SGD()\n  epochs = 1\n}\n';
+    for (const [written, character] of [
+      [text, 8],
+      [text.replace('network MLP', 'network   MLP'), 10],
+    ] as const) {
+      await lsp.open(uri, written);
+      const location = await lsp.request<Location>(
+        'textDocument/definition',
+        uri,
+        at(written, 'MLP()', 1),
+      );
+      expect(location.range.start).toEqual({ line: 0, character });
+    }
+  });
+
   it('refuses to rename what the spec does not declare', async () => {
     const range = await lsp.request(
       'textDocument/prepareRename',
