@@ -3,6 +3,7 @@
 import type { ArgSpec } from './check/args.js';
 import { int } from './check/args.js';
 import { DATASET_SETTINGS, SOURCES, SPLIT_ARGS } from './check/dataset.js';
+import { CONCAT_DIM } from './check/network.js';
 import { FREEZE_OPTIONS, REPLACE_OPTIONS, SOURCE_ARGS } from './check/onnx-network.js';
 import { DATA_OPTIONS, TRAIN_SETTINGS } from './check/recipe.js';
 import { CLIPS, DECAY_OPTIONS, groupArgs, MONITORS, SHARPNESS } from './check/regularization.js';
@@ -76,7 +77,14 @@ export const CALLEES = {
       {
         name: 'concat',
         doc: 'values joined along a dimension (torch.cat)',
-        args: [{ name: 'dim', type: 'int', default: int(1), doc: 'the dimension to join along' }],
+        args: [
+          {
+            name: 'dim',
+            type: 'int',
+            default: int(CONCAT_DIM),
+            doc: 'the dimension to join along',
+          },
+        ],
       },
     ],
     'merge',

@@ -40,6 +40,9 @@ export interface Located<T> {
   file: string;
 }
 
+/** `concat(a, b, dim: 1)` joins along the channels unless told otherwise (torch.cat's dim). */
+export const CONCAT_DIM = 1;
+
 /** Names a block instance's layers can't collide with: blocks deeper than this are a cycle. */
 const MAX_BLOCK_DEPTH = 32;
 
@@ -234,7 +237,7 @@ class BodyChecker {
   private concat(call: CallExpr): Result {
     const values = call.args.filter((a) => !a.name).map((a) => a.value);
     const dimArg = call.args.find((a) => a.name?.name === 'dim');
-    let dim = 1;
+    let dim = CONCAT_DIM;
     if (dimArg) {
       const v = this.constant(dimArg.value);
       if (v?.t !== 'num' || !v.int) {
