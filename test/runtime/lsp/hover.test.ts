@@ -77,6 +77,9 @@ describe('hover', () => {
     expect(text).toContain('network **MLP**(hidden, classes)');
     expect(text).toContain('[N, 1, 28, 28] → **[N, 10]**, 4 layers, 203,530 parameters');
     expect(await hover(URI, SPEC, 'cross_entropy')).toContain('**cross_entropy** (loss)');
+    const idx = await hover(URI, SPEC, 'idx(');
+    expect(idx).toContain('**idx** (data source)');
+    expect(idx).toContain('`labels` — path of the labels file');
   });
 
   it('shows the module a surgery statement names, and the imported network', async () => {
