@@ -10,6 +10,7 @@ import {
   StreamMessageWriter,
   type MessageConnection,
 } from 'vscode-jsonrpc/node.js';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { ROOT } from './spec.js';
 
 export interface LspDiagnostic {
@@ -43,28 +44,34 @@ export const after = (text: string, needle: string) => at(text, needle, needle.l
 export const uriOf = (path: string) => pathToFileURL(join(ROOT, path)).href;
 
 export class LspClient {
-  readonly connection: MessageConnection;
-  private child: ChildProcess;
+  private started?: { child: ChildProcess; connection: MessageConnection };
   private published = new Map<string, Published>();
   private waiters: ((p: Published) => void)[] = [];
   private versions = new Map<string, number>();
 
-  constructor() {
-    this.child = spawn(process.execPath, [join(ROOT, 'bin/netspec.js'), 'lsp'], {
+  get connection(): MessageConnection {
+    if (this.started === undefined) throw new Error('the server is not started: initialize() it');
+    return this.started.connection;
+  }
+
+  private start(): void {
+    const child = spawn(process.execPath, [join(ROOT, 'bin/netspec.js'), 'lsp'], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    this.connection = createMessageConnection(
-      new StreamMessageReader(this.child.stdout!),
-      new StreamMessageWriter(this.child.stdin!),
+    const connection = createMessageConnection(
+      new StreamMessageReader(child.stdout!),
+      new StreamMessageWriter(child.stdin!),
     );
-    this.connection.onNotification('textDocument/publishDiagnostics', (p: Published) => {
+    connection.onNotification('textDocument/publishDiagnostics', (p: Published) => {
       this.published.set(p.uri, p);
       for (const waiter of this.waiters) waiter(p);
     });
-    this.connection.listen();
+    connection.listen();
+    this.started = { child, connection };
   }
 
   async initialize(): Promise<{ capabilities: Record<string, unknown> }> {
+    this.start();
     const result = await this.connection.sendRequest('initialize', {
       processId: process.pid,
       rootUri: null,
@@ -113,11 +120,47 @@ export class LspClient {
   }
 
   async close(): Promise<number | null> {
-    const exited = new Promise<number | null>((resolve) => this.child.on('exit', resolve));
-    await this.connection.sendRequest('shutdown');
-    void this.connection.sendNotification('exit');
+    const { child, connection } = this.started!;
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    await connection.sendRequest('shutdown');
+    void connection.sendNotification('exit');
     const code = await exited;
-    this.connection.dispose();
+    connection.dispose();
     return code;
   }
 }
+
+/**
+ * A server for the tests of one file: started before them, shut down after them (it must exit
+ * with 0). `capabilities()` is what it answered to initialize.
+ */
+export function serverForTests(): { lsp: LspClient; capabilities: () => Record<string, unknown> } {
+  const lsp = new LspClient();
+  let capabilities: Record<string, unknown> = {};
+  beforeAll(async () => {
+    ({ capabilities } = await lsp.initialize());
+  });
+  afterAll(async () => {
+    expect(await lsp.close()).toBe(0);
+  });
+  return { lsp, capabilities: () => capabilities };
+}
+
+/** A small clean spec: a dataset, an MLP with defaults and a recipe. */
+export const MLP_SPEC = `dataset Fashion {
+  train = idx("train-images.gz", "train-labels.gz")
+}
+
+network MLP(hidden = 256, classes = 10) {
+  input x: [1, 28, 28]
+  x -> Flatten -> Linear(784, hidden) -> ReLU -> Linear(hidden, classes)
+}
+
+train Baseline {
+  model = MLP()
+  data = Fashion, batch: 64
+  loss = cross_entropy
+  optimizer = SGD(lr: 0.05, momentum: 0.9)
+  epochs = 1
+}
+`;

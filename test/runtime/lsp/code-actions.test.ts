@@ -1,10 +1,10 @@
 // Quick fixes through `netspec lsp`: applying the code action's edit to the document gives the
 // netspec form, and the document then checks without that diagnostic.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   after,
   at,
-  LspClient,
+  serverForTests,
   uriOf,
   type LspDiagnostic,
   type Position,
@@ -21,16 +21,7 @@ interface CodeAction {
   edit: { changes: Record<string, TextEdit[]> };
 }
 
-let lsp: LspClient;
-
-beforeAll(async () => {
-  lsp = new LspClient();
-  await lsp.initialize();
-});
-
-afterAll(async () => {
-  expect(await lsp.close()).toBe(0);
-});
+const { lsp } = serverForTests();
 
 function offsetOf(text: string, p: Position): number {
   const lines = text.split('\n');

@@ -1,6 +1,6 @@
 // Completion through `netspec lsp`, by context: every list is the checker's own registry or
 // table, compared with the compiler's exports, not with a copy.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CALLEES,
   LAYERS,
@@ -10,7 +10,7 @@ import {
   STOP_QUANTITY_WORDS,
   TRAIN_SETTING_WORDS,
 } from '../../../compiler/index.js';
-import { after, LspClient, uriOf } from '../../helpers/lsp.js';
+import { after, serverForTests, uriOf } from '../../helpers/lsp.js';
 
 interface Item {
   label: string;
@@ -19,17 +19,8 @@ interface Item {
   insertText?: string;
 }
 
-let lsp: LspClient;
+const { lsp } = serverForTests();
 let counter = 0;
-
-beforeAll(async () => {
-  lsp = new LspClient();
-  await lsp.initialize();
-});
-
-afterAll(async () => {
-  expect(await lsp.close()).toBe(0);
-});
 
 /** Completion items where `cursor` (a needle, or the text's end) is in `text`. */
 async function complete(text: string, cursor?: string, file?: string): Promise<Item[]> {

@@ -1,26 +1,17 @@
 // Signature help, formatting and semantic tokens through `netspec lsp`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { format } from '../../../grammar/index.js';
 import { OPTIMIZERS } from '../../../compiler/index.js';
-import { LspClient, uriOf } from '../../helpers/lsp.js';
+import { serverForTests, uriOf } from '../../helpers/lsp.js';
 
 interface SignatureHelp {
   signatures: { label: string; parameters: { label: [number, number]; documentation: string }[] }[];
   activeParameter: number;
 }
 
-let lsp: LspClient;
-let legend: { tokenTypes: string[]; tokenModifiers: string[] };
-
-beforeAll(async () => {
-  lsp = new LspClient();
-  const { capabilities } = await lsp.initialize();
-  legend = (capabilities.semanticTokensProvider as { legend: typeof legend }).legend;
-});
-
-afterAll(async () => {
-  expect(await lsp.close()).toBe(0);
-});
+const { lsp, capabilities } = serverForTests();
+type Legend = { tokenTypes: string[]; tokenModifiers: string[] };
+const legendOf = () => (capabilities().semanticTokensProvider as { legend: Legend }).legend;
 
 const TRAIN = 'train T {\n  optimizer = ';
 
@@ -89,6 +80,7 @@ describe('semantic tokens', () => {
     const text =
       'network N(k = 2) {  # a network\n  input x: [4]\n  x -> Linear(4, k, bias: false)\n}\n';
     await lsp.open(uri, text);
+    const legend = legendOf();
     const { data } = await lsp.request<{ data: number[] }>('textDocument/semanticTokens/full', uri);
     const tokens: string[] = [];
     let line = 0;

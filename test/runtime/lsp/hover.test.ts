@@ -1,19 +1,10 @@
 // Hover through `netspec lsp`: registry entries with their arguments, layers with shapes,
 // parameters and FLOPs, settings, argument names, declared names and imported modules.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OPTIMIZERS } from '../../../compiler/index.js';
-import { at, LspClient, uriOf } from '../../helpers/lsp.js';
+import { at, MLP_SPEC, serverForTests, uriOf } from '../../helpers/lsp.js';
 
-let lsp: LspClient;
-
-beforeAll(async () => {
-  lsp = new LspClient();
-  await lsp.initialize();
-});
-
-afterAll(async () => {
-  expect(await lsp.close()).toBe(0);
-});
+const { lsp } = serverForTests();
 
 async function hover(uri: string, text: string, needle: string, delta = 1): Promise<string> {
   const result = await lsp.request<{ contents: { value: string } } | null>(
@@ -24,24 +15,7 @@ async function hover(uri: string, text: string, needle: string, delta = 1): Prom
   return result?.contents.value ?? '';
 }
 
-const SPEC = `dataset Fashion {
-  train = idx("train-images.gz", "train-labels.gz")
-}
-
-network MLP(hidden = 256, classes = 10) {
-  input x: [1, 28, 28]
-  x -> Flatten -> Linear(784, hidden) -> ReLU -> Linear(hidden, classes)
-}
-
-train Baseline {
-  model = MLP()
-  data = Fashion, batch: 64
-  loss = cross_entropy
-  optimizer = SGD(lr: 0.05, momentum: 0.9)
-  epochs = 1
-  stop when val_loss < 0.3
-}
-`;
+const SPEC = MLP_SPEC.replace('  epochs = 1\n', '  epochs = 1\n  stop when val_loss < 0.3\n');
 const URI = uriOf('test/fixtures/hover.net');
 
 describe('hover', () => {

@@ -1,23 +1,14 @@
 // Shapes inline through `netspec lsp`: after each chain stage its output shape and parameter
 // count, for a spec network (specs/fashion-cnn.net) and an imported one (the finetune spec).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LspClient } from '../../helpers/lsp.js';
+import { describe, expect, it } from 'vitest';
+import { serverForTests } from '../../helpers/lsp.js';
 
 interface Hint {
   position: { line: number; character: number };
   label: string;
 }
 
-let lsp: LspClient;
-
-beforeAll(async () => {
-  lsp = new LspClient();
-  await lsp.initialize();
-});
-
-afterAll(async () => {
-  expect(await lsp.close()).toBe(0);
-});
+const { lsp } = serverForTests();
 
 /** Each hint as `<the line's text up to the hint>  <label>`. */
 async function hints(path: string): Promise<string[]> {

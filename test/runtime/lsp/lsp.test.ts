@@ -3,27 +3,9 @@
 // every feature answering on half-typed text.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LspClient, uriOf } from '../../helpers/lsp.js';
+import { describe, expect, it } from 'vitest';
+import { MLP_SPEC, serverForTests, uriOf } from '../../helpers/lsp.js';
 import { ROOT } from '../../helpers/spec.js';
-
-const SPEC = `dataset Fashion {
-  train = idx("train-images.gz", "train-labels.gz")
-}
-
-network MLP(hidden = 256, classes = 10) {
-  input x: [1, 28, 28]
-  x -> Flatten -> Linear(784, hidden) -> ReLU -> Linear(hidden, classes)
-}
-
-train Baseline {
-  model = MLP()
-  data = Fashion, batch: 64
-  loss = cross_entropy
-  optimizer = SGD(lr: 0.05)
-  epochs = 1
-}
-`;
 
 // Two mistakes: a stray character (a syntax error) and an unknown layer (a checker error).
 const BROKEN = `network N {
@@ -32,21 +14,26 @@ const BROKEN = `network N {
 }
 `;
 
-let lsp: LspClient;
-
-beforeAll(async () => {
-  lsp = new LspClient();
-  const { capabilities } = await lsp.initialize();
-  expect(capabilities).toMatchObject({ hoverProvider: true, definitionProvider: true });
-});
-
-afterAll(async () => {
-  expect(await lsp.close()).toBe(0);
-});
+const { lsp, capabilities } = serverForTests();
 
 describe('netspec lsp diagnostics', () => {
+  it('offers every feature', () => {
+    expect(capabilities()).toMatchObject({
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      signatureHelpProvider: expect.any(Object),
+      inlayHintProvider: true,
+      codeActionProvider: expect.any(Object),
+      documentFormattingProvider: true,
+      semanticTokensProvider: expect.any(Object),
+    });
+  });
+
   it('publishes no diagnostics for a clean spec', async () => {
-    expect((await lsp.open(uriOf('test/fixtures/lsp-example.net'), SPEC)).diagnostics).toEqual([]);
+    expect((await lsp.open(uriOf('test/fixtures/lsp-example.net'), MLP_SPEC)).diagnostics).toEqual(
+      [],
+    );
   });
 
   it('publishes both mistakes with 0-based ranges and codes', async () => {
@@ -83,7 +70,7 @@ describe('netspec lsp diagnostics', () => {
 
   it('adds data warnings once typing pauses, without holding up the checker’s diagnostics', async () => {
     const uri = uriOf('test/fixtures/lsp-data.net');
-    const text = SPEC.replace(
+    const text = MLP_SPEC.replace(
       '"train-images.gz"',
       '"fashion-mnist/train-images-idx3-ubyte.gz"',
     ).replace('"train-labels.gz"', '"fashion-mnist/train-labels-idx1-ubyte.gz"');

@@ -1,26 +1,20 @@
 // Go to definition, references and rename through `netspec lsp`, across a spec and the file it
 // imports (specs/imports.net uses the blocks of specs/blocks.net), and the document outline.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { at, LspClient, uriOf, type Position } from '../../helpers/lsp.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { at, serverForTests, uriOf, type Position } from '../../helpers/lsp.js';
 
 interface Location {
   uri: string;
   range: { start: Position; end: Position };
 }
 
-let lsp: LspClient;
+const { lsp } = serverForTests();
 let imports: { uri: string; text: string };
 let blocks: { uri: string; text: string };
 
 beforeAll(async () => {
-  lsp = new LspClient();
-  await lsp.initialize();
   imports = await lsp.openFile('specs/imports.net');
   blocks = await lsp.openFile('specs/blocks.net');
-});
-
-afterAll(async () => {
-  expect(await lsp.close()).toBe(0);
 });
 
 /** `file:line:character` of each location, sorted, for readable comparisons. */
