@@ -35,6 +35,7 @@ import {
   median,
 } from './language.js';
 import { readBinary, readImport } from '../runtime/cli/load.js';
+import { startupLine } from './startup.js';
 
 /**
  * PyTorch on the same machine, same MLP and recipe, measured now by bench/pytorch_mlp.py with
@@ -196,6 +197,7 @@ async function resnetFigure(gflops: number) {
 }
 
 async function main() {
+  console.log(startupLine());
   await languageFigures();
   const gflops1 = await matmulGflops(2048, 1);
   const gflops2 = await matmulGflops(2048, 2);

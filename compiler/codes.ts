@@ -23,6 +23,8 @@ export const CODES = {
   unknownSetting: 'NS1202',
   lossMismatch: 'NS1203',
   noRecipe: 'NS1204',
+  sweepValues: 'NS1205',
+  sweepTrial: 'NS1206',
   importProblem: 'NS1301',
   notSupported: 'NS1302',
   // NS2xxx: data (runtime/data/)

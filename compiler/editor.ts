@@ -1,13 +1,20 @@
 // What a spec can write where, for editors (completion, hover, signature help): the checker's
 // own registries and tables, gathered in one place, so an editor never keeps a copy that drifts.
-import type { ArgSpec } from './check/args.js';
-import { int } from './check/args.js';
 import { DATASET_SETTINGS, SOURCES, SPLIT_ARGS } from './check/dataset.js';
-import { CONCAT_DIM } from './check/network.js';
 import { FREEZE_OPTIONS, REPLACE_OPTIONS, SOURCE_ARGS } from './check/onnx-network.js';
 import { DATA_OPTIONS, TRAIN_SETTINGS } from './check/recipe.js';
-import { CLIPS, DECAY_OPTIONS, groupArgs, MONITORS, SHARPNESS } from './check/regularization.js';
+import {
+  CLIP_DOCS,
+  CLIPS,
+  DECAY_OPTIONS,
+  groupArgs,
+  MONITORS,
+  SAM_ARGS,
+  SAM_DOC,
+} from './check/regularization.js';
+import type { ArgSpec } from './vocabulary/args.js';
 import { EARLY_STOP_ARGS, WARMUP } from './check/run-control.js';
+import { RANGE_DOCS, RANGES, rangeArgs } from './check/sweep-values.js';
 import { INITIALIZERS } from './initializers.js';
 import { LAYERS } from './layers/registry.js';
 import { LOSSES } from './losses.js';
@@ -50,8 +57,11 @@ const listed = (
   what: string,
 ) => list.map((e) => ({ ...e, what }));
 
+const [Concat] = entries(LAYERS, 'layer').filter((l) => l.name === 'Concat');
+
 export const CALLEES = {
-  layers: entries(LAYERS, 'layer'),
+  /** Layers a chain stage can apply: one input each (`+` and `concat` combine several). */
+  layers: entries(LAYERS, 'layer').filter((l) => LAYERS.get(l.name)?.inputs !== 'several'),
   losses: entries(LOSSES, 'loss'),
   optimizers: entries(OPTIMIZERS, 'optimizer'),
   schedules: entries(SCHEDULES, 'schedule'),
@@ -62,8 +72,16 @@ export const CALLEES = {
     [{ name: 'split', doc: 'examples taken out of the training split', args: SPLIT_ARGS }],
     'validation split',
   ),
-  clips: listed(CLIPS, 'gradient clipping'),
-  sharpness: listed(SHARPNESS, 'sharpness-aware minimization'),
+  clips: Object.entries(CLIPS).map(([name, args]) => ({
+    name,
+    doc: CLIP_DOCS[name],
+    args,
+    what: 'gradient clipping',
+  })),
+  sharpness: listed(
+    [{ name: 'sam', doc: SAM_DOC, args: SAM_ARGS }],
+    'sharpness-aware minimization',
+  ),
   earlyStop: listed(
     [{ name: 'early_stop', doc: 'stop when a metric stops improving', args: EARLY_STOP_ARGS }],
     'train statement',
@@ -72,23 +90,15 @@ export const CALLEES = {
     [{ name: 'onnx', doc: 'a network imported from an ONNX file', args: SOURCE_ARGS }],
     'imported network',
   ),
-  concat: listed(
-    [
-      {
-        name: 'concat',
-        doc: 'values joined along a dimension (torch.cat)',
-        args: [
-          {
-            name: 'dim',
-            type: 'int',
-            default: int(CONCAT_DIM),
-            doc: 'the dimension to join along',
-          },
-        ],
-      },
-    ],
-    'merge',
-  ),
+  /** A sweep key's values drawn from a range: `optimizer.lr = log_uniform(1e-4, 1e-1, n: 4)`. */
+  ranges: RANGES.map((name) => ({
+    name,
+    doc: RANGE_DOCS[name],
+    args: rangeArgs(name),
+    what: 'sweep range',
+  })),
+  /** `concat(a, b, dim: 1)`: the Concat layer, called by its own name. */
+  concat: [{ ...Concat, name: 'concat' }],
 } as const;
 
 /** `group("layer4.*", lr: 1e-4)`: an optimizer's arguments for the parameters a pattern matches. */

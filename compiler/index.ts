@@ -1,12 +1,10 @@
 // The compiler's public entry point: everything outside compiler/ uses only what is exported
 // here (the runtime, the CLI, the benchmarks and the language server).
 import type { Diagnostic, SpecFile } from '../grammar/index.js';
-import { numberArg } from './check/args.js';
 import { checkFiles } from './check/index.js';
 import { withSuggestionFix } from './check/names.js';
 import type { ParseFile, ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
-import type { CheckedSpec, Model, Recipe } from './check/model.js';
 import { buildEvalStep, buildInference, buildTrainStep } from './lower/steps.js';
 import type { BuiltGraph, StepOptions } from './lower/steps.js';
 import { buildStepsLoop } from './lower/steps-loop.js';
@@ -39,7 +37,29 @@ export type {
   TransformStep,
   Model,
   Recipe,
-} from './check/model.js';
+  SweepSpec,
+  SweepTrial,
+  InitChoice,
+  Regularization,
+  UnfreezeStage,
+  StopCondition,
+  RunControl,
+  EarlyStop,
+  LayerInstance,
+  ModelNode,
+} from './vocabulary/model.js';
+export type {
+  TransformDef,
+  LossDef,
+  OptimizerDef,
+  InitializerDef,
+  LayerDef,
+  ParamSpec,
+  Schedule,
+  ScheduleContext,
+  SourceDef,
+} from './vocabulary/defs.js';
+export type { ArgSpec } from './vocabulary/args.js';
 export type { Manifest, GraphEntry, TensorEntry, Role } from './lower/manifest.js';
 export { carriedKey } from './lower/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
@@ -48,25 +68,27 @@ export type { ParseFile, ReadFile } from './check/program.js';
 export type { ReadBinary } from './check/onnx-network.js';
 import type { ReadBinary } from './check/onnx-network.js';
 import { onnx } from './ops/index.js';
+import { numberArg } from './vocabulary/args.js';
+import type { CheckedSpec, Model, Recipe } from './vocabulary/model.js';
 export { Rng } from './random.js';
 export { TRANSFORMS } from './transforms.js';
-export type { TransformDef } from './transforms.js';
 export { SOURCES } from './check/dataset.js';
+import type { TRANSFORMS } from './transforms.js';
+import type { SOURCES } from './check/dataset.js';
+import type { RegistryName } from './vocabulary/registry.js';
+/** The names of the transforms and data sources, which the runtime implements one by one. */
+export type TransformName = RegistryName<typeof TRANSFORMS>;
+export type SourceName = RegistryName<typeof SOURCES>;
 export { LOSSES } from './losses.js';
-export type { LossDef } from './losses.js';
 export { OPTIMIZERS } from './optim/registry.js';
-export type { OptimizerDef } from './optim/optimizer.js';
 export { bufferShapes, initialParameters, parameterNames, parameterShapes };
 // Initialization schemes (`init =`) and LSUV's runtime half: the layers to visit and the rescale.
 export { INITIALIZERS, fans, lsuvScale } from './initializers.js';
-export type { InitChoice, InitializerDef } from './initializers.js';
 export { lsuvLayers } from './init.js';
 export { forwardFlops, layerFlops } from './flops.js';
 export type { ProbeLayer, ProbeManifest } from './lower/probe.js';
-export type { Regularization } from './check/regularization.js';
 // Training stages (`unfreeze … after N epochs`): the runtime compiles each stage's recipe.
 export { matches as moduleMatches, stageAt, stageRecipe } from './check/stages.js';
-export type { UnfreezeStage } from './check/stages.js';
 export { diagnostic, hasErrors } from '../grammar/index.js';
 // For the language server: completion, hover and signature help read the checker's own tables.
 export {
@@ -86,9 +108,8 @@ export {
 export type { Callee, SettingValue, Word } from './editor.js';
 export { onnxModules } from './check/onnx-network.js';
 export { LAYERS } from './layers/registry.js';
-export type { LayerDef, ParamSpec } from './layers/layer.js';
-export type { LayerInstance, MergeInstance, ModelNode } from './check/model.js';
-export type { ArgSpec } from './check/args.js';
+// For the language server: the keys a sweep can name.
+export { sweepKeys } from './check/sweep-keys.js';
 
 export interface CheckResult {
   spec: CheckedSpec;
@@ -250,7 +271,4 @@ export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
 
 export { registryReference, showValue } from './docs.js';
 export { SCHEDULES, withWarmup } from './schedules.js';
-export type { Schedule, ScheduleContext } from './schedules.js';
 export { stopReason, STOP_QUANTITIES } from './stopping.js';
-export type { StopCondition } from './stopping.js';
-export type { RunControl, EarlyStop } from './check/run-control.js';

@@ -2,24 +2,15 @@
 // Every loss returns the batch mean, as torch.nn's losses do with reduction='mean'. The
 // regression-style losses (mse, l1, bce_with_logits) compare the outputs with the one-hot
 // encoding of the class labels, so they train classifiers too.
-import type { ArgSpec, BoundArgs } from './check/args.js';
-import { num, numberArg } from './check/args.js';
 import { formatShape } from './ir/graph.js';
 import type { Shape } from './ir/graph.js';
 import type { GraphBuilder } from './ir/builder.js';
 import { reduceMean } from './ir/ops-helpers.js';
 import { onnx } from './ops/index.js';
-
-export interface LossDef {
-  name: string;
-  doc: string;
-  /** torch.nn's argument names and defaults: `cross_entropy(label_smoothing: 0.1)`. */
-  args: ArgSpec[];
-  /** What is wrong with using this loss on `output` for `classes` classes, if anything. */
-  check(output: Shape, classes: number | undefined): string | undefined;
-  /** Emits the mean loss over the batch; `labels` are int64 class indices [N]. */
-  build(b: GraphBuilder, logits: string, labels: string, args: BoundArgs): string;
-}
+import { numberArg } from './vocabulary/args.js';
+import { num } from './vocabulary/values.js';
+import type { LossDef } from './vocabulary/defs.js';
+import { registry } from './vocabulary/registry.js';
 
 /** Every loss here scores C classes per example: the output must be [N, C], C = classes. */
 function perClass(name: string, what: string) {
@@ -135,6 +126,10 @@ const bceWithLogits: LossDef = {
   },
 };
 
-export const LOSSES: ReadonlyMap<string, LossDef> = new Map(
-  [crossEntropy, nll, mse, l1, bceWithLogits].map((def) => [def.name, def]),
-);
+export const LOSSES = registry<LossDef>()({
+  cross_entropy: crossEntropy,
+  nll,
+  mse,
+  l1,
+  bce_with_logits: bceWithLogits,
+});

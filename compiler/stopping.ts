@@ -2,6 +2,7 @@
 // The checker turns the expression into a `StopCondition` over known quantities; the runtime
 // evaluates it after every epoch and reports which comparison stopped the run.
 import type { Expr } from '../grammar/index.js';
+import type { StopCondition } from './vocabulary/model.js';
 
 /** What a stop condition can test, each computed by the runtime after an epoch. */
 export const STOP_QUANTITIES: ReadonlyMap<string, string> = new Map([
@@ -18,10 +19,6 @@ export const STOP_QUANTITIES: ReadonlyMap<string, string> = new Map([
   ],
   ['grad_norm', 'gradient norm ‖∇f‖ at the last step of the epoch'],
 ]);
-
-export type StopCondition =
-  | { kind: 'compare'; quantity: string; op: '<' | '<=' | '>' | '>='; value: number; text: string }
-  | { kind: 'or' | 'and'; left: StopCondition; right: StopCondition };
 
 /** The first comparison that holds (the reason to stop), or undefined. */
 export function stopReason(

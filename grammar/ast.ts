@@ -286,8 +286,28 @@ export interface UnfreezeAfterStatement extends NodeBase {
 export type TrainStatement =
   Assignment | StopStatement | CheckpointStatement | CallStatement | UnfreezeAfterStatement;
 
+/**
+ * `optimizer.lr = [1e-3, 3e-4]` in a sweep: a setting of the train block (`seed`), an argument of
+ * one (`optimizer.lr`, `model.hidden`) or an option (`data.batch`), and its values.
+ */
+export interface SweepEntry extends NodeBase {
+  kind: 'SweepEntry';
+  /** As written, dotted or not: `seed`, `optimizer.lr`. */
+  key: Identifier;
+  value: Expr;
+}
+
+/** `sweep Rates over Baseline { optimizer.lr = [0.01, 0.03]  seed = [1, 2] }`: many runs of a recipe. */
+export interface SweepDecl extends NodeBase {
+  kind: 'Sweep';
+  name: Identifier;
+  /** The train block the sweep changes. */
+  over: Identifier;
+  body: SweepEntry[];
+}
+
 export type Declaration =
-  DatasetDecl | NetworkDecl | TrainDecl | BlockDecl | TransformDecl | OnnxNetworkDecl;
+  DatasetDecl | NetworkDecl | TrainDecl | BlockDecl | TransformDecl | OnnxNetworkDecl | SweepDecl;
 
 export interface ImportDecl extends NodeBase {
   kind: 'Import';

@@ -9,6 +9,7 @@ import type {
   Identifier,
   Parameter,
   SpecFile,
+  SweepEntry,
   TransformDecl,
 } from './ast.js';
 import type { Span } from './diagnostics.js';
@@ -31,6 +32,7 @@ import {
   childToken,
   endOfText,
   isDefined,
+  joinSpans,
   nodeSpan,
   tokenSpan,
 } from './cst.js';
@@ -53,6 +55,7 @@ const DECLARATION_BUILDERS: Record<string, DeclarationBuilder> = {
   networkDecl: buildNetwork,
   blockDecl: (node, name, span) => ({ kind: 'Block', name, ...networkParts(node), span }),
   transformDecl: buildTransform,
+  sweepDecl: buildSweep,
 };
 
 export function buildSpecFile(cst: CstNode, file: string, text: string): SpecFile {
@@ -129,6 +132,21 @@ function composedSteps(step: Expr): Pick<TransformDecl, 'steps' | 'compose'> | u
   const open = { start: step.span.start, end: items[0].span.start };
   const close = { start: items[items.length - 1].span.end, end: step.span.end };
   return { steps: items, compose: { open, close } };
+}
+
+function buildSweep(node: CstNode, name: Identifier, span: Span): Declaration | undefined {
+  const over = childToken(node, 'over');
+  if (over === undefined) return undefined;
+  const body = childNodes(node, 'sweepEntry').map(buildSweepEntry).filter(isDefined);
+  return { kind: 'Sweep', name, over: buildIdentifier(over), body, span };
+}
+
+function buildSweepEntry(node: CstNode): SweepEntry | undefined {
+  const key = childToken(node, 'key');
+  const value = buildExpression(childNode(node, 'value'));
+  if (key === undefined || value === undefined) return undefined;
+  const keyName = buildIdentifier(key);
+  return { kind: 'SweepEntry', key: keyName, value, span: joinSpans(keyName.span, value.span) };
 }
 
 function buildTransformStep(node: CstNode): Expr | undefined {

@@ -14,7 +14,7 @@ export interface Chunk {
 }
 
 const DECLARATION_START =
-  /(?:import[ \t]*"|(?:dataset|network|block|transform|train)[ \t]+[A-Za-z_])/y;
+  /(?:import[ \t]*"|(?:dataset|network|block|transform|train|sweep)[ \t]+[A-Za-z_])/y;
 // Line breaks as the lexer counts them.
 const LINE_BREAK = /\r\n?|\n/g;
 

@@ -89,6 +89,8 @@ function header(decl: Declaration, ctx: PrintContext): string {
       return `block ${name}${parameters(decl.params, ctx)}`;
     case 'OnnxNetwork':
       return `network ${name} = ${flat(printExpr(decl.source, ctx))}`;
+    case 'Sweep':
+      return `sweep ${name} over ${decl.over.name}`;
   }
 }
 
@@ -117,6 +119,10 @@ function printBody(decl: Declaration, ctx: PrintContext): Doc {
       return decl.steps.flatMap((step) => printExpr(step, ctx));
     case 'OnnxNetwork':
       return decl.body.flatMap((s) => printSurgery(s, ctx));
+    case 'Sweep':
+      return decl.body.flatMap((e) =>
+        printAssignment(e.key.name, e.value, [], e.span.start.offset, 2, ctx),
+      );
   }
 }
 

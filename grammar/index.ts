@@ -147,3 +147,4 @@ export function scanTokens(text: string): ScannedToken[] {
   }));
 }
 export { forEachNode, type AnyNode } from './walk.js';
+export { exprText } from './print-expr.js';

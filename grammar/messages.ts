@@ -22,7 +22,7 @@ import {
   Unfreeze,
 } from './tokens.js';
 
-export type DeclarationKind = 'dataset' | 'network' | 'train' | 'block' | 'transform';
+export type DeclarationKind = 'dataset' | 'network' | 'train' | 'block' | 'transform' | 'sweep';
 
 export interface DeclarationContext {
   kind: DeclarationKind;
@@ -35,6 +35,7 @@ const DECLARATION_RULES = new Set([
   'trainDecl',
   'blockDecl',
   'transformDecl',
+  'sweepDecl',
   'onnxBody',
 ]);
 const EXPRESSION_RULES = new Set([
@@ -48,8 +49,14 @@ const EXPRESSION_RULES = new Set([
   'unary',
   'primary',
 ]);
-const STATEMENT_RULES = new Set(['networkStatement', 'trainStatement', 'surgeryStatement']);
-const TOP_LEVEL_EXPECTATION = "'import', 'dataset', 'network', 'block', 'transform' or 'train'";
+const STATEMENT_RULES = new Set([
+  'networkStatement',
+  'trainStatement',
+  'surgeryStatement',
+  'sweepEntry',
+]);
+const TOP_LEVEL_EXPECTATION =
+  "'import', 'dataset', 'network', 'block', 'transform', 'train' or 'sweep'";
 const MAX_SHOWN_LENGTH = 30;
 
 export class ParseMessages implements IParserErrorMessageProvider {

@@ -57,8 +57,10 @@ import {
   RParen,
   Slash,
   Star,
+  Over,
   Stop,
   StringLiteral,
+  Sweep,
   Train,
   Transform,
   True,
@@ -66,6 +68,7 @@ import {
   When,
   With,
 } from './tokens.js';
+import { SKIP_GRAMMAR_CHECKS } from './bundled.js';
 
 class NetspecParser extends CstParser {
   private readonly messages: ParseMessages;
@@ -76,6 +79,7 @@ class NetspecParser extends CstParser {
       recoveryEnabled: true,
       nodeLocationTracking: 'full',
       errorMessageProvider: messages,
+      skipValidations: SKIP_GRAMMAR_CHECKS,
     });
     this.messages = messages;
     this.performSelfAnalysis();
@@ -103,6 +107,7 @@ class NetspecParser extends CstParser {
         { ALT: () => this.SUBRULE(this.blockDecl) },
         { ALT: () => this.SUBRULE(this.transformDecl) },
         { ALT: () => this.SUBRULE(this.trainDecl) },
+        { ALT: () => this.SUBRULE(this.sweepDecl) },
       ]),
     );
   });
@@ -127,6 +132,29 @@ class NetspecParser extends CstParser {
       DEF: () => this.SUBRULE(this.trainStatement),
     });
     this.CONSUME(RCurly);
+  });
+
+  /** `sweep Name over Recipe { key = values … }`. */
+  sweepDecl = this.RULE('sweepDecl', () => {
+    this.declarationHeader(Sweep, 'sweep');
+    this.CONSUME(Over);
+    this.CONSUME2(Name, { LABEL: 'over' });
+    this.CONSUME(LCurly);
+    this.MANY({
+      GATE: () => !this.atDeclarationStart(),
+      DEF: () => this.SUBRULE(this.sweepEntry),
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** `seed = [1, 2]`, `optimizer.lr = log_uniform(1e-4, 1e-1, n: 4)`. */
+  sweepEntry = this.RULE('sweepEntry', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(DottedPath, { LABEL: 'key' }) },
+      { ALT: () => this.CONSUME(Name, { LABEL: 'key' }) },
+    ]);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: 'value' });
   });
 
   /** `network N(params) { statements }` or `network N = onnx("f.onnx") { surgery }`. */

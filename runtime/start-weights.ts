@@ -111,7 +111,7 @@ export function resumeRecipe(recipe: Recipe, checkpoint: Checkpoint): Recipe {
   const stage = stageAt(recipe, batchesDone > 0 ? epoch : Math.max(1, epoch - 1));
   const values = new Map<string, Float32Array>();
   for (const layer of stageRecipe(recipe, stage).model.layers) {
-    if (layer.kind !== 'layer' || layer.frozen !== true) continue;
+    if (layer.frozen !== true) continue;
     for (const p of layer.params) {
       // A frozen batch norm with batch statistics carries its running statistics as state.
       if (layer.batchStats === true && p.kind === 'buffer') continue;

@@ -3,12 +3,16 @@
 import type { Assignment, CallExpr, DatasetDecl, Diagnostic } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
-import type { ArgSpec, BoundArgs } from './args.js';
-import { bindArgs, bool, boolArg, int, num, numberArg, stringArg } from './args.js';
-import type { DataFile, DataSource, DatasetSpec, SplitSource } from './model.js';
+import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
-import type { SpecValue } from './values.js';
 import { evaluate, EvalError } from './values.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg, stringArg } from '../vocabulary/args.js';
+import type { SpecValue } from '../vocabulary/values.js';
+import { bool, int, num } from '../vocabulary/values.js';
+import type { DataFile, DataSource, DatasetSpec, SplitSource } from '../vocabulary/model.js';
+import type { SourceDef } from '../vocabulary/defs.js';
+import { registry } from '../vocabulary/registry.js';
 
 const NONE: SpecValue = { t: 'name', name: 'None' };
 const MNIST_SHAPE: SpecValue = { t: 'list', items: [int(1), int(28), int(28)] };
@@ -27,65 +31,59 @@ const shapeArg: ArgSpec = {
 };
 
 /** The data-source registry: what can stand on the right of `train =` in a dataset. */
-export const SOURCES: ReadonlyMap<string, { doc: string; args: ArgSpec[] }> = new Map([
-  [
-    'idx',
-    {
-      doc: 'MNIST-format (IDX) image and label files, gzip-compressed or raw.',
-      args: [
-        {
-          name: 'images',
-          type: 'string',
-          doc: 'path of the images file (…-images-idx3-ubyte[.gz])',
-        },
-        {
-          name: 'labels',
-          type: 'string',
-          doc: 'path of the labels file (…-labels-idx1-ubyte[.gz])',
-        },
-        streamArg,
-      ],
-    },
-  ],
-  [
-    'csv',
-    {
-      doc: 'spreadsheets: one image per row of uint8 pixel columns; labels in a one-column file or a column',
-      args: [
-        { name: 'images', type: 'string', doc: 'the pixels file (one image per row)' },
-        { name: 'labels', type: 'any', default: NONE, doc: 'a one-column labels file' },
-        {
-          name: 'label_column',
-          type: 'any',
-          default: NONE,
-          doc: 'the labels column of the images file: its index, or its header name',
-        },
-        shapeArg,
-        { name: 'scale', type: 'number', default: num(1 / 255), doc: 'tensor = pixel × scale' },
-        { name: 'header', type: 'bool', default: bool(false), doc: 'the first row is a header' },
-        { name: 'delimiter', type: 'string', default: str('auto'), doc: '",", ";", "\\t" or auto' },
-        streamArg,
-      ],
-    },
-  ],
-  [
-    'images',
-    {
-      doc: 'a folder of PNG/JPEG images, labelled by a spreadsheet (filename,label) or by subfolder',
-      args: [
-        { name: 'dir', type: 'string', doc: 'the folder of images' },
-        {
-          name: 'labels',
-          type: 'any',
-          default: NONE,
-          doc: 'a filename,label spreadsheet; without it, one subfolder per class',
-        },
-        shapeArg,
-        streamArg,
-      ],
-    },
-  ],
-]);
+export const SOURCES = registry<SourceDef>()({
+  idx: {
+    name: 'idx',
+    doc: 'MNIST-format (IDX) image and label files, gzip-compressed or raw.',
+    args: [
+      {
+        name: 'images',
+        type: 'string',
+        doc: 'path of the images file (…-images-idx3-ubyte[.gz])',
+      },
+      {
+        name: 'labels',
+        type: 'string',
+        doc: 'path of the labels file (…-labels-idx1-ubyte[.gz])',
+      },
+      streamArg,
+    ],
+  },
+  csv: {
+    name: 'csv',
+    doc: 'spreadsheets: one image per row of uint8 pixel columns; labels in a one-column file or a column',
+    args: [
+      { name: 'images', type: 'string', doc: 'the pixels file (one image per row)' },
+      { name: 'labels', type: 'any', default: NONE, doc: 'a one-column labels file' },
+      {
+        name: 'label_column',
+        type: 'any',
+        default: NONE,
+        doc: 'the labels column of the images file: its index, or its header name',
+      },
+      shapeArg,
+      { name: 'scale', type: 'number', default: num(1 / 255), doc: 'tensor = pixel × scale' },
+      { name: 'header', type: 'bool', default: bool(false), doc: 'the first row is a header' },
+      { name: 'delimiter', type: 'string', default: str('auto'), doc: '",", ";", "\\t" or auto' },
+      streamArg,
+    ],
+  },
+  images: {
+    name: 'images',
+    doc: 'a folder of PNG/JPEG images, labelled by a spreadsheet (filename,label) or by subfolder',
+    args: [
+      { name: 'dir', type: 'string', doc: 'the folder of images' },
+      {
+        name: 'labels',
+        type: 'any',
+        default: NONE,
+        doc: 'a filename,label spreadsheet; without it, one subfolder per class',
+      },
+      shapeArg,
+      streamArg,
+    ],
+  },
+});
 
 /** `validation = split(train, 10%, seed: 7, stratify: true)`. */
 export const SPLIT_ARGS: ArgSpec[] = [

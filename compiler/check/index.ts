@@ -6,6 +6,7 @@ import type {
   Diagnostic,
   NetworkDecl,
   SpecFile,
+  TrainDecl,
 } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
@@ -13,12 +14,19 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { checkDataset } from './dataset.js';
 import type { ReadBinary } from './onnx-network.js';
 import { checkOnnxNetwork } from './onnx-network.js';
-import type { CheckedSpec, DatasetSpec, Model, Recipe } from './model.js';
 import type { Located } from './network.js';
 import { bindParams, checkNetwork } from './network.js';
 import { checkRecipe } from './recipe.js';
+import { checkSweep } from './sweep.js';
 import { checkTransform } from './transform.js';
-import type { TransformSpec } from './model.js';
+import type {
+  CheckedSpec,
+  DatasetSpec,
+  Model,
+  Recipe,
+  SweepSpec,
+  TransformSpec,
+} from '../vocabulary/model.js';
 
 export function checkFiles(
   files: SpecFile[],
@@ -43,15 +51,19 @@ export function checkFiles(
     }
   }
   const recipes = new Map<string, Recipe>();
+  const trains = new Map<string, Located<TrainDecl>>();
+  const known = { networks, blocks, datasets, transforms, imported };
   for (const { decl, file } of declarations) {
     if (decl.kind !== 'Train') continue;
-    const recipe = checkRecipe(
-      decl,
-      file,
-      { networks, blocks, datasets, transforms, imported },
-      diags,
-    );
+    trains.set(decl.name.name, { decl, file });
+    const recipe = checkRecipe(decl, file, known, diags);
     if (recipe) recipes.set(recipe.name, recipe);
+  }
+  const sweeps = new Map<string, SweepSpec>();
+  for (const { decl, file } of declarations) {
+    if (decl.kind !== 'Sweep') continue;
+    const sweep = checkSweep(decl, file, { trains, recipes, declarations: known }, diags);
+    if (sweep) sweeps.set(sweep.name, sweep);
   }
   const models = checkStandaloneNetworks(networks, blocks, diags);
   for (const [name, model] of imported) if (model) models.set(name, model);
@@ -61,7 +73,13 @@ export function checkFiles(
   const checkedTransforms = new Map(
     [...transforms].filter((e): e is [string, TransformSpec] => e[1] !== undefined),
   );
-  const spec = { datasets: resolved, transforms: checkedTransforms, recipes, networks: models };
+  const spec = {
+    datasets: resolved,
+    transforms: checkedTransforms,
+    recipes,
+    networks: models,
+    sweeps,
+  };
   return { spec, diagnostics: sortAndDedupe(diags) };
 }
 

@@ -16,14 +16,16 @@ import type { ImportedGraph } from '../import/from-onnx.js';
 import { importGraph, versionProblem } from '../import/from-onnx.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
-import type { LayerDef } from '../layers/layer.js';
 import { LAYERS } from '../layers/registry.js';
 import { OnnxReadError, readOnnx } from '../onnx/read.js';
-import type { ArgSpec, BoundArgs } from './args.js';
-import { bindArgs, bindValues, bool, boolArg, stringArg } from './args.js';
-import type { Model, ModelNode } from './model.js';
+import { bindArgs } from './args.js';
 import { closest, didYouMean } from './names.js';
 import { evaluate, EvalError } from './values.js';
+import type { LayerDef } from '../vocabulary/defs.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
+import { bindValues, boolArg, stringArg } from '../vocabulary/args.js';
+import { bool } from '../vocabulary/values.js';
+import type { Model, ModelNode } from '../vocabulary/model.js';
 
 /** Reads a binary file for the checker; undefined when it cannot be read. */
 export type ReadBinary = (path: string) => Uint8Array | undefined;
@@ -33,13 +35,12 @@ export const SOURCE_ARGS: ArgSpec[] = [
   { name: 'shape', type: 'shape', doc: 'the input shape [C, H, W] after surgery' },
 ];
 
-/** A layer or merge being edited by surgery; shapes come after. */
+/** A layer being edited by surgery; shapes come after. */
 interface Draft {
   path: string;
   inputs: string[];
   span: Span;
-  merge?: { op: 'add' | 'concat'; axis: number };
-  layer?: {
+  layer: {
     def: LayerDef;
     args: BoundArgs;
     values: Record<string, Float32Array>;
@@ -117,15 +118,6 @@ class OnnxNetworkChecker {
     this.output = graph.output;
     const span = this.decl.source.span;
     for (const node of graph.nodes) {
-      if (node.kind === 'merge') {
-        this.drafts.push({
-          path: node.path,
-          inputs: node.inputs,
-          span,
-          merge: { op: node.op, axis: node.axis },
-        });
-        continue;
-      }
       const def = LAYERS.get(node.layer);
       if (!def) {
         this.fail(
@@ -138,7 +130,7 @@ class OnnxNetworkChecker {
       const args = bindValues(def.args, node.args);
       this.drafts.push({
         path: node.path,
-        inputs: [node.input],
+        inputs: node.inputs,
         span,
         layer: {
           def,
@@ -255,7 +247,6 @@ class OnnxNetworkChecker {
       );
     }
     draft.layer = { def: layer.def, args: layer.args, values, frozen: false };
-    draft.merge = undefined;
     draft.span = span;
   }
 
@@ -343,34 +334,15 @@ class OnnxNetworkChecker {
     inputs: Shape[],
     initial: Map<string, Float32Array>,
   ): ModelNode | undefined {
-    if (draft.merge) {
-      const { op, axis } = draft.merge;
-      const same = inputs.every((s) => formatShape(s) === formatShape(inputs[0]));
-      if (op === 'add' && !same) {
-        const message = `module '${draft.path}' adds ${inputs.map(formatShape).join(' and ')} for this input shape`;
-        return this.fail(CODES.shapeMismatch, message, draft.span);
-      }
-      const outputShape = op === 'add' ? inputs[0] : concatShape(inputs, axis);
-      return {
-        kind: 'merge',
-        op,
-        path: draft.path,
-        inputs: draft.inputs,
-        axis,
-        outputShape,
-        params: [],
-        span: draft.span,
-      };
-    }
-    const { def, args, values, frozen, batchStats, expect } = draft.layer!;
-    const result = def.infer(inputs[0], args);
+    const { def, args, values, frozen, batchStats, expect } = draft.layer;
+    const result = def.infer(inputs, args);
     if ('error' in result)
       return this.fail(CODES.shapeMismatch, `module '${draft.path}': ${result.error}`, draft.span);
     if (expect && formatShape(['N', ...expect.dims]) !== formatShape(result.shape)) {
       const message = `module '${draft.path}' (${expect.source}) reshapes to ${formatShape(['N', ...expect.dims])}, but for this input shape its values are ${formatShape(result.shape)}`;
       return this.fail(CODES.shapeMismatch, message, draft.span);
     }
-    const params = def.params(inputs[0], args);
+    const params = def.params(inputs, args);
     for (const p of params) {
       const value = values[p.name];
       if (!value) continue;
@@ -380,14 +352,12 @@ class OnnxNetworkChecker {
       }
       initial.set(`${draft.path}.${p.name}`, value);
     }
-    const inputShape = inputs[0];
     return {
-      kind: 'layer',
       path: draft.path,
       def,
       args,
-      inputs: [draft.inputs[0]],
-      inputShape,
+      inputs: draft.inputs,
+      inputShapes: inputs,
       outputShape: result.shape,
       params,
       span: draft.span,
@@ -446,11 +416,6 @@ function kernelSize(args: BoundArgs): number {
   return 1;
 }
 
-function concatShape(inputs: Shape[], axis: number): Shape {
-  const size = inputs.reduce((n, s) => n + (s[axis] as number), 0);
-  return inputs[0].map((d, i) => (i === axis ? size : d));
-}
-
 type Imported = { graph: ImportedGraph } | { code: string; problem: string };
 
 /**
@@ -490,7 +455,7 @@ export function onnxModules(bytes: Uint8Array): { path: string; layer: string }[
   if (!('graph' in imported)) return undefined;
   return imported.graph.nodes.map((n) => ({
     path: n.path,
-    layer: n.kind === 'layer' ? n.layer : n.op,
+    layer: n.layer,
   }));
 }
 

@@ -3,28 +3,14 @@
 import type { Assignment, Diagnostic, TrainStatement } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
-import type { ScheduleDef } from '../schedules.js';
 import { SCHEDULES } from '../schedules.js';
-import type { StopCondition } from '../stopping.js';
 import { STOP_QUANTITIES, toStopCondition } from '../stopping.js';
-import type { ArgSpec, BoundArgs } from './args.js';
-import { bindArgs, bool, boolArg, int, num, numberArg, stringArg } from './args.js';
+import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
-
-export interface EarlyStop {
-  monitor: string;
-  patience: number;
-  minDelta: number;
-  mode: 'min' | 'max';
-  restoreBest: boolean;
-}
-
-export interface RunControl {
-  schedule?: { def: ScheduleDef; args: BoundArgs; warmup: number };
-  stop?: StopCondition;
-  earlyStop?: EarlyStop;
-  checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
-}
+import type { ArgSpec } from '../vocabulary/args.js';
+import { boolArg, numberArg, stringArg } from '../vocabulary/args.js';
+import { bool, int, num } from '../vocabulary/values.js';
+import type { RunControl } from '../vocabulary/model.js';
 
 export const EARLY_STOP_ARGS: ArgSpec[] = [
   {
@@ -61,6 +47,7 @@ export const EARLY_STOP_ARGS: ArgSpec[] = [
   },
 ];
 
+/** The schedule setting's option: `schedule = cosine(T_max: 10), warmup: 500`. */
 export const WARMUP: ArgSpec[] = [
   { name: 'warmup', type: 'int', default: int(0), doc: 'steps of linear warm-up', min: 0 },
 ];

@@ -1,5 +1,5 @@
 // What an op's import rule (ops/*.ts, `import`) turns an ONNX node into: a use of a registry
-// layer, a merge, an alias of its input, or the reason netspec cannot import it.
+// layer, an alias of its input, or the reason netspec cannot import it.
 import type { OnnxAttr, OnnxModel, OnnxNode } from '../onnx/read.js';
 import type { KnownValues } from './constants.js';
 
@@ -17,7 +17,6 @@ export type Conversion =
       fused?: OnnxNode[];
       expect?: number[];
     }
-  | { merge: 'add' | 'concat'; axis?: number }
   | { alias: true }
   | { unsupported: string };
 

@@ -1,35 +1,25 @@
 // Turns an ONNX classification network into netspec layers: each ONNX node becomes a use of a
-// registry layer (Conv → Conv2d, BatchNormalization → BatchNorm2d, Gemm → Linear, …) or a
-// merge (Add, Concat), by its op's import rule, so an imported model is checked, lowered,
+// registry layer (Conv → Conv2d, BatchNormalization → BatchNorm2d, Gemm → Linear, Add → Add,
+// …) by its op's import rule, so an imported model is checked, lowered,
 // differentiated, frozen and edited exactly like a network written in a spec.
 import type { OnnxModel, OnnxNode } from '../onnx/read.js';
 import { isOpType, opDef } from '../ops/index.js';
 import { KnownValues } from './constants.js';
-import type { Conversion, ImportContext } from './conversion.js';
+import type { Conversion, ImportContext, LayerArgs } from './conversion.js';
 import { PathNamer, pathFromParameter, pathFromScope } from './names.js';
 
-/** One imported layer or merge, before shapes are inferred. */
-export type ImportedNode =
-  | {
-      kind: 'layer';
-      path: string;
-      layer: string;
-      args: Record<string, number | boolean | string | number[]>;
-      input: string;
-      /** Pretrained values by ParamSpec name (`weight`, `running_mean`). */
-      values: Record<string, Float32Array>;
-      source: string;
-      /** The output shape (batch excluded) the ONNX node asked for, checked once shapes are known. */
-      expect?: number[];
-    }
-  | {
-      kind: 'merge';
-      path: string;
-      op: 'add' | 'concat';
-      inputs: string[];
-      axis: number;
-      source: string;
-    };
+/** One imported layer use (Add and Concat take several inputs), before shapes are inferred. */
+export interface ImportedNode {
+  path: string;
+  layer: string;
+  args: LayerArgs;
+  inputs: string[];
+  /** Pretrained values by ParamSpec name (`weight`, `running_mean`). */
+  values: Record<string, Float32Array>;
+  source: string;
+  /** The output shape (batch excluded) the ONNX node asked for, checked once shapes are known. */
+  expect?: number[];
+}
 
 export interface ImportedGraph {
   input: { name: string; dims: (number | string)[] };
@@ -115,19 +105,6 @@ export function importGraph(model: OnnxModel): ImportedGraph {
         conversion.params?.weight &&
         pathFromParameter(conversion.params.weight)) ||
       pathFromScope(node);
-    if ('merge' in conversion) {
-      const path = namer.name(preferred, conversion.merge);
-      nodes.push({
-        kind: 'merge',
-        path,
-        op: conversion.merge,
-        inputs,
-        axis: conversion.axis ?? 0,
-        source,
-      });
-      valueOf.set(node.outputs[0], path);
-      continue;
-    }
     const path = namer.name(preferred, conversion.layer);
     const values: Record<string, Float32Array> = { ...conversion.values };
     for (const [param, tensorName] of Object.entries(conversion.params ?? {})) {
@@ -135,11 +112,10 @@ export function importGraph(model: OnnxModel): ImportedGraph {
       if (data instanceof Float32Array) values[param] = data;
     }
     nodes.push({
-      kind: 'layer',
       path,
       layer: conversion.layer,
       args: conversion.args,
-      input: inputs[0],
+      inputs,
       values,
       source,
       ...(conversion.expect ? { expect: conversion.expect } : {}),

@@ -1,10 +1,11 @@
 // Elementwise activations. Those with an ONNX op of the same meaning lower to it; SiLU, GELU
 // and Softplus(β, threshold) are compositions, so every op they use has a gradient rule.
-import { num, numberArg, stringArg } from '../check/args.js';
 import type { GraphBuilder } from '../ir/builder.js';
-import type { LayerDef } from './layer.js';
-import { noParams } from './layer.js';
 import { onnx } from '../ops/index.js';
+import { num } from '../vocabulary/values.js';
+import { numberArg, stringArg } from '../vocabulary/args.js';
+import type { LayerDef } from '../vocabulary/defs.js';
+import { noParams } from '../vocabulary/defs.js';
 
 /** An activation with no parameters: the output has the input's shape. */
 function activation(
@@ -13,7 +14,7 @@ function activation(
   lower: LayerDef['lower'],
   args: LayerDef['args'] = [],
 ): LayerDef {
-  return { name, doc, args, infer: (input) => ({ shape: input }), params: noParams, lower };
+  return { name, doc, args, infer: ([input]) => ({ shape: input }), params: noParams, lower };
 }
 
 /** A string argument's default (args.ts has `int`, `num` and `bool`). */
@@ -22,7 +23,7 @@ const str = (v: string) => ({ t: 'str' as const, v });
 /** Lowers to the ONNX op of the same meaning, which takes no attributes. */
 const sameAs =
   (op: typeof onnx.Relu | typeof onnx.Sigmoid | typeof onnx.Tanh): LayerDef['lower'] =>
-  (b, x) =>
+  (b, [x]) =>
     b.op(op, [x]);
 
 export const ReLU = activation(
@@ -43,14 +44,14 @@ function clamp(b: GraphBuilder, x: string, lo: number, hi: number): string {
 export const Hardtanh = activation(
   'Hardtanh',
   'Clamps a to [min_val, max_val] (torch.nn.Hardtanh; ONNX Clip imports as this).',
-  (b, x, _params, args) => clamp(b, x, numberArg(args, 'min_val'), numberArg(args, 'max_val')),
+  (b, [x], _params, args) => clamp(b, x, numberArg(args, 'min_val'), numberArg(args, 'max_val')),
   [
     { name: 'min_val', type: 'number', default: num(-1), doc: 'the lower bound' },
     { name: 'max_val', type: 'number', default: num(1), doc: 'the upper bound' },
   ],
 );
 
-export const ReLU6 = activation('ReLU6', 'min(max(a, 0), 6) (torch.nn.ReLU6).', (b, x) =>
+export const ReLU6 = activation('ReLU6', 'min(max(a, 0), 6) (torch.nn.ReLU6).', (b, [x]) =>
   clamp(b, x, 0, 6),
 );
 
@@ -65,21 +66,22 @@ export const Tanh = activation('Tanh', 'Hyperbolic tangent (torch.nn.Tanh).', sa
 export const LeakyReLU = activation(
   'LeakyReLU',
   'a for a > 0, negative_slope·a otherwise (torch.nn.LeakyReLU).',
-  (b, x, _params, args) => b.op(onnx.LeakyRelu, [x], { alpha: numberArg(args, 'negative_slope') }),
+  (b, [x], _params, args) =>
+    b.op(onnx.LeakyRelu, [x], { alpha: numberArg(args, 'negative_slope') }),
   [{ name: 'negative_slope', type: 'number', default: num(0.01), doc: 'slope for a < 0' }],
 );
 
 export const ELU = activation(
   'ELU',
   'a for a > 0, alpha·(e^a − 1) otherwise (torch.nn.ELU).',
-  (b, x, _params, args) => b.op(onnx.Elu, [x], { alpha: numberArg(args, 'alpha') }),
+  (b, [x], _params, args) => b.op(onnx.Elu, [x], { alpha: numberArg(args, 'alpha') }),
   [{ name: 'alpha', type: 'number', default: num(1), doc: 'the value approached for a → −∞' }],
 );
 
 export const Softplus = activation(
   'Softplus',
   'Smooth ReLU log(1 + e^(beta·a)) / beta, linear above threshold (torch.nn.Softplus).',
-  (b, x, _params, args) => {
+  (b, [x], _params, args) => {
     const beta = numberArg(args, 'beta');
     const scaled = beta === 1 ? x : b.op(onnx.Mul, [x, b.scalar(beta)]);
     const smooth = b.op(onnx.Softplus, [scaled]);
@@ -100,7 +102,7 @@ export const Softplus = activation(
 );
 
 /** x·σ(x). */
-const silu: LayerDef['lower'] = (b, x) => b.op(onnx.Mul, [x, b.op(onnx.Sigmoid, [x])]);
+const silu: LayerDef['lower'] = (b, [x]) => b.op(onnx.Mul, [x, b.op(onnx.Sigmoid, [x])]);
 
 export const SiLU = activation(
   'SiLU',
@@ -129,10 +131,10 @@ export const GELU: LayerDef = {
   ...activation(
     'GELU',
     'Gaussian error linear unit a·Φ(a), exact (erf) or tanh-approximated (torch.nn.GELU).',
-    (b, x, _params, args) => gelu(b, x, stringArg(args, 'approximate')),
+    (b, [x], _params, args) => gelu(b, x, stringArg(args, 'approximate')),
     [{ name: 'approximate', type: 'string', default: str('none'), doc: '"none" or "tanh"' }],
   ),
-  infer(input, args) {
+  infer([input], args) {
     const form = stringArg(args, 'approximate');
     if (!GELU_FORMS.includes(form))
       return {

@@ -3,12 +3,13 @@
 // index), so the same spec and seed give the same masks on any provider, a step can be re-run
 // (finite differences, resumed runs) and every step differs. See ARCHITECTURE.md for why not
 // RandomUniformLike. Eval mode has no mask.
-import { num, numberArg, stringArg } from '../check/args.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import { reshape } from '../ir/ops-helpers.js';
-import type { LayerDef, LowerContext } from './layer.js';
-import { noParams } from './layer.js';
 import { onnx } from '../ops/index.js';
+import { num } from '../vocabulary/values.js';
+import { numberArg, stringArg } from '../vocabulary/args.js';
+import type { LayerDef, LowerContext } from '../vocabulary/defs.js';
+import { noParams } from '../vocabulary/defs.js';
 
 const MODES = ['example', 'batch'];
 
@@ -104,13 +105,13 @@ export const Dropout: LayerDef = {
       doc: '"example": an independent mask per element (torch); "batch": one mask per neuron, shared by the batch',
     },
   ],
-  infer(input, args) {
+  infer([input], args) {
     const per = stringArg(args, 'per');
     if (!MODES.includes(per))
       return { error: `Dropout: per must be "example" or "batch", found "${per}"`, arg: 'per' };
     return { shape: input };
   },
   params: noParams,
-  lower: (b, x, _params, args, ctx) =>
+  lower: (b, [x], _params, args, ctx) =>
     lowerDropout(b, x, numberArg(args, 'p'), stringArg(args, 'per') === 'batch', ctx),
 };

@@ -5,14 +5,15 @@
 // running_var (updated with the unbiased batch variance, new = (1−m)·old + m·batch) and
 // num_batches_tracked (a float32 scalar here; PyTorch's int64 loads from it with
 // load_state_dict, which copies across dtypes).
-import type { BoundArgs } from '../check/args.js';
-import { bool, boolArg, num, numberArg } from '../check/args.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
 import { reduceMean, reshape, sizeOf } from '../ir/ops-helpers.js';
-import type { LayerDef, LowerContext, ParamSpec, ShapeResult } from './layer.js';
 import { onnx } from '../ops/index.js';
+import type { BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg } from '../vocabulary/args.js';
+import { bool, num } from '../vocabulary/values.js';
+import type { LayerDef, LowerContext, ParamSpec, ShapeResult } from '../vocabulary/defs.js';
 
 const ones = { kind: 'constant', value: 1 } as const;
 const zeros = { kind: 'constant', value: 0 } as const;
@@ -204,15 +205,15 @@ function batchNorm(name: string, forms: Record<number, string>, doc: string): La
         doc: 'keep running statistics for eval',
       },
     ],
-    infer: (input, args) =>
+    infer: ([input], args) =>
       checkChannels(name, 'num_features', input, args, forms) ?? { shape: input },
-    params: (_input, args) =>
+    params: (_inputs, args) =>
       channelParams(
         numberArg(args, 'num_features'),
         boolArg(args, 'affine'),
         boolArg(args, 'track_running_stats'),
       ),
-    lower: (b, x, params, args, ctx) => lowerBatchNorm(b, x, params, args, ctx),
+    lower: (b, [x], params, args, ctx) => lowerBatchNorm(b, x, params, args, ctx),
   };
 }
 
@@ -278,17 +279,17 @@ export const InstanceNorm2d: LayerDef = {
       doc: 'keep running statistics for eval',
     },
   ],
-  infer: (input, args) =>
+  infer: ([input], args) =>
     checkChannels('InstanceNorm2d', 'num_features', input, args, { 4: '[N, C, H, W]' }) ?? {
       shape: input,
     },
-  params: (_input, args) =>
+  params: (_inputs, args) =>
     channelParams(
       numberArg(args, 'num_features'),
       boolArg(args, 'affine'),
       boolArg(args, 'track_running_stats'),
     ),
-  lower(b, x, params, args, ctx) {
+  lower(b, [x], params, args, ctx) {
     const eps = numberArg(args, 'eps');
     const track = boolArg(args, 'track_running_stats');
     if (ctx.mode === 'eval' && track)
@@ -336,7 +337,7 @@ export const LayerNorm: LayerDef = {
       doc: 'learn an elementwise scale and shift',
     },
   ],
-  infer(input, args) {
+  infer([input], args) {
     const shape = normalizedShape(args);
     if (!shape)
       return {
@@ -351,7 +352,7 @@ export const LayerNorm: LayerDef = {
       };
     return { shape: input };
   },
-  params(_input, args) {
+  params(_inputs, args) {
     const shape = normalizedShape(args)!;
     if (!boolArg(args, 'elementwise_affine')) return [];
     return [
@@ -359,7 +360,7 @@ export const LayerNorm: LayerDef = {
       { name: 'bias', shape, init: zeros },
     ];
   },
-  lower(b, x, params, args) {
+  lower(b, [x], params, args) {
     const rank = b.info(x).shape.length;
     const count = normalizedShape(args)!.length;
     const axes = Array.from({ length: count }, (_, i) => rank - count + i);
@@ -388,7 +389,7 @@ export const GroupNorm: LayerDef = {
       doc: 'learn a per-channel scale and shift',
     },
   ],
-  infer(input, args) {
+  infer([input], args) {
     const forms = { 2: '[N, C]', 3: '[N, C, L]', 4: '[N, C, H, W]', 5: '[N, C, D, H, W]' };
     const problem = checkChannels('GroupNorm', 'num_channels', input, args, forms);
     if (problem) return problem;
@@ -401,9 +402,9 @@ export const GroupNorm: LayerDef = {
       };
     return { shape: input };
   },
-  params: (_input, args) =>
+  params: (_inputs, args) =>
     channelParams(numberArg(args, 'num_channels'), boolArg(args, 'affine'), false),
-  lower(b, x, params, args) {
+  lower(b, [x], params, args) {
     // [N, C, *] → [N, G, C/G·*]: each group is one row to standardize.
     const shape = b.info(x).shape;
     const groups = numberArg(args, 'num_groups');

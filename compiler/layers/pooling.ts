@@ -1,16 +1,17 @@
 // torch.nn.MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, lowered to ONNX MaxPool, AveragePool and
 // GlobalAveragePool. ONNX pooling is emitted in floor mode only: PyTorch's ceil_mode becomes
 // extra padding at the end, which computes the same windows and keeps the gradient rules simple.
-import type { BoundArgs } from '../check/args.js';
-import { AUTO, bool, boolArg, int, pairArg } from '../check/args.js';
 import { tensor } from '../ir/graph.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Shape } from '../ir/graph.js';
 import type { Pair } from './conv.js';
 import { imageInput, outputLength, windowProblem } from './conv.js';
-import type { LayerDef, ShapeResult } from './layer.js';
-import { noParams } from './layer.js';
 import { onnx } from '../ops/index.js';
+import type { BoundArgs } from '../vocabulary/args.js';
+import { boolArg, pairArg } from '../vocabulary/args.js';
+import { AUTO, bool, int } from '../vocabulary/values.js';
+import type { LayerDef, ShapeResult } from '../vocabulary/defs.js';
+import { noParams } from '../vocabulary/defs.js';
 
 interface PoolGeometry {
   hw: Pair;
@@ -53,7 +54,7 @@ function geometry(layer: string, input: Shape, args: BoundArgs): PoolGeometry | 
 }
 
 function inferPool(layer: string): LayerDef['infer'] {
-  return (input, args) => {
+  return ([input], args) => {
     const g = geometry(layer, input, args);
     if ('error' in g || 'shape' in g) return g;
     return { shape: [input[0], input[1], ...g.out] };
@@ -90,7 +91,7 @@ export const MaxPool2d: LayerDef = {
   ],
   infer: inferPool('MaxPool2d'),
   params: noParams,
-  lower(b, x, _params, args, ctx) {
+  lower(b, [x], _params, args, ctx) {
     const g = geometry('MaxPool2d', b.info(x).shape, args) as PoolGeometry;
     const attrs = {
       kernel_shape: g.kernel,
@@ -118,7 +119,7 @@ export const AvgPool2d: LayerDef = {
   ],
   infer: inferPool('AvgPool2d'),
   params: noParams,
-  lower(b, x, _params, args) {
+  lower(b, [x], _params, args) {
     const g = geometry('AvgPool2d', b.info(x).shape, args) as PoolGeometry;
     const includePad = boolArg(args, 'count_include_pad');
     const attrs = { kernel_shape: g.kernel, strides: g.strides, pads: g.pads };
@@ -157,7 +158,7 @@ export const AdaptiveAvgPool2d: LayerDef = {
   name: 'AdaptiveAvgPool2d',
   doc: 'Averages over windows chosen to give a fixed output size (torch.nn.AdaptiveAvgPool2d).',
   args: [{ name: 'output_size', type: 'pair', doc: 'output size: s or [sh, sw]', min: 1 }],
-  infer(input, args) {
+  infer([input], args) {
     const image = imageInput('AdaptiveAvgPool2d', input);
     if (typeof image === 'string') return { error: image };
     const out = pairArg(args, 'output_size');
@@ -168,7 +169,7 @@ export const AdaptiveAvgPool2d: LayerDef = {
     return { shape: [input[0], input[1], ...out] };
   },
   params: noParams,
-  lower(b, x, _params, args) {
+  lower(b, [x], _params, args) {
     const [h, w] = b.info(x).shape.slice(2) as Pair;
     const out = pairArg(args, 'output_size');
     if (out[0] === 1 && out[1] === 1) return b.op(onnx.GlobalAveragePool, [x]);

@@ -1,9 +1,9 @@
 // Graph pieces for the train block's regularization and stability settings: the L2 penalty in
 // the loss, the global gradient norm, clipping (torch.nn.utils semantics) and SAM's ascent step.
 // Only Add/Mul/Div/Max/Neg/Sqrt/ReduceSum are used, all with shape rules and gradient rules.
-import type { Regularization } from '../check/regularization.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import { onnx } from '../ops/index.js';
+import type { Regularization } from '../vocabulary/model.js';
 
 /** Σ over all elements of x², as a scalar. */
 function sumSquares(b: GraphBuilder, x: string): string {

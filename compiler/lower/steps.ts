@@ -1,7 +1,6 @@
 // Builds the three graphs of a recipe: the training step (forward, loss, backward, optimizer
 // update in one graph), the evaluation step (loss and accuracy, no update) and the inference
 // model (weights inside, for export).
-import type { Model, Recipe } from '../check/model.js';
 import { backward } from '../autodiff/backward.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { DType, Graph, Node } from '../ir/graph.js';
@@ -13,8 +12,6 @@ import {
   parameterShapes,
   trainableShapes,
 } from '../init.js';
-import type { LowerContext } from '../layers/layer.js';
-import { numberArg } from '../check/args.js';
 import { groupOf } from '../check/regularization.js';
 import { lowerModel } from './forward.js';
 import {
@@ -27,6 +24,9 @@ import {
 } from './regularize.js';
 import type { Role, TensorEntry } from './manifest.js';
 import { onnx } from '../ops/index.js';
+import type { Model, Recipe } from '../vocabulary/model.js';
+import type { LowerContext } from '../vocabulary/defs.js';
+import { numberArg } from '../vocabulary/args.js';
 
 export interface BuiltGraph {
   graph: Graph;

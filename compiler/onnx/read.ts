@@ -1,11 +1,11 @@
 // Reads ONNX model files into plain data: nodes with decoded attributes, initializers as
 // typed arrays, graph inputs and outputs. The importer (compiler/import/) works on this form,
 // so protobuf stays inside compiler/onnx/.
-import onnxProto from 'onnx-proto';
+import type OnnxProto from 'onnx-proto';
+import { onnx } from './proto.js';
 
-const { onnx } = onnxProto;
-type TensorProto = InstanceType<typeof onnx.TensorProto>;
-type AttributeProto = InstanceType<typeof onnx.AttributeProto>;
+type TensorProto = InstanceType<typeof OnnxProto.onnx.TensorProto>;
+type AttributeProto = InstanceType<typeof OnnxProto.onnx.AttributeProto>;
 
 export type OnnxAttr = number | string | number[] | Float32Array;
 
@@ -44,9 +44,9 @@ export interface OnnxModel {
 export class OnnxReadError extends Error {}
 
 export function readOnnx(bytes: Uint8Array): OnnxModel {
-  let model: InstanceType<typeof onnx.ModelProto>;
+  let model: InstanceType<typeof OnnxProto.onnx.ModelProto>;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = onnx().ModelProto.decode(bytes);
   } catch (e) {
     throw new OnnxReadError(`not an ONNX model (${(e as Error).message})`);
   }
@@ -89,7 +89,7 @@ function valueInfo(v: { name?: string | null; type?: unknown }): OnnxValue {
 }
 
 function decodeAttr(a: AttributeProto): OnnxAttr {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = onnx().AttributeProto.AttributeType;
   switch (a.type) {
     case T.FLOAT:
       return a.f;
@@ -113,7 +113,7 @@ function decodeAttr(a: AttributeProto): OnnxAttr {
 function decodeTensor(t: TensorProto): OnnxInitializer {
   const dims = t.dims.map(Number);
   const count = dims.reduce((n, d) => n * d, 1);
-  const D = onnx.TensorProto.DataType;
+  const D = onnx().TensorProto.DataType;
   if (t.dataType === D.FLOAT) {
     if (t.rawData && t.rawData.length > 0) {
       const copy = new Float32Array(count);

@@ -2,30 +2,34 @@
 // reading what netspec wrote). ONNX IR version 8 (the schema onnx-proto 8 implements) with
 // the default-domain opset 18, or an older one on request (opset.ts rewrites the ops whose form
 // changed).
-import onnxProto from 'onnx-proto';
+import type OnnxProto from 'onnx-proto';
 import type { AttrValue, DType, Graph, Tensor, ValueInfo } from '../ir/graph.js';
 import { isGraph, isTensor } from '../ir/graph.js';
 import type { AttrKind } from '../ops/index.js';
 import { opDef } from '../ops/index.js';
 import { DEFAULT_OPSET, nodesForOpset } from './opset.js';
 import type { WrittenNode } from './opset.js';
+import { onnx } from './proto.js';
 
-const { onnx } = onnxProto;
-type TensorProtoT = InstanceType<typeof onnx.TensorProto>;
-type GraphProtoFields = onnxProto.onnx.IGraphProto;
-type AttributeFields = onnxProto.onnx.IAttributeProto;
+type TensorProtoT = InstanceType<typeof OnnxProto.onnx.TensorProto>;
+type GraphProtoFields = OnnxProto.onnx.IGraphProto;
+type AttributeFields = OnnxProto.onnx.IAttributeProto;
 
 export const IR_VERSION = 8;
 export const OPSET = DEFAULT_OPSET;
 
-const ELEM_TYPE: Record<DType, number> = {
-  float32: onnx.TensorProto.DataType.FLOAT,
-  float64: onnx.TensorProto.DataType.DOUBLE,
-  int64: onnx.TensorProto.DataType.INT64,
-  int32: onnx.TensorProto.DataType.INT32,
-  uint32: onnx.TensorProto.DataType.UINT32,
-  bool: onnx.TensorProto.DataType.BOOL,
-};
+function elemType(dtype: DType): number {
+  const codes = onnx().TensorProto.DataType;
+  const byDtype: Record<DType, number> = {
+    float32: codes.FLOAT,
+    float64: codes.DOUBLE,
+    int64: codes.INT64,
+    int32: codes.INT32,
+    uint32: codes.UINT32,
+    bool: codes.BOOL,
+  };
+  return byDtype[dtype];
+}
 
 export interface SerializeOptions {
   docString?: string;
@@ -36,7 +40,7 @@ export interface SerializeOptions {
 
 export function serializeModel(graph: Graph, options: SerializeOptions = {}): Uint8Array {
   const opset = options.opset ?? OPSET;
-  const model = onnx.ModelProto.create({
+  const model = onnx().ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'netspec',
@@ -45,7 +49,7 @@ export function serializeModel(graph: Graph, options: SerializeOptions = {}): Ui
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: graphProto(graph, opset),
   });
-  return onnx.ModelProto.encode(model).finish();
+  return onnx().ModelProto.encode(model).finish();
 }
 
 /** A graph as GraphProto fields: the model's main graph, or a Loop's body. */
@@ -91,7 +95,7 @@ function valueInfo({ name, dtype, shape, perStep }: ValueInfo) {
     name,
     type: {
       tensorType: {
-        elemType: ELEM_TYPE[dtype],
+        elemType: elemType(dtype),
         shape: { dim: perStep ? [{ dimParam: 'K' }, ...dims] : dims },
       },
     },
@@ -100,23 +104,23 @@ function valueInfo({ name, dtype, shape, perStep }: ValueInfo) {
 
 function tensorProto(name: string, t: Tensor): TensorProtoT {
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return onnx.TensorProto.create({
+  return onnx().TensorProto.create({
     name,
     dims: t.dims,
-    dataType: ELEM_TYPE[t.dtype],
+    dataType: elemType(t.dtype),
     rawData: bytes,
   });
 }
 
 function attribute(name: string, value: AttrValue, kind: AttrKind, opset: number): AttributeFields {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = onnx().AttributeProto.AttributeType;
   switch (kind) {
     case 'graph':
       return { name, type: T.GRAPH, g: graphProto(value as Graph, opset) };
     case 'tensor':
       return { name, type: T.TENSOR, t: tensorProto('', value as Tensor) };
     case 'dtype':
-      return { name, type: T.INT, i: ELEM_TYPE[value as DType] };
+      return { name, type: T.INT, i: elemType(value as DType) };
     case 'string':
       return { name, type: T.STRING, s: new TextEncoder().encode(value as string) };
     case 'ints':

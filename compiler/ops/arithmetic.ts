@@ -4,6 +4,7 @@
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Gradients } from './op.js';
 import { defineOp } from './op.js';
+import { layerUse } from '../import/conversion.js';
 import { broadcastType, sameType } from './shapes.js';
 import { onnx } from './index.js';
 
@@ -20,7 +21,7 @@ export const Add = defineOp({
   since: 7,
   webgpu: true,
   import: (node, { known }) =>
-    node.inputs.some((i) => known.has(i)) ? { unsupported: 'Add of a constant' } : { merge: 'add' },
+    node.inputs.some((i) => known.has(i)) ? { unsupported: 'Add of a constant' } : layerUse('Add'),
 });
 
 export const Sub = defineOp({

@@ -171,7 +171,7 @@ export const Concat = defineOp({
   },
   since: 11,
   webgpu: true,
-  import: (n) => ({ merge: 'concat', axis: attrNumber(n.attrs.axis, 1) }),
+  import: (n) => layerUse('Concat', { dim: attrNumber(n.attrs.axis, 1) }),
 });
 
 export const Slice = defineOp({

@@ -1,7 +1,8 @@
-import { num, numberArg } from '../check/args.js';
 import { withWeightDecay } from './common.js';
-import type { OptimizerDef } from './optimizer.js';
 import { onnx } from '../ops/index.js';
+import { num } from '../vocabulary/values.js';
+import { numberArg } from '../vocabulary/args.js';
+import type { OptimizerDef } from '../vocabulary/defs.js';
 
 /**
  * torch.optim.Adagrad:

@@ -1,10 +1,11 @@
-import { bool, boolArg, num, numberArg, numbersArg, nums } from '../check/args.js';
-import type { ArgSpec, BoundArgs } from '../check/args.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import { biasCorrection, movingAverage, movingSquareAverage, stepNumber } from './common.js';
 import { withWeightDecay } from './common.js';
-import type { OptimizerDef, UpdateInputs, UpdateOutputs } from './optimizer.js';
 import { onnx } from '../ops/index.js';
+import { bool, num, nums } from '../vocabulary/values.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg, numbersArg } from '../vocabulary/args.js';
+import type { OptimizerDef, UpdateInputs, UpdateOutputs } from '../vocabulary/defs.js';
 
 function adamArgs(weightDecay: number, decayDoc: string): ArgSpec[] {
   return [

@@ -1,8 +1,9 @@
-import { bool, boolArg, num, numberArg } from '../check/args.js';
-import type { BoundArgs } from '../check/args.js';
 import { movingAverage, movingSquareAverage, withWeightDecay } from './common.js';
-import type { OptimizerDef } from './optimizer.js';
 import { onnx } from '../ops/index.js';
+import { bool, num } from '../vocabulary/values.js';
+import type { BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg } from '../vocabulary/args.js';
+import type { OptimizerDef } from '../vocabulary/defs.js';
 
 function slots(args: BoundArgs): string[] {
   const names = ['square_avg'];

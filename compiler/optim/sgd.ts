@@ -1,6 +1,7 @@
-import { bool, boolArg, num, numberArg } from '../check/args.js';
-import type { OptimizerDef } from './optimizer.js';
 import { onnx } from '../ops/index.js';
+import { bool, num } from '../vocabulary/values.js';
+import { boolArg, numberArg } from '../vocabulary/args.js';
+import type { OptimizerDef } from '../vocabulary/defs.js';
 
 /**
  * torch.optim.SGD, with its exact update:

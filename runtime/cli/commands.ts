@@ -20,7 +20,8 @@ import { prepareData } from './data.js';
 import { dataRoots } from '../data/paths.js';
 import { DataFacts, dataWarnings } from '../data/probe.js';
 import type { LoadedSpec } from './load.js';
-import { loadRecipe, printDiagnostics, readSpec, UserError } from './load.js';
+import { loadRecipe, printDiagnostics, readSpec } from './load.js';
+import { UserError } from './errors.js';
 
 const OPSET_DEFAULT = MAX_OPSET;
 

@@ -11,7 +11,8 @@ import { describeData } from '../data/summary.js';
 import type { ChannelStats } from '../data/transforms/pipeline.js';
 import { needsStats } from '../data/transforms/pipeline.js';
 import { hasErrors } from '../../compiler/index.js';
-import { printDiagnostics, readSpec, UserError } from './load.js';
+import { printDiagnostics, readSpec } from './load.js';
+import { UserError } from './errors.js';
 
 export type PreparedData = LoadedData & { stats?: ChannelStats };
 

@@ -17,7 +17,8 @@ import type { Device } from '../session.js';
 import { readSafetensors } from '../weights.js';
 import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
-import { loadRecipe, UserError } from './load.js';
+import { loadRecipe } from './load.js';
+import { UserError } from './errors.js';
 
 interface ModelOptions {
   recipe?: string;

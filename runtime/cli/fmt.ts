@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { format } from '../../grammar/index.js';
 import { writeFileAtomic } from '../weights.js';
-import { UserError } from './load.js';
+import { UserError } from './errors.js';
 import { formatDiagnostic, summary } from './print.js';
 
 export interface FmtOptions {

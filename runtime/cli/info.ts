@@ -4,7 +4,8 @@
 import { basename, resolve } from 'node:path';
 import type { Model, Recipe } from '../../compiler/index.js';
 import { checkSpec, hasErrors, onnxInputDims } from '../../compiler/index.js';
-import { printDiagnostics, readBinary, readImport, readSpec, UserError } from './load.js';
+import { printDiagnostics, readBinary, readImport, readSpec } from './load.js';
+import { UserError } from './errors.js';
 
 export function infoCommand(file: string, options: { input?: string; network?: string }): number {
   if (file.endsWith('.onnx')) {
@@ -70,9 +71,7 @@ function parameterCounts(model: Model): Map<string, number> {
 export function describeStages(recipe: Recipe): string {
   const counts = parameterCounts(recipe.model);
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
-  const frozen = new Set(
-    recipe.model.layers.filter((n) => n.kind === 'layer' && n.frozen).map((n) => n.path),
-  );
+  const frozen = new Set(recipe.model.layers.filter((n) => n.frozen).map((n) => n.path));
   const sum = (paths: Iterable<string>) => [...paths].reduce((n, p) => n + (counts.get(p) ?? 0), 0);
   const trainable = () => fmt(total - sum(frozen));
   const lines = [`recipe ${recipe.name} trains ${recipe.model.name} in stages:`];
@@ -98,10 +97,10 @@ export function describeModel(model: Model): string {
     buffers += node.params
       .filter((p) => p.kind === 'buffer')
       .reduce((n, p) => n + count(p.shape), 0);
-    const isFrozen = node.kind === 'layer' && node.frozen === true;
+    const isFrozen = node.frozen === true;
     if (isFrozen) frozen += params;
     else trainable += params;
-    const kind = node.kind === 'layer' ? node.def.name : node.op;
+    const kind = node.def.name;
     const trains = params === 0 ? '' : isFrozen ? 'frozen' : 'yes';
     rows.push([
       node.path,

@@ -16,13 +16,14 @@ import { writeReport } from '../report/report.js';
 import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
 import { createSession } from '../session.js';
-import type { EpochMetrics, StepProgress, TrainOptions } from '../train.js';
+import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
 import { ResumeError, train, UnsupportedError } from '../train.js';
 import { encodeSafetensors, writeFileAtomic } from '../weights.js';
 import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
 import { splitClassReport } from './eval-command.js';
-import { loadRecipe, UserError } from './load.js';
+import { loadRecipe } from './load.js';
+import { UserError } from './errors.js';
 
 export interface TrainCommandOptions {
   recipe?: string;
@@ -44,7 +45,7 @@ export interface TrainCommandOptions {
  * best checkpoint beside it (…/best) when there is one: restore_best needs the best weights
  * seen before the interruption.
  */
-function loadResume(path: string): { checkpoint: Checkpoint; best?: Checkpoint } {
+export function loadResume(path: string): { checkpoint: Checkpoint; best?: Checkpoint } {
   const candidates = [path, join(path, 'checkpoints', 'last'), join(path, 'last')];
   const dir = candidates.find((c) => existsSync(join(c, 'state.json')));
   if (!dir)
@@ -160,14 +161,56 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   const resumed = options.resume ? loadResume(options.resume) : undefined;
   // A resumed run's frozen layers keep the values it had (the --weights file's, if it had one).
   const recipe = resumed ? resumeRecipe(checked, resumed.checkpoint) : (start?.recipe ?? checked);
-  const resume = resumed?.checkpoint;
-  const data = prepareData(recipe, path, dataRoots(options.data));
+  const outcome = await runTraining({
+    specPath: path,
+    sources: loaded.sources,
+    recipe,
+    out: options.out ?? join('runs', recipe.name),
+    epochs: options.epochs,
+    dataRoots: dataRoots(options.data),
+    threads: options.threads,
+    device: options.device,
+    json: options.json,
+    resume: resumed && { ...resumed, from: options.resume! },
+    start,
+  });
+  return outcome.code;
+}
+
+/** A run of a checked recipe into an output folder: what `train` and each sweep trial do. */
+export interface RunRequest {
+  specPath: string;
+  /** The spec and its imports, copied into the report. */
+  sources: Map<string, string>;
+  recipe: Recipe;
+  out: string;
+  /** Where checkpoints go instead of the recipe's `checkpoint` folder (or `<out>/checkpoints`). */
+  checkpointDir?: string;
+  epochs?: number;
+  dataRoots: string[];
+  threads: number;
+  device: Device;
+  json?: boolean;
+  resume?: { checkpoint: Checkpoint; best?: Checkpoint; from: string };
+  start?: StartWeights;
+  /** Stops the run like Ctrl-C: a checkpoint, then exit code 130. */
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  /** 0: finished (stopped early or not); 1: diverged; 130: interrupted, a checkpoint written. */
+  code: number;
+  result: TrainResult;
+}
+
+export async function runTraining(request: RunRequest): Promise<RunOutcome> {
+  const { recipe, start, resume, out, specPath: path } = request;
+  const data = prepareData(recipe, path, request.dataRoots);
   const compiled = compileRecipe(recipe);
-  const epochs = options.epochs ?? recipe.epochs;
-  const out = options.out ?? join('runs', recipe.name);
+  const epochs = request.epochs ?? recipe.epochs;
   const every = recipe.control.checkpoint;
   const checkpoint: TrainOptions['checkpoint'] = {
-    dir: every?.dir ?? join(out, 'checkpoints'),
+    dir: request.checkpointDir ?? every?.dir ?? join(out, 'checkpoints'),
     every: every?.every ?? 1,
     unit: every?.unit ?? 'epoch',
   };
@@ -183,14 +226,14 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     throw e;
   }
   const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
-  if (!options.json)
+  if (!request.json)
     process.stdout.write(
       `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${epochs} epochs\n`,
     );
   if (start) {
     const { file, loaded: tensors, skipped } = start;
     process.stdout.write(
-      options.json
+      request.json
         ? JSON.stringify({ event: 'weights', file, loaded: tensors, skipped }) + '\n'
         : startLine(start) + '\n',
     );
@@ -198,16 +241,17 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
   process.once('SIGINT', onInterrupt);
-  const progress = reporter(options.json, epochs);
+  request.signal?.addEventListener('abort', onInterrupt);
+  const progress = reporter(request.json, epochs);
   let result;
   try {
     result = await train(recipe, compiled, data, {
       epochs,
-      threads: options.threads,
-      device: options.device,
+      threads: request.threads,
+      device: request.device,
       checkpoint,
-      resume,
-      resumeBest: resumed?.best,
+      resume: resume?.checkpoint,
+      resumeBest: resume?.best,
       startWeights: start !== undefined && start.skipped.length === 0,
       signal: abort.signal,
       onStep: progress.step,
@@ -216,7 +260,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
       onStage: progress.stage,
     });
   } catch (e) {
-    if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
+    if (e instanceof ResumeError) throw new UserError(`${resume?.from}: ${e.message}`);
     // A checkpoint that could not be written mid-run (a full disk): said in one line.
     if (e instanceof CheckpointError) throw new UserError(e.message);
     if (e instanceof UnsupportedError) throw new UserError(`${path}: ${e.message}`);
@@ -224,12 +268,13 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   } finally {
     progress.stop();
     process.off('SIGINT', onInterrupt);
+    request.signal?.removeEventListener('abort', onInterrupt);
   }
   if (result.interrupted) {
     process.stdout.write(
       `interrupted: checkpoint written to ${checkpoint.dir}/last; continue with --resume ${checkpoint.dir}/last\n`,
     );
-    return 130;
+    return { code: 130, result };
   }
   if (result.stopped && !result.diverged) process.stdout.write(`stopped: ${result.stopped}\n`);
   mkdirSync(out, { recursive: true });
@@ -249,7 +294,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   const heldOut = data.test ? 'test' : data.validation ? 'validation' : undefined;
   const classes = heldOut
     ? await splitClassReport(
-        await createSession(compileInference(recipe.model, result.weights), options),
+        await createSession(compileInference(recipe.model, result.weights), request),
         recipe,
         data[heldOut]!,
         data.stats,
@@ -270,14 +315,14 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   const page = writeReport(out, {
     recipe: recipe.name,
     specPath: path,
-    sources: loaded.sources,
+    sources: request.sources,
     history: result.history,
     summary,
     classes,
   });
-  if (!options.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
-  if (!result.diverged) return 0;
+  if (!request.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
+  if (!result.diverged) return { code: 0, result };
   // Saved, but the run failed: the last finite weights are kept for a look, the exit code says so.
   process.stderr.write(`${path}: training diverged at ${result.stopped}\n`);
-  return 1;
+  return { code: 1, result };
 }

@@ -4,7 +4,7 @@ import type { DatasetSpec, DataFile, Model, TransformSpec } from '../../compiler
 import { CODES } from '../../compiler/index.js';
 import { DataError } from './errors.js';
 import type { Split } from './sources.js';
-import { loadSource } from './sources.js';
+import { loadSource, sourceFile } from './sources.js';
 import { splitOff } from './split.js';
 import { outputShape } from './transforms/pipeline.js';
 
@@ -39,8 +39,7 @@ export function loadDataset(
     classNames?.length ?? (typeof outputs === 'number' ? outputs : maxLabel(train) + 1);
   const where = (split: Split, key: 'train' | 'test' | 'validation'): DataFile => {
     const source = dataset[key];
-    const at =
-      source && ('images' in source ? source.images : 'dir' in source ? source.dir : source.at);
+    const at = source && (source.kind === 'split' ? source.at : sourceFile(source));
     return at ?? { path: split.origin, file: '', span: undefined as never };
   };
   for (const [split, key] of [

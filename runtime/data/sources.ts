@@ -1,7 +1,7 @@
 // Loads one data source (IDX files, CSV spreadsheets, an image folder) into a Split: uint8
 // pixels in memory or, for a streamed source, a store that reads them from disk on demand;
 // int labels (always in memory), the stored image shape and the pixel→tensor scale.
-import type { DataSource } from '../../compiler/index.js';
+import type { DataFile, DataSource, SourceName } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { readCsv, sniff } from './csv.js';
 import { DataError } from './errors.js';
@@ -42,15 +42,19 @@ export interface Split {
   labelAt: (i: number) => string;
 }
 
+/** Each data source of the registry, read. */
+const LOADERS: {
+  [K in SourceName]: (source: DataSource & { kind: K }, roots: readonly string[]) => Split;
+} = { idx: loadIdx, csv: loadCsv, images: loadImages };
+
 export function loadSource(source: DataSource, roots: readonly string[]): Split {
-  switch (source.kind) {
-    case 'idx':
-      return loadIdx(source, roots);
-    case 'csv':
-      return loadCsv(source, roots);
-    case 'images':
-      return loadImages(source, roots);
-  }
+  const load = LOADERS[source.kind] as (source: DataSource, roots: readonly string[]) => Split;
+  return load(source, roots);
+}
+
+/** The file a source's examples are read from (images, or the folder of images). */
+export function sourceFile(source: DataSource): DataFile {
+  return source.kind === 'images' ? source.dir : source.images;
 }
 
 /** A split whose pixels stay on disk: `images` throws, so nothing reads them by mistake. */

@@ -63,4 +63,5 @@ export const DECLARATION_WORDS: Record<Declaration['kind'], string> = {
   Block: 'block',
   Transform: 'transform',
   Train: 'train recipe',
+  Sweep: 'sweep',
 };

@@ -29,6 +29,12 @@ export function calleeOf(analysis: Analysis, ctx: ArgumentsContext): Callee | un
       return among(datasetSettingValue(ctx.setting ?? 'validation')?.callees ?? []);
     case 'onnx':
       return among(CALLEES.onnx) ?? among(CALLEES.layers);
+    case 'sweep':
+      return (
+        among(CALLEES.ranges) ??
+        among(trainSettingValue(ctx.setting?.split('.')[0] ?? '')?.callees ?? []) ??
+        calleeNamed(name)
+      );
     case 'train':
       if (name === 'group') return groupCallee(optimizerArgs(analysis, ctx.declaration));
       if (ctx.setting === 'model') return declaredCallee(analysis, name);

@@ -25,6 +25,7 @@ import { calleeOf, optimizerArgs } from './calls.js';
 import { contextAt, type BlockKind, type CursorContext } from './context.js';
 import { argumentDetail } from './hover.js';
 import { checkedModels, signature, showValue } from './layers.js';
+import { keysOfSweep } from './sweeps.js';
 import { rolesIn } from './symbols.js';
 
 /** Reads binary files (ONNX models) for the module paths of an imported network. */
@@ -36,6 +37,7 @@ const DECLARATION_KEYWORDS: Word[] = [
   { name: 'dataset', doc: 'dataset Name { train = idx(…)  test = … }' },
   { name: 'transform', doc: 'transform Name { RandomCrop(28, padding: 4) … }' },
   { name: 'train', doc: 'train Name { model = …  data = …  loss = …  optimizer = …  epochs = … }' },
+  { name: 'sweep', doc: 'sweep Name over Recipe { optimizer.lr = [0.01, 0.03]  seed = [1, 2] }' },
   { name: 'import', doc: 'import "other.net": its declarations become usable here' },
 ];
 
@@ -89,6 +91,8 @@ function statementItems(
       return calleeItems(CALLEES.transforms);
     case 'onnx':
       return words(SURGERY_STATEMENTS, CompletionItemKind.Keyword);
+    case 'sweep':
+      return sweepKeyItems(analysis, declaration);
     case 'network':
     case 'block':
       return [...localItems(analysis, declaration, offset), ...networkKeywords()];
@@ -119,12 +123,28 @@ function localItems(analysis: Analysis, declaration: string, offset: number): Co
   return items;
 }
 
+/** In a sweep: the keys of the train block it is over (settings, options, call arguments). */
+function sweepKeyItems(analysis: Analysis, sweep: string): CompletionItem[] {
+  return keysOfSweep(analysis, sweep).map(({ key, doc }) => ({
+    label: key,
+    kind: CompletionItemKind.Field,
+    insertText: `${key} = `,
+    detail: 'sweep key',
+    documentation: doc,
+  }));
+}
+
 function valueItems(
   analysis: Analysis,
   block: BlockKind,
   declaration: string,
   setting: string,
 ): CompletionItem[] {
+  // A sweep key's values: a list of the setting's values, or (a number) a range to draw from.
+  if (block === 'sweep') {
+    const whole = setting.includes('.') ? [] : valueItems(analysis, 'train', '', setting);
+    return [...whole, ...calleeItems(CALLEES.ranges)];
+  }
   const value =
     block === 'train'
       ? trainSettingValue(setting, optimizerArgs(analysis, declaration))
@@ -237,11 +257,7 @@ function modulePaths(
   read: ReadBinary,
 ): { path: string; layer: string }[] {
   const model = checkedModels(analysis).find((m) => m.name === network);
-  if (model)
-    return model.layers.map((n) => ({
-      path: n.path,
-      layer: n.kind === 'layer' ? n.def.name : n.op,
-    }));
+  if (model) return model.layers.map((n) => ({ path: n.path, layer: n.def.name }));
   const found = declarations(analysis).find((d) => d.decl.name.name === network);
   if (found?.decl.kind !== 'OnnxNetwork') return [];
   const [pathArg] = found.decl.source.args;

@@ -4,7 +4,7 @@
 import { scanTokens, splitChunks, type ScannedToken } from '../../grammar/index.js';
 
 /** The kind of declaration a body belongs to; `onnx` is a network imported from ONNX. */
-export type BlockKind = 'dataset' | 'network' | 'block' | 'transform' | 'train' | 'onnx';
+export type BlockKind = 'dataset' | 'network' | 'block' | 'transform' | 'train' | 'onnx' | 'sweep';
 
 export type CursorContext =
   /** Outside every declaration: a declaration keyword is next. */
@@ -44,7 +44,7 @@ export type CursorContext =
   | { kind: 'none' };
 
 const HEADER =
-  /^(dataset|network|block|transform|train)[ \t]+([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*=[ \t]*onnx\b)?/;
+  /^(dataset|network|block|transform|train|sweep)[ \t]+([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*=[ \t]*onnx\b)?/;
 /** A statement goes on after a line break that follows one of these … */
 const CONTINUES = new Set([
   '->',
@@ -150,9 +150,9 @@ function currentStatement(tokens: ScannedToken[], cursorLine: number): ScannedTo
   return tokens.slice(start);
 }
 
-/** `setting` of a `setting = …` statement in a train block or a dataset. */
+/** `setting` of a `setting = …` statement in a train block or a dataset (a sweep: its key). */
 function settingOf(statement: ScannedToken[], block: BlockKind): string | undefined {
-  if (block !== 'train' && block !== 'dataset') return undefined;
+  if (block !== 'train' && block !== 'dataset' && block !== 'sweep') return undefined;
   return statement[1]?.image === '=' ? statement[0].image : undefined;
 }
 
@@ -192,6 +192,10 @@ function statementContext(
   if (block === 'train' && words[0] === 'stop') return { kind: 'quantity' };
   if (block === 'train' && words[0] === 'unfreeze' && !words.includes('after'))
     return { kind: 'modules', ...at };
+  if (block === 'sweep')
+    return words[1] === '=' && words.length === 2
+      ? { kind: 'value', ...at, setting: words[0] }
+      : { kind: 'none' };
   if ((block === 'train' || block === 'dataset') && words[1] === '=') {
     const setting = words[0];
     const comma = words.indexOf(',');

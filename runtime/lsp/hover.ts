@@ -3,7 +3,7 @@
 // argument name its doc and default; a setting its doc; a declared name its declaration (and a
 // network its output shape and size); a module of an imported network its layer and shapes.
 import type { Hover } from 'vscode-languageserver';
-import type { ArgSpec, Callee, LayerInstance } from '../../compiler/index.js';
+import type { ArgSpec, Callee } from '../../compiler/index.js';
 import { moduleMatches } from '../../compiler/index.js';
 import type { Analysis } from './analysis.js';
 import { DECLARATION_WORDS } from './analysis.js';
@@ -19,6 +19,7 @@ import {
 } from './layers.js';
 import { toRange } from './positions.js';
 import { roleAt, type DeclRef, type Role } from './roles.js';
+import { keysOfSweep } from './sweeps.js';
 import { current, rolesIn } from './symbols.js';
 
 export function hover(analysis: Analysis, offset: number): Hover | null {
@@ -37,6 +38,7 @@ function describe(analysis: Analysis, role: Role, offset: number): string | unde
     case 'argument':
       return `\`${role.arg.name}\` — ${role.arg.doc} (${argumentDetail(role.arg)}; of ${role.callee.name})`;
     case 'setting':
+      if (role.block === 'sweep') return sweepKeyText(analysis, role.word.name, offset);
       return `\`${role.word.name}\` — ${role.word.doc} (${role.block} setting)`;
     case 'quantity':
       return `\`${role.word.name}\` — ${role.word.doc}`;
@@ -48,6 +50,15 @@ function describe(analysis: Analysis, role: Role, offset: number): string | unde
     case 'module':
       return moduleText(analysis, role.network, role.path);
   }
+}
+
+/** A sweep key: what it changes in the train block the sweep is over. */
+function sweepKeyText(analysis: Analysis, key: string, offset: number): string {
+  const sweep = analysis.parsed.ast.declarations.find(
+    (d) => d.kind === 'Sweep' && d.span.start.offset <= offset && offset <= d.span.end.offset,
+  );
+  const found = sweep && keysOfSweep(analysis, sweep.name.name).find((k) => k.key === key);
+  return found ? `\`${key}\` — ${found.doc} (sweep key)` : `\`${key}\` (sweep key)`;
 }
 
 /** `**SGD** (optimizer) — doc`, the signature, and one line per argument. */
@@ -76,7 +87,7 @@ function declarationText(analysis: Analysis, target: DeclRef): string {
   const where = target.file === analysis.file ? [] : [`declared in \`${target.file}\``];
   const model = checkedModels(analysis).find((m) => m.name === target.name);
   if (model === undefined) return [header, ...where].join('\n\n');
-  const layers = model.layers.filter((n) => n.kind === 'layer');
+  const layers = model.layers;
   const total = layers.reduce((n, l) => n + parameterCount(l), 0);
   const trainable = layers.filter((l) => !l.frozen).reduce((n, l) => n + parameterCount(l), 0);
   const frozen = trainable < total ? ` (${count(trainable)} trainable)` : '';
@@ -90,9 +101,7 @@ function declarationText(analysis: Analysis, target: DeclRef): string {
 
 function moduleText(analysis: Analysis, network: string, pattern: string): string {
   const model = checkedModels(analysis).find((m) => m.name === network);
-  const matched = (model?.layers ?? []).filter(
-    (n): n is LayerInstance => n.kind === 'layer' && moduleMatches(pattern, n),
-  );
+  const matched = (model?.layers ?? []).filter((n) => moduleMatches(pattern, n));
   if (matched.length === 0) return `module pattern \`${pattern}\` of ${network}`;
   const layers = matched;
   const total = layers.reduce((n, l) => n + parameterCount(l), 0);

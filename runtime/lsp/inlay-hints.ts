@@ -2,7 +2,7 @@
 // (`-> Conv2d(1, 32, 3)  [N, 32, 26, 26] · 320`), after a replaced or inserted layer of an
 // imported network the same, and after `onnx(…)` the imported network's output and size.
 import { InlayHintKind, type InlayHint, type Range } from 'vscode-languageserver';
-import type { LayerInstance, Span } from '../../compiler/index.js';
+import type { Span } from '../../compiler/index.js';
 import type { Analysis } from './analysis.js';
 import {
   checkedModels,
@@ -31,7 +31,7 @@ function importedSources(analysis: Analysis): Map<Span, string> {
     if (decl.kind !== 'OnnxNetwork') continue;
     const model = checkedModels(analysis).find((m) => m.name === decl.name.name);
     if (model === undefined) continue;
-    const layers = model.layers.filter((n): n is LayerInstance => n.kind === 'layer');
+    const layers = model.layers;
     const total = layers.reduce((n, l) => n + parameterCount(l), 0);
     const trainable = layers.filter((l) => !l.frozen).reduce((n, l) => n + parameterCount(l), 0);
     const part = trainable < total ? ` (${count(trainable)} trainable)` : '';

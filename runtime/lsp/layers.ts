@@ -50,8 +50,8 @@ function groupLayers(analysis: Analysis): LayerGroups {
   const seen = new Set<string>();
   for (const model of checkedModels(analysis)) {
     for (const node of model.layers) {
-      const decl = node.kind === 'layer' ? declarationOf.get(node.span) : undefined;
-      if (node.kind !== 'layer' || decl === undefined || !declarations.has(decl)) continue;
+      const decl = declarationOf.get(node.span);
+      if (decl === undefined || !declarations.has(decl)) continue;
       // A network checked on its own and in a recipe with the same arguments is shown once.
       const key = `${node.span.start.offset}:${node.path}:${showShape(node.outputShape)}`;
       if (seen.has(key)) continue;
@@ -107,7 +107,7 @@ export function layerFacts(layers: readonly LayerInstance[]): string[] {
   return layers.slice(0, 4).map((l) => {
     const frozen = l.frozen ? ' (frozen)' : '';
     return (
-      `\`${l.path}\`${frozen}: ${showShape(l.inputShape)} → **${showShape(l.outputShape)}**, ` +
+      `\`${l.path}\`${frozen}: ${l.inputShapes.map(showShape).join(' + ')} → **${showShape(l.outputShape)}**, ` +
       `${count(parameterCount(l))} parameters, ${count(layerFlops(l))} FLOPs per example`
     );
   });

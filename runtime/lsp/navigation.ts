@@ -98,6 +98,7 @@ const SYMBOL_KINDS: Record<Declaration['kind'], SymbolKind> = {
   Block: SymbolKind.Class,
   Transform: SymbolKind.Function,
   Train: SymbolKind.Module,
+  Sweep: SymbolKind.Module,
 };
 
 export function documentSymbols(analysis: Analysis): DocumentSymbol[] {

@@ -40,7 +40,8 @@ export type Role =
   | { kind: 'callee'; span: Span; callee: Callee }
   | { kind: 'declaration' | 'reference'; span: Span; target: DeclRef }
   | { kind: 'argument'; span: Span; callee: Callee; arg: ArgSpec }
-  | { kind: 'setting'; span: Span; word: Word; block: 'train' | 'dataset' }
+  /** A setting of a train block or a dataset, or a sweep's key (its doc is looked up on hover). */
+  | { kind: 'setting'; span: Span; word: Word; block: 'train' | 'dataset' | 'sweep' }
   /**
    * A parameter or value of a network or block: `def` is where it is introduced when that is in
    * the same declaration (a parameter named in a call of another network has none: it is looked
@@ -104,6 +105,27 @@ class RoleWalker {
         return;
       case 'OnnxNetwork':
         return this.onnxNetwork(decl);
+      case 'Sweep':
+        return this.sweep(decl);
+    }
+  }
+
+  /** `sweep S over Recipe { optimizer.lr = [0.01, 0.1]  optimizer = [SGD(…), Adam(…)] }`. */
+  private sweep(decl: Extract<Declaration, { kind: 'Sweep' }>): void {
+    const train = this.scope.get(decl.over.name);
+    if (train?.kind === 'Train')
+      this.roles.push({ kind: 'reference', span: decl.over.span, target: train });
+    for (const entry of decl.body) {
+      const { key, value } = entry;
+      this.roles.push({
+        kind: 'setting',
+        span: key.span,
+        word: { name: key.name, doc: '' },
+        block: 'sweep',
+      });
+      const whole = key.name.includes('.') ? undefined : trainSettingValue(key.name)?.callees;
+      const items = value.kind === 'List' ? value.items : [value];
+      for (const item of items) this.callOf(item, [...(whole ?? []), ...CALLEES.ranges]);
     }
   }
 

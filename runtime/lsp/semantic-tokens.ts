@@ -44,6 +44,7 @@ const DECLARED: Record<string, TokenType> = {
   Dataset: 'variable',
   Transform: 'function',
   Train: 'type',
+  Sweep: 'type',
 };
 
 function classify(role: Role): { type: TokenType; modifiers: Modifier[] } {

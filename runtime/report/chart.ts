@@ -4,6 +4,8 @@
 export interface Series {
   name: string;
   points: [number, number][];
+  /** Markers only, no line between them (one dot per trial). */
+  dots?: boolean;
 }
 
 export interface ChartSpec {
@@ -13,12 +15,25 @@ export interface ChartSpec {
   series: Series[];
   /** Format y tick labels, e.g. as percentages. */
   formatY?: (y: number) => string;
+  /** Names of the x positions 0, 1, 2 … (categories, such as a setting's values). */
+  xLabels?: string[];
 }
 
 const WIDTH = 560;
 const HEIGHT = 320;
 const MARGIN = { left: 64, right: 16, top: 36, bottom: 48 };
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd'];
+const COLORS = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#ff7f0e',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 /** "Nice" tick values covering [min, max]: steps of 1, 2 or 5 × 10^k. */
 export function ticks(min: number, max: number, count = 5): number[] {
@@ -40,7 +55,13 @@ export function lineChart(spec: ChartSpec): string {
   const points = spec.series.flatMap((s) => s.points).filter(([, y]) => Number.isFinite(y));
   const xs = points.map(([x]) => x);
   const ys = points.map(([, y]) => y);
-  const [x0, x1] = xs.length ? [Math.min(...xs), Math.max(...xs)] : [0, 1];
+  const labels = spec.xLabels;
+  // Categories get half a step of room at either end.
+  const [x0, x1] = labels
+    ? [-0.5, labels.length - 0.5]
+    : xs.length
+      ? [Math.min(...xs), Math.max(...xs)]
+      : [0, 1];
   let [y0, y1] = ys.length ? [Math.min(...ys), Math.max(...ys)] : [0, 1];
   // A constant series (a fixed learning rate): a band around it on its own scale.
   if (y0 === y1) [y0, y1] = [y0 - (Math.abs(y0) / 2 || 0.5), y1 + (Math.abs(y1) / 2 || 0.5)];
@@ -65,9 +86,10 @@ export function lineChart(spec: ChartSpec): string {
       `<text x="${MARGIN.left - 6}" y="${sy(y) + 4}" text-anchor="end">${escape(formatY(y))}</text>`,
     );
   }
-  for (const x of ticks(x0, x1).filter(Number.isInteger)) {
+  const xTicks = labels ? labels.map((_, i) => i) : ticks(x0, x1).filter(Number.isInteger);
+  for (const x of xTicks) {
     parts.push(
-      `<text x="${sx(x)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${x}</text>`,
+      `<text x="${sx(x)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${escape(labels?.[x] ?? String(x))}</text>`,
     );
   }
   parts.push(
@@ -81,7 +103,7 @@ export function lineChart(spec: ChartSpec): string {
     const d = finite
       .map(([x, y], i) => `${i ? 'L' : 'M'}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
       .join(' ');
-    if (finite.length > 1)
+    if (finite.length > 1 && !series.dots)
       parts.push(`<path class="series" d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`);
     for (const [x, y] of finite)
       parts.push(

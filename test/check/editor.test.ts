@@ -21,7 +21,10 @@ describe('editor tables', () => {
   });
 
   it('are the registries themselves', () => {
-    expect(CALLEES.layers.map((c) => c.name)).toEqual([...LAYERS.keys()]);
+    // A chain stage applies a layer with one input; `+` and `concat` combine several.
+    const single = [...LAYERS.values()].filter((l) => l.inputs !== 'several');
+    expect(CALLEES.layers.map((c) => c.name)).toEqual(single.map((l) => l.name));
+    expect(CALLEES.concat[0].args).toBe(LAYERS.get('Concat')!.args);
     expect(CALLEES.losses.map((c) => c.args)).toEqual([...LOSSES.values()].map((l) => l.args));
     expect(trainSettingValue('optimizer')?.callees?.map((c) => c.name)).toEqual([
       ...OPTIMIZERS.keys(),

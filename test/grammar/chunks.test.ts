@@ -45,7 +45,7 @@ describe('parsing part by part', () => {
       const chunks = splitChunks(source);
       expect(chunks.map((c) => c.text).join('')).toBe(source);
       for (const c of chunks.slice(1))
-        expect(c.text).toMatch(/^(import|dataset|network|block|transform|train)\b/);
+        expect(c.text).toMatch(/^(import|dataset|network|block|transform|train|sweep)\b/);
     }
   });
 

@@ -28,9 +28,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (`npm run build` first) with arguments, in `cwd`. */
-export function netspec(args: string[], cwd = ROOT): CliResult {
+export function netspec(args: string[], cwd = ROOT, env = process.env): CliResult {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin/netspec.js'), ...args], {
     cwd,
+    env,
     encoding: 'utf8',
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };

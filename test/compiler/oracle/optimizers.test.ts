@@ -3,7 +3,6 @@
 // and Adagrad's initial accumulator, which netspec stores as an offset from zero.
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { SpecValue } from '../../../compiler/check/values.js';
 import {
   checkSpec,
   compileRecipe,
@@ -42,6 +41,7 @@ for name in sys.argv[1:]:
                  for k, p in params.items() if k != 'self'}
 print(json.dumps(out, default=lambda v: '<required>'))
 `;
+import type { SpecValue } from '../../../compiler/vocabulary/values.js';
 
 function plain(value: SpecValue | undefined): unknown {
   if (value?.t === 'list') return value.items.map(plain);

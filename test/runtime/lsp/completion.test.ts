@@ -10,7 +10,7 @@ import {
   STOP_QUANTITY_WORDS,
   TRAIN_SETTING_WORDS,
 } from '../../../compiler/index.js';
-import { after, serverForTests, uriOf } from '../../helpers/lsp.js';
+import { after, MLP_SPEC, serverForTests, uriOf } from '../../helpers/lsp.js';
 
 interface Item {
   label: string;
@@ -104,7 +104,8 @@ describe('completion', () => {
 
   it('offers layers and declared blocks after `->`', async () => {
     const text = 'block B(n) {\n  input x\n  x -> ReLU\n}\nnetwork N {\n  input x: [4]\n  x -> ';
-    expect(labels(await complete(text))).toEqual([...LAYERS.keys(), 'B'].sort());
+    const single = [...LAYERS.values()].filter((l) => l.inputs !== 'several').map((l) => l.name);
+    expect(labels(await complete(text))).toEqual([...single, 'B'].sort());
   });
 
   it("offers a block's parameters inside its call, and the network's values at a statement", async () => {
@@ -148,12 +149,29 @@ describe('completion', () => {
     expect(labels(await complete(text))).toEqual(expect.arrayContaining(['linear1', '*']));
   });
 
+  it('offers the keys of the train block a sweep is over, then values for a key', async () => {
+    const text = `${MLP_SPEC}\nsweep S over Baseline {\n  `;
+    const items = await complete(text);
+    const keys = items.map((i) => i.label);
+    for (const key of ['seed', 'optimizer', 'optimizer.lr', 'optimizer.momentum', 'data.batch'])
+      expect(keys).toContain(key);
+    expect(keys).toContain('model.hidden');
+    expect(keys).not.toContain('Linear');
+    expect(items.find((i) => i.label === 'optimizer.lr')?.documentation).toBe('SGD: learning rate');
+    const ranges = CALLEES.ranges.map((r) => r.name);
+    expect(labels(await complete(`${text}optimizer.lr = `))).toEqual([...ranges].sort());
+    expect(labels(await complete(`${text}optimizer = [`))).toEqual(
+      [...OPTIMIZERS.keys(), ...ranges].sort(),
+    );
+  });
+
   it('offers declaration keywords at the top level', async () => {
     expect(labels(await complete('network A {\n  input x: [4]\n}\n'))).toEqual([
       'block',
       'dataset',
       'import',
       'network',
+      'sweep',
       'train',
       'transform',
     ]);

@@ -56,6 +56,21 @@ describe('hover', () => {
     expect(idx).toContain('`labels` — path of the labels file');
   });
 
+  it('shows what a sweep key changes, and jumps from a sweep to its train block', async () => {
+    const uri = uriOf('test/fixtures/hover-sweep.net');
+    const text = `${MLP_SPEC}\nsweep S over Baseline {\n  optimizer.lr = [0.01, 0.1]\n}\n`;
+    await lsp.open(uri, text);
+    expect(await hover(uri, text, 'optimizer.lr')).toBe(
+      '`optimizer.lr` — SGD: learning rate (sweep key)',
+    );
+    const location = await lsp.request<{ range: { start: { line: number } } }>(
+      'textDocument/definition',
+      uri,
+      at(text, 'over Baseline', 6),
+    );
+    expect(location.range.start.line).toBe(at(text, 'train Baseline').line);
+  });
+
   it('shows the module a surgery statement names, and the imported network', async () => {
     const { uri, text } = await lsp.openFile('specs/resnet18-finetune.net');
     const conv1 = await hover(uri, text, '  replace conv1', 10);
@@ -63,7 +78,7 @@ describe('hover', () => {
     expect(conv1).toContain('[N, 1, 28, 28] → **[N, 64, 14, 14]**, 3,136 parameters');
     const network = await hover(uri, text, 'model = Finetuned', 9);
     // torchvision's 11,689,512 with conv1 (3·64·49) and fc (512·1000 + 1000) replaced by the
-    // trainable 1·64·49 = 3,136 and 512·10 + 10 = 5,130.
-    expect(network).toContain('61 layers, 11,175,370 parameters (8,266 trainable)');
+    // trainable 1·64·49 = 3,136 and 512·10 + 10 = 5,130; the 8 residual additions are layers too.
+    expect(network).toContain('69 layers, 11,175,370 parameters (8,266 trainable)');
   });
 });

@@ -1,26 +1,25 @@
-// The checked, resolved form of a spec: what the compiler lowers and the runtime runs.
-// Everything here has passed the checker: names resolve, arguments are bound, shapes are known.
+// The checked, resolved form of a spec: what the compiler lowers and the runtime runs — the
+// contract between the checker (check/), the lowering (lower/) and the runtime. Everything here
+// has passed the checker: names resolve, arguments are bound, shapes are known.
 import type { Span } from '../../grammar/index.js';
-import type { BoundArgs } from './args.js';
-import type { RunControl } from './run-control.js';
-import type { Regularization } from './regularization.js';
-import type { InitChoice } from '../initializers.js';
-import type { UnfreezeStage } from './stages.js';
 import type { Shape } from '../ir/graph.js';
-import type { LayerDef, ParamSpec } from '../layers/layer.js';
-import type { LossDef } from '../losses.js';
-import type { OptimizerDef } from '../optim/optimizer.js';
+import type { BoundArgs } from './args.js';
+import type { LayerDef, LossDef, OptimizerDef, ParamSpec, ScheduleDef } from './defs.js';
+import type { SpecValue } from './values.js';
 
-/** One use of a layer in a network. Its output value is named by its `path`. */
+/**
+ * One use of a layer in a network. Its output value is named by its `path`. Layers that
+ * combine values (`y + skip`, `concat(a, b)`) are uses of the Add and Concat layers with
+ * several inputs.
+ */
 export interface LayerInstance {
-  kind: 'layer';
   /** PyTorch-style module path, e.g. `linear1`; parameters are `linear1.weight`. */
   path: string;
   def: LayerDef;
   args: BoundArgs;
-  /** The one input value's name. */
-  inputs: [string];
-  inputShape: Shape;
+  /** The input values' names: one, or several for Add and Concat. */
+  inputs: string[];
+  inputShapes: Shape[];
   outputShape: Shape;
   /** Trainable parameters and buffers (running statistics), in PyTorch's state_dict order. */
   params: ParamSpec[];
@@ -34,21 +33,8 @@ export interface LayerInstance {
   batchStats?: boolean;
 }
 
-/** Values combined by arithmetic in a network: `y + skip` (residual add) or `concat(a, b)`. */
-export interface MergeInstance {
-  kind: 'merge';
-  op: 'add' | 'concat';
-  /** A name for the result, unique in the model, e.g. `add1`. */
-  path: string;
-  inputs: string[];
-  /** Concatenation axis (batch included); 0 for add. */
-  axis: number;
-  outputShape: Shape;
-  params: [];
-  span: Span;
-}
-
-export type ModelNode = LayerInstance | MergeInstance;
+/** A node of a network: every node is a use of a registry layer. */
+export type ModelNode = LayerInstance;
 
 export interface Model {
   name: string;
@@ -164,10 +150,94 @@ export interface Recipe {
   stages?: UnfreezeStage[];
 }
 
+/** One run of a sweep: the recipe with the sweep's values for this trial. */
+export interface SweepTrial {
+  /** 0-based, in the sweep's order (a Slurm array task or Kubernetes completion index). */
+  index: number;
+  /** `trial-3` (zero-padded to the widest index): the trial's run folder. */
+  name: string;
+  /** Each swept key and this trial's value, as the spec writes it: `optimizer.lr` → `0.01`. */
+  settings: { key: string; value: string }[];
+  recipe: Recipe;
+}
+
+/** `sweep Name over Recipe { … }`, expanded: every combination of its values, in order. */
+export interface SweepSpec {
+  name: string;
+  file: string;
+  span: Span;
+  /** The train block it changes. */
+  recipe: string;
+  keys: string[];
+  trials: SweepTrial[];
+}
+
 export interface CheckedSpec {
   datasets: Map<string, DatasetSpec>;
   transforms: Map<string, TransformSpec>;
   recipes: Map<string, Recipe>;
   /** Networks whose parameters all have defaults, instantiated with those defaults (for editors). */
   networks: Map<string, Model>;
+  sweeps: Map<string, SweepSpec>;
+}
+
+// ---- what a recipe steers: schedule, stop conditions, regularization, stages -----------------
+
+/** A weight initialization scheme chosen by `init =` (initializers.ts). */
+export interface InitChoice {
+  name: string;
+  args: BoundArgs;
+}
+
+/** `stop when …`: comparisons of run quantities (stopping.ts), joined by `or` and `and`. */
+export type StopCondition =
+  | { kind: 'compare'; quantity: string; op: '<' | '<=' | '>' | '>='; value: number; text: string }
+  | { kind: 'or' | 'and'; left: StopCondition; right: StopCondition };
+
+export interface EarlyStop {
+  monitor: string;
+  patience: number;
+  minDelta: number;
+  mode: 'min' | 'max';
+  restoreBest: boolean;
+}
+
+export interface RunControl {
+  schedule?: { def: ScheduleDef; args: BoundArgs; warmup: number };
+  stop?: StopCondition;
+  earlyStop?: EarlyStop;
+  checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
+}
+
+/**
+ * `weight_decay = λ`: the loss gets `+ λ·Σ‖θ‖²` over the decayed parameters, so the gradient
+ * gets `+ 2λθ` (the seed's λ‖θ‖² convention, NOT torch's `weight_decay` argument, which adds λθ;
+ * an optimizer's own `weight_decay` keeps torch's meaning). `exclude` drops parameters whose
+ * path contains one of the words (`"bias"`, `"norm"`: batch/layer/group norm layers).
+ */
+export interface Regularization {
+  weightDecay?: { lambda: number; exclude: string[] };
+  /** torch.nn.utils.clip_grad_norm_ (max_norm, norm 2) or clip_grad_value_. */
+  clip?: { kind: 'grad_norm'; max: number } | { kind: 'grad_value'; value: number };
+  /** Sharpness-aware minimization: the update uses the gradient at θ + ρ·g/‖g‖. */
+  sam?: { rho: number };
+  /** Monitors named by the spec; grad_norm and param_norm are output whether named or not. */
+  monitor: string[];
+  /**
+   * Parameter groups, as torch.optim's param_groups: the first group whose glob pattern (`*`
+   * any characters, `?` one) matches a parameter's path gives it its own optimizer arguments.
+   */
+  groups: ParamGroup[];
+}
+
+export interface ParamGroup {
+  pattern: string;
+  /** Optimizer arguments written in the group (lr included), overriding the optimizer's. */
+  overrides: Map<string, SpecValue>;
+}
+
+/** `unfreeze … after N epochs`: the modules that become trainable once `after` epochs are done. */
+export interface UnfreezeStage {
+  after: number;
+  paths: string[];
 }
