@@ -1,8 +1,9 @@
 // The compiler's public entry point: everything outside compiler/ uses only what is exported
 // here (the runtime, the CLI, the benchmarks and the language server).
-import type { Diagnostic } from '../grammar/index.js';
+import type { Diagnostic, SpecFile } from '../grammar/index.js';
 import { checkFiles } from './check/index.js';
-import type { ReadFile } from './check/program.js';
+import { withSuggestionFix } from './check/names.js';
+import type { ParseFile, ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
 import { buildEvalStep, buildGradientStep, buildInference, buildTrainStep } from './lower/steps.js';
 import type { BuiltGraph, StepOptions } from './lower/steps.js';
@@ -64,7 +65,7 @@ export type { Manifest, GraphEntry, TensorEntry, Role } from './lower/manifest.j
 export { carriedKey } from './lower/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
 export { CODES } from './codes.js';
-export type { ReadFile } from './check/program.js';
+export type { ParseFile, ReadFile } from './check/program.js';
 export type { ReadBinary } from './check/onnx-network.js';
 import type { ReadBinary } from './check/onnx-network.js';
 import { onnx } from './ops/index.js';
@@ -85,12 +86,28 @@ export { bufferShapes, initialParameters, parameterNames, parameterShapes };
 // Initialization schemes (`init =`) and LSUV's runtime half: the layers to visit and the rescale.
 export { INITIALIZERS, fans, lsuvScale } from './initializers.js';
 export { lsuvLayers } from './init.js';
-export { forwardFlops } from './flops.js';
+export { forwardFlops, layerFlops } from './flops.js';
 export type { ProbeLayer, ProbeManifest } from './lower/probe.js';
 // Training stages (`unfreeze … after N epochs`): the runtime compiles each stage's recipe.
-export { stageAt, stageRecipe } from './check/stages.js';
+export { matches as moduleMatches, stageAt, stageRecipe } from './check/stages.js';
 export { diagnostic, hasErrors } from '../grammar/index.js';
-// For the language server: completion and hover read the same registry as the checker.
+// For the language server: completion, hover and signature help read the checker's own tables.
+export {
+  CALLEES,
+  calleeNamed,
+  datasetSettingValue,
+  DATASET_SETTING_WORDS,
+  FREEZE_OPTIONS,
+  groupCallee,
+  REPLACE_OPTIONS,
+  STOP_QUANTITY_WORDS,
+  SURGERY_STATEMENTS,
+  TRAIN_SETTING_WORDS,
+  TRAIN_STATEMENTS,
+  trainSettingValue,
+} from './editor.js';
+export type { Callee, SettingValue, Word } from './editor.js';
+export { onnxModules } from './check/onnx-network.js';
 export { LAYERS } from './layers/registry.js';
 // For the language server: the keys a sweep can name.
 export { sweepKeys } from './check/sweep-keys.js';
@@ -100,6 +117,8 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
   /** The text of the spec and of every file it imports, by file name. */
   sources: Map<string, string>;
+  /** The syntax tree of the spec and of every file it imports, the spec first. */
+  files: SpecFile[];
 }
 
 /**
@@ -111,15 +130,18 @@ export function checkSpec(
   file: string,
   readFile?: ReadFile,
   readBinary?: ReadBinary,
+  parseFile?: ParseFile,
 ): CheckResult {
-  const program = loadProgram(text, file, readFile);
+  const program = loadProgram(text, file, readFile, parseFile);
   const checked = checkFiles(program.files, readBinary);
   const files = [...program.sources.keys()];
-  const diagnostics = [...program.diagnostics, ...checked.diagnostics].sort(
-    (a, b) =>
-      files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
-  );
-  return { spec: checked.spec, diagnostics, sources: program.sources };
+  const diagnostics = [...program.diagnostics, ...checked.diagnostics]
+    .sort(
+      (a, b) =>
+        files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
+    )
+    .map((d) => withSuggestionFix(d, program.sources.get(d.file)));
+  return { spec: checked.spec, diagnostics, sources: program.sources, files: program.files };
 }
 
 export interface CompiledRecipe {

@@ -1,7 +1,7 @@
 // The actions behind each CLI command.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { GraphKind, Model, Recipe } from '../../compiler/index.js';
+import type { Diagnostic, GraphKind, Model, Recipe } from '../../compiler/index.js';
 import {
   compileInference,
   compileRecipe,
@@ -19,18 +19,44 @@ import { needsStats } from '../data/transforms/pipeline.js';
 import type { EpochMetrics } from '../train.js';
 import { writeFileAtomic } from '../weights.js';
 import { prepareData } from './data.js';
+import { dataRoots } from '../data/paths.js';
+import { DataFacts, dataWarnings } from '../data/probe.js';
+import type { LoadedSpec } from './load.js';
 import { loadRecipe, loadTrainedWeights, printDiagnostics, readSpec } from './load.js';
 import { UserError } from './errors.js';
 
 const OPSET_DEFAULT = MAX_OPSET;
 
-export function checkCommand(path: string, options: { json?: boolean }): number {
-  const loaded = readSpec(path);
+/**
+ * `netspec check`: the checker's diagnostics and the data's (warnings; errors with `--data`,
+ * which may also name folders to look for data in).
+ */
+export function checkCommand(
+  path: string,
+  options: { json?: boolean; data?: boolean | string[] },
+): number {
+  const checked = readSpec(path);
+  const roots = dataRoots(Array.isArray(options.data) ? options.data : []);
+  const probe = { roots, strict: options.data !== undefined };
+  const data = dataWarnings(checked.spec, new DataFacts(), probe);
+  const loaded = {
+    ...checked,
+    diagnostics: inFileOrder([...checked.diagnostics, ...data], checked),
+  };
   if (options.json) process.stdout.write(JSON.stringify(loaded.diagnostics, null, 2) + '\n');
   else printDiagnostics(loaded);
   const failed = loaded.diagnostics.some((d) => d.severity === 'error');
   if (!options.json && !failed) process.stdout.write(`${path}: ok\n`);
   return failed ? 1 : 0;
+}
+
+/** Diagnostics file by file (the spec, then its imports), each file's by position. */
+function inFileOrder(diagnostics: Diagnostic[], loaded: LoadedSpec): Diagnostic[] {
+  const files = [...loaded.sources.keys()];
+  return diagnostics.sort(
+    (a, b) =>
+      files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
+  );
 }
 
 export interface CompileOptions {
@@ -67,12 +93,7 @@ function graphKind(name: string): GraphKind {
   return kind;
 }
 
-export function dataRoots(fromCli: string[]): string[] {
-  const fromEnv = process.env.NETSPEC_DATA
-    ? process.env.NETSPEC_DATA.split(':').filter(Boolean)
-    : [];
-  return [...fromCli, ...fromEnv];
-}
+export { dataRoots } from '../data/paths.js';
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
 

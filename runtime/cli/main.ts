@@ -26,6 +26,10 @@ program
   .description('check a spec and print its diagnostics')
   .argument('<spec>', 'the .net file')
   .option('--json', 'print diagnostics as JSON (for editors and CI)')
+  .option(
+    '--data [dir...]',
+    'data problems (missing files, columns, labels) are errors, not warnings; also look for data under DIR',
+  )
   .action((spec, opts) => run(async () => (await commands()).checkCommand(spec, opts)));
 
 program

@@ -195,7 +195,7 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
   };
 }
 
-function labelColumnIndex(
+export function labelColumnIndex(
   source: DataSource & { kind: 'csv' },
   header: string[],
   path: string,

@@ -8,6 +8,7 @@ import { checkSpec } from '../../../compiler/index.js';
 import { loadDataset } from '../../../runtime/data/dataset.js';
 import { DataError } from '../../../runtime/data/errors.js';
 import { analyze } from '../../../runtime/lsp/analysis.js';
+import { Workspace } from '../../../runtime/lsp/workspace.js';
 import { writeIdxPair } from '../../helpers/idx.js';
 import { netspec, tempDir } from '../../helpers/spec.js';
 
@@ -92,7 +93,11 @@ describe('take', () => {
     ).diagnostics.map((d) => d.message);
     expect(split).toEqual(["split: 'take' must be more than 0 examples, found 0"]);
     // the editor reports it where it is written, from the same checker
-    const editor = analyze(dataset('idx("images", "labels", take: -5)'), 'file:///x.net');
+    const editor = analyze(
+      new Workspace(() => undefined),
+      dataset('idx("images", "labels", take: -5)'),
+      'file:///x.net',
+    );
     expect(editor.diagnostics.map((d) => [d.span.start.line, d.span.start.column])).toEqual([
       [3, 41],
     ]);
