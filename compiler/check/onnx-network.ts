@@ -111,7 +111,7 @@ class OnnxNetworkChecker {
   private load(path: string, readBinary: ReadBinary | undefined): ImportedGraph | undefined {
     const span = this.decl.source.span;
     const bytes = readBinary?.(path);
-    if (!bytes) return this.fail(CODES.importProblem, `cannot read the ONNX file ${path}`, span);
+    if (!bytes) return this.fail(CODES.importProblem, unreadable(path), span);
     const imported = importOnnx(bytes);
     if ('graph' in imported) return imported.graph;
     return this.fail(imported.code, `${path}: ${imported.problem}`, span);
@@ -375,6 +375,15 @@ class OnnxNetworkChecker {
     this.diags.push(diagnostic(code, message, this.file, span));
     return undefined;
   }
+}
+
+/**
+ * The message for a model file that cannot be read, most often one not exported yet: it says
+ * how to export one, because the example specs name a model that is not committed beside them.
+ */
+function unreadable(path: string): string {
+  const exportCall = `torch.onnx.export(torchvision.models.resnet18(weights="DEFAULT"), torch.randn(1, 3, 224, 224), ${JSON.stringify(path)})`;
+  return `cannot read the ONNX file ${path}; export a PyTorch model to it, e.g. torchvision's pretrained ResNet18 with ${exportCall}`;
 }
 
 function escapeRegex(text: string): string {
