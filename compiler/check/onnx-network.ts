@@ -95,7 +95,7 @@ class OnnxNetworkChecker {
       constants: new Map(),
     };
     const args = bindArgs(this.decl.source.args, SOURCE_ARGS, ctx, this.diags);
-    if (this.diags.length > before) return undefined;
+    if (!args) return undefined;
     const graph = this.load(resolvePath(stringArg(args, 'path')), readBinary);
     if (!graph) return undefined;
     this.adopt(graph);
@@ -180,10 +180,9 @@ class OnnxNetworkChecker {
         this.fail(CODES.unknownArgument, 'unfreeze takes no options', o.span);
       return options.length > 0 ? undefined : false;
     }
-    const before = this.diags.length;
     const ctx = { what: 'freeze', file: this.file, span, constants: new Map() };
     const bound = bindArgs(options, FREEZE_OPTIONS, ctx, this.diags);
-    return this.diags.length > before ? undefined : boolArg(bound, 'batch_stats');
+    return bound && boolArg(bound, 'batch_stats');
   }
 
   private setFrozen(pattern: PathPattern, frozen: boolean, batchStats: boolean): void {
@@ -300,10 +299,9 @@ class OnnxNetworkChecker {
         (callee ?? expr).span,
       );
     }
-    const before = this.diags.length;
     const ctx = { what: def.name, file: this.file, span: expr.span, constants: new Map() };
     const args = bindArgs(expr.kind === 'Call' ? expr.args : [], def.args, ctx, this.diags);
-    return this.diags.length > before ? undefined : { def, args };
+    return args && { def, args };
   }
 
   // ---- shapes --------------------------------------------------------------------------------
