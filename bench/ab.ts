@@ -18,7 +18,7 @@ import { cpuConvLowering } from '../runtime/blocked-probe.js';
 import { createSession, ort } from '../runtime/session.js';
 import type { Feeds } from '../runtime/train-state.js';
 import { initialState } from '../runtime/train-state.js';
-import { median } from './peer.js';
+import { median } from './language.js';
 
 export type Variants = Record<string, StepCompileOptions>;
 

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { median } from './language.js';
 
 const SYSTEM_FASHION = '/usr/share/datasets/fashion-mnist';
 const PYTHON = '/usr/bin/python3';
@@ -153,8 +154,6 @@ export async function interleaved(
   }
   return comparison;
 }
-
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const fmt = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

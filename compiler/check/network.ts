@@ -13,7 +13,7 @@ import type {
   RelatedNote,
   Span,
 } from '../../grammar/index.js';
-import { diagnostic } from '../../grammar/index.js';
+import { diagnostic, withFix } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
@@ -21,7 +21,7 @@ import { LAYERS } from '../layers/registry.js';
 import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
 import { evaluate, EvalError } from './values.js';
-import type { ArgSpec } from '../vocabulary/args.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
 import type { LayerDef } from '../vocabulary/defs.js';
 import type { Model, ModelNode } from '../vocabulary/model.js';
 import type { Constants, SpecValue } from '../vocabulary/values.js';
@@ -356,16 +356,16 @@ class BodyChecker {
     what = def.name,
   ): Result {
     const ctx = { what, file: this.file, span, constants: this.constants };
-    const before = this.model.diags.length;
     const bound = bindArgs(args, def.args, ctx, this.model.diags);
-    if (this.model.diags.length > before) return null;
+    if (!bound) return null;
     const shapes = inputs.map((i) => i.shape);
     const result = def.infer(shapes, bound);
     if ('error' in result) {
       const at = (result.arg && bound.spans.get(result.arg)) || span;
       const related = (result.inputNotes ?? []).map((note, k) => this.note(note, inputs[k].span));
       const code = result.outOfRange ? CODES.argumentRange : CODES.shapeMismatch;
-      this.model.diags.push(diagnostic(code, result.error, this.file, at, related));
+      const problem = diagnostic(code, result.error, this.file, at, related);
+      this.model.diags.push(withAuto(problem, def.args, result.arg, bound));
       return null;
     }
     const path = this.pathFor(def.name, alias);
@@ -460,6 +460,25 @@ class BodyChecker {
 }
 
 /**
+ * A layer that does not fit its input, blaming an argument that may be `auto` (an input size):
+ * writing `auto` is the fix.
+ */
+function withAuto(
+  problem: Diagnostic,
+  specs: readonly ArgSpec[],
+  arg: string | undefined,
+  bound: BoundArgs,
+): Diagnostic {
+  const argSpan = arg && bound.spans.get(arg);
+  const inferable = specs.find((s) => s.name === arg)?.type === 'size';
+  if (!argSpan || !inferable) return problem;
+  const title = `Write auto: ${arg} inferred from the input`;
+  return withFix({ ...problem, message: `${problem.message}; \`auto\` infers it` }, title, [
+    { span: argSpan, text: 'auto' },
+  ]);
+}
+
+/**
  * Binds call arguments to a network's or block's declared parameters (any type; defaults are
  * evaluated in the caller's constants). Returns the constants of the body, or undefined after
  * reporting what is wrong.
@@ -495,7 +514,7 @@ export function bindParams(
     specs.push({ name: p.name.name, type: 'any', default: fallback, doc: `parameter of ${what}` });
   }
   const bound = bindArgs(args, specs, { what, file, span, constants }, diags);
-  return diags.length > before ? undefined : bound.values;
+  return diags.length > before ? undefined : bound?.values;
 }
 
 export function checkNetwork(

@@ -24,7 +24,13 @@ import { checkStages } from './stages.js';
 import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
 import { boolArg, numberArg } from '../vocabulary/args.js';
 import { bool, int } from '../vocabulary/values.js';
-import type { DatasetSpec, Model, Recipe, TransformSpec } from '../vocabulary/model.js';
+import type {
+  DatasetSpec,
+  Model,
+  Recipe,
+  Regularization,
+  TransformSpec,
+} from '../vocabulary/model.js';
 
 export interface Declarations {
   networks: ReadonlyMap<string, Located<NetworkDecl>>;
@@ -158,7 +164,9 @@ export function checkRecipe(
     if (problem) diags.push(diagnostic(CODES.lossMismatch, problem, file, get('loss')!.value.span));
   }
   if (model && data) checkDataShape(model, data, get('data')!, file, diags);
+  if (data) control.checkHeldOut(data.dataset);
   const extras = checkRegularization(get, file, diags, optimizer?.def.args);
+  if (optimizer && extras) checkGroupRates(optimizer.args, extras.regularization, get, file, diags);
   const stages = model && unfreezes.length > 0 ? checkStages(unfreezes, model, file, diags) : [];
   if (!model || !data || !loss || !optimizer || epochs === undefined || !extras || !stages)
     return undefined;
@@ -221,7 +229,6 @@ class SettingChecker {
     const value = setting.value;
     if (value.kind !== 'Name')
       return this.fail(value, "'data' must name a dataset, e.g. data = Fashion, batch: 64");
-    const before = this.diags.length;
     const ctx = { what: 'data', file: this.file, span: setting.span, constants: new Map() };
     const options = bindArgs(setting.options, DATA_OPTIONS, ctx, this.diags);
     if (!this.declarations.datasets.has(value.name)) {
@@ -229,7 +236,7 @@ class SettingChecker {
       return this.fail(value, `unknown dataset '${value.name}'${hint}`, CODES.unknownName);
     }
     const dataset = this.declarations.datasets.get(value.name);
-    if (!dataset || this.diags.length > before) return undefined;
+    if (!dataset || !options) return undefined;
     const transform = this.transform(options);
     if (transform === null) return undefined;
     return {
@@ -284,10 +291,9 @@ class SettingChecker {
       const message = `unknown ${what} '${call?.name ?? '?'}'${hint} (known: ${known})`;
       return this.fail(call?.nameExpr ?? setting.value, message, CODES.unknownName);
     }
-    const before = this.diags.length;
     const ctx = { what: def.name, file: this.file, span: setting.value.span, constants: new Map() };
     const args = bindArgs(call.args, def.args, ctx, this.diags);
-    return this.diags.length > before ? undefined : { def, args };
+    return args && { def, args };
   }
 
   integer(setting: Assignment | undefined, min: number): number | undefined {
@@ -305,9 +311,8 @@ class SettingChecker {
       value: setting.value,
       span: setting.value.span,
     };
-    const before = this.diags.length;
     const bound = bindArgs([arg], [spec], ctx, this.diags);
-    return this.diags.length > before ? undefined : numberArg(bound, spec.name);
+    return bound && numberArg(bound, spec.name);
   }
 
   private fail(
@@ -354,4 +359,25 @@ function checkDataShape(
   ];
   const message = `dataset '${data.dataset.name}' has images of shape [${source.shape.join(', ')}], but network '${model.name}' takes [${expected.join(', ')}]`;
   diags.push(diagnostic(CODES.shapeMismatch, message, file, setting.value.span, related));
+}
+
+/**
+ * A group's lr is a multiple of the optimizer's, so that the schedule drives both; with the
+ * optimizer's lr at 0 there is no multiple, and a group's own lr could not be followed.
+ */
+function checkGroupRates(
+  args: BoundArgs,
+  regularization: Regularization,
+  get: (key: string) => Assignment | undefined,
+  file: string,
+  diags: Diagnostic[],
+): void {
+  if (numberArg(args, 'lr') !== 0) return;
+  const moving = regularization.groups.filter((g) => {
+    const lr = g.overrides.get('lr');
+    return lr?.t === 'num' && lr.v !== 0;
+  });
+  if (moving.length === 0) return;
+  const message = `group "${moving[0].pattern}" sets its own lr, but the optimizer's lr is 0: a group's lr is a multiple of the optimizer's (so the schedule drives both); give the optimizer a learning rate`;
+  diags.push(diagnostic(CODES.argumentRange, message, file, get('groups')!.value.span));
 }

@@ -55,6 +55,18 @@ export const ReLU6 = activation('ReLU6', 'min(max(a, 0), 6) (torch.nn.ReLU6).', 
   clamp(b, x, 0, 6),
 );
 
+export const Hardsigmoid = activation(
+  'Hardsigmoid',
+  'relu6(a + 3) / 6, a piecewise-linear sigmoid (torch.nn.Hardsigmoid).',
+  (b, [x]) => b.op(onnx.HardSigmoid, [x], { alpha: 1 / 6, beta: 0.5 }),
+);
+
+export const Hardswish = activation(
+  'Hardswish',
+  'a · relu6(a + 3) / 6 (torch.nn.Hardswish; MobileNetV3’s activation).',
+  (b, [x]) => b.op(onnx.HardSwish, [x]),
+);
+
 export const Sigmoid = activation(
   'Sigmoid',
   'Logistic sigmoid 1 / (1 + e^-a) (torch.nn.Sigmoid).',

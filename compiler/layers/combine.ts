@@ -14,7 +14,7 @@ const notes = (inputs: Shape[]) => inputs.map((s) => `this value has shape ${for
 
 export const Add: LayerDef = {
   name: 'Add',
-  doc: 'The elementwise sum of values of one shape: `y + skip` (a residual connection).',
+  doc: 'The elementwise sum of values of one shape: `y + skip`, a residual connection (torch.add).',
   args: [],
   inputs: 'several',
   infer(inputs): ShapeResult {

@@ -99,7 +99,8 @@ export const MaxPool2d: LayerDef = {
       pads: g.pads,
       dilations: g.dilations,
     };
-    return b.opN(onnx.MaxPool, [x], ctx.mode === 'train' ? 2 : 1, attrs)[0];
+    const indices = ctx.mode === 'train' || ctx.differentiated;
+    return b.opN(onnx.MaxPool, [x], indices ? 2 : 1, attrs)[0];
   },
 };
 

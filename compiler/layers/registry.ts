@@ -2,6 +2,8 @@
 import {
   ELU,
   GELU,
+  Hardsigmoid,
+  Hardswish,
   Hardtanh,
   LeakyReLU,
   ReLU,
@@ -44,6 +46,8 @@ export const LAYERS = registry<LayerDef>()({
   LogSoftmax,
   ReLU6,
   Hardtanh,
+  Hardsigmoid,
+  Hardswish,
   Identity,
   Dropout,
   BatchNorm1d,

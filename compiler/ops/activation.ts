@@ -165,6 +165,80 @@ export const Clip = defineOp({
   },
 });
 
+/** 1 where 0 < y < 1 (the slope of a hard sigmoid's middle), 0 on and beyond its ends. */
+function insideHardSigmoid(b: GraphBuilder, y: string): string {
+  const above = b.op(onnx.Cast, [b.op(onnx.Greater, [y, b.scalar(0)])], { to: b.floatType });
+  const below = b.op(onnx.Cast, [b.op(onnx.Less, [y, b.scalar(1)])], { to: b.floatType });
+  return b.op(onnx.Mul, [above, below]);
+}
+
+/** torch's hardsigmoid: relu6(x + 3)/6, ONNX's HardSigmoid with α = 1/6, β = 0.5. */
+const TORCH_HARD_SIGMOID = { alpha: 1 / 6, beta: 0.5 };
+
+export const HardSigmoid = defineOp({
+  name: 'HardSigmoid',
+  doc: 'max(0, min(1, α·x + β))',
+  inputs: ['X'],
+  outputs: ['Y'],
+  attrs: { alpha: 'float', beta: 'float' },
+  shape: sameType,
+  /** Slope α where 0 < y < 1, 0 on and beyond the ends (torch's hardsigmoid_backward). */
+  gradient: (b, node, [dY]): Gradients => {
+    const alpha = b.scalar(storedAlpha(node.attrs.alpha, 0.2));
+    const slope = b.op(onnx.Mul, [insideHardSigmoid(b, node.outputs[0]), alpha]);
+    return [b.op(onnx.Mul, [dY!, slope])];
+  },
+  since: 6,
+  webgpu: true,
+  import: (n) => {
+    const torch =
+      attrNumber(n.attrs.alpha, 0.2) === Math.fround(1 / 6) &&
+      attrNumber(n.attrs.beta, 0.5) === 0.5;
+    return torch
+      ? layerUse('Hardsigmoid')
+      : { unsupported: 'HardSigmoid other than torch’s (α 1/6, β 0.5)' };
+  },
+});
+
+export const HardSwish = defineOp({
+  name: 'HardSwish',
+  doc: 'x · max(0, min(1, x/6 + 1/2))',
+  inputs: ['X'],
+  outputs: ['Y'],
+  attrs: {},
+  shape: sameType,
+  /** d(x·h(x)) = h(x) + x·h'(x), h' = 1/6 where 0 < h < 1 (torch's hardswish_backward). */
+  gradient: (b, node, [dY]): Gradients => {
+    const x = node.inputs[0];
+    const h = b.op(onnx.HardSigmoid, [x], TORCH_HARD_SIGMOID);
+    const inner = b.op(onnx.Mul, [b.op(onnx.Mul, [x, insideHardSigmoid(b, h)]), b.scalar(1 / 6)]);
+    return [b.op(onnx.Mul, [dY!, b.op(onnx.Add, [h, inner])])];
+  },
+  since: 14,
+  /** Before opset 14: x · HardSigmoid(x), which HardSwish is defined as. */
+  downgrade: (node) => {
+    const hard = `${node.outputs[0]}/hard_sigmoid`;
+    return [
+      {
+        op: 'HardSigmoid',
+        inputs: node.inputs,
+        outputs: [hard],
+        attrs: TORCH_HARD_SIGMOID,
+        origin: node.origin,
+      },
+      {
+        op: 'Mul',
+        inputs: [node.inputs[0], hard],
+        outputs: node.outputs,
+        attrs: {},
+        origin: node.origin,
+      },
+    ];
+  },
+  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  import: () => layerUse('Hardswish'),
+});
+
 /** Softmax and LogSoftmax normalize along one axis (opset 13 and later). */
 const alongAxis = ([x]: ValueInfo[], attrs: { axis?: number }): OutputType[] => {
   normalizeAxis(attrs.axis ?? -1, x.shape.length);

@@ -6,6 +6,8 @@ import type { AttrValues, OpDef } from './op.js';
 import {
   Clip,
   Elu,
+  HardSigmoid,
+  HardSwish,
   LeakyRelu,
   LogSoftmax,
   Relu,
@@ -66,6 +68,8 @@ export const OPS = {
   Gemm,
   GlobalAveragePool,
   Greater,
+  HardSigmoid,
+  HardSwish,
   Identity,
   LeakyRelu,
   Less,

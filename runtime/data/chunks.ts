@@ -86,10 +86,7 @@ function stack(batches: Batch[]): Chunk {
   return { images, labels, steps: batches.length, size: first.size, shape: first.shape };
 }
 
-/**
- * Measured on 2 cores against one step per run: the seed CNN's steps take 0.66–0.83× the time
- * at 8 per run, the from-scratch ResNet18's 0.84–0.88× (8 or 4 per run).
- */
+/** Steps per onnxruntime run (docs/decisions/0010-steps-per-run-and-divergence.md). */
 export const STEPS_PER_RUN = 8;
 
 /**
@@ -108,13 +105,20 @@ export interface ChunkNeeds {
   checkpoint?: { every: number; unit: 'epoch' | 'step' };
   /** The run's step count before the chunks of this pass. */
   firstStep: number;
+  /** A chunk also ends after the run's step `step` (counted from 1) when this says so. */
+  endsAfter?: (step: number) => boolean;
 }
 
 /** Chunks of at most `stepsPerRun` steps and CHUNK_BYTES of images (one batch at least). */
 export function planChunks(needs: ChunkNeeds): ChunkPlan {
   const fit = Math.max(1, Math.floor(CHUNK_BYTES / needs.batchBytes));
   const steps = Math.max(1, Math.min(fit, needs.stepsPerRun ?? STEPS_PER_RUN));
-  const { checkpoint, firstStep } = needs;
-  if (checkpoint?.unit !== 'step') return { steps };
-  return { steps, boundary: (n) => (firstStep + n) % checkpoint.every === 0 };
+  const { checkpoint, firstStep, endsAfter } = needs;
+  const checkpointAt = (step: number) =>
+    checkpoint?.unit === 'step' && step % checkpoint.every === 0;
+  if (checkpoint?.unit !== 'step' && !endsAfter) return { steps };
+  return {
+    steps,
+    boundary: (n) => checkpointAt(firstStep + n) || (endsAfter?.(firstStep + n) ?? false),
+  };
 }

@@ -95,8 +95,8 @@ export async function* ahead<T>(items: Iterable<T>): AsyncGenerator<T> {
 }
 
 /**
- * onnxruntime's step uses every core, so a worker only helps where cores are spare: measured
- * on 2 busy cores, 1 worker trained at 3,300 img/s against 5,000 img/s on the main thread.
+ * onnxruntime's step uses every core, so a worker only helps where cores are spare
+ * (docs/decisions/0004-data-loading.md).
  */
 function defaultWorkers(): number {
   const forced = process.env.NETSPEC_LOADER_WORKERS; // for measuring: 0 = main thread
@@ -106,9 +106,10 @@ function defaultWorkers(): number {
 
 function startWorkers(split: Split, options: BatchOptions, count: number): Worker[] {
   // A streamed split is not copied: each worker opens the same store and reads from disk.
-  const shared = split.store
-    ? undefined
-    : new Uint8Array(new SharedArrayBuffer(split.images.byteLength));
+  const memory = split.store ? undefined : new SharedArrayBuffer(split.images.byteLength);
+  const shared =
+    memory &&
+    (split.images instanceof Float32Array ? new Float32Array(memory) : new Uint8Array(memory));
   shared?.set(split.images);
   const init: WorkerInit = {
     images: shared,

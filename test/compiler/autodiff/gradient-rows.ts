@@ -9,8 +9,11 @@ import { expandLike, pad, reduceMean, reshape, slice } from '../../../compiler/i
 import { onnx } from '../../../compiler/ops/index.js';
 import type { AttrSchema, AttrValues, OpDef } from '../../../compiler/ops/op.js';
 
-/** real: N(0,1); positive: ≥ 0.5 (Log, Sqrt, denominators); away: |x| ≥ 0.3, off kinks at 0. */
-export type Domain = 'real' | 'positive' | 'away';
+/**
+ * real: N(0,1); positive: ≥ 0.5 (Log, Sqrt, denominators); away: |x| ≥ 0.3, off kinks at 0;
+ * wide: 4·N(0,1), reaching past ±3 (the ends of hard sigmoids).
+ */
+export type Domain = 'real' | 'positive' | 'away' | 'wide';
 export interface Row {
   /** The op whose gradient rule the row checks. */
   op: OpDef;
@@ -29,6 +32,7 @@ const op =
 const real = (...shape: Shape) => ({ shape });
 const positive = (...shape: Shape) => ({ shape, domain: 'positive' as const });
 const away = (...shape: Shape) => ({ shape, domain: 'away' as const });
+const wide = (...shape: Shape) => ({ shape, domain: 'wide' as const });
 
 export const ROWS: Row[] = [
   { op: onnx.Sigmoid, name: 'Sigmoid', inputs: [real(3, 4)], build: op(onnx.Sigmoid) },
@@ -155,6 +159,13 @@ export const ROWS: Row[] = [
   { op: onnx.Add, name: 'Add [N,3]+[3]', inputs: [real('N', 3), real(3)], build: op(onnx.Add) },
   { op: onnx.Sub, name: 'Sub [3,1]−[1,4]', inputs: [real(3, 1), real(1, 4)], build: op(onnx.Sub) },
   { op: onnx.Relu, name: 'Relu', inputs: [away(3, 4)], build: op(onnx.Relu) },
+  {
+    op: onnx.HardSigmoid,
+    name: 'HardSigmoid α=1/6 β=0.5 (its middle and both ends)',
+    inputs: [wide(4, 5)],
+    build: op(onnx.HardSigmoid, { alpha: 1 / 6, beta: 0.5 }),
+  },
+  { op: onnx.HardSwish, name: 'HardSwish', inputs: [wide(4, 5)], build: op(onnx.HardSwish) },
   { op: onnx.Abs, name: 'Abs', inputs: [away(3, 4)], build: op(onnx.Abs) },
   { op: onnx.Clip, name: 'Clip [−0.5, 0.7]', inputs: [real(4, 5)], build: clip(-0.5, 0.7) },
   { op: onnx.Identity, name: 'Identity', inputs: [real(3, 4)], build: op(onnx.Identity) },

@@ -21,6 +21,7 @@ function sample(rng: Rng, domain: Domain = 'real'): number {
   const z = rng.normal();
   if (domain === 'positive') return Math.abs(z) + 0.5;
   if (domain === 'away') return Math.sign(z || 1) * (Math.abs(z) + 0.3);
+  if (domain === 'wide') return 4 * z;
   return z;
 }
 
