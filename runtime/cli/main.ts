@@ -161,6 +161,11 @@ program
   .action((file, opts) => run(async () => (await import('./info.js')).infoCommand(file, opts)));
 
 program
+  .command('devices')
+  .description('list the devices netspec can train on and what each runs')
+  .action(() => run(async () => (await import('./devices.js')).devicesCommand()));
+
+program
   .command('fmt')
   .description('format specs canonically (to stdout, or in place with --write)')
   .argument('<files...>', 'the .net files')
