@@ -11,9 +11,10 @@ import { initialParameters } from '../../../compiler/index.js';
 import { readSafetensors, encodeSafetensors } from '../../../runtime/weights.js';
 import { grayPng } from '../../helpers/fashion-files.js';
 import { writeIdxPair } from '../../helpers/idx.js';
-import { netspec, readFloat32, recipeOf, ROOT, tempDir } from '../../helpers/spec.js';
+import { FIXTURES } from '../../helpers/machine.js';
+import { netspec, readFloat32, recipeOf, tempDir } from '../../helpers/spec.js';
 
-const FIXTURE = join(ROOT, '../shared/fixtures/resnet18');
+const FIXTURE = join(FIXTURES, 'resnet18');
 
 const spec = (optimizer = 'SGD(lr: 0.1)') => `
 dataset D {
