@@ -5,6 +5,8 @@ export const CODES = {
   unexpectedCharacter: 'NS0001',
   unterminatedString: 'NS0002',
   syntax: 'NS0003',
+  /** A spec too large or nested too deeply to read (grammar/index.ts, grammar/build-expr.ts). */
+  syntaxLimit: 'NS0004',
   // NS1xxx: meaning (compiler/check/)
   unknownName: 'NS1001',
   duplicateDeclaration: 'NS1002',
@@ -17,6 +19,8 @@ export const CODES = {
   shapeMismatch: 'NS1101',
   networkInput: 'NS1102',
   networkStructure: 'NS1103',
+  /** Past one of netspec's limits: tensor elements, parameters, layers, repetitions. */
+  limit: 'NS1104',
   missingSetting: 'NS1201',
   unknownSetting: 'NS1202',
   lossMismatch: 'NS1203',

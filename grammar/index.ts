@@ -1,8 +1,9 @@
 // The public entry point of the grammar: text in, AST and diagnostics out. Parsing never
 // throws on user input; a broken file yields a partial AST and one diagnostic per mistake.
-import type { IRecognitionException } from 'chevrotain';
+import type { IRecognitionException, IToken } from 'chevrotain';
 import type { SpecFile } from './ast.js';
 import { buildSpecFile } from './build-ast.js';
+import { reportingTo } from './build-expr.js';
 import { emptySpanAt, endOfText, tokenSpan } from './cst.js';
 import { diagnostic, type Diagnostic, type Span } from './diagnostics.js';
 import { followsDroppedInput, lex } from './lex.js';
@@ -35,26 +36,59 @@ export function parse(text: string, file: string): ParseResult {
   }
 }
 
+/**
+ * The largest spec netspec reads, in characters and in tokens: far beyond any real spec (the
+ * largest in specs/ has a few hundred tokens; 20,000 class names take 40,000), small enough
+ * that the worst spec within both is checked in seconds (docs/decisions/0001-limits.md).
+ */
+export const MAX_SPEC_CHARS = 1 << 20;
+export const MAX_SPEC_TOKENS = 200_000;
+
 function parseUnguarded(text: string, file: string): ParseResult {
+  if (text.length > MAX_SPEC_CHARS) return tooLarge(text, file);
   const lexed = lex(text, file);
+  if (lexed.tokens.length > MAX_SPEC_TOKENS) return tooManyTokens(text, file, lexed.tokens);
   const { cst, errors } = parseTokens(lexed.tokens);
   const parseDiagnostics = errors
     .map((error) => parseErrorDiagnostic(error, text, file))
     .filter((d) => !followsDroppedInput(lexed, d.span.start.offset));
   const all = [...lexed.diagnostics, ...parseDiagnostics];
   const comments = lexed.comments.map((token) => ({ text: token.image, span: tokenSpan(token) }));
-  return {
-    ast: buildSpecFile(cst, file, text),
-    diagnostics: sortByPosition(dropRepeats(all)),
-    comments,
-  };
+  const report = (message: string, span: Span) =>
+    all.push(diagnostic('NS0004', message, file, span));
+  const ast = reportingTo(report, () => buildSpecFile(cst, file, text));
+  return { ast, diagnostics: sortByPosition(dropRepeats(all)), comments };
 }
 
 function nestedTooDeeply(text: string, file: string): ParseResult {
-  const span = { start: { offset: 0, line: 1, column: 1 }, end: endOfText(text) };
+  return unparsed(text, file, 'NS0003', 'the file is nested too deeply to parse');
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function tooLarge(text: string, file: string): ParseResult {
+  const message = `the file has ${count(text.length)} characters; a spec may have up to ${count(MAX_SPEC_CHARS)}`;
+  return unparsed(text, file, 'NS0004', message);
+}
+
+function tooManyTokens(text: string, file: string, tokens: IToken[]): ParseResult {
+  const message = `the file has ${count(tokens.length)} tokens (names, numbers, strings, symbols); a spec may have up to ${count(MAX_SPEC_TOKENS)}`;
+  return unparsed(text, file, 'NS0004', message, tokenSpan(tokens[MAX_SPEC_TOKENS]));
+}
+
+/** A file left unparsed: an empty tree and one diagnostic (at its start unless given). */
+function unparsed(
+  text: string,
+  file: string,
+  code: string,
+  message: string,
+  at?: Span,
+): ParseResult {
+  const start = { offset: 0, line: 1, column: 1 };
+  const span = { start, end: endOfText(text) };
   const ast: SpecFile = { kind: 'File', file, imports: [], declarations: [], span };
-  const message = 'the file is nested too deeply to parse';
-  return { ast, diagnostics: [diagnostic('NS0003', message, file, span)], comments: [] };
+  const where = at ?? { start, end: start };
+  return { ast, diagnostics: [diagnostic(code, message, file, where)], comments: [] };
 }
 
 function parseErrorDiagnostic(

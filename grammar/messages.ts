@@ -37,17 +37,7 @@ const DECLARATION_RULES = new Set([
   'transformDecl',
   'onnxBody',
 ]);
-const EXPRESSION_RULES = new Set([
-  'expression',
-  'disjunction',
-  'conjunction',
-  'negation',
-  'comparison',
-  'additive',
-  'multiplicative',
-  'unary',
-  'primary',
-]);
+const EXPRESSION_RULES = new Set(['expression', 'operation', 'primary']);
 const STATEMENT_RULES = new Set(['networkStatement', 'trainStatement', 'surgeryStatement']);
 const TOP_LEVEL_EXPECTATION = "'import', 'dataset', 'network', 'block', 'transform' or 'train'";
 const MAX_SHOWN_LENGTH = 30;
