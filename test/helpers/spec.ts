@@ -32,6 +32,7 @@ export function netspec(args: string[], cwd = ROOT): CliResult {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin/netspec.js'), ...args], {
     cwd,
     encoding: 'utf8',
+    maxBuffer: 1 << 28,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
