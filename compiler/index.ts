@@ -42,7 +42,7 @@ export type { Manifest, GraphEntry, TensorEntry, Role } from './lower/manifest.j
 export { carriedKey } from './lower/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
 export { CODES } from './codes.js';
-export type { ReadFile } from './check/program.js';
+export type { ReadFile, Unreadable } from './check/program.js';
 export type { ReadBinary } from './check/onnx-network.js';
 import type { ReadBinary } from './check/onnx-network.js';
 export { Rng } from './random.js';

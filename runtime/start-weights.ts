@@ -7,7 +7,8 @@
 // model's pretrained values are), so everything that reads initial values agrees with them:
 // the first step's inputs, the constants of frozen layers, the weights saved for layers that
 // are not trained, and each later stage's graphs.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from './files.js';
 import { join } from 'node:path';
 import type { Recipe } from '../compiler/index.js';
 import { parameterShapes, stageAt, stageRecipe } from '../compiler/index.js';
@@ -55,7 +56,7 @@ export function startFrom(recipe: Recipe, path: string, partial = false): StartW
   const file = startWeightsFile(path);
   let stored: Map<string, RawTensor>;
   try {
-    stored = decodeSafetensorsRaw(readFileSync(file), file);
+    stored = decodeSafetensorsRaw(readFile(file, 'weights'), file);
   } catch (e) {
     throw new StartWeightsError((e as Error).message);
   }

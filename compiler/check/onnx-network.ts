@@ -22,11 +22,12 @@ import { OnnxReadError, readOnnx } from '../onnx/read.js';
 import type { ArgSpec, BoundArgs } from './args.js';
 import { bindArgs, bindValues, bool, boolArg, stringArg } from './args.js';
 import type { Model, ModelNode } from './model.js';
+import type { Unreadable } from './program.js';
 import { closest, didYouMean } from './names.js';
 import { evaluate, EvalError } from './values.js';
 
-/** Reads a binary file for the checker; undefined when it cannot be read. */
-export type ReadBinary = (path: string) => Uint8Array | undefined;
+/** Reads a binary file for the checker, or says why it cannot (undefined: for no given reason). */
+export type ReadBinary = (path: string) => Uint8Array | Unreadable | undefined;
 
 const SOURCE_ARGS: ArgSpec[] = [
   { name: 'path', type: 'string', doc: 'the ONNX file, relative to the spec' },
@@ -96,7 +97,10 @@ class OnnxNetworkChecker {
   private load(path: string, readBinary: ReadBinary | undefined): ImportedGraph | undefined {
     const span = this.decl.source.span;
     const bytes = readBinary?.(path);
-    if (!bytes) return this.fail(CODES.importProblem, `cannot read the ONNX file ${path}`, span);
+    if (!(bytes instanceof Uint8Array)) {
+      const why = bytes ? `: ${bytes.problem}` : '';
+      return this.fail(CODES.importProblem, `cannot read the ONNX file ${path}${why}`, span);
+    }
     try {
       const onnxModel = readOnnx(bytes);
       const problem = versionProblem(onnxModel);

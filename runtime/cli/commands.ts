@@ -1,5 +1,4 @@
 // The actions behind each CLI command.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Recipe } from '../../compiler/index.js';
 import {
@@ -13,7 +12,8 @@ import { DataError } from '../data/errors.js';
 import type { ChannelStats } from '../data/transforms/pipeline.js';
 import { needsStats } from '../data/transforms/pipeline.js';
 import type { EpochMetrics } from '../train.js';
-import { readSafetensors, writeFileAtomic } from '../weights.js';
+import { readSafetensors } from '../weights.js';
+import { makeFolder, writeFileAtomic } from '../files.js';
 import { prepareData } from './data.js';
 import { loadRecipe, printDiagnostics, readSpec, UserError } from './load.js';
 
@@ -31,11 +31,11 @@ export function checkCommand(path: string, options: { json?: boolean }): number 
 export function compileCommand(path: string, options: { out: string; recipe?: string }): number {
   const { recipe } = loadRecipe(path, options.recipe);
   const compiled = compileRecipe(recipe);
-  mkdirSync(options.out, { recursive: true });
+  makeFolder(options.out);
   const { graphs } = compiled.manifest;
   const kinds = ['train', 'steps', 'eval', 'infer'] as const;
-  for (const kind of kinds) writeFileSync(join(options.out, graphs[kind].file), compiled[kind]);
-  writeFileSync(
+  for (const kind of kinds) writeFileAtomic(join(options.out, graphs[kind].file), compiled[kind]);
+  writeFileAtomic(
     join(options.out, `${recipe.name}.manifest.json`),
     JSON.stringify(compiled.manifest, null, 2),
   );

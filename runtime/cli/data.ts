@@ -1,6 +1,6 @@
 // `netspec data <spec>`: what a dataset holds (counts, classes, shape, pixel statistics) and a
 // grid of samples after the transforms; and the data preparation `train` shares with it.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../files.js';
 import type { DatasetSpec, Recipe, TransformSpec } from '../../compiler/index.js';
 import { batches, epochOrder } from '../data/batches.js';
 import type { LoadedData } from '../data/dataset.js';
@@ -66,7 +66,7 @@ export function dataCommand(path: string, options: DataCommandOptions, roots: st
       epoch: 1,
     };
     const batch = batches(data.train, order, 64, feeding).next().value!;
-    writeFileSync(options.grid, gridPng(batch));
+    writeFileAtomic(options.grid, gridPng(batch));
     lines.push(
       `  grid       ${options.grid}: ${batch.size} training samples${transform ? ` after ${transform.name}` : ''}`,
     );

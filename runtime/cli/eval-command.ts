@@ -1,14 +1,14 @@
 // `netspec eval` (a split: loss, accuracy, per-class accuracy, confusion matrix) and
 // `netspec predict` (image files: class and probabilities), both through the exported
 // inference model with trained weights, preprocessed exactly as evaluation is.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Recipe } from '../../compiler/index.js';
-import { CODES, compileInference } from '../../compiler/index.js';
+import { compileInference } from '../../compiler/index.js';
 import type { Split } from '../data/dataset.js';
 import { batches, epochOrder } from '../data/batches.js';
-import { DataError } from '../data/errors.js';
+import { unreadable } from '../data/errors.js';
 import { decodeImage } from '../data/images.js';
+import { readFile } from '../files.js';
 import { needsStats } from '../data/transforms/pipeline.js';
 import { classReport, classReportText } from '../report/classes.js';
 import type { ClassReport } from '../report/classes.js';
@@ -131,12 +131,9 @@ export async function predictCommand(
   files.forEach((file, i) => {
     let bytes: Uint8Array;
     try {
-      bytes = readFileSync(file);
+      bytes = readFile(file, 'image');
     } catch (e) {
-      throw new DataError(
-        CODES.dataUnreadable,
-        `${file}: cannot be read (${(e as NodeJS.ErrnoException).code})`,
-      );
+      throw unreadable(file, e);
     }
     images.set(decodeImage(file, bytes, shape), i * pixels);
   });

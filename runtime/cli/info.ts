@@ -33,7 +33,7 @@ function specModels(file: string, only: string | undefined) {
 /** Imports the file through a one-line spec, so `info` sees exactly what a spec would. */
 function importForInfo(file: string, input: string | undefined): Model {
   const bytes = readBinary(file);
-  if (!bytes) throw new UserError(`${file}: cannot read the file`);
+  if (!(bytes instanceof Uint8Array)) throw new UserError(`${file}: ${bytes.problem}`);
   const dims = input ? input.split(',').map(Number) : onnxInputDims(bytes);
   if (!dims || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new UserError(

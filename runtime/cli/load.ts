@@ -1,6 +1,7 @@
 // Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe.
-import { readFileSync } from 'node:fs';
-import type { CheckedSpec, Diagnostic, Recipe } from '../../compiler/index.js';
+import { realpathSync } from 'node:fs';
+import type { CheckedSpec, Diagnostic, Recipe, Unreadable } from '../../compiler/index.js';
+import { checkFile, FileError, readFile, readText } from '../files.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
 import { formatDiagnostic, summary } from './print.js';
 
@@ -15,32 +16,41 @@ export interface LoadedSpec {
   sources: Map<string, string>;
 }
 
-/** Reads binary files (ONNX models) for the checker; undefined when unreadable. */
-export function readBinary(path: string): Uint8Array | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
+/** Reads binary files (ONNX models) for the checker, or says why it cannot. */
+export function readBinary(path: string): Uint8Array | Unreadable {
+  return readOr(() => readFile(path, 'onnx'));
 }
 
-/** Reads imported files for the checker; undefined when unreadable (the checker reports it). */
-export function readImport(path: string): string | undefined {
+/**
+ * Reads imported specs for the checker, or says why it cannot. A link must lead to a .net file
+ * too: errors quote spec lines, and an imported link to another file must not show its lines.
+ */
+export function readImport(path: string): string | Unreadable {
+  return readOr(() => {
+    checkFile(path, 'spec');
+    const real = realpathSync(path);
+    if (!real.endsWith('.net')) throw new FileError(path, `leads to ${real}, not a .net spec`, '');
+    return readText(path, 'spec');
+  });
+}
+
+function readOr<T>(read: () => T): T | Unreadable {
   try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
+    return read();
+  } catch (e) {
+    if (e instanceof FileError) return { problem: e.reason };
+    const code = (e as NodeJS.ErrnoException).code;
+    return { problem: code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? e})` };
   }
 }
 
 export function readSpec(path: string): LoadedSpec {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readText(path, 'spec');
   } catch (e) {
-    throw new UserError(
-      `${path}: cannot read the spec (${(e as NodeJS.ErrnoException).code ?? e})`,
-    );
+    if (e instanceof FileError) throw new UserError(`${path}: cannot read the spec: ${e.reason}`);
+    throw e;
   }
   const { spec, diagnostics, sources } = checkSpec(text, path, readImport, readBinary);
   return { path, spec, diagnostics, sources };

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DataError } from '../data/errors.js';
 import { DeviceError } from '../session.js';
+import { FileError, WriteError } from '../files.js';
 import { checkCommand, compileCommand, dataRoots, exportCommand } from './commands.js';
 import { trainCommand } from './train-command.js';
 import { evalCommand, predictCommand } from './eval-command.js';
@@ -159,7 +160,12 @@ async function run(command: () => number | Promise<number>): Promise<void> {
     if (e instanceof DataError) {
       const where = e.at ? `${e.at.file}:${e.at.span.start.line}:${e.at.span.start.column}: ` : '';
       process.stderr.write(`${where}error ${e.code}: ${e.message}\n`);
-    } else if (e instanceof UserError || e instanceof DeviceError) {
+    } else if (
+      e instanceof UserError ||
+      e instanceof DeviceError ||
+      e instanceof WriteError ||
+      e instanceof FileError
+    ) {
       if (e.message) process.stderr.write(`error: ${e.message}\n`);
     } else throw e;
     process.exitCode = 1;

@@ -2,9 +2,10 @@
 // or tabs, LF or CRLF, optional header row, optional trailing newline, blank lines skipped
 // (as pandas does). The file is read in chunks through one state machine, so the text never has
 // to fit in memory at once, and nothing is decoded to strings except to report a problem.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { openFile } from '../files.js';
+import { DataError, numberLike, unreadable } from './errors.js';
 
 export interface CsvLayout {
   /** ',', ';', '\t' or 'auto'. */
@@ -24,6 +25,8 @@ export interface CsvTable {
   /** Row-major values of the non-label columns (empty when they went to a sink). */
   values: Uint8Array;
   labels: Int32Array;
+  /** The file's line (1-based) of each row: blank lines make them differ from row numbers. */
+  lines: Int32Array;
   rows: number;
 }
 
@@ -47,27 +50,26 @@ export function sniff(path: string, delimiter: string): { delimiter: number; hea
 }
 
 function firstLine(path: string): string {
-  const fd = openFile(path);
+  const fd = open(path);
   try {
     const buffer = Buffer.alloc(1 << 20);
     const n = readSync(fd, buffer, 0, buffer.length, 0);
     const text = buffer.subarray(0, n).toString('utf8');
-    return text.split('\n')[0].replace(/\r$/, '');
+    return text
+      .replace(/^\uFEFF/, '')
+      .split('\n')[0]
+      .replace(/\r$/, '');
   } finally {
     closeSync(fd);
   }
 }
 
-function openFile(path: string): number {
+/** Opens a spreadsheet: a regular file, or a DataError saying what it is instead. */
+function open(path: string): number {
   try {
-    return openSync(path, 'r');
+    return openFile(path, 'stream').fd;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(e)})`;
-    throw new DataError(
-      code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
-      `${path}: ${reason}`,
-    );
+    throw unreadable(path, e);
   }
 }
 
@@ -84,7 +86,7 @@ export function readCsv(
   sink?: (values: Uint8Array) => void,
 ): CsvTable {
   const parser = new CsvParser(path, layout, delimiter, sink);
-  const fd = openFile(path);
+  const fd = open(path);
   try {
     const chunk = Buffer.allocUnsafe(CHUNK);
     for (;;) {
@@ -121,6 +123,11 @@ class CsvParser {
   private pixel = 0;
   private rowHasContent = false;
   private skippingHeader: boolean;
+  /** Before the first byte: a UTF-8 byte-order mark there is skipped. */
+  private atStart = true;
+  /** A value's digits were followed by a space: another digit would make `1 2` read as 12. */
+  private closed = false;
+  private lines: Int32Array;
   private readonly pixels: number;
 
   constructor(
@@ -133,6 +140,7 @@ class CsvParser {
     this.flushRows = sink ? Math.max(1, Math.floor(SINK_BYTES / Math.max(1, this.pixels))) : 0;
     this.values = new Uint8Array(Math.max(1, this.pixels) * (sink ? this.flushRows : 1024));
     this.labels = new Int32Array(1024);
+    this.lines = new Int32Array(1024);
     this.skippingHeader = layout.header;
   }
 
@@ -145,6 +153,10 @@ class CsvParser {
     const delimiter = this.delimiter;
     const { labelColumn, max } = this.layout;
     let i = 0;
+    if (this.atStart && length > 0) {
+      this.atStart = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+    }
     if (this.skippingHeader) {
       while (i < length && bytes[i] !== NL) i++;
       if (i === length) return;
@@ -158,16 +170,22 @@ class CsvParser {
     let pixel = this.pixel;
     let base = (this.rows - this.flushed) * this.pixels;
     let values = this.values;
+    let closed = this.closed;
     const pixels = this.pixels;
     const sync = () => {
       this.value = value;
       this.digits = digits;
       this.column = column;
       this.pixel = pixel;
+      this.closed = closed;
     };
     for (; i < length; i++) {
       const c = bytes[i];
       if (c >= ZERO && c <= NINE) {
+        if (closed) {
+          sync();
+          throw this.notInteger(bytes, i);
+        }
         value = value * 10 + (c - ZERO);
         digits++;
       } else if (
@@ -182,6 +200,7 @@ class CsvParser {
         column++;
         value = 0;
         digits = 0;
+        closed = false;
       } else if (c === delimiter || c === NL) {
         this.rowHasContent ||= column > 0 || digits > 0;
         sync();
@@ -194,8 +213,11 @@ class CsvParser {
         base = (this.rows - this.flushed) * pixels;
         value = 0;
         digits = 0;
+        closed = false;
         if (c === delimiter) this.rowHasContent = true;
-      } else if (c !== CR && c !== SPACE) {
+      } else if (c === CR || c === SPACE) {
+        closed = digits > 0;
+      } else {
         sync();
         throw this.notInteger(bytes, i);
       }
@@ -211,12 +233,14 @@ class CsvParser {
       return {
         values: new Uint8Array(0),
         labels: this.labels.subarray(0, this.rows),
+        lines: this.lines.subarray(0, this.rows),
         rows: this.rows,
       };
     }
     return {
       values: this.values.subarray(0, this.rows * this.pixels),
       labels: this.labels.subarray(0, this.rows),
+      lines: this.lines.subarray(0, this.rows),
       rows: this.rows,
     };
   }
@@ -249,6 +273,7 @@ class CsvParser {
       const message = `row has ${this.column} columns, expected ${this.layout.columns}`;
       throw new DataError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
     }
+    this.lines[this.rows] = this.line;
     this.rows++;
     if (this.sink && this.rows - this.flushed >= this.flushRows) this.flush();
     // Room for the next row before its first pixel: the hot loop writes without checking.
@@ -266,9 +291,13 @@ class CsvParser {
   }
 
   private growLabels(): void {
-    const labels = new Int32Array(this.labels.length * 2);
-    labels.set(this.labels);
-    this.labels = labels;
+    const grow = (array: Int32Array) => {
+      const grown = new Int32Array(array.length * 2);
+      grown.set(array);
+      return grown;
+    };
+    this.labels = grow(this.labels);
+    this.lines = grow(this.lines);
   }
 
   private flush(): void {
@@ -280,7 +309,8 @@ class CsvParser {
   private notInteger(bytes: Uint8Array, at: number): DataError {
     const what = this.column === this.layout.labelColumn ? 'label' : this.layout.what;
     const field = this.field(bytes, at);
-    return this.fail(`${what} '${field}' is not an integer`, this.column);
+    if (numberLike(field)) return this.fail(`${what} '${field}' is not an integer`, this.column);
+    return this.fail(`${what} is not an integer (found text that is not a number)`, this.column);
   }
 
   /** The text of the field around byte `at`, for messages. */

@@ -1,6 +1,13 @@
 // Loads the splits of a checked dataset into memory (taking a validation split out of train
 // when asked), then validates them against each other, the class names and the network.
-import type { DatasetSpec, DataFile, Model, TransformSpec } from '../../compiler/index.js';
+import type {
+  DatasetSpec,
+  DataFile,
+  DataSource,
+  Model,
+  SplitSource,
+  TransformSpec,
+} from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { DataError } from './errors.js';
 import type { Split } from './sources.js';
@@ -26,12 +33,14 @@ export function loadDataset(
   extraRoots: readonly string[],
   transform?: TransformSpec,
 ): LoadedData {
-  let train = loadSource(dataset.train, extraRoots);
-  const test = dataset.test ? loadSource(dataset.test, extraRoots) : undefined;
+  const load = (key: 'train' | 'test' | 'validation', source: DataSource) =>
+    nonEmpty(loadSource(source, extraRoots), key, sourceFile(source));
+  let train = load('train', dataset.train);
+  const test = dataset.test ? load('test', dataset.test) : undefined;
   let validation: Split | undefined;
   if (dataset.validation?.kind === 'split')
     ({ train, validation } = splitOff(train, dataset.validation));
-  else if (dataset.validation) validation = loadSource(dataset.validation, extraRoots);
+  else if (dataset.validation) validation = load('validation', dataset.validation);
   const classNames = dataset.classes ?? train.classNames;
   // Without class names, the network's output size says how many classes there are.
   const outputs = model?.outputShape[model.outputShape.length - 1];
@@ -39,9 +48,9 @@ export function loadDataset(
     classNames?.length ?? (typeof outputs === 'number' ? outputs : maxLabel(train) + 1);
   const where = (split: Split, key: 'train' | 'test' | 'validation'): DataFile => {
     const source = dataset[key];
-    const at =
-      source && ('images' in source ? source.images : 'dir' in source ? source.dir : source.at);
-    return at ?? { path: split.origin, file: '', span: undefined as never };
+    return (
+      (source && sourceFile(source)) ?? { path: split.origin, file: '', span: undefined as never }
+    );
   };
   for (const [split, key] of [
     [train, 'train'],
@@ -53,6 +62,18 @@ export function loadDataset(
     checkLabels(split, where(split, key), classes, dataset.classes !== undefined);
   }
   return { train, test, validation, classes, classNames };
+}
+
+/** Where the spec names a source's data. */
+function sourceFile(source: DataSource | SplitSource): DataFile {
+  return 'images' in source ? source.images : 'dir' in source ? source.dir : source.at;
+}
+
+/** A split without examples would train on nothing (NaN losses): refused before anything runs. */
+function nonEmpty(split: Split, key: 'train' | 'test' | 'validation', at: DataFile): Split {
+  if (split.count > 0) return split;
+  const message = `${split.origin}: the ${key === 'train' ? 'training' : key} split has no examples (an empty file, a header only, or 0 images)`;
+  throw new DataError(CODES.dataFormat, message, at);
 }
 
 function checkShape(split: Split, at: DataFile, model: Model, transform?: TransformSpec): void {

@@ -1,6 +1,8 @@
 // A problem with a user's data file. Like a diagnostic, it names the file and says what is
 // wrong in one line; the CLI prints it and exits with code 1, writing nothing.
 import type { DataFile } from '../../compiler/index.js';
+import { CODES } from '../../compiler/index.js';
+import { FileError } from '../files.js';
 
 export class DataError extends Error {
   constructor(
@@ -12,3 +14,26 @@ export class DataError extends Error {
     super(message);
   }
 }
+
+/** A file that cannot be opened or read, in the words every data reader uses. */
+export function unreadable(path: string, e: unknown): DataError {
+  if (e instanceof FileError)
+    return new DataError(
+      e.code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
+      e.message,
+    );
+  const code = (e as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(e)})`;
+  return new DataError(
+    code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
+    `${path}: ${reason}`,
+  );
+}
+
+/**
+ * Whether a spreadsheet cell may be quoted in a message: only what looks like a number is, so
+ * a message never shows a line of a file that is not a spreadsheet of numbers (a data path
+ * pointing at /etc/passwd).
+ */
+export const numberLike = (cell: string) => /^[\d\s.+\-eE]{1,24}$/.test(cell);

@@ -153,19 +153,20 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
     : undefined;
   const table = streamed ?? readCsv(imagesPath, layout, delimiter);
   let labels = table.labels;
-  const first = source.header ? 2 : 1;
-  // Row numbers assume no blank lines in between (the parser skips them, as pandas does).
-  let labelAt = (i: number) => `${imagesPath}:${i + first}:${labelColumn + 1}`;
+  // Lines, not rows: blank lines (skipped, as pandas does) make them differ.
+  const imageLines = table.lines;
+  let labelAt = (i: number) => `${imagesPath}:${imageLines[i]}:${labelColumn + 1}`;
   if (source.labels) {
     const labelsPath = resolveDataFile(source.labels, roots);
     const sheet = sniff(labelsPath, 'auto');
     const labelLayout = { ...layout, columns: 1, labelColumn: 0, what: 'label' };
-    labels = readCsv(labelsPath, labelLayout, sheet.delimiter).labels;
+    const sheetTable = readCsv(labelsPath, labelLayout, sheet.delimiter);
+    labels = sheetTable.labels;
     if (labels.length !== table.rows) {
       const message = `${labelsPath}: has ${labels.length} labels, but ${imagesPath} has ${table.rows} images`;
       throw new DataError(CODES.dataMismatch, message, source.labels);
     }
-    labelAt = (i) => `${labelsPath}:${i + first}`;
+    labelAt = (i) => `${labelsPath}:${sheetTable.lines[i]}`;
   }
   if (streamed) {
     const fields = { labels, count: table.rows, imageShape: source.shape, scale: source.scale };

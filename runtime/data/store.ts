@@ -3,10 +3,11 @@
 // the cache a gzip IDX file or a CSV spreadsheet was converted to) is read in place with
 // positioned reads, adjacent examples in one read; an image folder decodes its files one by
 // one. A store is described by a plain-data handle, so a worker thread can open the same one.
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { FileError, openFile, readFile } from '../files.js';
+import { DataError, unreadable } from './errors.js';
 import { decodeImage } from './images.js';
 
 export type StoreHandle =
@@ -116,8 +117,9 @@ class FileStore implements PixelStore {
 
   private open(): number {
     try {
-      return openSync(this.handle.path, 'r');
+      return openFile(this.handle.path, 'stream').fd;
     } catch (e) {
+      if (e instanceof FileError) throw this.fail(e.reason);
       throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
   }
@@ -155,13 +157,9 @@ class ImageStore implements PixelStore {
       const path = files[map ? map[indices[k]] : indices[k]];
       let bytes: Buffer;
       try {
-        bytes = readFileSync(path);
+        bytes = readFile(path, 'image');
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new DataError(
-          code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
-          `${path}: cannot be read (${code ?? String(e)})`,
-        );
+        throw unreadable(path, e);
       }
       target.set(decodeImage(path, bytes, shape), k * this.pixels);
     }

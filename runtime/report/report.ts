@@ -2,7 +2,7 @@
 // SVG (loss, accuracy, generalization gap, learning rate, gradient and parameter norms, the
 // confusion matrix), a per-class table, and an index.html that shows them — static files a
 // user opens in any browser.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeFolder, writeFileAtomic } from '../files.js';
 import { join } from 'node:path';
 import type { EpochMetrics } from '../train.js';
 import { heatMap, lineChart } from './chart.js';
@@ -54,7 +54,7 @@ function series(
 
 /** Writes the report files into `dir`; returns the path of index.html. */
 export function writeReport(dir: string, input: ReportInput): string {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const { history } = input;
   const curves = {
     'loss.svg': lineChart({
@@ -110,15 +110,15 @@ export function writeReport(dir: string, input: ReportInput): string {
       columnLabel: 'predicted class',
       counts: c.confusion,
     });
-    writeFileSync(join(dir, 'classes.csv'), classesCsv(c));
+    writeFileAtomic(join(dir, 'classes.csv'), classesCsv(c));
   }
-  for (const [name, svg] of Object.entries(plots)) writeFileSync(join(dir, name), svg);
-  writeFileSync(join(dir, 'metrics.csv'), metricsCsv(history));
-  writeFileSync(join(dir, 'metrics.jsonl'), metricsJsonl(history));
+  for (const [name, svg] of Object.entries(plots)) writeFileAtomic(join(dir, name), svg);
+  writeFileAtomic(join(dir, 'metrics.csv'), metricsCsv(history));
+  writeFileAtomic(join(dir, 'metrics.jsonl'), metricsJsonl(history));
   for (const [file, text] of input.sources)
-    writeFileSync(join(dir, `spec-${file.split('/').pop()}`), text);
+    writeFileAtomic(join(dir, `spec-${file.split('/').pop()}`), text);
   const page = join(dir, 'index.html');
-  writeFileSync(page, html(input, Object.keys(plots)));
+  writeFileAtomic(page, html(input, Object.keys(plots)));
   return page;
 }
 
