@@ -1,14 +1,26 @@
 // `netspec train`: load and check the spec, load the data, compile, train with progress
 // output, then write the run folder — weights, metrics, report. Ctrl-C stops after the current
 // step and writes a checkpoint; `--resume` continues from one exactly.
-import { existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Recipe } from '../../compiler/index.js';
 import { compileInference, compileRecipe } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
 import type { LsuvLayerResult } from '../lsuv.js';
-import { CheckpointError, readCheckpoint } from '../checkpoint.js';
+import {
+  CheckpointError,
+  checkpointNamedBy,
+  findCheckpoint,
+  tidyCheckpoints,
+} from '../checkpoint.js';
+import {
+  checkCheckpointFolder,
+  checkRunFolder,
+  claimRunFolder,
+  OwnershipError,
+  removeOwned,
+  RUN_MARKER,
+} from '../ownership.js';
 import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
 import type { StartWeights } from '../start-weights.js';
 import { resumeRecipe, startFrom, StartWeightsError } from '../start-weights.js';
@@ -41,24 +53,24 @@ export interface TrainCommandOptions {
 }
 
 /**
- * A run folder (…/runs/X) or a checkpoint folder (…/checkpoints/last) to resume from, and the
- * best checkpoint beside it (…/best) when there is one: restore_best needs the best weights
- * seen before the interruption.
+ * A run folder (…/runs/X) or a checkpoint folder (…/checkpoints/last) to resume from — its
+ * newest complete copy, wherever an interrupted write left it — and the best checkpoint beside
+ * it (…/best) when there is one: restore_best needs the best weights seen before the
+ * interruption.
  */
 function loadResume(path: string): { checkpoint: Checkpoint; best?: Checkpoint } {
-  const candidates = [path, join(path, 'checkpoints', 'last'), join(path, 'last')];
-  const dir = candidates.find((c) => existsSync(join(c, 'state.json')));
-  if (!dir)
-    throw new UserError(
-      `${path}: no checkpoint there (looked for state.json in ${candidates.join(', ')})`,
-    );
-  const bestDir = join(dirname(resolve(dir)), 'best');
-  const hasBest = basename(resolve(dir)) !== 'best' && existsSync(join(bestDir, 'state.json'));
+  const dir = checkpointNamedBy(path);
   try {
-    return { checkpoint: readCheckpoint(dir), best: hasBest ? readCheckpoint(bestDir) : undefined };
+    const found = findCheckpoint(dir);
+    if (!found)
+      throw new UserError(
+        `${path}: no checkpoint there (looked for ${dir} and the copies an interrupted write leaves beside it)`,
+      );
+    const best =
+      basename(dir) === 'best' ? undefined : findCheckpoint(join(dirname(found.dir), 'best'));
+    return { checkpoint: found.checkpoint, best: best?.checkpoint };
   } catch (e) {
-    if (e instanceof CheckpointError || e instanceof SyntaxError)
-      throw new UserError((e as Error).message);
+    if (e instanceof CheckpointError) throw new UserError(e.message);
     throw e;
   }
 }
@@ -179,10 +191,15 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
       { dir: out, what: `output folder ${out}`, bytes: sizes.weights },
       { dir: checkpoint.dir, what: `checkpoint folder ${checkpoint.dir}`, bytes: sizes.checkpoint },
     ]);
+    // Nothing netspec did not make is replaced: checked before the first step, not at the end.
+    checkRunFolder(out, '--out');
+    for (const which of ['last', 'best']) checkCheckpointFolder(join(checkpoint.dir, which));
   } catch (e) {
-    if (e instanceof OutputError) throw new UserError(e.message);
+    if (e instanceof OutputError || e instanceof OwnershipError) throw new UserError(e.message);
     throw e;
   }
+  tidyCheckpoints(checkpoint.dir);
+  claimRunFolder(out);
   const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
   if (!options.json)
     process.stdout.write(
@@ -217,6 +234,8 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
       onStage: progress.stage,
     });
   } catch (e) {
+    // A run that failed before writing anything leaves no run folder behind.
+    removeOwned(out, RUN_MARKER, []);
     if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
     // A checkpoint that could not be written mid-run (a full disk): said in one line.
     if (e instanceof CheckpointError) throw new UserError(e.message);
@@ -233,7 +252,6 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     return 130;
   }
   if (result.stopped && !result.diverged) process.stdout.write(`stopped: ${result.stopped}\n`);
-  mkdirSync(out, { recursive: true });
   const tensors = new Map(
     compiled.manifest.parameters.map((p) => [
       p.name,
