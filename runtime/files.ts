@@ -13,8 +13,8 @@ import {
   openSync,
   readSync,
   renameSync,
-  rmSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
@@ -231,7 +231,11 @@ export function writeFileAtomic(path: string, bytes: Uint8Array | string): void 
     writeFileSync(temporary, bytes);
     renameSync(temporary, path);
   } catch (e) {
-    rmSync(temporary, { force: true });
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // never made
+    }
     throw writeError(path, e);
   }
 }
