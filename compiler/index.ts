@@ -193,7 +193,12 @@ export function matmulModel(n: number): Uint8Array {
   return serializeModel(b.graph);
 }
 
-/** The fixed [C, H, W] input size of an ONNX model, or undefined when any of them is dynamic. */
+export { OnnxReadError } from './onnx/read.js';
+
+/**
+ * The fixed [C, H, W] input size of an ONNX model, or undefined when any of them is dynamic.
+ * Throws an OnnxReadError when the bytes are not a valid ONNX model.
+ */
 export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
   const [input] = readOnnx(bytes).inputs;
   const dims = input?.dims.slice(1);

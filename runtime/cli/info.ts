@@ -3,7 +3,7 @@
 
 import { basename, resolve } from 'node:path';
 import type { Model, Recipe } from '../../compiler/index.js';
-import { checkSpec, hasErrors, onnxInputDims } from '../../compiler/index.js';
+import { checkSpec, hasErrors, OnnxReadError, onnxInputDims } from '../../compiler/index.js';
 import { printDiagnostics, readBinary, readImport, readSpec, UserError } from './load.js';
 
 export function infoCommand(file: string, options: { input?: string; network?: string }): number {
@@ -34,7 +34,13 @@ function specModels(file: string, only: string | undefined) {
 function importForInfo(file: string, input: string | undefined): Model {
   const bytes = readBinary(file);
   if (!(bytes instanceof Uint8Array)) throw new UserError(`${file}: ${bytes.problem}`);
-  const dims = input ? input.split(',').map(Number) : onnxInputDims(bytes);
+  let dims: number[] | undefined;
+  try {
+    dims = input ? input.split(',').map(Number) : onnxInputDims(bytes);
+  } catch (e) {
+    if (e instanceof OnnxReadError) throw new UserError(`${file}: ${e.message}`);
+    throw e;
+  }
   if (!dims || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
     throw new UserError(
       `${file}: the model's input size is not fixed; give one with --input C,H,W (e.g. 3,224,224)`,
