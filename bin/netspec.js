@@ -1,3 +1,4 @@
 #!/usr/bin/env node
-// The CLI is compiled to dist/ by `npm run build` (run by `npm ci` through `prepare`).
-import '../dist/runtime/cli/main.js';
+// The CLI is bundled into dist/cli/ by `npm run build` (run by `npm ci` through `prepare`, and by
+// `npm pack` before it packs).
+import '../dist/cli/netspec.js';

@@ -5,8 +5,10 @@ export const CODES = {
   unexpectedCharacter: 'NS0001',
   unterminatedString: 'NS0002',
   syntax: 'NS0003',
+  /** PyTorch's spelling (`lr=0.05`, `(7, 7)`, `nn.Conv2d`, `Compose`), read and fixed: grammar/habits.ts. */
+  pytorchForm: 'NS0004',
   /** A spec too large or nested too deeply to read (grammar/index.ts, grammar/build-expr.ts). */
-  syntaxLimit: 'NS0004',
+  syntaxLimit: 'NS0005',
   // NS1xxx: meaning (compiler/check/)
   unknownName: 'NS1001',
   duplicateDeclaration: 'NS1002',
@@ -25,6 +27,8 @@ export const CODES = {
   unknownSetting: 'NS1202',
   lossMismatch: 'NS1203',
   noRecipe: 'NS1204',
+  sweepValues: 'NS1205',
+  sweepTrial: 'NS1206',
   importProblem: 'NS1301',
   notSupported: 'NS1302',
   // NS2xxx: data (runtime/data/)

@@ -2,16 +2,16 @@
 // layers, losses, optimizers, schedules, initializers, transforms, data sources, stop
 // quantities — so the docs never drift from what the checker accepts (a test compares
 // docs/reference.md with this).
-import type { ArgSpec } from './check/args.js';
 import { SOURCES } from './check/dataset.js';
 import { INITIALIZERS } from './initializers.js';
-import type { SpecValue } from './check/values.js';
 import { LAYERS } from './layers/registry.js';
 import { LOSSES } from './losses.js';
 import { OPTIMIZERS } from './optim/registry.js';
 import { SCHEDULES } from './schedules.js';
 import { STOP_QUANTITIES } from './stopping.js';
 import { TRANSFORMS } from './transforms.js';
+import type { ArgSpec } from './vocabulary/args.js';
+import type { SpecValue } from './vocabulary/values.js';
 
 interface Entry {
   name: string;
@@ -59,7 +59,7 @@ function table(title: string, intro: string, entries: Iterable<Entry>): string {
 }
 
 export function registryReference(): string {
-  const sources = [...SOURCES].map(([name, s]) => ({ name, ...s }));
+  const sources = [...SOURCES.values()];
   const quantities = [...STOP_QUANTITIES].map(([name, doc]) => `| \`${name}\` | ${cell(doc)} |`);
   return [
     '# Reference',

@@ -1,12 +1,11 @@
 // The compiler's public entry point: everything outside compiler/ uses only what is exported
 // here (the runtime, the CLI, the benchmarks and the language server).
-import type { Diagnostic } from '../grammar/index.js';
-import { numberArg } from './check/args.js';
+import type { Diagnostic, SpecFile } from '../grammar/index.js';
 import { checkFiles } from './check/index.js';
-import type { ReadFile } from './check/program.js';
+import { withSuggestionFix } from './check/names.js';
+import type { ParseFile, ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
-import type { CheckedSpec, Model, Recipe } from './check/model.js';
-import { buildEvalStep, buildInference, buildTrainStep } from './lower/steps.js';
+import { buildEvalStep, buildGradientStep, buildInference, buildTrainStep } from './lower/steps.js';
 import type { BuiltGraph, StepOptions } from './lower/steps.js';
 import { buildStepsLoop } from './lower/steps-loop.js';
 import type { GraphEntry, Manifest } from './lower/manifest.js';
@@ -20,6 +19,7 @@ import {
   trainableShapes,
 } from './init.js';
 import { GraphBuilder } from './ir/builder.js';
+import { printGraph } from './ir/print.js';
 import { readOnnx } from './onnx/read.js';
 import { OPSET, serializeModel } from './onnx/serialize.js';
 
@@ -33,49 +33,92 @@ export type {
   ImagesSource,
   DataSource,
   SplitSource,
+  Take,
   TransformSpec,
   TransformStep,
   Model,
   Recipe,
-} from './check/model.js';
+  SweepSpec,
+  SweepTrial,
+  InitChoice,
+  Regularization,
+  UnfreezeStage,
+  StopCondition,
+  RunControl,
+  EarlyStop,
+  LayerInstance,
+  ModelNode,
+} from './vocabulary/model.js';
+export type {
+  TransformDef,
+  LossDef,
+  OptimizerDef,
+  InitializerDef,
+  LayerDef,
+  ParamSpec,
+  Schedule,
+  ScheduleContext,
+  SourceDef,
+} from './vocabulary/defs.js';
+export type { ArgSpec } from './vocabulary/args.js';
 export type { Manifest, GraphEntry, TensorEntry, Role } from './lower/manifest.js';
 export { carriedKey } from './lower/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
 export { CODES } from './codes.js';
-export type { ReadFile, Unreadable } from './check/program.js';
+export type { ParseFile, ReadFile, Unreadable } from './check/program.js';
 export type { ReadBinary } from './check/onnx-network.js';
 import type { ReadBinary } from './check/onnx-network.js';
+import { onnx } from './ops/index.js';
+import { numberArg } from './vocabulary/args.js';
+import type { CheckedSpec, Model, Recipe } from './vocabulary/model.js';
 export { Rng } from './random.js';
 export { TRANSFORMS } from './transforms.js';
-export type { TransformDef } from './transforms.js';
 export { SOURCES } from './check/dataset.js';
+import type { TRANSFORMS } from './transforms.js';
+import type { SOURCES } from './check/dataset.js';
+import type { RegistryName } from './vocabulary/registry.js';
+/** The names of the transforms and data sources, which the runtime implements one by one. */
+export type TransformName = RegistryName<typeof TRANSFORMS>;
+export type SourceName = RegistryName<typeof SOURCES>;
 export { LOSSES } from './losses.js';
-export type { LossDef } from './losses.js';
 export { OPTIMIZERS } from './optim/registry.js';
-export type { OptimizerDef } from './optim/optimizer.js';
 export { bufferShapes, initialParameters, parameterNames, parameterShapes };
 // Initialization schemes (`init =`) and LSUV's runtime half: the layers to visit and the rescale.
 export { INITIALIZERS, fans, lsuvScale } from './initializers.js';
-export type { InitChoice, InitializerDef } from './initializers.js';
 export { lsuvLayers } from './init.js';
-export { forwardFlops } from './flops.js';
+export { forwardFlops, layerFlops } from './flops.js';
 export type { ProbeLayer, ProbeManifest } from './lower/probe.js';
-export type { Regularization } from './check/regularization.js';
 // Training stages (`unfreeze … after N epochs`): the runtime compiles each stage's recipe.
-export { stageAt, stageRecipe } from './check/stages.js';
-export type { UnfreezeStage } from './check/stages.js';
+export { matches as moduleMatches, stageAt, stageRecipe } from './check/stages.js';
 export { diagnostic, hasErrors } from '../grammar/index.js';
-// For the language server: completion and hover read the same registry as the checker.
+// For the language server: completion, hover and signature help read the checker's own tables.
+export {
+  CALLEES,
+  calleeNamed,
+  datasetSettingValue,
+  DATASET_SETTING_WORDS,
+  FREEZE_OPTIONS,
+  groupCallee,
+  REPLACE_OPTIONS,
+  STOP_QUANTITY_WORDS,
+  SURGERY_STATEMENTS,
+  TRAIN_SETTING_WORDS,
+  TRAIN_STATEMENTS,
+  trainSettingValue,
+} from './editor.js';
+export type { Callee, SettingValue, Word } from './editor.js';
+export { onnxModules } from './check/onnx-network.js';
 export { LAYERS } from './layers/registry.js';
-export type { LayerDef, ParamSpec } from './layers/layer.js';
-export type { LayerInstance, MergeInstance, ModelNode } from './check/model.js';
-export type { ArgSpec } from './check/args.js';
+// For the language server: the keys a sweep can name.
+export { sweepKeys } from './check/sweep-keys.js';
 
 export interface CheckResult {
   spec: CheckedSpec;
   diagnostics: Diagnostic[];
   /** The text of the spec and of every file it imports, by file name. */
   sources: Map<string, string>;
+  /** The syntax tree of the spec and of every file it imports, the spec first. */
+  files: SpecFile[];
 }
 
 /**
@@ -87,15 +130,18 @@ export function checkSpec(
   file: string,
   readFile?: ReadFile,
   readBinary?: ReadBinary,
+  parseFile?: ParseFile,
 ): CheckResult {
-  const program = loadProgram(text, file, readFile);
+  const program = loadProgram(text, file, readFile, parseFile);
   const checked = checkFiles(program.files, readBinary);
   const files = [...program.sources.keys()];
-  const diagnostics = [...program.diagnostics, ...checked.diagnostics].sort(
-    (a, b) =>
-      files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
-  );
-  return { spec: checked.spec, diagnostics, sources: program.sources };
+  const diagnostics = [...program.diagnostics, ...checked.diagnostics]
+    .sort(
+      (a, b) =>
+        files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
+    )
+    .map((d) => withSuggestionFix(d, program.sources.get(d.file)));
+  return { spec: checked.spec, diagnostics, sources: program.sources, files: program.files };
 }
 
 export interface CompiledRecipe {
@@ -112,17 +158,39 @@ function entry(file: string, built: BuiltGraph): GraphEntry {
   return { file, inputs: built.inputs, outputs: built.outputs };
 }
 
-export function compileRecipe(recipe: Recipe, options: StepOptions = {}): CompiledRecipe {
+/** The four IR graphs of a recipe, before they are written as ONNX. */
+export interface RecipeGraphs {
+  train: BuiltGraph;
+  steps: BuiltGraph;
+  eval: BuiltGraph;
+  infer: BuiltGraph;
+}
+
+export type GraphKind = keyof RecipeGraphs;
+export const GRAPH_KINDS: readonly GraphKind[] = ['train', 'steps', 'eval', 'infer'];
+
+export function recipeGraphs(recipe: Recipe, options: StepOptions = {}): RecipeGraphs {
   const train = buildTrainStep(recipe, options);
-  const loop = buildStepsLoop(train);
-  const evaluation = buildEvalStep(recipe);
+  return {
+    train,
+    steps: buildStepsLoop(train),
+    eval: buildEvalStep(recipe),
+    infer: buildInference(recipe.model, initialParameters(recipe.model, recipe.seed, recipe.init)),
+  };
+}
+
+/** The text form of a recipe's graphs (`netspec compile --print`), in `GRAPH_KINDS` order. */
+export function printRecipeGraphs(recipe: Recipe, kinds: readonly GraphKind[] = GRAPH_KINDS) {
+  const graphs = recipeGraphs(recipe);
+  return kinds.map((kind) => printGraph(graphs[kind].graph)).join('\n');
+}
+
+export function compileRecipe(recipe: Recipe, options: StepOptions = {}): CompiledRecipe {
+  const graphs = recipeGraphs(recipe, options);
   const shapes = parameterShapes(recipe.model);
   // Buffers and frozen layers' parameters are saved and exported, but not trained.
   const trainable = trainableShapes(recipe.model);
-  const inference = buildInference(
-    recipe.model,
-    initialParameters(recipe.model, recipe.seed, recipe.init),
-  );
+  const file = (kind: GraphKind) => `${recipe.name}.${kind}.onnx`;
   const manifest: Manifest = {
     format: 'netspec-manifest',
     version: 1,
@@ -136,19 +204,34 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
     learningRate: numberArg(recipe.optimizer.args, 'lr'),
     optimizerSlots: recipe.optimizer.def.slots(recipe.optimizer.args),
     graphs: {
-      train: entry(`${recipe.name}.train.onnx`, train),
-      steps: entry(`${recipe.name}.steps.onnx`, loop),
-      eval: entry(`${recipe.name}.eval.onnx`, evaluation),
-      infer: entry(`${recipe.name}.infer.onnx`, inference),
+      train: entry(file('train'), graphs.train),
+      steps: entry(file('steps'), graphs.steps),
+      eval: entry(file('eval'), graphs.eval),
+      infer: entry(file('infer'), graphs.infer),
     },
   };
   const doc = `netspec ${recipe.name} (${recipe.file})`;
+  const write = (kind: GraphKind, what: string) =>
+    serializeModel(graphs[kind].graph, { docString: `${doc}: ${what}` });
   return {
     manifest,
-    train: serializeModel(train.graph, { docString: `${doc}: training step` }),
-    steps: serializeModel(loop.graph, { docString: `${doc}: training steps, several per run` }),
-    eval: serializeModel(evaluation.graph, { docString: `${doc}: evaluation step` }),
-    infer: serializeModel(inference.graph, { docString: `${doc}: inference (initial weights)` }),
+    train: write('train', 'training step'),
+    steps: write('steps', 'training steps, several per run'),
+    eval: write('eval', 'evaluation step'),
+    infer: write('infer', 'inference (initial weights)'),
+  };
+}
+
+/**
+ * The evaluation-mode gradient of one batch's objective (`<param>.grad` outputs), for the full
+ * training-set gradient norm a `stop when full_grad_norm …` condition tests.
+ */
+export function compileGradient(recipe: Recipe): { graph: GraphEntry; onnx: Uint8Array } {
+  const built = buildGradientStep(recipe);
+  const doc = `netspec ${recipe.name} (${recipe.file}): gradient of one batch, evaluation mode`;
+  return {
+    graph: entry(`${recipe.name}.gradient.onnx`, built),
+    onnx: serializeModel(built.graph, { docString: doc }),
   };
 }
 
@@ -189,7 +272,7 @@ export function matmulModel(n: number): Uint8Array {
   const b = new GraphBuilder('matmul');
   const a = b.input('a', 'float32', [n, n]);
   const c = b.input('b', 'float32', [n, n]);
-  b.output(b.op('MatMul', [a, c], {}, 'c'));
+  b.output(b.op(onnx.MatMul, [a, c], {}, 'c'));
   return serializeModel(b.graph);
 }
 
@@ -200,14 +283,16 @@ export { OnnxReadError } from './onnx/read.js';
  * Throws an OnnxReadError when the bytes are not a valid ONNX model.
  */
 export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
-  const [input] = readOnnx(bytes).inputs;
-  const dims = input?.dims.slice(1);
+  const dims = onnxInputShape(bytes);
   return dims && dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
+}
+
+/** An ONNX model's [C, H, W] input, dynamic sizes by their names (`height`), if it has one. */
+export function onnxInputShape(bytes: Uint8Array): (number | string)[] | undefined {
+  const [input] = readOnnx(bytes).inputs;
+  return input?.dims.slice(1) as (number | string)[] | undefined;
 }
 
 export { registryReference, showValue } from './docs.js';
 export { SCHEDULES, withWarmup } from './schedules.js';
-export type { Schedule, ScheduleContext } from './schedules.js';
-export { stopReason, STOP_QUANTITIES } from './stopping.js';
-export type { StopCondition } from './stopping.js';
-export type { RunControl, EarlyStop } from './check/run-control.js';
+export { quantitiesOf, stopReason, STEP_QUANTITIES, STOP_QUANTITIES } from './stopping.js';

@@ -1,10 +1,9 @@
 // Initial parameter values, seeded and reproducible. Each parameter draws from its own stream
 // keyed by its name, so adding a layer does not change the weights of the others.
-import type { Model } from './check/model.js';
-import type { InitSpec } from './layers/layer.js';
 import { Rng } from './random.js';
-import type { InitChoice } from './initializers.js';
 import { chosenInit } from './initializers.js';
+import type { Model, InitChoice } from './vocabulary/model.js';
+import type { InitSpec } from './vocabulary/defs.js';
 
 type DrawSpec = InitSpec | { kind: 'range'; low: number; high: number };
 
@@ -42,9 +41,9 @@ export function frozenShapes(model: Model): Map<string, number[]> {
 function stateShapes(model: Model, kind: 'param' | 'buffer' | 'frozen'): Map<string, number[]> {
   const shapes = new Map<string, number[]>();
   for (const layer of model.layers) {
-    const frozen = layer.kind === 'layer' && layer.frozen === true;
+    const frozen = layer.frozen === true;
     // A frozen batch norm that keeps batch statistics still carries its running statistics.
-    const carried = layer.kind === 'layer' && layer.batchStats === true;
+    const carried = layer.batchStats === true;
     for (const p of layer.params) {
       const kept = frozen && !(carried && p.kind === 'buffer');
       const role = kept ? 'frozen' : (p.kind ?? 'param');
@@ -71,8 +70,7 @@ export function initialParameters(
       const size = param.shape.reduce((n, d) => n * d, 1);
       // Imported models bring pretrained values; layers added by surgery are initialized.
       const pretrained = model.initial?.get(name);
-      const chosen =
-        init && layer.kind === 'layer' && chosenInit(init, layer.def.name, param.name, param.shape);
+      const chosen = init && chosenInit(init, layer.def.name, param.name, param.shape);
       const spec = chosen || param.init;
       values.set(name, pretrained ?? draw(spec, size, new Rng(seed, `init:${name}`)));
     }
@@ -89,7 +87,6 @@ export function lsuvLayers(model: Model): string[] {
   return model.layers
     .filter(
       (l) =>
-        l.kind === 'layer' &&
         l.frozen !== true &&
         !model.initial?.has(`${l.path}.weight`) &&
         chosenInit({ name: 'lsuv', args: NO_ARGS }, l.def.name, 'weight', [1, 1]),

@@ -1,22 +1,12 @@
+import { numberArg } from './vocabulary/args.js';
+import { num } from './vocabulary/values.js';
+import type { InitSpec } from './vocabulary/defs.js';
+import type { InitializerDef } from './vocabulary/defs.js';
+import type { InitChoice } from './vocabulary/model.js';
+import { registry } from './vocabulary/registry.js';
 // The `init =` registry: weight initialization schemes as torch.nn.init defines them, applied to
 // the `weight` of Conv and Linear layers (biases start at zero under a chosen scheme; norm layers
 // keep their defaults). Fans follow torch.nn.init._calculate_fan_in_and_fan_out.
-import type { ArgSpec, BoundArgs } from './check/args.js';
-import { num, numberArg } from './check/args.js';
-import type { InitSpec } from './layers/layer.js';
-
-export interface InitChoice {
-  name: string;
-  args: BoundArgs;
-}
-
-export interface InitializerDef {
-  name: string;
-  doc: string;
-  args: ArgSpec[];
-  /** The distribution for a weight of this shape; undefined: data-driven (decided at run time). */
-  spec(shape: number[], args: BoundArgs): InitSpec | { kind: 'range'; low: number; high: number };
-}
 
 /** torch's fan_in, fan_out: dim 1 and dim 0, each times the receptive field (kernel) size. */
 export function fans(shape: number[]): { fanIn: number; fanOut: number } {
@@ -41,45 +31,50 @@ const kaimingUniform = (s: number[]): InitSpec => ({
   bound: Math.sqrt(3) * heStd(s),
 });
 
-const DEFS: InitializerDef[] = [
-  {
+export const INITIALIZERS = registry<InitializerDef>()({
+  glorot: {
     name: 'glorot',
     doc: 'xavier_uniform: U(±√(6/(fan_in+fan_out)))',
     args: [],
     spec: xavierUniform,
   },
-  { name: 'xavier_uniform', doc: 'U(±√(6/(fan_in+fan_out)))', args: [], spec: xavierUniform },
-  {
+  xavier_uniform: {
+    name: 'xavier_uniform',
+    doc: 'U(±√(6/(fan_in+fan_out)))',
+    args: [],
+    spec: xavierUniform,
+  },
+  xavier_normal: {
     name: 'xavier_normal',
     doc: 'N(0, 2/(fan_in+fan_out))',
     args: [],
     spec: (s) => ({ kind: 'normal', std: xavierStd(s) }),
   },
-  {
+  he: {
     name: 'he',
     doc: 'kaiming_uniform (relu, fan_in): U(±√(6/fan_in))',
     args: [],
     spec: kaimingUniform,
   },
-  {
+  kaiming_uniform: {
     name: 'kaiming_uniform',
     doc: 'U(±√(6/fan_in)) (relu, fan_in)',
     args: [],
     spec: kaimingUniform,
   },
-  {
+  kaiming_normal: {
     name: 'kaiming_normal',
     doc: 'N(0, 2/fan_in) (relu, fan_in)',
     args: [],
     spec: (s) => ({ kind: 'normal', std: heStd(s) }),
   },
-  {
+  normal: {
     name: 'normal',
     doc: 'N(0, std²)',
     args: [{ name: 'std', type: 'number', default: num(0.01), doc: 'standard deviation', min: 0 }],
     spec: (_s, a) => ({ kind: 'normal', std: numberArg(a, 'std') }),
   },
-  {
+  uniform: {
     name: 'uniform',
     doc: 'U(a, b)',
     args: [
@@ -88,9 +83,9 @@ const DEFS: InitializerDef[] = [
     ],
     spec: (_s, a) => ({ kind: 'range', low: numberArg(a, 'a'), high: numberArg(a, 'b') }),
   },
-  { name: 'zeros', doc: 'all 0', args: [], spec: () => ({ kind: 'constant', value: 0 }) },
-  { name: 'ones', doc: 'all 1', args: [], spec: () => ({ kind: 'constant', value: 1 }) },
-  {
+  zeros: { name: 'zeros', doc: 'all 0', args: [], spec: () => ({ kind: 'constant', value: 0 }) },
+  ones: { name: 'ones', doc: 'all 1', args: [], spec: () => ({ kind: 'constant', value: 1 }) },
+  lsuv: {
     name: 'lsuv',
     doc:
       'layer-sequential unit variance (Mishkin & Matas, 2016, without the orthogonal start): he, ' +
@@ -100,11 +95,7 @@ const DEFS: InitializerDef[] = [
     args: [],
     spec: kaimingUniform,
   },
-];
-
-export const INITIALIZERS: ReadonlyMap<string, InitializerDef> = new Map(
-  DEFS.map((d) => [d.name, d]),
-);
+});
 
 /** Layers whose `weight` a chosen scheme replaces (torch.nn.init is applied to these). */
 const WEIGHTED = /^(Linear|Conv[123]d|ConvTranspose[123]d)$/;

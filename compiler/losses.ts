@@ -2,22 +2,15 @@
 // Every loss returns the batch mean, as torch.nn's losses do with reduction='mean'. The
 // regression-style losses (mse, l1, bce_with_logits) compare the outputs with the one-hot
 // encoding of the class labels, so they train classifiers too.
-import type { ArgSpec, BoundArgs } from './check/args.js';
-import { num, numberArg } from './check/args.js';
 import { formatShape } from './ir/graph.js';
 import type { Shape } from './ir/graph.js';
 import type { GraphBuilder } from './ir/builder.js';
-
-export interface LossDef {
-  name: string;
-  doc: string;
-  /** torch.nn's argument names and defaults: `cross_entropy(label_smoothing: 0.1)`. */
-  args: ArgSpec[];
-  /** What is wrong with using this loss on `output` for `classes` classes, if anything. */
-  check(output: Shape, classes: number | undefined): string | undefined;
-  /** Emits the mean loss over the batch; `labels` are int64 class indices [N]. */
-  build(b: GraphBuilder, logits: string, labels: string, args: BoundArgs): string;
-}
+import { reduceMean } from './ir/ops-helpers.js';
+import { onnx } from './ops/index.js';
+import { numberArg } from './vocabulary/args.js';
+import { num } from './vocabulary/values.js';
+import type { LossDef } from './vocabulary/defs.js';
+import { registry } from './vocabulary/registry.js';
 
 /** Every loss here scores C classes per example: the output must be [N, C], C = classes. */
 function perClass(name: string, what: string) {
@@ -33,20 +26,20 @@ function perClass(name: string, what: string) {
 /** labels[:, None] == arange(C) as floats: portable to every provider and float type. */
 function oneHot(b: GraphBuilder, labels: string, like: string): string {
   const classes = b.info(like).shape[1] as number;
-  const column = b.op('Unsqueeze', [labels, b.int64s([1])], { axes: [1] });
+  const column = b.op(onnx.Unsqueeze, [labels, b.int64s([1])]);
   const classIds = b.int64s(Array.from({ length: classes }, (_, i) => i));
-  return b.op('Cast', [b.op('Equal', [column, classIds])], { to: b.floatType });
+  return b.op(onnx.Cast, [b.op(onnx.Equal, [column, classIds])], { to: b.floatType });
 }
 
 /** The mean over every element (torch's reduction='mean' for elementwise losses). */
 function meanOfAll(b: GraphBuilder, x: string): string {
-  return b.op('ReduceMean', [x], { keepdims: 0 });
+  return b.op(onnx.ReduceMean, [x], { keepdims: 0 });
 }
 
 /** −mean over the batch of Σ_c target·logp: cross-entropy against a target distribution. */
 function expectedNegLogLikelihood(b: GraphBuilder, logProbs: string, target: string): string {
-  const perExample = b.reduceSum(b.op('Mul', [logProbs, target]), [1], false);
-  return b.op('Neg', [b.op('ReduceMean', [perExample, b.int64s([0])], { axes: [0], keepdims: 0 })]);
+  const perExample = b.reduceSum(b.op(onnx.Mul, [logProbs, target]), [1], false);
+  return b.op(onnx.Neg, [reduceMean(b, perExample, [0], false)]);
 }
 
 const crossEntropy: LossDef = {
@@ -67,15 +60,17 @@ const crossEntropy: LossDef = {
     const smoothing = numberArg(args, 'label_smoothing');
     if (smoothing === 0) {
       // The fused op; its second output (log-probabilities) is kept for the gradient rule.
-      const [loss] = b.opN('SoftmaxCrossEntropyLoss', [logits, labels], 2, { reduction: 'mean' });
+      const [loss] = b.opN(onnx.SoftmaxCrossEntropyLoss, [logits, labels], 2, {
+        reduction: 'mean',
+      });
       return loss;
     }
     const classes = b.info(logits).shape[1] as number;
-    const target = b.op('Add', [
-      b.op('Mul', [oneHot(b, labels, logits), b.scalar(1 - smoothing)]),
+    const target = b.op(onnx.Add, [
+      b.op(onnx.Mul, [oneHot(b, labels, logits), b.scalar(1 - smoothing)]),
       b.scalar(smoothing / classes),
     ]);
-    const logProbs = b.op('LogSoftmax', [logits], { axis: 1 });
+    const logProbs = b.op(onnx.LogSoftmax, [logits], { axis: 1 });
     return expectedNegLogLikelihood(b, logProbs, target);
   },
 };
@@ -95,8 +90,8 @@ const mse: LossDef = {
   args: [],
   check: perClass('mse', 'values'),
   build(b, outputs, labels) {
-    const diff = b.op('Sub', [outputs, oneHot(b, labels, outputs)]);
-    return meanOfAll(b, b.op('Mul', [diff, diff]));
+    const diff = b.op(onnx.Sub, [outputs, oneHot(b, labels, outputs)]);
+    return meanOfAll(b, b.op(onnx.Mul, [diff, diff]));
   },
 };
 
@@ -106,7 +101,7 @@ const l1: LossDef = {
   args: [],
   check: perClass('l1', 'values'),
   build(b, outputs, labels) {
-    return meanOfAll(b, b.op('Abs', [b.op('Sub', [outputs, oneHot(b, labels, outputs)])]));
+    return meanOfAll(b, b.op(onnx.Abs, [b.op(onnx.Sub, [outputs, oneHot(b, labels, outputs)])]));
   },
 };
 
@@ -119,15 +114,22 @@ const bceWithLogits: LossDef = {
     // −[y·log σ(x) + (1−y)·log(1−σ(x))] = softplus(x) − x·y. onnxruntime's float64 Softplus
     // overflows, so softplus is written as torch writes it: max(x,0) + log(1 + e^(−|x|)),
     // with −|x| = min(x,0) − max(x,0), which also keeps the gradient σ(x) − y exact at x = 0.
-    const positive = b.op('Relu', [logits]);
-    const negative = b.op('Sub', [logits, positive]);
-    const tail = b.op('Exp', [b.op('Sub', [negative, positive])]);
-    const softplus = b.op('Add', [positive, b.op('Log', [b.op('Add', [b.scalar(1), tail])])]);
+    const positive = b.op(onnx.Relu, [logits]);
+    const negative = b.op(onnx.Sub, [logits, positive]);
+    const tail = b.op(onnx.Exp, [b.op(onnx.Sub, [negative, positive])]);
+    const softplus = b.op(onnx.Add, [
+      positive,
+      b.op(onnx.Log, [b.op(onnx.Add, [b.scalar(1), tail])]),
+    ]);
     const target = oneHot(b, labels, logits);
-    return meanOfAll(b, b.op('Sub', [softplus, b.op('Mul', [logits, target])]));
+    return meanOfAll(b, b.op(onnx.Sub, [softplus, b.op(onnx.Mul, [logits, target])]));
   },
 };
 
-export const LOSSES: ReadonlyMap<string, LossDef> = new Map(
-  [crossEntropy, nll, mse, l1, bceWithLogits].map((def) => [def.name, def]),
-);
+export const LOSSES = registry<LossDef>()({
+  cross_entropy: crossEntropy,
+  nll,
+  mse,
+  l1,
+  bce_with_logits: bceWithLogits,
+});

@@ -1,30 +1,12 @@
+import type { ArgSpec, BoundArgs } from './vocabulary/args.js';
+import { numberArg } from './vocabulary/args.js';
+import { num, int } from './vocabulary/values.js';
+import type { Schedule, ScheduleDef } from './vocabulary/defs.js';
+import { registry } from './vocabulary/registry.js';
 // The learning-rate schedule registry. The step graph takes the learning rate as an input, so a
 // schedule is plain arithmetic the runtime evaluates before every step: each entry has torch's
 // argument names and semantics (torch.optim.lr_scheduler) and a `create` that returns the rate
 // for a step, plus a hook for schedules that react to metrics (plateau).
-import type { ArgSpec, BoundArgs } from './check/args.js';
-import { num, numberArg, int } from './check/args.js';
-
-export interface ScheduleContext {
-  /** The optimizer's learning rate: the rate at step 1 / epoch 1. */
-  base: number;
-  stepsPerEpoch: number;
-  epochs: number;
-}
-
-export interface Schedule {
-  /** The learning rate for the step with 0-based index `step` (in 0-based `epoch`). */
-  rate(step: number, epoch: number): number;
-  /** Called after each epoch with the monitored metric (reduce-on-plateau uses it). */
-  endEpoch?(metric: number | undefined): void;
-}
-
-export interface ScheduleDef {
-  name: string;
-  doc: string;
-  args: ArgSpec[];
-  create(args: BoundArgs, ctx: ScheduleContext): Schedule;
-}
 
 const per: ArgSpec = {
   name: 'per',
@@ -164,9 +146,14 @@ const plateau: ScheduleDef = {
   },
 };
 
-export const SCHEDULES: ReadonlyMap<string, ScheduleDef> = new Map(
-  [constant, exponential, step, multistep, cosine, plateau].map((s) => [s.name, s]),
-);
+export const SCHEDULES = registry<ScheduleDef>()({
+  constant,
+  exponential,
+  step,
+  multistep,
+  cosine,
+  plateau,
+});
 
 /** Linear warm-up over the first `steps` steps, multiplying any schedule (rate·(k+1)/steps). */
 export function withWarmup(schedule: Schedule, steps: number): Schedule {

@@ -1,17 +1,11 @@
+import type { ArgSpec } from './vocabulary/args.js';
+import type { SpecValue } from './vocabulary/values.js';
+import { bool, int, num } from './vocabulary/values.js';
+import type { TransformDef } from './vocabulary/defs.js';
+import { registry } from './vocabulary/registry.js';
 // The transform registry: torchvision.transforms by name, with torchvision's argument names,
 // order and defaults. The checker binds `transform` steps against it; the runtime implements
 // each entry (runtime/data/transforms/); docs and editors read the same table.
-import type { ArgSpec } from './check/args.js';
-import { bool, int, num } from './check/args.js';
-import type { SpecValue } from './check/values.js';
-
-export interface TransformDef {
-  name: string;
-  doc: string;
-  args: ArgSpec[];
-  /** Random augmentation: applied to the training split only. */
-  trainOnly: boolean;
-}
 
 const NONE: SpecValue = { t: 'name', name: 'None' };
 const str = (v: string): SpecValue => ({ t: 'str', v });
@@ -24,14 +18,14 @@ const arg = (name: string, doc: string, def?: SpecValue, type: ArgSpec['type'] =
   ...(def ? { default: def } : {}),
 });
 
-const DEFS: TransformDef[] = [
-  {
+export const TRANSFORMS = registry<TransformDef>()({
+  ToTensor: {
     name: 'ToTensor',
     doc: 'pixels to float tensors in [0, 1] (netspec always does this; kept for torchvision parity)',
     args: [],
     trainOnly: false,
   },
-  {
+  Normalize: {
     name: 'Normalize',
     doc: '(x - mean) / std per channel; `auto` computes them from the training split',
     args: [
@@ -41,7 +35,7 @@ const DEFS: TransformDef[] = [
     ],
     trainOnly: false,
   },
-  {
+  RandomCrop: {
     name: 'RandomCrop',
     doc: 'crops a random size×size window, after optional padding',
     args: [
@@ -53,31 +47,31 @@ const DEFS: TransformDef[] = [
     ],
     trainOnly: true,
   },
-  {
+  CenterCrop: {
     name: 'CenterCrop',
     doc: 'crops the central size×size window (pads with 0 when the image is smaller)',
     args: [arg('size', 'output size: an integer or [height, width]')],
     trainOnly: false,
   },
-  {
+  Resize: {
     name: 'Resize',
     doc: 'bilinear resize (antialias off, as torchvision on tensors); an integer matches the smaller edge',
     args: [arg('size', 'an integer (smaller edge) or [height, width]')],
     trainOnly: false,
   },
-  {
+  RandomHorizontalFlip: {
     name: 'RandomHorizontalFlip',
     doc: 'mirrors left-right with probability p',
     args: [arg('p', 'probability', num(0.5), 'number')],
     trainOnly: true,
   },
-  {
+  RandomVerticalFlip: {
     name: 'RandomVerticalFlip',
     doc: 'mirrors top-bottom with probability p',
     args: [arg('p', 'probability', num(0.5), 'number')],
     trainOnly: true,
   },
-  {
+  RandomRotation: {
     name: 'RandomRotation',
     doc: 'rotates by an angle uniform in [-degrees, degrees] (or [min, max]), nearest, about the center',
     args: [
@@ -89,7 +83,7 @@ const DEFS: TransformDef[] = [
     ],
     trainOnly: true,
   },
-  {
+  RandomAffine: {
     name: 'RandomAffine',
     doc: 'random rotation, translation, scale and shear (nearest), torchvision.transforms.RandomAffine',
     args: [
@@ -102,7 +96,7 @@ const DEFS: TransformDef[] = [
     ],
     trainOnly: true,
   },
-  {
+  ColorJitter: {
     name: 'ColorJitter',
     doc: 'random brightness, contrast, saturation and hue, in random order',
     args: [
@@ -113,12 +107,10 @@ const DEFS: TransformDef[] = [
     ],
     trainOnly: true,
   },
-  {
+  Grayscale: {
     name: 'Grayscale',
     doc: 'ITU-R 601-2 luma (0.2989 R + 0.587 G + 0.114 B), 1 or 3 output channels',
     args: [arg('num_output_channels', '1 or 3', int(1), 'int')],
     trainOnly: false,
   },
-];
-
-export const TRANSFORMS: ReadonlyMap<string, TransformDef> = new Map(DEFS.map((d) => [d.name, d]));
+});

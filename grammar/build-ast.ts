@@ -2,16 +2,40 @@
 // declaration without a name, an assignment without a value) are dropped: the parser has
 // already reported them, and later stages may rely on every required field.
 import type { CstNode } from 'chevrotain';
-import type { Declaration, Expr, ImportDecl, Identifier, Parameter, SpecFile } from './ast.js';
+import type {
+  Declaration,
+  Expr,
+  ImportDecl,
+  Identifier,
+  Parameter,
+  SpecFile,
+  SweepEntry,
+  TransformDecl,
+} from './ast.js';
 import type { Span } from './diagnostics.js';
-import { buildCall, buildExpression, buildIdentifier, buildString } from './build-expr.js';
+import {
+  buildCall,
+  buildCalleeName,
+  buildExpression,
+  buildIdentifier,
+  buildString,
+} from './build-expr.js';
 import {
   buildAssignment,
   buildNetworkStatement,
   buildSurgeryStatement,
   buildTrainStatement,
 } from './build-statements.js';
-import { childNode, childNodes, childToken, endOfText, isDefined, nodeSpan } from './cst.js';
+import {
+  childNode,
+  childNodes,
+  childToken,
+  endOfText,
+  isDefined,
+  joinSpans,
+  nodeSpan,
+  tokenSpan,
+} from './cst.js';
 
 type DeclarationBuilder = (node: CstNode, name: Identifier, span: Span) => Declaration | undefined;
 
@@ -30,12 +54,8 @@ const DECLARATION_BUILDERS: Record<string, DeclarationBuilder> = {
   }),
   networkDecl: buildNetwork,
   blockDecl: (node, name, span) => ({ kind: 'Block', name, ...networkParts(node), span }),
-  transformDecl: (node, name, span) => ({
-    kind: 'Transform',
-    name,
-    steps: childNodes(node, 'step').map(buildTransformStep).filter(isDefined),
-    span,
-  }),
+  transformDecl: buildTransform,
+  sweepDecl: buildSweep,
 };
 
 export function buildSpecFile(cst: CstNode, file: string, text: string): SpecFile {
@@ -92,12 +112,52 @@ function buildParameter(node: CstNode): Parameter | undefined {
   return { kind: 'Parameter', name: buildIdentifier(name), default: defaultValue, span };
 }
 
+function buildTransform(node: CstNode, name: Identifier, span: Span): Declaration {
+  const steps = childNodes(node, 'step').map(buildTransformStep).filter(isDefined);
+  const composed = steps.length === 1 ? composedSteps(steps[0]) : undefined;
+  if (composed === undefined) return { kind: 'Transform', name, steps, span };
+  return { kind: 'Transform', name, ...composed, span };
+}
+
+/**
+ * torchvision's `Compose([A, B])` as the one step of a transform block: its steps are the
+ * list's items, and the text around them is marked for grammar/habits.ts.
+ */
+function composedSteps(step: Expr): Pick<TransformDecl, 'steps' | 'compose'> | undefined {
+  if (step.kind !== 'Call' || step.callee.name !== 'Compose' || step.args.length !== 1)
+    return undefined;
+  const [list] = step.args;
+  if (list.name !== null || list.value.kind !== 'List' || list.value.items.length === 0)
+    return undefined;
+  const { items } = list.value;
+  const open = { start: step.span.start, end: items[0].span.start };
+  const close = { start: items[items.length - 1].span.end, end: step.span.end };
+  return { steps: items, compose: { open, close } };
+}
+
+function buildSweep(node: CstNode, name: Identifier, span: Span): Declaration | undefined {
+  const over = childToken(node, 'over');
+  if (over === undefined) return undefined;
+  const body = childNodes(node, 'sweepEntry').map(buildSweepEntry).filter(isDefined);
+  return { kind: 'Sweep', name, over: buildIdentifier(over), body, span };
+}
+
+function buildSweepEntry(node: CstNode): SweepEntry | undefined {
+  const key = childToken(node, 'key');
+  const value = buildExpression(childNode(node, 'value'));
+  if (key === undefined || value === undefined) return undefined;
+  const keyName = buildIdentifier(key);
+  return { kind: 'SweepEntry', key: keyName, value, span: joinSpans(keyName.span, value.span) };
+}
+
 function buildTransformStep(node: CstNode): Expr | undefined {
   const name = childToken(node, 'name');
   if (name === undefined) return undefined;
   const args = childNode(node, 'arguments');
-  const nameRef: Expr = { kind: 'Name', name: name.image, span: buildIdentifier(name).span };
-  if (args === undefined) return nameRef;
-  const end = nodeSpan(args)?.end ?? nameRef.span.end;
-  return buildCall(name, args, { start: nameRef.span.start, end });
+  const callee = buildCalleeName(name);
+  const span = tokenSpan(name);
+  const prefix = callee.torchPrefix ? { torchPrefix: callee.torchPrefix } : {};
+  if (args === undefined) return { kind: 'Name', name: callee.name, span, ...prefix };
+  const end = nodeSpan(args)?.end ?? span.end;
+  return buildCall(name, args, { start: span.start, end });
 }

@@ -57,8 +57,10 @@ import {
   RParen,
   Slash,
   Star,
+  Over,
   Stop,
   StringLiteral,
+  Sweep,
   Train,
   Transform,
   True,
@@ -66,6 +68,7 @@ import {
   When,
   With,
 } from './tokens.js';
+import { SKIP_GRAMMAR_CHECKS } from './bundled.js';
 
 class NetspecParser extends CstParser {
   private readonly messages: ParseMessages;
@@ -76,14 +79,19 @@ class NetspecParser extends CstParser {
       recoveryEnabled: true,
       nodeLocationTracking: 'full',
       errorMessageProvider: messages,
+      skipValidations: SKIP_GRAMMAR_CHECKS,
     });
     this.messages = messages;
     this.performSelfAnalysis();
   }
 
-  parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+  parseTokens(
+    tokens: IToken[],
+    endOfInput: string,
+  ): { cst: CstNode; errors: IRecognitionException[] } {
     this.input = tokens;
     this.messages.declaration = undefined;
+    this.messages.endOfInput = endOfInput;
     const cst = this.file();
     return { cst, errors: this.errors };
   }
@@ -99,6 +107,7 @@ class NetspecParser extends CstParser {
         { ALT: () => this.SUBRULE(this.blockDecl) },
         { ALT: () => this.SUBRULE(this.transformDecl) },
         { ALT: () => this.SUBRULE(this.trainDecl) },
+        { ALT: () => this.SUBRULE(this.sweepDecl) },
       ]),
     );
   });
@@ -123,6 +132,29 @@ class NetspecParser extends CstParser {
       DEF: () => this.SUBRULE(this.trainStatement),
     });
     this.CONSUME(RCurly);
+  });
+
+  /** `sweep Name over Recipe { key = values … }`. */
+  sweepDecl = this.RULE('sweepDecl', () => {
+    this.declarationHeader(Sweep, 'sweep');
+    this.CONSUME(Over);
+    this.CONSUME2(Name, { LABEL: 'over' });
+    this.CONSUME(LCurly);
+    this.MANY({
+      GATE: () => !this.atDeclarationStart(),
+      DEF: () => this.SUBRULE(this.sweepEntry),
+    });
+    this.CONSUME(RCurly);
+  });
+
+  /** `seed = [1, 2]`, `optimizer.lr = log_uniform(1e-4, 1e-1, n: 4)`. */
+  sweepEntry = this.RULE('sweepEntry', () => {
+    this.OR([
+      { ALT: () => this.CONSUME(DottedPath, { LABEL: 'key' }) },
+      { ALT: () => this.CONSUME(Name, { LABEL: 'key' }) },
+    ]);
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: 'value' });
   });
 
   /** `network N(params) { statements }` or `network N = onnx("f.onnx") { surgery }`. */
@@ -161,9 +193,15 @@ class NetspecParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
-  /** `RandomCrop(28, padding: 4)` or a bare `ToTensor`; a separating comma is allowed. */
+  /**
+   * `RandomCrop(28, padding: 4)` or a bare `ToTensor`; a separating comma is allowed. A dotted
+   * name is torchvision's spelling (`transforms.Compose([…])`), read for grammar/habits.ts.
+   */
   transformStep = this.RULE('transformStep', () => {
-    this.CONSUME(Name, { LABEL: 'name' });
+    this.OR([
+      { ALT: () => this.CONSUME(Name, { LABEL: 'name' }) },
+      { ALT: () => this.CONSUME(DottedPath, { LABEL: 'name' }) },
+    ]);
     this.OPTION(() => this.SUBRULE(this.callArguments, { LABEL: 'arguments' }));
     this.OPTION2(() => this.CONSUME(Comma));
   });
@@ -216,9 +254,13 @@ class NetspecParser extends CstParser {
     });
   });
 
+  // `name=value`, as Python writes it, is read too; the AST builder marks it for grammar/habits.ts.
   namedArgument = this.RULE('namedArgument', () => {
     this.CONSUME(Name, { LABEL: 'name' });
-    this.CONSUME(Colon);
+    this.OR([
+      { ALT: () => this.CONSUME(Colon) },
+      { ALT: () => this.CONSUME(Equals, { LABEL: 'equals' }) },
+    ]);
     this.SUBRULE(this.expression, { LABEL: 'value' });
   });
 
@@ -234,10 +276,16 @@ class NetspecParser extends CstParser {
     ]);
   });
 
+  /** `stop when loss < 0.3` or, checked every N steps, `stop when loss < 0.3 every 100 steps`. */
   stopStatement = this.RULE('stopStatement', () => {
     this.CONSUME(Stop);
     this.CONSUME(When);
     this.SUBRULE(this.expression, { LABEL: 'condition' });
+    this.OPTION(() => {
+      this.CONSUME(Every);
+      this.CONSUME(NumberLiteral, { LABEL: 'every' });
+      this.CONSUME(Name, { LABEL: 'unit' });
+    });
   });
 
   checkpointStatement = this.RULE('checkpointStatement', () => {
@@ -401,6 +449,13 @@ class NetspecParser extends CstParser {
           this.OPTION2(() => this.SUBRULE(this.callArguments, { LABEL: 'arguments' }));
         },
       },
+      // `nn.Conv2d(…)`: PyTorch's spelling, read so that it is one diagnostic (grammar/habits.ts).
+      {
+        ALT: () => {
+          this.CONSUME(DottedPath, { LABEL: 'name' });
+          this.OPTION3(() => this.SUBRULE2(this.callArguments, { LABEL: 'arguments' }));
+        },
+      },
       { ALT: () => this.SUBRULE(this.list) },
       { ALT: () => this.SUBRULE(this.parenthesized) },
       { ALT: () => this.SUBRULE(this.ifExpression) },
@@ -463,9 +518,15 @@ class NetspecParser extends CstParser {
     this.CONSUME(RBracket);
   });
 
+  /** `(a + b)`; with commas a Python tuple `(7, 7)`, read as a list for grammar/habits.ts. */
   parenthesized = this.RULE('parenthesized', () => {
     this.CONSUME(LParen);
     this.SUBRULE(this.expression, { LABEL: 'inner' });
+    this.MANY(() => {
+      this.CONSUME(Comma, { LABEL: 'comma' });
+      this.SUBRULE2(this.expression, { LABEL: 'inner' });
+    });
+    this.OPTION(() => this.CONSUME2(Comma, { LABEL: 'comma' }));
     this.CONSUME(RParen);
   });
 
@@ -522,8 +583,15 @@ class NetspecParser extends CstParser {
 
 let sharedParser: NetspecParser | undefined;
 
-/** Parses a token vector; the parser is built once (grammar analysis is the costly part). */
-export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+/**
+ * Parses a token vector; the parser is built once (grammar analysis is the costly part).
+ * `endOfInput` is how messages name what follows the tokens (a part of a file ends where the
+ * next declaration begins).
+ */
+export function parseTokens(
+  tokens: IToken[],
+  endOfInput = 'end of file',
+): { cst: CstNode; errors: IRecognitionException[] } {
   sharedParser ??= new NetspecParser();
-  return sharedParser.parseTokens(tokens);
+  return sharedParser.parseTokens(tokens, endOfInput);
 }

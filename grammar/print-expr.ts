@@ -130,9 +130,25 @@ function printExprs(items: Expr[], ctx: PrintContext): Doc[] {
   return items.map((item) => printExpr(item, ctx));
 }
 
-/** Strings are printed as written, escapes and all. */
+/** Strings are printed as written, escapes and all (without the source, quoted afresh). */
 function printString(e: StringLiteral, ctx: PrintContext): Doc {
-  return text(ctx.source.slice(e.span.start.offset, e.span.end.offset), e.span.start.offset);
+  const written = ctx.source
+    ? ctx.source.slice(e.span.start.offset, e.span.end.offset)
+    : `"${e.value.replace(/[\\"]/g, '\\$&').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
+  return text(written, e.span.start.offset);
+}
+
+const WITHOUT_SOURCE: PrintContext = {
+  source: '',
+  hasComment: () => false,
+  closeBraceAfter: (offset) => offset,
+};
+
+/** An expression on one line, e.g. a sweep's value as a table shows it: `SGD(lr: 0.1)`. */
+export function exprText(e: Expr): string {
+  return printExpr(e, WITHOUT_SOURCE)
+    .map((line) => line.text)
+    .join(' ');
 }
 
 function printUnary(op: '-' | 'not', inner: Expr, at: number, ctx: PrintContext): Doc {

@@ -15,6 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { stateProblem } from './checkpoint-schema.js';
 import { FileError, readFile, readText } from './files.js';
 import { CHECKPOINT_MARKER, checkCheckpointFolder, mark, owns, removeOwned } from './ownership.js';
+import type { StepLog } from './step-log.js';
 import type { NamedTensor } from './weights.js';
 import { decodeSafetensors, encodeSafetensors } from './weights.js';
 
@@ -31,6 +32,8 @@ export interface CheckpointState {
   checksums?: Record<string, string>;
   /** Steps taken by the end of each epoch in `history`. */
   stepsAtEpoch: number[];
+  /** Every step's loss and learning rate so far, for the report (absent in older checkpoints). */
+  steps?: StepLog;
   control: unknown;
 }
 

@@ -2,6 +2,7 @@
 // provider is installed) an NVIDIA GPU.
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
+import { cudaInstallCommand, DeviceError } from './device-error.js';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -18,8 +19,6 @@ export interface SessionOptions {
 function intraOpThreads(threads: number): number {
   return threads > 0 ? threads : availableParallelism();
 }
-
-export class DeviceError extends Error {}
 
 export async function createSession(
   model: Uint8Array,
@@ -38,7 +37,7 @@ export async function createSession(
     const message = (e as Error).message;
     if (options.device === 'cuda' && /providers_shared|cuda/i.test(message)) {
       throw new DeviceError(
-        "onnxruntime's CUDA provider is not installed. Reinstall with: npm install --onnxruntime-node-install=cuda12 " +
+        `onnxruntime's CUDA provider is not installed. Install it with: ${cudaInstallCommand()} ` +
           `(see README, "CUDA"). onnxruntime said: ${message.split('\n')[0]}`,
       );
     }

@@ -6,6 +6,7 @@ import type {
   Diagnostic,
   NetworkDecl,
   SpecFile,
+  TrainDecl,
 } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
@@ -13,12 +14,19 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { checkDataset } from './dataset.js';
 import type { ReadBinary } from './onnx-network.js';
 import { checkOnnxNetwork } from './onnx-network.js';
-import type { CheckedSpec, DatasetSpec, Model, Recipe } from './model.js';
 import type { Located } from './network.js';
 import { bindParams, checkNetwork } from './network.js';
 import { checkRecipe } from './recipe.js';
+import { checkSweep } from './sweep.js';
 import { checkTransform } from './transform.js';
-import type { TransformSpec } from './model.js';
+import type {
+  CheckedSpec,
+  DatasetSpec,
+  Model,
+  Recipe,
+  SweepSpec,
+  TransformSpec,
+} from '../vocabulary/model.js';
 
 export function checkFiles(
   files: SpecFile[],
@@ -43,15 +51,19 @@ export function checkFiles(
     }
   }
   const recipes = new Map<string, Recipe>();
+  const trains = new Map<string, Located<TrainDecl>>();
+  const known = { networks, blocks, datasets, transforms, imported };
   for (const { decl, file } of declarations) {
     if (decl.kind !== 'Train') continue;
-    const recipe = checkRecipe(
-      decl,
-      file,
-      { networks, blocks, datasets, transforms, imported },
-      diags,
-    );
+    trains.set(decl.name.name, { decl, file });
+    const recipe = checkRecipe(decl, file, known, diags);
     if (recipe) recipes.set(recipe.name, recipe);
+  }
+  const sweeps = new Map<string, SweepSpec>();
+  for (const { decl, file } of declarations) {
+    if (decl.kind !== 'Sweep') continue;
+    const sweep = checkSweep(decl, file, { trains, recipes, declarations: known }, diags);
+    if (sweep) sweeps.set(sweep.name, sweep);
   }
   const models = checkStandaloneNetworks(networks, blocks, diags);
   for (const [name, model] of imported) if (model) models.set(name, model);
@@ -61,7 +73,13 @@ export function checkFiles(
   const checkedTransforms = new Map(
     [...transforms].filter((e): e is [string, TransformSpec] => e[1] !== undefined),
   );
-  const spec = { datasets: resolved, transforms: checkedTransforms, recipes, networks: models };
+  const spec = {
+    datasets: resolved,
+    transforms: checkedTransforms,
+    recipes,
+    networks: models,
+    sweeps,
+  };
   return { spec, diagnostics: sortAndDedupe(diags) };
 }
 
@@ -95,23 +113,47 @@ function checkStandaloneNetworks(
   diags: Diagnostic[],
 ): Map<string, Model> {
   const models = new Map<string, Model>();
+  const blockDecls = [...blocks.values()].map((b) => b.decl);
   for (const network of networks.values()) {
-    const { decl, file } = network;
-    if (decl.params.some((p) => !p.default)) continue;
-    const constants = bindParams(
-      decl.params,
-      [],
-      `network ${decl.name.name}`,
-      file,
-      decl.name.span,
-      new Map(),
-      diags,
-    );
-    if (!constants) continue;
-    const model = checkNetwork(network, constants, blocks, diags);
-    if (model) models.set(decl.name.name, model);
+    if (network.decl.params.some((p) => !p.default)) continue;
+    const checked = checkedOnItsOwn(network, blocks, blockDecls);
+    diags.push(...checked.diags);
+    if (checked.model) models.set(network.decl.name.name, checked.model);
   }
   return models;
+}
+
+interface OnItsOwn {
+  file: string;
+  blocks: BlockDecl[];
+  model: Model | undefined;
+  diags: Diagnostic[];
+}
+
+/**
+ * A network checked with its defaults depends on nothing but its declaration and the blocks'.
+ * An editor's parser keeps the declaration objects an edit does not touch, so the result is
+ * remembered per declaration object and reused while it and every block object are the same.
+ */
+const onItsOwn = new WeakMap<NetworkDecl, OnItsOwn>();
+
+function checkedOnItsOwn(
+  network: Located<NetworkDecl>,
+  blocks: Map<string, Located<BlockDecl>>,
+  blockDecls: BlockDecl[],
+): OnItsOwn {
+  const { decl, file } = network;
+  const known = onItsOwn.get(decl);
+  const same = (a: BlockDecl[], b: BlockDecl[]) =>
+    a.length === b.length && a.every((x, i) => x === b[i]);
+  if (known && known.file === file && same(known.blocks, blockDecls)) return known;
+  const diags: Diagnostic[] = [];
+  const what = `network ${decl.name.name}`;
+  const constants = bindParams(decl.params, [], what, file, decl.name.span, new Map(), diags);
+  const model = constants && checkNetwork(network, constants, blocks, diags);
+  const checked = { file, blocks: blockDecls, model, diags };
+  onItsOwn.set(decl, checked);
+  return checked;
 }
 
 /** The same mistake found twice (a network checked standalone and in a recipe) is reported once. */

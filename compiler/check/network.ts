@@ -13,18 +13,19 @@ import type {
   RelatedNote,
   Span,
 } from '../../grammar/index.js';
-import { diagnostic } from '../../grammar/index.js';
+import { diagnostic, withFix } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
 import { LAYERS } from '../layers/registry.js';
-import type { ArgSpec } from './args.js';
 import { bindArgs } from './args.js';
 import { elements, LIMITS, shown } from './limits.js';
-import type { Model, ModelNode } from './model.js';
 import { didYouMean } from './names.js';
-import type { Constants, SpecValue } from './values.js';
 import { evaluate, EvalError } from './values.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
+import type { LayerDef } from '../vocabulary/defs.js';
+import type { Model, ModelNode } from '../vocabulary/model.js';
+import type { Constants, SpecValue } from '../vocabulary/values.js';
 
 interface NetValue {
   name: string;
@@ -232,7 +233,8 @@ class BodyChecker {
       case 'Name':
         return this.lookup(expr.name, expr.span);
       case 'Binary':
-        if (expr.op === '+') return this.merge('add', [expr.left, expr.right], expr.span, 0);
+        if (expr.op === '+')
+          return this.combine(LAYERS.get('Add')!, [expr.left, expr.right], [], expr.span);
         break;
       case 'Call':
         return this.callValue(expr);
@@ -281,81 +283,31 @@ class BodyChecker {
     return null;
   }
 
+  /** `concat(a, b, dim: d)`: a use of the Concat layer on the values given. */
   private concat(call: CallExpr): Result {
     const values = call.args.filter((a) => !a.name).map((a) => a.value);
-    const dimArg = call.args.find((a) => a.name?.name === 'dim');
-    let dim = 1;
-    if (dimArg) {
-      const v = this.constant(dimArg.value);
-      if (v?.t !== 'num' || !v.int) {
-        this.error(CODES.argumentType, "concat: 'dim' must be an integer", dimArg.value.span);
-        return null;
-      }
-      dim = v.v;
-    }
     if (values.length < 2) {
       this.error(CODES.missingArgument, 'concat needs at least two values', call.span);
       return null;
     }
-    return this.merge('concat', values, call.span, dim);
+    const settings = call.args.filter((a) => a.name);
+    return this.combine(LAYERS.get('Concat')!, values, settings, call.span, 'concat');
   }
 
-  /** `a + b` (shapes must be equal) or `concat(a, b, dim: d)` (equal except along d). */
-  private merge(op: 'add' | 'concat', operands: Expr[], span: Span, dim: number): Result {
+  /**
+   * A layer that combines several values (`a + b`: Add, `concat(…)`: Concat), applied to the
+   * values of `operands`.
+   */
+  private combine(
+    def: LayerDef,
+    operands: Expr[],
+    args: CallExpr['args'],
+    span: Span,
+    what = def.name,
+  ): Result {
     const inputs = operands.map((o) => this.expression(o));
     if (inputs.some((i) => i === null)) return null;
-    const values = inputs as NetValue[];
-    const shape = op === 'add' ? this.addShape(values, span) : this.concatShape(values, span, dim);
-    if (!shape) return null;
-    const path = this.model.nextPath(this.prefix, op);
-    const axis = op === 'concat' ? (dim + shape.length) % shape.length : 0;
-    const node: ModelNode = {
-      kind: 'merge',
-      op,
-      path,
-      inputs: values.map((v) => v.name),
-      axis,
-      outputShape: shape,
-      params: [],
-      span,
-    };
-    return this.model.add(node, this.file, span) ? { name: path, shape, span } : null;
-  }
-
-  private addShape(values: NetValue[], span: Span): Shape | undefined {
-    const [first, ...rest] = values;
-    const other = rest.find((v) => formatShape(v.shape) !== formatShape(first.shape));
-    if (!other) return first.shape;
-    const message = `cannot add values of shapes ${formatShape(first.shape)} and ${formatShape(other.shape)}`;
-    const related = values.map((v) =>
-      this.note(`this value has shape ${formatShape(v.shape)}`, v.span),
-    );
-    this.model.diags.push(diagnostic(CODES.shapeMismatch, message, this.file, span, related));
-    return undefined;
-  }
-
-  private concatShape(values: NetValue[], span: Span, dim: number): Shape | undefined {
-    const rank = values[0].shape.length;
-    const axis = dim < 0 ? dim + rank : dim;
-    if (axis <= 0 || axis >= rank) {
-      this.error(
-        CODES.argumentRange,
-        `concat: dim ${dim} is not a non-batch dimension of rank-${rank} values`,
-        span,
-      );
-      return undefined;
-    }
-    const rest = (s: Shape) => formatShape(s.filter((_, i) => i !== axis));
-    const bad = values.find(
-      (v) => v.shape.length !== rank || rest(v.shape) !== rest(values[0].shape),
-    );
-    if (bad) {
-      const message = `concat: ${formatShape(values[0].shape)} and ${formatShape(bad.shape)} differ outside dim ${dim}`;
-      this.error(CODES.shapeMismatch, message, span);
-      return undefined;
-    }
-    const size = values.reduce((n, v) => n + (v.shape[axis] as number), 0);
-    return values[0].shape.map((d, i) => (i === axis ? size : d));
+    return this.use(def, args, span, inputs as NetValue[], undefined, what);
   }
 
   /** `if cond { … } else { … }`: only the branch the parameters select is instantiated. */
@@ -442,30 +394,48 @@ class BodyChecker {
       this.error(CODES.unknownName, `unknown layer '${name}'${didYouMean(name, known)}`, nameSpan);
       return null;
     }
-    const ctx = { what: def.name, file: this.file, span, constants: this.constants };
+    if (def.inputs === 'several') {
+      const how = def.name === 'Add' ? 'a + b' : 'concat(a, b)';
+      const message = `${def.name} combines several values: write ${how}`;
+      this.error(CODES.networkStructure, message, nameSpan);
+      return null;
+    }
+    return input && this.use(def, args, span, [input], alias);
+  }
+
+  /** A use of layer `def` on `inputs`: arguments bound, output shape inferred, a path given. */
+  private use(
+    def: LayerDef,
+    args: CallExpr['args'],
+    span: Span,
+    inputs: NetValue[],
+    alias?: Identifier,
+    what = def.name,
+  ): Result {
+    const ctx = { what, file: this.file, span, constants: this.constants };
     const before = this.model.diags.length;
     const bound = bindArgs(args, def.args, ctx, this.model.diags);
-    if (this.model.diags.length > before || input === null) return null;
-    const result = def.infer(input.shape, bound);
+    if (this.model.diags.length > before) return null;
+    const shapes = inputs.map((i) => i.shape);
+    const result = def.infer(shapes, bound);
     if ('error' in result) {
-      this.error(
-        CODES.shapeMismatch,
-        result.error,
-        (result.arg && bound.spans.get(result.arg)) || span,
-      );
+      const at = (result.arg && bound.spans.get(result.arg)) || span;
+      const related = (result.inputNotes ?? []).map((note, k) => this.note(note, inputs[k].span));
+      const code = result.outOfRange ? CODES.argumentRange : CODES.shapeMismatch;
+      const problem = diagnostic(code, result.error, this.file, at, related);
+      this.model.diags.push(withAuto(problem, def.args, result.arg, bound));
       return null;
     }
     const path = this.pathFor(def.name, alias);
     if (!path) return null;
     const node: ModelNode = {
-      kind: 'layer',
       path,
       def,
       args: bound,
-      inputs: [input.name],
-      inputShape: input.shape,
+      inputs: inputs.map((i) => i.name),
+      inputShapes: shapes,
       outputShape: result.shape,
-      params: def.params(input.shape, bound),
+      params: def.params(shapes, bound),
       span,
     };
     return this.model.add(node, this.file, span) ? { name: path, shape: result.shape, span } : null;
@@ -545,6 +515,25 @@ class BodyChecker {
   private error(code: string, message: string, span: Span): void {
     this.model.diags.push(diagnostic(code, message, this.file, span));
   }
+}
+
+/**
+ * A layer that does not fit its input, blaming an argument that may be `auto` (an input size):
+ * writing `auto` is the fix.
+ */
+function withAuto(
+  problem: Diagnostic,
+  specs: readonly ArgSpec[],
+  arg: string | undefined,
+  bound: BoundArgs,
+): Diagnostic {
+  const argSpan = arg && bound.spans.get(arg);
+  const inferable = specs.find((s) => s.name === arg)?.type === 'size';
+  if (!argSpan || !inferable) return problem;
+  const title = `Write auto: ${arg} inferred from the input`;
+  return withFix({ ...problem, message: `${problem.message}; \`auto\` infers it` }, title, [
+    { span: argSpan, text: 'auto' },
+  ]);
 }
 
 /**

@@ -16,48 +16,63 @@ import type { ImportedGraph } from '../import/from-onnx.js';
 import { importGraph, versionProblem } from '../import/from-onnx.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
-import type { LayerDef } from '../layers/layer.js';
 import { LAYERS } from '../layers/registry.js';
 import { OnnxReadError, readOnnx } from '../onnx/read.js';
-import type { ArgSpec, BoundArgs } from './args.js';
-import { bindArgs, bindValues, bool, boolArg, stringArg } from './args.js';
-import type { Model, ModelNode } from './model.js';
+import { bindArgs } from './args.js';
 import type { Unreadable } from './program.js';
 import { closest, didYouMean } from './names.js';
 import { evaluate, EvalError } from './values.js';
+import type { LayerDef } from '../vocabulary/defs.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
+import { bindValues, boolArg, stringArg } from '../vocabulary/args.js';
+import { bool } from '../vocabulary/values.js';
+import type { Model, ModelNode } from '../vocabulary/model.js';
 
 /** Reads a binary file for the checker, or says why it cannot (undefined: for no given reason). */
 export type ReadBinary = (path: string) => Uint8Array | Unreadable | undefined;
 
-const SOURCE_ARGS: ArgSpec[] = [
+export const SOURCE_ARGS: ArgSpec[] = [
   { name: 'path', type: 'string', doc: 'the ONNX file, relative to the spec' },
   { name: 'shape', type: 'shape', doc: 'the input shape [C, H, W] after surgery' },
 ];
 
-/** A layer or merge being edited by surgery; shapes come after. */
+/** A layer being edited by surgery; shapes come after. */
 interface Draft {
   path: string;
   inputs: string[];
   span: Span;
-  merge?: { op: 'add' | 'concat'; axis: number };
-  layer?: {
+  layer: {
     def: LayerDef;
     args: BoundArgs;
     values: Record<string, Float32Array>;
     frozen: boolean;
-    /** Frozen, but normalizing with batch statistics (`freeze …, batch_stats: true`). */
+    /** Frozen, but normalizing with batch statistics (`freeze …`, unless `batch_stats: false`). */
     batchStats?: boolean;
     /** The output shape (batch excluded) its ONNX node asked for, and that node. */
     expect?: { dims: number[]; source: string };
   };
 }
 
-const FREEZE_OPTIONS: ArgSpec[] = [
+/** The option of `replace … with …, init: "sum_channels"`. */
+export const REPLACE_OPTIONS: ArgSpec[] = [
+  {
+    name: 'init',
+    type: 'any',
+    default: { t: 'name', name: 'None' },
+    doc: '"sum_channels": a Conv2d replacing a Conv2d starts from the pretrained kernel summed over its input channels',
+  },
+];
+
+/**
+ * PyTorch's semantics by default: `requires_grad = False` leaves a batch norm in train mode
+ * (batch statistics, running statistics updated); `batch_stats: false` asks for eval mode.
+ */
+export const FREEZE_OPTIONS: ArgSpec[] = [
   {
     name: 'batch_stats',
     type: 'bool',
-    default: bool(false),
-    doc: 'frozen batch norms normalize with batch statistics and update their running ones',
+    default: bool(true),
+    doc: 'frozen batch norms normalize with batch statistics and update their running ones while training, as PyTorch does for requires_grad = False in train(); false: running statistics, unchanged (eval mode)',
   },
 ];
 
@@ -101,21 +116,9 @@ class OnnxNetworkChecker {
       const why = bytes ? `: ${bytes.problem}` : '';
       return this.fail(CODES.importProblem, `cannot read the ONNX file ${path}${why}`, span);
     }
-    try {
-      const onnxModel = readOnnx(bytes);
-      const problem = versionProblem(onnxModel);
-      if (problem) return this.fail(CODES.notSupported, `${path}: ${problem}`, span);
-      const graph = importGraph(onnxModel);
-      if (graph.unsupported.length > 0) {
-        const list = graph.unsupported.join('; ');
-        return this.fail(CODES.notSupported, `${path}: netspec cannot import ${list}`, span);
-      }
-      return graph;
-    } catch (e) {
-      if (e instanceof OnnxReadError)
-        return this.fail(CODES.importProblem, `${path}: ${e.message}`, span);
-      throw e;
-    }
+    const imported = importOnnx(bytes);
+    if ('graph' in imported) return imported.graph;
+    return this.fail(imported.code, `${path}: ${imported.problem}`, span);
   }
 
   private adopt(graph: ImportedGraph): void {
@@ -123,15 +126,6 @@ class OnnxNetworkChecker {
     this.output = graph.output;
     const span = this.decl.source.span;
     for (const node of graph.nodes) {
-      if (node.kind === 'merge') {
-        this.drafts.push({
-          path: node.path,
-          inputs: node.inputs,
-          span,
-          merge: { op: node.op, axis: node.axis },
-        });
-        continue;
-      }
       const def = LAYERS.get(node.layer);
       if (!def) {
         this.fail(
@@ -144,7 +138,7 @@ class OnnxNetworkChecker {
       const args = bindValues(def.args, node.args);
       this.drafts.push({
         path: node.path,
-        inputs: [node.input],
+        inputs: node.inputs,
         span,
         layer: {
           def,
@@ -183,7 +177,7 @@ class OnnxNetworkChecker {
     }
   }
 
-  /** `batch_stats` of a freeze statement (false when absent); undefined after a mistake. */
+  /** `batch_stats` of a freeze statement (true when absent); undefined after a mistake. */
   private freezeOptions(kind: 'Freeze' | 'Unfreeze', options: Argument[], span: Span) {
     if (kind === 'Unfreeze') {
       for (const o of options)
@@ -256,12 +250,11 @@ class OnnxNetworkChecker {
     for (const o of options.filter((o) => o !== init)) {
       this.fail(
         CODES.unknownArgument,
-        `replace has no option '${o.name?.name ?? '?'}' (known: init)`,
+        `replace has no option '${o.name?.name ?? '?'}' (known: ${REPLACE_OPTIONS.map((r) => r.name).join(', ')})`,
         o.span,
       );
     }
     draft.layer = { def: layer.def, args: layer.args, values, frozen: false };
-    draft.merge = undefined;
     draft.span = span;
   }
 
@@ -349,34 +342,15 @@ class OnnxNetworkChecker {
     inputs: Shape[],
     initial: Map<string, Float32Array>,
   ): ModelNode | undefined {
-    if (draft.merge) {
-      const { op, axis } = draft.merge;
-      const same = inputs.every((s) => formatShape(s) === formatShape(inputs[0]));
-      if (op === 'add' && !same) {
-        const message = `module '${draft.path}' adds ${inputs.map(formatShape).join(' and ')} for this input shape`;
-        return this.fail(CODES.shapeMismatch, message, draft.span);
-      }
-      const outputShape = op === 'add' ? inputs[0] : concatShape(inputs, axis);
-      return {
-        kind: 'merge',
-        op,
-        path: draft.path,
-        inputs: draft.inputs,
-        axis,
-        outputShape,
-        params: [],
-        span: draft.span,
-      };
-    }
-    const { def, args, values, frozen, batchStats, expect } = draft.layer!;
-    const result = def.infer(inputs[0], args);
+    const { def, args, values, frozen, batchStats, expect } = draft.layer;
+    const result = def.infer(inputs, args);
     if ('error' in result)
       return this.fail(CODES.shapeMismatch, `module '${draft.path}': ${result.error}`, draft.span);
     if (expect && formatShape(['N', ...expect.dims]) !== formatShape(result.shape)) {
       const message = `module '${draft.path}' (${expect.source}) reshapes to ${formatShape(['N', ...expect.dims])}, but for this input shape its values are ${formatShape(result.shape)}`;
       return this.fail(CODES.shapeMismatch, message, draft.span);
     }
-    const params = def.params(inputs[0], args);
+    const params = def.params(inputs, args);
     for (const p of params) {
       const value = values[p.name];
       if (!value) continue;
@@ -386,14 +360,12 @@ class OnnxNetworkChecker {
       }
       initial.set(`${draft.path}.${p.name}`, value);
     }
-    const inputShape = inputs[0];
     return {
-      kind: 'layer',
       path: draft.path,
       def,
       args,
-      inputs: [draft.inputs[0]],
-      inputShape,
+      inputs: draft.inputs,
+      inputShapes: inputs,
       outputShape: result.shape,
       params,
       span: draft.span,
@@ -452,9 +424,47 @@ function kernelSize(args: BoundArgs): number {
   return 1;
 }
 
-function concatShape(inputs: Shape[], axis: number): Shape {
-  const size = inputs.reduce((n, s) => n + (s[axis] as number), 0);
-  return inputs[0].map((d, i) => (i === axis ? size : d));
+type Imported = { graph: ImportedGraph } | { code: string; problem: string };
+
+/**
+ * Imports are remembered by the bytes read: a caller that hands back the same buffer while the
+ * file is unchanged (the language server, on every keystroke) has the model parsed once.
+ * Surgery never changes an imported graph; it works on drafts made from it.
+ */
+const importsByBytes = new WeakMap<Uint8Array, Imported>();
+
+function importOnnx(bytes: Uint8Array): Imported {
+  let imported = importsByBytes.get(bytes);
+  if (imported === undefined) {
+    imported = importUncached(bytes);
+    importsByBytes.set(bytes, imported);
+  }
+  return imported;
+}
+
+function importUncached(bytes: Uint8Array): Imported {
+  try {
+    const onnxModel = readOnnx(bytes);
+    const problem = versionProblem(onnxModel);
+    if (problem) return { code: CODES.notSupported, problem };
+    const graph = importGraph(onnxModel);
+    if (graph.unsupported.length === 0) return { graph };
+    const list = graph.unsupported.join('; ');
+    return { code: CODES.notSupported, problem: `netspec cannot import ${list}` };
+  } catch (e) {
+    if (e instanceof OnnxReadError) return { code: CODES.importProblem, problem: e.message };
+    throw e;
+  }
+}
+
+/** The module paths of an ONNX model as imported (before any surgery), with their layers. */
+export function onnxModules(bytes: Uint8Array): { path: string; layer: string }[] | undefined {
+  const imported = importOnnx(bytes);
+  if (!('graph' in imported)) return undefined;
+  return imported.graph.nodes.map((n) => ({
+    path: n.path,
+    layer: n.layer,
+  }));
 }
 
 export function checkOnnxNetwork(

@@ -2,7 +2,7 @@
 // importing file, each file is parsed once, and import cycles are reported at the import that
 // closes them. Reading files is the caller's (a callback), so editors can supply unsaved text.
 import { dirname, join } from 'node:path';
-import type { Diagnostic, SpecFile } from '../../grammar/index.js';
+import type { Diagnostic, ParseResult, SpecFile } from '../../grammar/index.js';
 import { diagnostic, parse } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 
@@ -14,6 +14,9 @@ export interface Unreadable {
 /** Returns a file's text, or why it cannot be read (undefined: it cannot, for no given reason). */
 export type ReadFile = (path: string) => string | Unreadable | undefined;
 
+/** Parses one file; an editor passes one that reuses what it parsed before (grammar's ParseCache). */
+export type ParseFile = (text: string, file: string) => ParseResult;
+
 export interface Program {
   /** Every parsed file, the entry first, then imports in the order they were reached. */
   files: SpecFile[];
@@ -22,15 +25,25 @@ export interface Program {
   diagnostics: Diagnostic[];
 }
 
-export function loadProgram(text: string, file: string, readFile?: ReadFile): Program {
+export function loadProgram(
+  text: string,
+  file: string,
+  readFile?: ReadFile,
+  parseFile: ParseFile = parse,
+): Program {
   const program: Program = { files: [], sources: new Map(), diagnostics: [] };
-  visit(program, file, text, [], readFile);
+  visit(program, file, text, [], { readFile, parseFile });
   return program;
 }
 
-function visit(program: Program, file: string, text: string, stack: string[], readFile?: ReadFile) {
+interface Readers {
+  readFile?: ReadFile;
+  parseFile: ParseFile;
+}
+
+function visit(program: Program, file: string, text: string, stack: string[], readers: Readers) {
   program.sources.set(file, text);
-  const parsed = parse(text, file);
+  const parsed = readers.parseFile(text, file);
   program.files.push(parsed.ast);
   program.diagnostics.push(...parsed.diagnostics);
   for (const imp of parsed.ast.imports) {
@@ -46,7 +59,9 @@ function visit(program: Program, file: string, text: string, stack: string[], re
     }
     if (program.sources.has(target)) continue; // already loaded through another import
     // Only specs are read: a message never shows a line of another file (`/etc/passwd`).
-    const imported = target.endsWith('.net') ? readFile?.(target) : { problem: 'not a .net spec' };
+    const imported = target.endsWith('.net')
+      ? readers.readFile?.(target)
+      : { problem: 'not a .net spec' };
     if (typeof imported !== 'string') {
       const why = imported ? `${target}: ${imported.problem}` : `looked for ${target}`;
       program.diagnostics.push(
@@ -59,6 +74,6 @@ function visit(program: Program, file: string, text: string, stack: string[], re
       );
       continue;
     }
-    visit(program, target, imported, [...stack, file], readFile);
+    visit(program, target, imported, [...stack, file], readers);
   }
 }

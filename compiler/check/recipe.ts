@@ -14,15 +14,23 @@ import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import { LOSSES } from '../losses.js';
 import { OPTIMIZERS } from '../optim/registry.js';
-import type { ArgSpec, BoundArgs } from './args.js';
-import { bindArgs, bool, boolArg, int, numberArg } from './args.js';
-import type { DatasetSpec, Model, Recipe, TransformSpec } from './model.js';
+import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
 import type { Located } from './network.js';
 import { bindParams, checkNetwork } from './network.js';
 import { checkRegularization, REGULARIZATION_SETTINGS } from './regularization.js';
 import { RunControlChecker } from './run-control.js';
 import { checkStages } from './stages.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg } from '../vocabulary/args.js';
+import { bool, int } from '../vocabulary/values.js';
+import type {
+  DatasetSpec,
+  Model,
+  Recipe,
+  Regularization,
+  TransformSpec,
+} from '../vocabulary/model.js';
 
 export interface Declarations {
   networks: ReadonlyMap<string, Located<NetworkDecl>>;
@@ -55,7 +63,8 @@ export const TRAIN_SETTINGS: ReadonlyMap<string, { doc: string; required: boolea
   ...REGULARIZATION_SETTINGS,
 ]);
 
-const DATA_OPTIONS: ArgSpec[] = [
+/** The options of `data = Dataset, batch: 64, …`. */
+export const DATA_OPTIONS: ArgSpec[] = [
   { name: 'batch', type: 'int', default: int(64), doc: 'examples per step', min: 1 },
   {
     name: 'shuffle',
@@ -76,6 +85,35 @@ const DATA_OPTIONS: ArgSpec[] = [
     doc: 'a transform block applied to every example (random steps to the training split only)',
   },
 ];
+
+/** The settings whose value is one whole number, with their bounds. */
+export const NUMBER_SETTINGS: ReadonlyMap<string, ArgSpec> = new Map([
+  ['epochs', { name: 'epochs', type: 'int', doc: 'passes over the training data', min: 1 }],
+  ['seed', { name: 'seed', type: 'int', doc: 'seed for initialization and shuffling', min: 0 }],
+]);
+
+/**
+ * Checks one setting on its own, reporting in `file`: a sweep's alternative for it
+ * (`optimizer = [SGD(lr: 0.1), Adam]`) is checked where the sweep writes it.
+ */
+export function checkSetting(
+  setting: Assignment,
+  file: string,
+  declarations: Declarations,
+  diags: Diagnostic[],
+  optimizerArgs?: ArgSpec[],
+): void {
+  const key = setting.target.name;
+  const checker = new SettingChecker(file, declarations, diags);
+  const numeric = NUMBER_SETTINGS.get(key);
+  if (numeric) checker.integer(setting, numeric.min!);
+  else if (key === 'model') checker.model(setting);
+  else if (key === 'data') checker.data(setting);
+  else if (key === 'loss') checker.loss(setting);
+  else if (key === 'optimizer') checker.optimizer(setting);
+  else if (key === 'schedule') new RunControlChecker(file, diags).schedule(setting);
+  else checkRegularization((k) => (k === key ? setting : undefined), file, diags, optimizerArgs);
+}
 
 export function checkRecipe(
   decl: TrainDecl,
@@ -117,8 +155,8 @@ export function checkRecipe(
   const data = checker.data(get('data'));
   const loss = checker.loss(get('loss'));
   const optimizer = checker.optimizer(get('optimizer'));
-  const epochs = checker.integer(get('epochs'), 1);
-  const seed = checker.integer(get('seed'), 0) ?? 0;
+  const epochs = checker.integer(get('epochs'), NUMBER_SETTINGS.get('epochs')!.min!);
+  const seed = checker.integer(get('seed'), NUMBER_SETTINGS.get('seed')!.min!) ?? 0;
   const schedule = get('schedule');
   if (schedule) control.schedule(schedule);
   if (model && data && loss) {
@@ -126,7 +164,9 @@ export function checkRecipe(
     if (problem) diags.push(diagnostic(CODES.lossMismatch, problem, file, get('loss')!.value.span));
   }
   if (model && data) checkDataShape(model, data, get('data')!, file, diags);
+  if (data) control.checkHeldOut(data.dataset);
   const extras = checkRegularization(get, file, diags, optimizer?.def.args);
+  if (optimizer && extras) checkGroupRates(optimizer.args, extras.regularization, get, file, diags);
   const stages = model && unfreezes.length > 0 ? checkStages(unfreezes, model, file, diags) : [];
   if (!model || !data || !loss || !optimizer || epochs === undefined || !extras || !stages)
     return undefined;
@@ -322,4 +362,25 @@ function checkDataShape(
   ];
   const message = `dataset '${data.dataset.name}' has images of shape [${source.shape.join(', ')}], but network '${model.name}' takes [${expected.join(', ')}]`;
   diags.push(diagnostic(CODES.shapeMismatch, message, file, setting.value.span, related));
+}
+
+/**
+ * A group's lr is a multiple of the optimizer's, so that the schedule drives both; with the
+ * optimizer's lr at 0 there is no multiple, and a group's own lr could not be followed.
+ */
+function checkGroupRates(
+  args: BoundArgs,
+  regularization: Regularization,
+  get: (key: string) => Assignment | undefined,
+  file: string,
+  diags: Diagnostic[],
+): void {
+  if (numberArg(args, 'lr') !== 0) return;
+  const moving = regularization.groups.filter((g) => {
+    const lr = g.overrides.get('lr');
+    return lr?.t === 'num' && lr.v !== 0;
+  });
+  if (moving.length === 0) return;
+  const message = `group "${moving[0].pattern}" sets its own lr, but the optimizer's lr is 0: a group's lr is a multiple of the optimizer's (so the schedule drives both); give the optimizer a learning rate`;
+  diags.push(diagnostic(CODES.argumentRange, message, file, get('groups')!.value.span));
 }

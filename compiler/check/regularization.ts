@@ -4,39 +4,15 @@
 import type { Assignment, Diagnostic, Expr } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
-import type { InitChoice } from '../initializers.js';
 import { INITIALIZERS } from '../initializers.js';
-import type { ArgSpec } from './args.js';
-import { bindArgs, num, numberArg } from './args.js';
+import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
-import type { SpecValue } from './values.js';
-
-/**
- * `weight_decay = λ`: the loss gets `+ λ·Σ‖θ‖²` over the decayed parameters, so the gradient
- * gets `+ 2λθ` (the seed's λ‖θ‖² convention, NOT torch's `weight_decay` argument, which adds λθ;
- * an optimizer's own `weight_decay` keeps torch's meaning). `exclude` drops parameters whose
- * path contains one of the words (`"bias"`, `"norm"`: batch/layer/group norm layers).
- */
-export interface Regularization {
-  weightDecay?: { lambda: number; exclude: string[] };
-  /** torch.nn.utils.clip_grad_norm_ (max_norm, norm 2) or clip_grad_value_. */
-  clip?: { kind: 'grad_norm'; max: number } | { kind: 'grad_value'; value: number };
-  /** Sharpness-aware minimization: the update uses the gradient at θ + ρ·g/‖g‖. */
-  sam?: { rho: number };
-  /** Monitors named by the spec; grad_norm and param_norm are output whether named or not. */
-  monitor: string[];
-  /**
-   * Parameter groups, as torch.optim's param_groups: the first group whose glob pattern (`*`
-   * any characters, `?` one) matches a parameter's path gives it its own optimizer arguments.
-   */
-  groups: ParamGroup[];
-}
-
-export interface ParamGroup {
-  pattern: string;
-  /** Optimizer arguments written in the group (lr included), overriding the optimizer's. */
-  overrides: Map<string, SpecValue>;
-}
+import type { InitChoice } from '../vocabulary/model.js';
+import type { ArgSpec } from '../vocabulary/args.js';
+import { numberArg } from '../vocabulary/args.js';
+import type { SpecValue } from '../vocabulary/values.js';
+import { num } from '../vocabulary/values.js';
+import type { ParamGroup, Regularization } from '../vocabulary/model.js';
 
 export const REGULARIZATION_SETTINGS: [string, { doc: string; required: boolean }][] = [
   [
@@ -65,18 +41,37 @@ export const REGULARIZATION_SETTINGS: [string, { doc: string; required: boolean 
   ['init', { doc: 'weight initialization: glorot, he, normal(std: 0.01), lsuv…', required: false }],
 ];
 
-const CLIPS: Record<string, ArgSpec[]> = {
+export const CLIPS: Record<string, ArgSpec[]> = {
   grad_norm: [{ name: 'max_norm', type: 'number', doc: 'largest global gradient norm', above: 0 }],
   grad_value: [{ name: 'clip_value', type: 'number', doc: 'largest |gradient|', above: 0 }],
 };
-const SAM_ARGS: ArgSpec[] = [
+/** What each kind of clipping does (editors show it). */
+export const CLIP_DOCS: Record<string, string> = {
+  grad_norm:
+    'scale the gradient so that its global norm is at most max_norm (torch.nn.utils.clip_grad_norm_)',
+  grad_value:
+    'clamp every gradient value to [-clip_value, clip_value] (torch.nn.utils.clip_grad_value_)',
+};
+export const SAM_ARGS: ArgSpec[] = [
   { name: 'rho', type: 'number', default: num(0.05), doc: 'neighbourhood radius ρ', above: 0 },
 ];
-const DECAY_OPTIONS: ArgSpec[] = [
+export const SAM_DOC = 'sharpness-aware minimization: the update uses the gradient at θ + ρ·g/‖g‖';
+export const DECAY_OPTIONS: ArgSpec[] = [
   { name: 'exclude', type: 'any', default: { t: 'list', items: [] }, doc: 'path words to skip' },
 ];
+/** `weight_decay = λ`: its value alone. */
+export const WEIGHT_DECAY: ArgSpec = { name: 'weight_decay', type: 'number', doc: 'λ', min: 0 };
 // grad_norm and param_norm are always output (cheap); grad_variance costs about one more step.
-const MONITORS = ['grad_norm', 'param_norm', 'grad_variance'];
+export const MONITORS = ['grad_norm', 'param_norm', 'grad_variance'];
+
+/**
+ * The arguments of `group("pattern", …)`: the pattern, then every optimizer argument, each
+ * optional (a default marks it so; the spans say which were written).
+ */
+export function groupArgs(optimizerArgs: readonly ArgSpec[]): ArgSpec[] {
+  const pattern: ArgSpec = { name: 'pattern', type: 'string', doc: 'glob over parameter paths' };
+  return [pattern, ...optimizerArgs.map((a) => ({ ...a, default: a.default ?? num(0) }))];
+}
 
 type Get = (key: string) => Assignment | undefined;
 
@@ -107,8 +102,7 @@ class Checker {
 
   weightDecay(setting: Assignment | undefined) {
     if (!setting) return undefined;
-    const spec: ArgSpec = { name: 'weight_decay', type: 'number', doc: '', min: 0 };
-    const value = this.bind(setting, [{ ...arg(setting.value) }], [spec]);
+    const value = this.bind(setting, [{ ...arg(setting.value) }], [WEIGHT_DECAY]);
     const options = this.bind(setting, setting.options, DECAY_OPTIONS);
     if (!value || !options) return undefined;
     const exclude = strings(options.values.get('exclude')!);
@@ -147,9 +141,7 @@ class Checker {
   groups(setting: Assignment | undefined, optimizerArgs: ArgSpec[]): ParamGroup[] {
     if (!setting) return [];
     const items = setting.value.kind === 'List' ? setting.value.items : [setting.value];
-    const specs: ArgSpec[] = [{ name: 'pattern', type: 'string', doc: 'glob over paths' }];
-    // Every optimizer argument may be overridden; a default marks it optional, spans say which were written.
-    for (const a of optimizerArgs) specs.push({ ...a, default: a.default ?? num(0) });
+    const specs = groupArgs(optimizerArgs);
     const groups: ParamGroup[] = [];
     for (const item of items) {
       if (item.kind !== 'Call' || item.callee.name !== 'group') {

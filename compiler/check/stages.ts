@@ -4,17 +4,12 @@
 import type { Diagnostic, UnfreezeAfterStatement } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
-import type { LayerInstance, Model, Recipe } from './model.js';
 import { didYouMean } from './names.js';
-
-/** The modules that become trainable once `after` epochs are done. */
-export interface UnfreezeStage {
-  after: number;
-  paths: string[];
-}
+import type { LayerInstance, Model, Recipe } from '../vocabulary/model.js';
+import type { UnfreezeStage } from '../vocabulary/model.js';
 
 /** `*` spans dots; a pattern may also name a layer kind (`BatchNorm2d`), as in surgery. */
-function matches(pattern: string, layer: LayerInstance): boolean {
+export function matches(pattern: string, layer: LayerInstance): boolean {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   const regex = new RegExp(`^${escaped.split('*').join('.*')}$`);
   return regex.test(layer.path) || layer.def.name === pattern;
@@ -30,9 +25,7 @@ export function checkStages(
   const before = diags.length;
   const fail = (message: string, span: UnfreezeAfterStatement['span'], code: string) =>
     diags.push(diagnostic(code, message, file, span));
-  const layers = model.layers.filter(
-    (n): n is LayerInstance => n.kind === 'layer' && n.params.length > 0,
-  );
+  const layers = model.layers.filter((n) => n.params.length > 0);
   const stages: UnfreezeStage[] = [];
   for (const s of statements) {
     if (!/^epochs?$/.test(s.unit.name)) {
@@ -84,7 +77,7 @@ export function stageRecipe(recipe: Recipe, k: number): Recipe {
   if (k === 0) return recipe;
   const paths = new Set((recipe.stages ?? []).slice(0, k).flatMap((s) => s.paths));
   const layers = recipe.model.layers.map((n) =>
-    n.kind === 'layer' && paths.has(n.path) ? { ...n, frozen: false, batchStats: false } : n,
+    paths.has(n.path) ? { ...n, frozen: false, batchStats: false } : n,
   );
   return { ...recipe, model: { ...recipe.model, layers } };
 }

@@ -6,10 +6,10 @@ import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import { TRANSFORMS } from '../transforms.js';
 import { bindArgs } from './args.js';
-import type { TransformSpec, TransformStep } from './model.js';
 import { didYouMean } from './names.js';
-import type { SpecValue } from './values.js';
-import { describe } from './values.js';
+import type { TransformSpec, TransformStep } from '../vocabulary/model.js';
+import type { SpecValue } from '../vocabulary/values.js';
+import { describe } from '../vocabulary/values.js';
 
 type Plain = TransformStep['args'][string];
 /** Turns a bound value into its plain form, or returns a problem (a string starting "must"). */

@@ -1,17 +1,8 @@
 // Evaluates spec expressions that must be known before anything runs: numbers (with
 // arithmetic), strings, booleans, `auto`, lists, and names of network parameters.
 import type { BinaryOperator, Expr } from '../../grammar/index.js';
-
-export type SpecValue =
-  | { t: 'num'; v: number; int: boolean }
-  | { t: 'str'; v: string }
-  | { t: 'bool'; v: boolean }
-  | { t: 'auto' }
-  | { t: 'list'; items: SpecValue[] }
-  /** A bare name that is not a known constant: a layer, loss, dataset… resolved by the caller. */
-  | { t: 'name'; name: string };
-
-export type Constants = ReadonlyMap<string, SpecValue>;
+import type { Constants, SpecValue } from '../vocabulary/values.js';
+import { describe } from '../vocabulary/values.js';
 
 export class EvalError extends Error {
   constructor(
@@ -124,21 +115,4 @@ function arithmetic(
 ): { t: 'num'; v: number; int: boolean } {
   const v = op === '+' ? a.v + b.v : op === '-' ? a.v - b.v : op === '*' ? a.v * b.v : a.v / b.v;
   return { t: 'num', v, int: Number.isInteger(v) };
-}
-
-export function describe(value: SpecValue): string {
-  switch (value.t) {
-    case 'num':
-      return `the number ${value.v}`;
-    case 'str':
-      return `the string "${value.v}"`;
-    case 'bool':
-      return `${value.v}`;
-    case 'auto':
-      return '`auto`';
-    case 'list':
-      return 'a list';
-    case 'name':
-      return `the name '${value.name}'`;
-  }
 }

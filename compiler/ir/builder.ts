@@ -1,8 +1,9 @@
 // Builds IR graphs one node at a time, inferring every output's type and shape as it goes, so
 // a mistake in a lowering or a gradient rule fails at the node that made it.
+import type { AttrSchema, AttrValues, OpDef } from '../ops/op.js';
 import type { AttrValue, DType, Graph, Node, Shape, Tensor, ValueInfo } from './graph.js';
 import { tensor } from './graph.js';
-import { inferOutputs } from './ops.js';
+import { onnx } from '../ops/index.js';
 
 export class GraphBuilder {
   readonly graph: Graph;
@@ -56,29 +57,37 @@ export class GraphBuilder {
   }
 
   /** Emits one node with a single output and returns the output's name. */
-  op(op: string, inputs: string[], attrs: Record<string, AttrValue> = {}, name?: string): string {
+  op<S extends AttrSchema>(
+    op: OpDef<string, S>,
+    inputs: string[],
+    attrs?: AttrValues<S>,
+    name?: string,
+  ): string {
     return this.opN(op, inputs, 1, attrs, name ? [name] : undefined)[0];
   }
 
-  /** Emits one node with `count` outputs. */
-  opN(
-    op: string,
+  /** Emits one node with `count` outputs (an op's optional outputs are asked for by count). */
+  opN<S extends AttrSchema>(
+    def: OpDef<string, S>,
     inputs: string[],
     count: number,
-    attrs: Record<string, AttrValue> = {},
+    attrs?: AttrValues<S>,
     names?: string[],
   ): string[] {
-    const types = inferOutputs(
-      op,
+    checkArity(def.name, 'input', inputs.length, def.inputs);
+    checkArity(def.name, 'output', count, def.outputs);
+    const given = (attrs ?? {}) as AttrValues<S>;
+    const types = def.shape(
       inputs.map((i) => this.info(i)),
-      attrs,
+      given,
     );
     const outputs = types.slice(0, count).map((t, i) => {
-      const name = names?.[i] ?? this.fresh(op);
-      this.declare({ name, dtype: t.dtype, shape: t.shape });
+      const name = names?.[i] ?? this.fresh(def.writtenAs ?? def.name);
+      this.declare({ name, ...t });
       return name;
     });
-    const node: Node = { op, inputs, outputs, attrs, origin: this.origin };
+    const written = given as Record<string, AttrValue>;
+    const node: Node = { op: def.name, inputs, outputs, attrs: written, origin: this.origin };
     this.graph.nodes.push(node);
     return outputs;
   }
@@ -87,13 +96,18 @@ export class GraphBuilder {
    * Emits a node whose outputs' types the caller states: control flow (Loop) and values with a
    * leading steps dimension, which shape inference does not cover.
    */
-  node(op: string, inputs: string[], outputs: ValueInfo[], attrs: Record<string, AttrValue> = {}) {
+  node<S extends AttrSchema>(
+    def: OpDef<string, S>,
+    inputs: string[],
+    outputs: ValueInfo[],
+    attrs?: AttrValues<S>,
+  ) {
     outputs.forEach((info) => this.declare(info));
     this.graph.nodes.push({
-      op,
+      op: def.name,
       inputs,
       outputs: outputs.map((o) => o.name),
-      attrs,
+      attrs: (attrs ?? {}) as Record<string, AttrValue>,
       origin: this.origin,
     });
   }
@@ -112,7 +126,7 @@ export class GraphBuilder {
   // ---- small helpers used by lowerings, gradient rules and optimizers ----------------------
 
   scalar(value: number, dtype: DType = this.floatType): string {
-    return this.op('Constant', [], { value: scalarTensor(value, dtype) });
+    return this.op(onnx.Constant, [], { value: scalarTensor(value, dtype) });
   }
 
   /** A constant of the graph's float type, entry i (row-major) = fill(i). */
@@ -120,29 +134,43 @@ export class GraphBuilder {
     const size = dims.reduce((n, d) => n * d, 1);
     const data = this.floatType === 'float64' ? new Float64Array(size) : new Float32Array(size);
     for (let i = 0; i < size; i++) data[i] = fill(i);
-    return this.op('Constant', [], { value: tensor(this.floatType, dims, data) });
+    return this.op(onnx.Constant, [], { value: tensor(this.floatType, dims, data) });
   }
 
   int64s(values: number[]): string {
-    return this.op('Constant', [], {
+    return this.op(onnx.Constant, [], {
       value: tensor('int64', [values.length], BigInt64Array.from(values.map(BigInt))),
     });
   }
 
   reduceSum(x: string, axes: number[], keepdims: boolean): string {
-    return this.op('ReduceSum', [x, this.int64s(axes)], { axes, keepdims: keepdims ? 1 : 0 });
+    return this.op(onnx.ReduceSum, [x, this.int64s(axes)], { keepdims: keepdims ? 1 : 0 });
   }
 
   /** Reshapes `x` to the runtime shape of `like`, whose static shape it takes. */
   reshapeLike(x: string, like: string): string {
-    const shape = this.info(like).shape.map((d) => (d === 'N' ? -1 : d));
-    return this.op('Reshape', [x, this.op('Shape', [like])], { shape });
+    return this.op(onnx.Reshape, [x, this.op(onnx.Shape, [like])]);
   }
 
   private declare(info: ValueInfo): void {
     if (this.graph.values.has(info.name))
       throw new Error(`IR value '${info.name}' is defined twice`);
     this.graph.values.set(info.name, info);
+  }
+}
+
+/** An op's inputs or outputs are named `x`, `x?` (optional) or `x...` (any number more). */
+function checkArity(op: string, what: string, count: number, names: readonly string[]): void {
+  const variadic = names.some((n) => n.endsWith('...'));
+  const required = names.filter((n) => !n.endsWith('?') && !n.endsWith('...')).length;
+  const most = variadic ? Infinity : names.length;
+  if (count < required || count > most) {
+    const range = variadic
+      ? `${required} or more`
+      : required === most
+        ? `${most}`
+        : `${required} to ${most}`;
+    throw new Error(`${op} takes ${range} ${what}s, not ${count}`);
   }
 }
 

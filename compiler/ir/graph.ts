@@ -16,6 +16,11 @@ export interface ValueInfo {
    * a several-step training run (lower/steps-loop.ts).
    */
   perStep?: boolean;
+  /**
+   * The content of a small integer tensor when it is known while the graph is built (a
+   * Constant's, a Shape's with the batch as 'N'): shapes, axes and bounds fed to other ops.
+   */
+  value?: readonly (number | 'N')[];
 }
 
 /** A Graph is a control-flow node's body (Loop). */

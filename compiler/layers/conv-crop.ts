@@ -4,6 +4,7 @@
 // result (the dropped terms are exact zeros) for a ninth of the work.
 import type { GraphBuilder } from '../ir/builder.js';
 import { reshape, slice } from '../ir/ops-helpers.js';
+import { onnx } from '../ops/index.js';
 
 export interface ConvWindow {
   kernel: number[];
@@ -85,5 +86,5 @@ function selectTaps(
     return tap === y * kw + (kept % cw) + first[1] ? 1 : 0;
   });
   const rows = reshape(b, w, [o * c, kh * kw]);
-  return reshape(b, b.op('Gemm', [rows, select]), [o, c, ch, cw]);
+  return reshape(b, b.op(onnx.Gemm, [rows, select]), [o, c, ch, cw]);
 }

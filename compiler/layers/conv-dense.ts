@@ -11,6 +11,7 @@ import type { Tensor } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
 import { reshape } from '../ir/ops-helpers.js';
 import type { ConvWindow } from './conv-crop.js';
+import { onnx } from '../ops/index.js';
 
 /** Largest dense matrix built (entries): 4M floats, 16 MB. */
 const MAX_ENTRIES = 4 << 20;
@@ -71,8 +72,8 @@ function placedWeights(
     const [t, pair] = [Math.floor(i / (lOut * lIn)), i % (lOut * lIn)];
     return taps[Math.floor(pair / lIn) * k + t] === pair % lIn ? 1 : 0;
   });
-  const placed = b.op('Gemm', [reshape(b, weight, [o * c, k]), matrix]);
-  const grouped = b.op('Transpose', [reshape(b, placed, [o, c, lOut, lIn])], {
+  const placed = b.op(onnx.Gemm, [reshape(b, weight, [o * c, k]), matrix]);
+  const grouped = b.op(onnx.Transpose, [reshape(b, placed, [o, c, lOut, lIn])], {
     perm: [0, 2, 1, 3],
   });
   return reshape(b, grouped, [o * lOut, c * lIn]);
@@ -104,7 +105,7 @@ export function denseConv(
   const m = w
     ? b.initializer(b.fresh(`${weight}.dense`), denseMatrix(w, taps, lIn, lOut))
     : placedWeights(b, weight, taps, lIn, lOut);
-  const y = b.op('Gemm', [reshape(b, x, [n, c * lIn]), m], { transB: 1 });
+  const y = b.op(onnx.Gemm, [reshape(b, x, [n, c * lIn]), m], { transB: 1 });
   const image = reshape(b, y, [n, o, ...out]);
-  return bias ? b.op('Add', [image, reshape(b, bias, [o, 1, 1])]) : image;
+  return bias ? b.op(onnx.Add, [image, reshape(b, bias, [o, 1, 1])]) : image;
 }

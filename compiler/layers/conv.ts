@@ -1,12 +1,14 @@
 // torch.nn.Conv2d, lowered to one ONNX Conv, and the window arithmetic that the pooling layers
 // share with it. Sizes follow PyTorch: out = ⌊(in + 2·pad − dilation·(k − 1) − 1) / stride⌋ + 1.
-import type { BoundArgs } from '../check/args.js';
-import { AUTO, bool, boolArg, int, numberArg, pairArg, sizeArg } from '../check/args.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
 import { croppedKernel } from './conv-crop.js';
 import { denseConv } from './conv-dense.js';
-import type { LayerDef, ShapeResult } from './layer.js';
+import { onnx } from '../ops/index.js';
+import type { BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg, pairArg, sizeArg } from '../vocabulary/args.js';
+import { AUTO, bool, int } from '../vocabulary/values.js';
+import type { LayerDef, ShapeResult } from '../vocabulary/defs.js';
 
 export type Pair = [number, number];
 
@@ -136,7 +138,7 @@ export const Conv2d: LayerDef = {
     { name: 'groups', type: 'int', default: int(1), doc: 'blocked connections', min: 1 },
     { name: 'bias', type: 'bool', default: bool(true), doc: 'whether to learn an additive bias' },
   ],
-  infer(input, args) {
+  infer([input], args) {
     const g = geometry(input, args);
     if ('error' in g) return g;
     const problem = channelProblem(input, g, args);
@@ -149,7 +151,7 @@ export const Conv2d: LayerDef = {
     );
     return { shape: [input[0], numberArg(args, 'out_channels'), ...out] };
   },
-  params(input, args) {
+  params([input], args) {
     const g = geometry(input, args) as ConvGeometry;
     const out = numberArg(args, 'out_channels');
     const perGroup = g.inChannels / g.groups;
@@ -161,7 +163,7 @@ export const Conv2d: LayerDef = {
     const weight = { name: 'weight', shape: [out, perGroup, ...g.kernel], init };
     return boolArg(args, 'bias') ? [weight, { name: 'bias', shape: [out], init }] : [weight];
   },
-  lower(b, x, params, args, ctx) {
+  lower(b, [x], params, args, ctx) {
     const g = geometry(b.info(x).shape, args) as ConvGeometry;
     const hw = b.info(x).shape.slice(2) as number[];
     const out = hw.map((size, i) =>
@@ -175,7 +177,7 @@ export const Conv2d: LayerDef = {
       window: full,
     };
     const inputs = params.bias ? [x, weight, params.bias] : [x, weight];
-    return b.op('Conv', inputs, {
+    return b.op(onnx.Conv, inputs, {
       kernel_shape: window.kernel,
       strides: window.strides,
       pads: window.pads,

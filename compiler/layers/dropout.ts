@@ -3,11 +3,13 @@
 // index), so the same spec and seed give the same masks on any provider, a step can be re-run
 // (finite differences, resumed runs) and every step differs. See ARCHITECTURE.md for why not
 // RandomUniformLike. Eval mode has no mask.
-import { num, numberArg, stringArg } from '../check/args.js';
 import type { GraphBuilder } from '../ir/builder.js';
-import { shapeArg } from '../ir/ops-helpers.js';
-import type { LayerDef, LowerContext } from './layer.js';
-import { noParams } from './layer.js';
+import { reshape } from '../ir/ops-helpers.js';
+import { onnx } from '../ops/index.js';
+import { num } from '../vocabulary/values.js';
+import { numberArg, stringArg } from '../vocabulary/args.js';
+import type { LayerDef, LowerContext } from '../vocabulary/defs.js';
+import { noParams } from '../vocabulary/defs.js';
 
 const MODES = ['example', 'batch'];
 
@@ -29,31 +31,30 @@ function salt(text: string): number {
  */
 function hashInts(b: GraphBuilder, indices: string, step: string, seedSalt: number) {
   const u = (v: number) => b.scalar(v, 'uint32');
-  const shift = (x: string, n: number) => b.op('BitShift', [x, u(n)], { direction: 'RIGHT' });
+  const shift = (x: string, n: number) => b.op(onnx.BitShift, [x, u(n)], { direction: 'RIGHT' });
   const round = (x: string, s: number, m: number) =>
-    b.op('Mul', [b.op('BitwiseXor', [x, shift(x, s)]), u(m)]);
+    b.op(onnx.Mul, [b.op(onnx.BitwiseXor, [x, shift(x, s)]), u(m)]);
   const finalize = (x: string) => round(round(x, 16, 0x85ebca6b), 13, 0xc2b2ae35);
-  const stepBits = b.op('Mod', [step, b.scalar(2 ** 32, 'int64')]);
-  const weyl = b.op('Mul', [b.op('Cast', [stepBits], { to: 'uint32' }), u(0x9e3779b9)]);
-  const key = finalize(b.op('Add', [weyl, u(seedSalt)]));
-  return finalize(b.op('BitwiseXor', [b.op('Mul', [indices, u(0x27d4eb2d)]), key]));
+  const stepBits = b.op(onnx.Mod, [step, b.scalar(2 ** 32, 'int64')]);
+  const weyl = b.op(onnx.Mul, [b.op(onnx.Cast, [stepBits], { to: 'uint32' }), u(0x9e3779b9)]);
+  const key = finalize(b.op(onnx.Add, [weyl, u(seedSalt)]));
+  return finalize(b.op(onnx.BitwiseXor, [b.op(onnx.Mul, [indices, u(0x27d4eb2d)]), key]));
 }
 
 /** Element indices (uint32) shaped like `x` (per example) or like one example (per batch). */
 function elementIndices(b: GraphBuilder, x: string, perBatch: boolean): string {
   const shape = b.info(x).shape;
   const int = (v: number) => b.scalar(v, 'int32');
-  const unsigned = (v: string) => b.op('Cast', [v], { to: 'uint32' });
+  const unsigned = (v: string) => b.op(onnx.Cast, [v], { to: 'uint32' });
   if (perBatch) {
     const features = shape.slice(1) as number[];
     const count = features.reduce((n, d) => n * d, 1);
-    const flat = b.op('Range', [int(0), int(count), int(1)], { length: count });
-    const dims = [1, ...features];
-    return unsigned(b.op('Reshape', [flat, b.int64s(dims)], { shape: dims }));
+    const flat = b.op(onnx.Range, [int(0), int(count), int(1)]);
+    return unsigned(reshape(b, flat, [1, ...features]));
   }
-  const size = b.op('Cast', [b.op('Size', [x])], { to: 'int32' });
-  const flat = b.op('Range', [int(0), size, int(1)], { length: -1 });
-  return unsigned(b.op('Reshape', [flat, b.op('Shape', [x])], { shape: shapeArg(shape) }));
+  const size = b.op(onnx.Cast, [b.op(onnx.Size, [x])], { to: 'int32' });
+  const flat = b.op(onnx.Range, [int(0), size, int(1)]);
+  return unsigned(b.reshapeLike(flat, x));
 }
 
 function lowerDropout(
@@ -63,10 +64,10 @@ function lowerDropout(
   perBatch: boolean,
   ctx: LowerContext,
 ): string {
-  if (ctx.mode === 'eval' || p === 0) return b.op('Identity', [x]);
+  if (ctx.mode === 'eval' || p === 0) return b.op(onnx.Identity, [x]);
   if (ctx.step === undefined || ctx.seed === undefined)
     throw new Error('Dropout in train mode needs the step counter and seed');
-  if (p === 1) return b.op('Mul', [x, b.scalar(0)]);
+  if (p === 1) return b.op(onnx.Mul, [x, b.scalar(0)]);
   const hash = hashInts(
     b,
     elementIndices(b, x, perBatch),
@@ -77,9 +78,12 @@ function lowerDropout(
   // torch: kept elements are scaled by 1/(1−p), so eval needs no rescaling. The mask is a float
   // factor (0 or 1/(1−p)) so that the forward and backward passes are one Mul each.
   const threshold = Math.min(2 ** 32 - 1, Math.round((1 - p) * 2 ** 32));
-  const kept = b.op('Less', [hash, b.scalar(threshold, 'uint32')]);
-  const factor = b.op('Mul', [b.op('Cast', [kept], { to: b.floatType }), b.scalar(1 / (1 - p))]);
-  return b.op('Mul', [x, factor]);
+  const kept = b.op(onnx.Less, [hash, b.scalar(threshold, 'uint32')]);
+  const factor = b.op(onnx.Mul, [
+    b.op(onnx.Cast, [kept], { to: b.floatType }),
+    b.scalar(1 / (1 - p)),
+  ]);
+  return b.op(onnx.Mul, [x, factor]);
 }
 
 export const Dropout: LayerDef = {
@@ -101,13 +105,13 @@ export const Dropout: LayerDef = {
       doc: '"example": an independent mask per element (torch); "batch": one mask per neuron, shared by the batch',
     },
   ],
-  infer(input, args) {
+  infer([input], args) {
     const per = stringArg(args, 'per');
     if (!MODES.includes(per))
       return { error: `Dropout: per must be "example" or "batch", found "${per}"`, arg: 'per' };
     return { shape: input };
   },
   params: noParams,
-  lower: (b, x, _params, args, ctx) =>
+  lower: (b, [x], _params, args, ctx) =>
     lowerDropout(b, x, numberArg(args, 'p'), stringArg(args, 'per') === 'batch', ctx),
 };

@@ -1,6 +1,8 @@
-import { AUTO, bool, boolArg, numberArg, sizeArg } from '../check/args.js';
 import { formatShape } from '../ir/graph.js';
-import type { LayerDef } from './layer.js';
+import { onnx } from '../ops/index.js';
+import { AUTO, bool } from '../vocabulary/values.js';
+import { boolArg, numberArg, sizeArg } from '../vocabulary/args.js';
+import type { LayerDef } from '../vocabulary/defs.js';
 
 /** torch.nn.Linear: y = x·Wᵀ + b, lowered to one Gemm. */
 export const Linear: LayerDef = {
@@ -17,7 +19,7 @@ export const Linear: LayerDef = {
     { name: 'out_features', type: 'int', doc: 'size of each output sample', min: 1 },
     { name: 'bias', type: 'bool', default: bool(true), doc: 'whether to learn an additive bias' },
   ],
-  infer(input, args) {
+  infer([input], args) {
     if (input.length !== 2) {
       return {
         error: `Linear expects a [N, features] input, found ${formatShape(input)}; add Flatten before it`,
@@ -33,7 +35,7 @@ export const Linear: LayerDef = {
     }
     return { shape: [input[0], numberArg(args, 'out_features')] };
   },
-  params(input, args) {
+  params([input], args) {
     const inFeatures = input[1] as number;
     const out = numberArg(args, 'out_features');
     // PyTorch: kaiming_uniform(a=√5) for W and U(±1/√in) for b, i.e. both U(±1/√in).
@@ -41,8 +43,8 @@ export const Linear: LayerDef = {
     const weight = { name: 'weight', shape: [out, inFeatures], init };
     return boolArg(args, 'bias') ? [weight, { name: 'bias', shape: [out], init }] : [weight];
   },
-  lower(b, x, params) {
+  lower(b, [x], params) {
     const inputs = params.bias ? [x, params.weight, params.bias] : [x, params.weight];
-    return b.op('Gemm', inputs, { transB: 1 });
+    return b.op(onnx.Gemm, inputs, { transB: 1 });
   },
 };

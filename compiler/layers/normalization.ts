@@ -5,13 +5,15 @@
 // running_var (updated with the unbiased batch variance, new = (1−m)·old + m·batch) and
 // num_batches_tracked (a float32 scalar here; PyTorch's int64 loads from it with
 // load_state_dict, which copies across dtypes).
-import type { BoundArgs } from '../check/args.js';
-import { bool, boolArg, num, numberArg } from '../check/args.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
 import { reduceMean, reshape, sizeOf } from '../ir/ops-helpers.js';
-import type { LayerDef, LowerContext, ParamSpec, ShapeResult } from './layer.js';
+import { onnx } from '../ops/index.js';
+import type { BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg } from '../vocabulary/args.js';
+import { bool, num } from '../vocabulary/values.js';
+import type { LayerDef, LowerContext, ParamSpec, ShapeResult } from '../vocabulary/defs.js';
 
 const ones = { kind: 'constant', value: 1 } as const;
 const zeros = { kind: 'constant', value: 0 } as const;
@@ -35,10 +37,10 @@ const MOMENTUM = {
 /** (x − mean)/√(var + eps) over `axes`, with the biased variance; returns the statistics too. */
 function standardize(b: GraphBuilder, x: string, axes: number[], eps: number) {
   const mean = reduceMean(b, x, axes);
-  const centered = b.op('Sub', [x, mean]);
-  const variance = reduceMean(b, b.op('Mul', [centered, centered]), axes);
-  const std = b.op('Sqrt', [b.op('Add', [variance, b.scalar(eps)])]);
-  return { y: b.op('Div', [centered, std]), mean, variance };
+  const centered = b.op(onnx.Sub, [x, mean]);
+  const variance = reduceMean(b, b.op(onnx.Mul, [centered, centered]), axes);
+  const std = b.op(onnx.Sqrt, [b.op(onnx.Add, [variance, b.scalar(eps)])]);
+  return { y: b.op(onnx.Div, [centered, std]), mean, variance };
 }
 
 /** y·γ + β with per-channel γ, β ([C]) broadcast along axis 1 of a rank-`rank` value. */
@@ -46,15 +48,15 @@ function channelAffine(b: GraphBuilder, y: string, params: Record<string, string
   if (!params.weight) return y;
   const c = b.info(params.weight).shape[0];
   const dims: Shape = [1, c, ...new Array<number>(rank - 2).fill(1)];
-  const scaled = b.op('Mul', [y, reshape(b, params.weight, dims)]);
-  return b.op('Add', [scaled, reshape(b, params.bias, dims)]);
+  const scaled = b.op(onnx.Mul, [y, reshape(b, params.weight, dims)]);
+  return b.op(onnx.Add, [scaled, reshape(b, params.bias, dims)]);
 }
 
 /**
  * Batch norm with the batch's statistics as one BatchNormalization node fed the batch mean and
- * biased variance (`batch_statistics` tells the gradient rule they are the input's own, so it
- * uses the closed form dX = γ/σ·(dY − mean(dY) − x̂·mean(dY·x̂)) rather than differentiating
- * the statistics op by op). Measured on ResNet18's from-scratch step (ARCHITECTURE.md): the
+ * biased variance: netspec's BatchNormalizationOfBatch, written as BatchNormalization, whose
+ * gradient rule knows they are the input's own and uses the closed form
+ * dX = γ/σ·(dY − mean(dY) − x̂·mean(dY·x̂)) rather than differentiating the statistics op by op. Measured on ResNet18's from-scratch step (ARCHITECTURE.md): the
  * forward is five passes over the input instead of seven, the backward nine instead of ≈ 15.
  */
 function batchStatisticsNorm(
@@ -65,18 +67,18 @@ function batchStatisticsNorm(
   eps: number,
 ) {
   const mean = reduceMean(b, x, axes);
-  const centered = b.op('Sub', [x, mean]);
-  const variance = reduceMean(b, b.op('Mul', [centered, centered]), axes);
+  const centered = b.op(onnx.Sub, [x, mean]);
+  const variance = reduceMean(b, b.op(onnx.Mul, [centered, centered]), axes);
   const c = b.info(params.weight).shape[0] as number;
   const inputs = [x, params.weight, params.bias, reshape(b, mean, [c]), reshape(b, variance, [c])];
-  const y = b.op('BatchNormalization', inputs, { epsilon: eps, batch_statistics: 1 });
+  const y = b.op(onnx.BatchNormalizationOfBatch, inputs, { epsilon: eps });
   return { y, mean, variance };
 }
 
 /** (1 − m)·old + m·batch. */
 function blend(b: GraphBuilder, old: string, batch: string, m: number): string {
-  const kept = b.op('Mul', [old, b.scalar(1 - m)]);
-  return b.op('Add', [kept, b.op('Mul', [batch, b.scalar(m)])]);
+  const kept = b.op(onnx.Mul, [old, b.scalar(1 - m)]);
+  return b.op(onnx.Add, [kept, b.op(onnx.Mul, [batch, b.scalar(m)])]);
 }
 
 function channelParams(channels: number, affine: boolean, track: boolean): ParamSpec[] {
@@ -118,8 +120,8 @@ function updatedBuffers(
     running_mean: blend(b, params.running_mean, stats.mean, m),
     running_var: blend(b, params.running_var, stats.variance, m),
     num_batches_tracked: countBatches
-      ? b.op('Add', [count, b.scalar(1)])
-      : b.op('Identity', [count]),
+      ? b.op(onnx.Add, [count, b.scalar(1)])
+      : b.op(onnx.Identity, [count]),
   };
 }
 
@@ -128,9 +130,9 @@ function withRunningStats(b: GraphBuilder, x: string, params: Record<string, str
   const rank = b.info(x).shape.length;
   const c = b.info(params.running_mean).shape[0];
   const dims: Shape = [1, c, ...new Array<number>(rank - 2).fill(1)];
-  const centered = b.op('Sub', [x, reshape(b, params.running_mean, dims)]);
-  const variance = b.op('Add', [reshape(b, params.running_var, dims), b.scalar(eps)]);
-  return b.op('Div', [centered, b.op('Sqrt', [variance])]);
+  const centered = b.op(onnx.Sub, [x, reshape(b, params.running_mean, dims)]);
+  const variance = b.op(onnx.Add, [reshape(b, params.running_var, dims), b.scalar(eps)]);
+  return b.op(onnx.Div, [centered, b.op(onnx.Sqrt, [variance])]);
 }
 
 /**
@@ -146,7 +148,7 @@ function inferenceBatchNorm(
   eps: number,
 ): string {
   const { weight, bias, running_mean: mean, running_var: variance } = params;
-  return b.op('BatchNormalization', [x, weight, bias, mean, variance], { epsilon: eps });
+  return b.op(onnx.BatchNormalization, [x, weight, bias, mean, variance], { epsilon: eps });
 }
 
 /**
@@ -155,9 +157,9 @@ function inferenceBatchNorm(
  * running variance finite instead of 0·∞.
  */
 function unbiased(b: GraphBuilder, variance: string, count: string): string {
-  const dof = b.op('Max', [b.op('Sub', [count, b.scalar(1)]), b.scalar(1)]);
-  const correction = b.op('Div', [count, dof]);
-  return b.op('Mul', [variance, correction]);
+  const dof = b.op(onnx.Max, [b.op(onnx.Sub, [count, b.scalar(1)]), b.scalar(1)]);
+  const correction = b.op(onnx.Div, [count, dof]);
+  return b.op(onnx.Mul, [variance, correction]);
 }
 
 /** The rank and channel-count check shared by batch, instance and group norm. */
@@ -203,15 +205,15 @@ function batchNorm(name: string, forms: Record<number, string>, doc: string): La
         doc: 'keep running statistics for eval',
       },
     ],
-    infer: (input, args) =>
+    infer: ([input], args) =>
       checkChannels(name, 'num_features', input, args, forms) ?? { shape: input },
-    params: (_input, args) =>
+    params: (_inputs, args) =>
       channelParams(
         numberArg(args, 'num_features'),
         boolArg(args, 'affine'),
         boolArg(args, 'track_running_stats'),
       ),
-    lower: (b, x, params, args, ctx) => lowerBatchNorm(b, x, params, args, ctx),
+    lower: (b, [x], params, args, ctx) => lowerBatchNorm(b, x, params, args, ctx),
   };
 }
 
@@ -238,7 +240,7 @@ function lowerBatchNorm(
   if (ctx.mode === 'eval' || !track) return output;
   const c = b.info(params.running_mean).shape[0] as number;
   // Elements per channel: N·L, known only at runtime.
-  const count = b.op('Div', [sizeOf(b, x), b.scalar(c)]);
+  const count = b.op(onnx.Div, [sizeOf(b, x), b.scalar(c)]);
   const stats = {
     mean: reshape(b, mean, [c]),
     variance: reshape(b, unbiased(b, variance, count), [c]),
@@ -277,17 +279,17 @@ export const InstanceNorm2d: LayerDef = {
       doc: 'keep running statistics for eval',
     },
   ],
-  infer: (input, args) =>
+  infer: ([input], args) =>
     checkChannels('InstanceNorm2d', 'num_features', input, args, { 4: '[N, C, H, W]' }) ?? {
       shape: input,
     },
-  params: (_input, args) =>
+  params: (_inputs, args) =>
     channelParams(
       numberArg(args, 'num_features'),
       boolArg(args, 'affine'),
       boolArg(args, 'track_running_stats'),
     ),
-  lower(b, x, params, args, ctx) {
+  lower(b, [x], params, args, ctx) {
     const eps = numberArg(args, 'eps');
     const track = boolArg(args, 'track_running_stats');
     if (ctx.mode === 'eval' && track)
@@ -335,7 +337,7 @@ export const LayerNorm: LayerDef = {
       doc: 'learn an elementwise scale and shift',
     },
   ],
-  infer(input, args) {
+  infer([input], args) {
     const shape = normalizedShape(args);
     if (!shape)
       return {
@@ -350,7 +352,7 @@ export const LayerNorm: LayerDef = {
       };
     return { shape: input };
   },
-  params(_input, args) {
+  params(_inputs, args) {
     const shape = normalizedShape(args)!;
     if (!boolArg(args, 'elementwise_affine')) return [];
     return [
@@ -358,13 +360,13 @@ export const LayerNorm: LayerDef = {
       { name: 'bias', shape, init: zeros },
     ];
   },
-  lower(b, x, params, args) {
+  lower(b, [x], params, args) {
     const rank = b.info(x).shape.length;
     const count = normalizedShape(args)!.length;
     const axes = Array.from({ length: count }, (_, i) => rank - count + i);
     const { y } = standardize(b, x, axes, numberArg(args, 'eps'));
     if (!params.weight) return y;
-    return b.op('Add', [b.op('Mul', [y, params.weight]), params.bias]);
+    return b.op(onnx.Add, [b.op(onnx.Mul, [y, params.weight]), params.bias]);
   },
 };
 
@@ -387,7 +389,7 @@ export const GroupNorm: LayerDef = {
       doc: 'learn a per-channel scale and shift',
     },
   ],
-  infer(input, args) {
+  infer([input], args) {
     const forms = { 2: '[N, C]', 3: '[N, C, L]', 4: '[N, C, H, W]', 5: '[N, C, D, H, W]' };
     const problem = checkChannels('GroupNorm', 'num_channels', input, args, forms);
     if (problem) return problem;
@@ -400,9 +402,9 @@ export const GroupNorm: LayerDef = {
       };
     return { shape: input };
   },
-  params: (_input, args) =>
+  params: (_inputs, args) =>
     channelParams(numberArg(args, 'num_channels'), boolArg(args, 'affine'), false),
-  lower(b, x, params, args) {
+  lower(b, [x], params, args) {
     // [N, C, *] → [N, G, C/G·*]: each group is one row to standardize.
     const shape = b.info(x).shape;
     const groups = numberArg(args, 'num_groups');

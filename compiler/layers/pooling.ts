@@ -1,15 +1,17 @@
 // torch.nn.MaxPool2d, AvgPool2d and AdaptiveAvgPool2d, lowered to ONNX MaxPool, AveragePool and
 // GlobalAveragePool. ONNX pooling is emitted in floor mode only: PyTorch's ceil_mode becomes
 // extra padding at the end, which computes the same windows and keeps the gradient rules simple.
-import type { BoundArgs } from '../check/args.js';
-import { AUTO, bool, boolArg, int, pairArg } from '../check/args.js';
 import { tensor } from '../ir/graph.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Shape } from '../ir/graph.js';
 import type { Pair } from './conv.js';
 import { imageInput, outputLength, windowProblem } from './conv.js';
-import type { LayerDef, ShapeResult } from './layer.js';
-import { noParams } from './layer.js';
+import { onnx } from '../ops/index.js';
+import type { BoundArgs } from '../vocabulary/args.js';
+import { boolArg, pairArg } from '../vocabulary/args.js';
+import { AUTO, bool, int } from '../vocabulary/values.js';
+import type { LayerDef, ShapeResult } from '../vocabulary/defs.js';
+import { noParams } from '../vocabulary/defs.js';
 
 interface PoolGeometry {
   hw: Pair;
@@ -52,7 +54,7 @@ function geometry(layer: string, input: Shape, args: BoundArgs): PoolGeometry | 
 }
 
 function inferPool(layer: string): LayerDef['infer'] {
-  return (input, args) => {
+  return ([input], args) => {
     const g = geometry(layer, input, args);
     if ('error' in g || 'shape' in g) return g;
     return { shape: [input[0], input[1], ...g.out] };
@@ -89,7 +91,7 @@ export const MaxPool2d: LayerDef = {
   ],
   infer: inferPool('MaxPool2d'),
   params: noParams,
-  lower(b, x, _params, args, ctx) {
+  lower(b, [x], _params, args, ctx) {
     const g = geometry('MaxPool2d', b.info(x).shape, args) as PoolGeometry;
     const attrs = {
       kernel_shape: g.kernel,
@@ -97,7 +99,8 @@ export const MaxPool2d: LayerDef = {
       pads: g.pads,
       dilations: g.dilations,
     };
-    return b.opN('MaxPool', [x], ctx.mode === 'train' ? 2 : 1, attrs)[0];
+    const indices = ctx.mode === 'train' || ctx.differentiated;
+    return b.opN(onnx.MaxPool, [x], indices ? 2 : 1, attrs)[0];
   },
 };
 
@@ -117,17 +120,17 @@ export const AvgPool2d: LayerDef = {
   ],
   infer: inferPool('AvgPool2d'),
   params: noParams,
-  lower(b, x, _params, args) {
+  lower(b, [x], _params, args) {
     const g = geometry('AvgPool2d', b.info(x).shape, args) as PoolGeometry;
     const includePad = boolArg(args, 'count_include_pad');
     const attrs = { kernel_shape: g.kernel, strides: g.strides, pads: g.pads };
     const partial = g.pads[2] > g.padding[0] || g.pads[3] > g.padding[1];
     if (!includePad || !partial)
-      return b.op('AveragePool', [x], { ...attrs, count_include_pad: includePad ? 1 : 0 });
+      return b.op(onnx.AveragePool, [x], { ...attrs, count_include_pad: includePad ? 1 : 0 });
     // Ceil mode's partial last windows: PyTorch divides by the window clipped to the padded
     // input. Average the real pixels, then rescale by (real pixels / PyTorch's divisor).
-    const mean = b.op('AveragePool', [x], { ...attrs, count_include_pad: 0 });
-    return b.op('Mul', [mean, rescale(b, g)]);
+    const mean = b.op(onnx.AveragePool, [x], { ...attrs, count_include_pad: 0 });
+    return b.op(onnx.Mul, [mean, rescale(b, g)]);
   },
 };
 
@@ -148,7 +151,7 @@ function rescale(b: GraphBuilder, g: PoolGeometry): string {
       data[r * wo + c] = real / padded;
     }
   }
-  return b.op('Constant', [], { value: tensor(b.floatType, [ho, wo], data) });
+  return b.op(onnx.Constant, [], { value: tensor(b.floatType, [ho, wo], data) });
 }
 
 /** torch.nn.AdaptiveAvgPool2d, for output sizes that divide the input (1 is global pooling). */
@@ -156,7 +159,7 @@ export const AdaptiveAvgPool2d: LayerDef = {
   name: 'AdaptiveAvgPool2d',
   doc: 'Averages over windows chosen to give a fixed output size (torch.nn.AdaptiveAvgPool2d).',
   args: [{ name: 'output_size', type: 'pair', doc: 'output size: s or [sh, sw]', min: 1 }],
-  infer(input, args) {
+  infer([input], args) {
     const image = imageInput('AdaptiveAvgPool2d', input);
     if (typeof image === 'string') return { error: image };
     const out = pairArg(args, 'output_size');
@@ -167,11 +170,15 @@ export const AdaptiveAvgPool2d: LayerDef = {
     return { shape: [input[0], input[1], ...out] };
   },
   params: noParams,
-  lower(b, x, _params, args) {
+  lower(b, [x], _params, args) {
     const [h, w] = b.info(x).shape.slice(2) as Pair;
     const out = pairArg(args, 'output_size');
-    if (out[0] === 1 && out[1] === 1) return b.op('GlobalAveragePool', [x]);
+    if (out[0] === 1 && out[1] === 1) return b.op(onnx.GlobalAveragePool, [x]);
     const kernel = [h / out[0], w / out[1]];
-    return b.op('AveragePool', [x], { kernel_shape: kernel, strides: kernel, pads: [0, 0, 0, 0] });
+    return b.op(onnx.AveragePool, [x], {
+      kernel_shape: kernel,
+      strides: kernel,
+      pads: [0, 0, 0, 0],
+    });
   },
 };

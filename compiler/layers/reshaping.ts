@@ -1,8 +1,11 @@
-import { int, numberArg } from '../check/args.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
-import type { LayerDef } from './layer.js';
-import { noParams } from './layer.js';
+import { reshape } from '../ir/ops-helpers.js';
+import { onnx } from '../ops/index.js';
+import { int } from '../vocabulary/values.js';
+import { numberArg } from '../vocabulary/args.js';
+import type { LayerDef } from '../vocabulary/defs.js';
+import { noParams } from '../vocabulary/defs.js';
 
 function flattened(input: Shape, start: number, end: number): Shape {
   const middle = input.slice(start, end + 1);
@@ -18,7 +21,7 @@ export const Flatten: LayerDef = {
     { name: 'start_dim', type: 'int', default: int(1), doc: 'first dimension to flatten' },
     { name: 'end_dim', type: 'int', default: int(-1), doc: 'last dimension to flatten' },
   ],
-  infer(input, args) {
+  infer([input], args) {
     const rank = input.length;
     const start = (numberArg(args, 'start_dim') + rank) % rank;
     const end = (numberArg(args, 'end_dim') + rank) % rank;
@@ -32,12 +35,11 @@ export const Flatten: LayerDef = {
     return { shape: flattened(input, start, end) };
   },
   params: noParams,
-  lower(b, x, _params, args) {
+  lower(b, [x], _params, args) {
     const input = b.info(x).shape;
     const start = (numberArg(args, 'start_dim') + input.length) % input.length;
     const end = (numberArg(args, 'end_dim') + input.length) % input.length;
-    if (start === 1 && end === input.length - 1) return b.op('Flatten', [x], { axis: 1 });
-    const shape = flattened(input, start, end).map((d) => (d === 'N' ? -1 : d));
-    return b.op('Reshape', [x, b.int64s(shape)], { shape });
+    if (start === 1 && end === input.length - 1) return b.op(onnx.Flatten, [x], { axis: 1 });
+    return reshape(b, x, flattened(input, start, end));
   },
 };

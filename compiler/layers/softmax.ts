@@ -1,16 +1,21 @@
 // Softmax and LogSoftmax along one dimension, lowered to the ONNX ops of the same names
 // (opset 13+ semantics: one axis, not the flattened trailing block).
-import { numberArg } from '../check/args.js';
 import { formatShape } from '../ir/graph.js';
-import type { LayerDef } from './layer.js';
-import { noParams } from './layer.js';
+import { onnx } from '../ops/index.js';
+import { numberArg } from '../vocabulary/args.js';
+import type { LayerDef } from '../vocabulary/defs.js';
+import { noParams } from '../vocabulary/defs.js';
 
-function softmaxLayer(name: string, op: string, doc: string): LayerDef {
+function softmaxLayer(
+  name: string,
+  op: typeof onnx.Softmax | typeof onnx.LogSoftmax,
+  doc: string,
+): LayerDef {
   return {
     name,
     doc,
     args: [{ name: 'dim', type: 'int', doc: 'the dimension to normalize along (batch is 0)' }],
-    infer(input, args) {
+    infer([input], args) {
       const dim = numberArg(args, 'dim');
       const rank = input.length;
       if (dim < -rank || dim >= rank)
@@ -24,18 +29,18 @@ function softmaxLayer(name: string, op: string, doc: string): LayerDef {
       return { shape: input };
     },
     params: noParams,
-    lower: (b, x, _params, args) => b.op(op, [x], { axis: numberArg(args, 'dim') }),
+    lower: (b, [x], _params, args) => b.op(op, [x], { axis: numberArg(args, 'dim') }),
   };
 }
 
 export const Softmax = softmaxLayer(
   'Softmax',
-  'Softmax',
+  onnx.Softmax,
   'Rescales a dimension to probabilities e^a / Σ e^a (torch.nn.Softmax).',
 );
 
 export const LogSoftmax = softmaxLayer(
   'LogSoftmax',
-  'LogSoftmax',
+  onnx.LogSoftmax,
   'Logarithm of the softmax along a dimension, computed stably (torch.nn.LogSoftmax).',
 );

@@ -1,7 +1,7 @@
 // Lowers a checked model to IR: each layer instance emits its nodes under its module path.
-import type { Model, ModelNode } from '../check/model.js';
 import type { GraphBuilder } from '../ir/builder.js';
-import type { LowerContext } from '../layers/layer.js';
+import type { Model, ModelNode } from '../vocabulary/model.js';
+import type { LowerContext } from '../vocabulary/defs.js';
 
 /**
  * Emits the forward computation of `model` reading its input from `input`, with each parameter
@@ -54,8 +54,8 @@ function poolBeforeRelu(model: Model): Step[] {
   const steps = model.layers.map(inPlace);
   for (let i = 0; i + 1 < steps.length; i++) {
     const [relu, pool] = [steps[i].node, steps[i + 1].node];
-    if (relu.kind !== 'layer' || relu.def.name !== 'ReLU') continue;
-    if (pool.kind !== 'layer' || pool.def.name !== 'MaxPool2d') continue;
+    if (relu.def.name !== 'ReLU') continue;
+    if (pool.def.name !== 'MaxPool2d') continue;
     if (pool.inputs[0] !== relu.path || readers.get(relu.path) !== 1) continue;
     // The pool reads what the ReLU read; the ReLU reads the pool's result and publishes it
     // under the pool's name, which the rest of the model reads.
@@ -76,17 +76,13 @@ function lowerNode(
   param: (name: string) => string,
   ctx: LowerContext,
 ) {
-  if (node.kind === 'merge') {
-    if (node.op === 'add')
-      return inputs.slice(1).reduce((sum, x) => b.op('Add', [sum, x]), inputs[0]);
-    return b.op('Concat', inputs, { axis: node.axis });
-  }
   const params: Record<string, string> = {};
   for (const p of node.params) params[p.name] = param(`${node.path}.${p.name}`);
   // A frozen layer computes as in eval mode (batch norm from its running statistics, which
-  // stay as they are) unless it keeps batch statistics; layers without parameters, such as
-  // Dropout, cannot be frozen.
+  // stay as they are) when frozen with `batch_stats: false`; by default a frozen batch norm
+  // keeps batch statistics, as in PyTorch. Layers without parameters, such as Dropout, cannot
+  // be frozen.
   const frozen = node.frozen === true && node.params.length > 0 && node.batchStats !== true;
   const own: LowerContext = frozen ? { mode: 'eval', internal: ctx.internal } : ctx;
-  return node.def.lower(b, inputs[0], params, node.args, own);
+  return node.def.lower(b, inputs, params, node.args, own);
 }

@@ -1,7 +1,6 @@
 // The LSUV probe: an inference-style graph (eval-mode lowering, weights as graph inputs) whose
 // outputs are the outputs of the layers LSUV rescales, so the runtime can measure each layer's
 // activation variance on a minibatch, rescale its weight and measure again.
-import type { Model, Recipe } from '../check/model.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph, Shape } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
@@ -14,6 +13,8 @@ import {
 } from '../init.js';
 import { lowerModel } from './forward.js';
 import type { TensorEntry } from './manifest.js';
+import { onnx } from '../ops/index.js';
+import type { Model, Recipe } from '../vocabulary/model.js';
 
 /** One probed layer: which graph output is its activation, and which parameters it owns. */
 export interface ProbeLayer {
@@ -77,7 +78,7 @@ export function buildProbe(recipe: Recipe): BuiltProbe {
     const prefix = prefixModel(model, path);
     const { output } = lowerModel(b, prefix, x, (name) => state.get(name)!, { mode: 'eval' });
     const name = `probe/${path}`;
-    b.output(b.op('Identity', [output], {}, name));
+    b.output(b.op(onnx.Identity, [output], {}, name));
     const shape = b.info(name).shape;
     const node = prefix.layers[prefix.layers.length - 1];
     const has = (p: string) => node.params.some((q) => q.name === p);

@@ -1,14 +1,15 @@
 // Graph pieces for the train block's regularization and stability settings: the L2 penalty in
 // the loss, the global gradient norm, clipping (torch.nn.utils semantics) and SAM's ascent step.
 // Only Add/Mul/Div/Max/Neg/Sqrt/ReduceSum are used, all with shape rules and gradient rules.
-import type { Regularization } from '../check/regularization.js';
 import type { GraphBuilder } from '../ir/builder.js';
+import { onnx } from '../ops/index.js';
+import type { Regularization } from '../vocabulary/model.js';
 
 /** Σ over all elements of x², as a scalar. */
 function sumSquares(b: GraphBuilder, x: string): string {
   const rank = b.info(x).shape.length;
   const axes = Array.from({ length: rank }, (_, i) => i);
-  const squared = b.op('Mul', [x, x]);
+  const squared = b.op(onnx.Mul, [x, x]);
   return rank === 0 ? squared : b.reduceSum(squared, axes, false);
 }
 
@@ -20,10 +21,10 @@ function sumSquares(b: GraphBuilder, x: string): string {
 export function globalNorm(b: GraphBuilder, values: string[]): string {
   const sums = values.map((v) =>
     b.info(v).shape.length === 0
-      ? b.op('Mul', [v, v])
-      : b.op('ReduceSumSquare', [v], { keepdims: 0 }),
+      ? b.op(onnx.Mul, [v, v])
+      : b.op(onnx.ReduceSumSquare, [v], { keepdims: 0 }),
   );
-  return b.op('Sqrt', [sums.reduce((acc, s) => b.op('Add', [acc, s]))]);
+  return b.op(onnx.Sqrt, [sums.reduce((acc, s) => b.op(onnx.Add, [acc, s]))]);
 }
 
 /** Whether `weight_decay`'s penalty applies to a parameter (`exclude` words in its path). */
@@ -40,12 +41,12 @@ export function l2Penalty(
   const decayed = [...params].filter(([name]) => decays(reg, name)).map(([, v]) => v);
   if (!reg.weightDecay || reg.weightDecay.lambda === 0 || decayed.length === 0) return undefined;
   const sums = decayed.map((v) => sumSquares(b, v));
-  const total = sums.reduce((acc, s) => b.op('Add', [acc, s]));
-  return b.op('Mul', [total, b.scalar(reg.weightDecay.lambda)]);
+  const total = sums.reduce((acc, s) => b.op(onnx.Add, [acc, s]));
+  return b.op(onnx.Mul, [total, b.scalar(reg.weightDecay.lambda)]);
 }
 
 const min = (b: GraphBuilder, x: string, y: string) =>
-  b.op('Neg', [b.op('Max', [b.op('Neg', [x]), b.op('Neg', [y])])]);
+  b.op(onnx.Neg, [b.op(onnx.Max, [b.op(onnx.Neg, [x]), b.op(onnx.Neg, [y])])]);
 
 /**
  * Clipped gradients. grad_norm: g·min(1, c/(‖g‖ + 1e-6)) with ‖g‖ the global norm (given),
@@ -59,12 +60,12 @@ export function clipGradients(
 ): Map<string, string> {
   const out = new Map<string, string>();
   if (clip.kind === 'grad_norm') {
-    const coef = b.op('Div', [b.scalar(clip.max), b.op('Add', [norm, b.scalar(1e-6)])]);
+    const coef = b.op(onnx.Div, [b.scalar(clip.max), b.op(onnx.Add, [norm, b.scalar(1e-6)])]);
     const clamped = min(b, coef, b.scalar(1));
-    for (const [k, g] of grads) out.set(k, b.op('Mul', [g, clamped]));
+    for (const [k, g] of grads) out.set(k, b.op(onnx.Mul, [g, clamped]));
   } else {
     const v = clip.value;
-    for (const [k, g] of grads) out.set(k, b.op('Max', [min(b, g, b.scalar(v)), b.scalar(-v)]));
+    for (const [k, g] of grads) out.set(k, b.op(onnx.Max, [min(b, g, b.scalar(v)), b.scalar(-v)]));
   }
   return out;
 }
@@ -80,10 +81,10 @@ export function samPerturb(
   grads: ReadonlyMap<string, string>,
   norm: string,
 ): Map<string, string> {
-  const scale = b.op('Div', [b.scalar(rho), b.op('Add', [norm, b.scalar(1e-12)])]);
+  const scale = b.op(onnx.Div, [b.scalar(rho), b.op(onnx.Add, [norm, b.scalar(1e-12)])]);
   const out = new Map<string, string>();
   for (const [name, p] of params) {
-    out.set(name, b.op('Add', [p, b.op('Mul', [grads.get(p)!, scale])]));
+    out.set(name, b.op(onnx.Add, [p, b.op(onnx.Mul, [grads.get(p)!, scale])]));
   }
   return out;
 }
@@ -94,10 +95,10 @@ export function samPerturb(
  */
 export function batchHalves(b: GraphBuilder, x: string): [string, string] {
   const int = (v: number) => b.scalar(v, 'int64');
-  const n = b.op('Gather', [b.op('Shape', [x]), int(0)], { axis: 0 });
-  const half = b.op('Div', [n, int(2)]);
-  const first = b.op('Range', [int(0), half, int(1)], { length: -1 });
-  const second = b.op('Range', [half, n, int(1)], { length: -1 });
+  const n = b.op(onnx.Gather, [b.op(onnx.Shape, [x]), int(0)], { axis: 0 });
+  const half = b.op(onnx.Div, [n, int(2)]);
+  const first = b.op(onnx.Range, [int(0), half, int(1)]);
+  const second = b.op(onnx.Range, [half, n, int(1)]);
   return [first, second];
 }
 
@@ -106,7 +107,7 @@ export function batchHalves(b: GraphBuilder, x: string): [string, string] {
  * expectation is tr Var(g), the variance of the minibatch gradient g = (g_A + g_B)/2.
  */
 export function halvesVariance(b: GraphBuilder, a: string[], c: string[]): string {
-  const diffs = a.map((g, k) => b.op('Sub', [g, c[k]]));
+  const diffs = a.map((g, k) => b.op(onnx.Sub, [g, c[k]]));
   const norm = globalNorm(b, diffs);
-  return b.op('Mul', [b.op('Mul', [norm, norm]), b.scalar(0.25)]);
+  return b.op(onnx.Mul, [b.op(onnx.Mul, [norm, norm]), b.scalar(0.25)]);
 }

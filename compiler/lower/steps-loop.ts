@@ -12,6 +12,7 @@ import type { Role, TensorEntry } from './manifest.js';
 import { carriedKey } from './manifest.js';
 import { globalNorm } from './regularize.js';
 import type { BuiltGraph } from './steps.js';
+import { onnx } from '../ops/index.js';
 
 /** Inputs of the train step that change from step to step, fed stacked (one row per step). */
 const PER_STEP: Role['kind'][] = ['images', 'labels', 'lr'];
@@ -49,16 +50,16 @@ export function buildStepsLoop(step: BuiltGraph): BuiltGraph {
   inputs.push({ ...stepInput, name: first });
 
   const images = steps(step.inputs.find((i) => i.role.kind === 'images')!.name);
-  const shape = b.op('Shape', [images]);
+  const shape = b.op(onnx.Shape, [images]);
   const count = b.fresh('steps');
-  b.node('Gather', [shape, b.scalar(0, 'int64')], [{ name: count, dtype: 'int64', shape: [] }]);
-  const always = b.op('Constant', [], { value: tensor('bool', [], Uint8Array.of(1)) });
+  b.node(onnx.Gather, [shape, b.scalar(0, 'int64')], [{ name: count, dtype: 'int64', shape: [] }]);
+  const always = b.op(onnx.Constant, [], { value: tensor('bool', [], Uint8Array.of(1)) });
   const perStep = step.outputs.filter((o) => !carriedKey(o.role));
   const loopOutputs: ValueInfo[] = [
     ...carried.map(([, o]) => ({ name: end(o.name), dtype: o.dtype, shape: o.shape })),
     ...perStep.map((o) => ({ name: steps(o.name), dtype: o.dtype, shape: o.shape, perStep: true })),
   ];
-  b.node('Loop', [count, always, ...carried.map(([i]) => start(i.name))], loopOutputs, {
+  b.node(onnx.Loop, [count, always, ...carried.map(([i]) => start(i.name))], loopOutputs, {
     body: loopBody(step, carried, first),
   });
   for (const [, output] of carried) {
@@ -71,7 +72,7 @@ export function buildStepsLoop(step: BuiltGraph): BuiltGraph {
   }
   const params = carried.filter(([i]) => i.role.kind === 'param').map(([, o]) => end(o.name));
   const norm = b.within('monitor', () => globalNorm(b, params));
-  b.op('Identity', [norm], {}, end('param_norm'));
+  b.op(onnx.Identity, [norm], {}, end('param_norm'));
   b.output(end('param_norm'));
   outputs.push({
     name: end('param_norm'),

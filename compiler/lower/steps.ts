@@ -1,10 +1,9 @@
 // Builds the three graphs of a recipe: the training step (forward, loss, backward, optimizer
 // update in one graph), the evaluation step (loss and accuracy, no update) and the inference
 // model (weights inside, for export).
-import type { Model, Recipe } from '../check/model.js';
 import { backward } from '../autodiff/backward.js';
 import { GraphBuilder } from '../ir/builder.js';
-import type { DType, Graph, Node } from '../ir/graph.js';
+import type { DType, Graph } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';
 import {
   bufferShapes,
@@ -13,10 +12,10 @@ import {
   parameterShapes,
   trainableShapes,
 } from '../init.js';
-import type { LowerContext } from '../layers/layer.js';
-import { numberArg } from '../check/args.js';
 import { groupOf } from '../check/regularization.js';
 import { lowerModel } from './forward.js';
+import { dropUnread } from '../passes/drop-unread.js';
+import { elideOutputIdentities } from '../passes/elide-output-identities.js';
 import {
   batchHalves,
   clipGradients,
@@ -26,6 +25,10 @@ import {
   samPerturb,
 } from './regularize.js';
 import type { Role, TensorEntry } from './manifest.js';
+import { onnx } from '../ops/index.js';
+import type { Model, Recipe } from '../vocabulary/model.js';
+import type { LowerContext } from '../vocabulary/defs.js';
+import { numberArg } from '../vocabulary/args.js';
 
 export interface BuiltGraph {
   graph: Graph;
@@ -62,69 +65,16 @@ class RoleGraph {
 
   /** Publishes `value` as graph output `name` (through an Identity, so names stay readable). */
   output(value: string, name: string, role: Role): void {
-    const out = this.b.op('Identity', [value], {}, name);
+    const out = this.b.op(onnx.Identity, [value], {}, name);
     this.b.output(out);
     const info = this.b.info(out);
     this.outputs.push({ name, dtype: info.dtype, shape: info.shape, role });
   }
 
   done(): BuiltGraph {
-    elideOutputIdentities(this.b.graph);
-    dropUnread(this.b.graph);
-    return { graph: this.b.graph, inputs: this.inputs, outputs: this.outputs };
+    const graph = dropUnread(elideOutputIdentities(this.b.graph));
+    return { graph, inputs: this.inputs, outputs: this.outputs };
   }
-}
-
-/**
- * Drops what nothing reads. Nodes, walked in reverse order so that chains go too: gradient rules
- * build the gradient of every input of a node and the driver keeps those it needs, but the rest
- * (the gradient of dropout's mask, of a constant factor) would still run, since onnxruntime
- * executes every node of the graph. Then constants: a frozen conv lowered to a dense matrix
- * leaves its weights unread, and so does a frozen batch norm its batch counter; onnxruntime
- * would drop them too, with a warning each, after reading them from a file they made larger.
- */
-function dropUnread(graph: Graph): void {
-  const read = new Set(graph.outputs.map((o) => o.name));
-  const live = [];
-  for (const node of [...graph.nodes].reverse()) {
-    if (node.outputs.some((o) => read.has(o))) {
-      live.push(node);
-      node.inputs.forEach((i) => read.add(i));
-    } else node.outputs.forEach((o) => graph.values.delete(o));
-  }
-  graph.nodes = live.reverse();
-  for (const name of graph.initializers.keys()) {
-    if (read.has(name)) continue;
-    graph.initializers.delete(name);
-    graph.values.delete(name);
-  }
-}
-
-/**
- * Renames each published value to its output name and drops the Identity that published it:
- * onnxruntime keeps an Identity whose result is a graph output, and copying every parameter and
- * optimizer slot once more per step costs a whole pass over the model's state. Values that are
- * graph inputs or initializers, or are published twice, keep their Identity.
- */
-function elideOutputIdentities(graph: Graph): void {
-  const outputs = new Set(graph.outputs.map((o) => o.name));
-  const kept = new Set([...graph.inputs.map((i) => i.name), ...graph.initializers.keys()]);
-  const rename = new Map<string, string>();
-  for (const node of graph.nodes) {
-    const [value] = node.inputs;
-    if (node.op !== 'Identity' || !outputs.has(node.outputs[0])) continue;
-    if (kept.has(value) || outputs.has(value) || rename.has(value)) continue;
-    rename.set(value, node.outputs[0]);
-  }
-  const published = new Set(rename.values());
-  const elided = (n: Node) => n.op === 'Identity' && published.has(n.outputs[0]);
-  graph.nodes = graph.nodes.filter((n) => !elided(n) || rename.get(n.inputs[0]) !== n.outputs[0]);
-  const renamed = (v: string) => rename.get(v) ?? v;
-  for (const node of graph.nodes) {
-    node.inputs = node.inputs.map(renamed);
-    node.outputs = node.outputs.map(renamed);
-  }
-  for (const from of rename.keys()) graph.values.delete(from);
 }
 
 function batchInputs(g: RoleGraph, model: Model): { x: string; labels: string } {
@@ -170,8 +120,8 @@ function frozenConstants(g: RoleGraph, recipe: Recipe): Map<string, string> {
 
 /** Number of correctly classified examples in the batch, as a float scalar. */
 function correctCount(b: GraphBuilder, logits: string, labels: string): string {
-  const predicted = b.op('ArgMax', [logits], { axis: 1, keepdims: 0 });
-  const hits = b.op('Cast', [b.op('Equal', [predicted, labels])], { to: b.floatType });
+  const predicted = b.op(onnx.ArgMax, [logits], { axis: 1, keepdims: 0 });
+  const hits = b.op(onnx.Cast, [b.op(onnx.Equal, [predicted, labels])], { to: b.floatType });
   return b.reduceSum(hits, [0], false);
 }
 
@@ -192,8 +142,9 @@ function lossAndMetrics(
 }
 
 /**
- * The objective the step minimizes at the given parameter values: the loss plus the
- * `weight_decay` penalty λ·Σ‖θ‖² (so finite differences of `loss` see the penalty too).
+ * The objective the step minimizes at the given parameter values: the data loss plus the
+ * `weight_decay` penalty λ·Σ‖θ‖². Both are returned apart: the data loss is what a run prints,
+ * plots and compares with held-out losses; the penalty is its own figure.
  */
 function objective(
   g: RoleGraph,
@@ -208,11 +159,11 @@ function objective(
   const result = lossAndMetrics(g, recipe, state, ctx, batch);
   const reg = recipe.regularization;
   const penalty = reg && b.within('weight_decay', () => l2Penalty(b, reg, params));
-  const total = penalty ? b.op('Add', [result.loss, penalty]) : result.loss;
+  const total = penalty ? b.op(onnx.Add, [result.loss, penalty]) : result.loss;
   const grads = b.within('backward', () => backward(b, total, [...params.values()]));
   // Re-key by parameter name: SAM's second pass differentiates other values.
   const byName = new Map([...params].map(([name, v]) => [name, grads.get(v)!]));
-  return { ...result, loss: total, grads: byName };
+  return { ...result, penalty, grads: byName };
 }
 
 /**
@@ -232,11 +183,13 @@ function updateGradients(
   const reg = recipe.regularization;
   const norm = b.within('monitor', () => globalNorm(b, [...first.grads.values()]));
   let grads = first.grads;
+  let ascentLoss: string | undefined;
   if (reg?.sam) {
     const rho = reg.sam.rho;
     const values = new Map([...params].map(([name, v]) => [v, first.grads.get(name)!]));
     const moved = b.within('sam', () => samPerturb(b, rho, params, values, norm));
-    grads = b.within('sam', () => objective(g, recipe, moved, fixed, ctx, first.batch).grads);
+    const ascent = b.within('sam', () => objective(g, recipe, moved, fixed, ctx, first.batch));
+    [grads, ascentLoss] = [ascent.grads, ascent.loss];
   }
   if (reg?.clip) {
     const clip = reg.clip;
@@ -246,7 +199,7 @@ function updateGradients(
   const variance = reg?.monitor.includes('grad_variance')
     ? b.within('grad_variance', () => gradVariance(g, recipe, params, fixed, ctx, first.batch))
     : undefined;
-  return { ...first, rawGrads: first.grads, grads, gradNorm: norm, variance };
+  return { ...first, rawGrads: first.grads, grads, gradNorm: norm, variance, ascentLoss };
 }
 
 /**
@@ -264,8 +217,8 @@ function gradVariance(
   const { b } = g;
   const halves = batchHalves(b, batch.x).map((idx) => {
     const part = {
-      x: b.op('Gather', [batch.x, idx], { axis: 0 }),
-      labels: b.op('Gather', [batch.labels, idx], { axis: 0 }),
+      x: b.op(onnx.Gather, [batch.x, idx], { axis: 0 }),
+      labels: b.op(onnx.Gather, [batch.labels, idx], { axis: 0 }),
     };
     return [...objective(g, recipe, params, fixed, ctx, part).grads.values()];
   });
@@ -293,15 +246,13 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
   // The batch inputs come after the parameters in the lowering but are declared first by name.
   const ctx: LowerContext = { mode: 'train', step, seed: recipe.seed, internal: true };
   const fixed = new Map([...buffers, ...frozenConstants(g, recipe)]);
-  const { loss, correct, bufferUpdates, grads, rawGrads, gradNorm, variance } = updateGradients(
-    g,
-    recipe,
-    params,
-    fixed,
-    ctx,
-  );
+  const updates = updateGradients(g, recipe, params, fixed, ctx);
+  const { loss, correct, bufferUpdates, grads, rawGrads, gradNorm, variance } = updates;
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
+  if (updates.penalty) g.output(updates.penalty, 'penalty', { kind: 'loss_term', term: 'penalty' });
+  if (updates.ascentLoss)
+    g.output(updates.ascentLoss, 'sam_loss', { kind: 'loss_term', term: 'sam_loss' });
   g.output(gradNorm, 'grad_norm', { kind: 'monitor', monitor: 'grad_norm' });
   const paramNorm = b.within('monitor', () => globalNorm(b, [...params.values()]));
   g.output(paramNorm, 'param_norm', { kind: 'monitor', monitor: 'param_norm' });
@@ -315,7 +266,7 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
     const grad = grads.get(name)!;
     const group = groupArgs(b, recipe, name, lr);
     const offset = options.stepOffsets?.get(name);
-    const own = offset ? b.op('Sub', [step, b.scalar(offset, 'int64')]) : step;
+    const own = offset ? b.op(onnx.Sub, [step, b.scalar(offset, 'int64')]) : step;
     const inputs = { param, grad, state: state.get(name)!, lr: group.lr, step: own };
     const updated = b.within(`optimizer/${name}`, () => optimizer.update(b, inputs, group.args));
     g.output(updated.param, `${name}.next`, { kind: 'param', param: name });
@@ -340,8 +291,10 @@ function groupArgs(b: GraphBuilder, recipe: Recipe, name: string, lr: string) {
   if (!group) return { args, lr };
   const values = new Map([...args.values, ...group.overrides]);
   const merged = { values, spans: args.spans };
-  const ratio = numberArg(merged, 'lr') / numberArg(args, 'lr');
-  return { args: merged, lr: ratio === 1 ? lr : b.op('Mul', [lr, b.scalar(ratio)]) };
+  // The checker refuses a group lr other than 0 when the optimizer's is 0 (no ratio to take).
+  const [own, base] = [numberArg(merged, 'lr'), numberArg(args, 'lr')];
+  const ratio = own === base ? 1 : own / base;
+  return { args: merged, lr: ratio === 1 ? lr : b.op(onnx.Mul, [lr, b.scalar(ratio)]) };
 }
 
 export function buildEvalStep(recipe: Recipe): BuiltGraph {
@@ -352,6 +305,23 @@ export function buildEvalStep(recipe: Recipe): BuiltGraph {
   const { loss, correct } = lossAndMetrics(g, recipe, state, { mode: 'eval', internal: true });
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
+  return g.done();
+}
+
+/**
+ * The gradient of the objective (data loss plus weight_decay's penalty) on one batch, in
+ * evaluation mode: no dropout, batch norm from its running statistics. `full_grad_norm` weighs
+ * it by batch size over the whole training set to get the notes' ‖∇f(θ)‖.
+ */
+export function buildGradientStep(recipe: Recipe): BuiltGraph {
+  const g = new RoleGraph(`${recipe.name}.gradient`, 'float32');
+  const params = paramInputs(g, recipe.model);
+  const fixed = new Map([...bufferInputs(g, recipe.model), ...frozenConstants(g, recipe)]);
+  const ctx: LowerContext = { mode: 'eval', internal: true, differentiated: true };
+  const { loss, grads } = objective(g, recipe, params, fixed, ctx);
+  g.output(loss, 'loss', { kind: 'loss' });
+  for (const [name, grad] of grads)
+    g.output(grad, `${name}.grad`, { kind: 'gradient', param: name });
   return g.done();
 }
 

@@ -1,12 +1,12 @@
 // Reads ONNX model files into plain data: nodes with decoded attributes, initializers as
 // typed arrays, graph inputs and outputs, validated (validate.ts) before use. The importer (compiler/import/) works on this form,
 // so protobuf stays inside compiler/onnx/.
-import onnxProto from 'onnx-proto';
+import type OnnxProto from 'onnx-proto';
+import { onnx } from './proto.js';
 import { graphProblem, MAX_ONNX_ELEMENTS } from './validate.js';
 
-const { onnx } = onnxProto;
-type TensorProto = InstanceType<typeof onnx.TensorProto>;
-type AttributeProto = InstanceType<typeof onnx.AttributeProto>;
+type TensorProto = InstanceType<typeof OnnxProto.onnx.TensorProto>;
+type AttributeProto = InstanceType<typeof OnnxProto.onnx.AttributeProto>;
 
 export type OnnxAttr = number | string | number[] | Float32Array;
 
@@ -45,9 +45,9 @@ export interface OnnxModel {
 export class OnnxReadError extends Error {}
 
 export function readOnnx(bytes: Uint8Array): OnnxModel {
-  let model: InstanceType<typeof onnx.ModelProto>;
+  let model: InstanceType<typeof OnnxProto.onnx.ModelProto>;
   try {
-    model = onnx.ModelProto.decode(bytes);
+    model = onnx().ModelProto.decode(bytes);
   } catch (e) {
     throw new OnnxReadError(`not an ONNX model (${(e as Error).message})`);
   }
@@ -96,7 +96,7 @@ function valueInfo(v: { name?: string | null; type?: unknown }): OnnxValue {
 }
 
 function decodeAttr(a: AttributeProto, what: string): OnnxAttr {
-  const T = onnx.AttributeProto.AttributeType;
+  const T = onnx().AttributeProto.AttributeType;
   switch (a.type) {
     case T.FLOAT:
       return a.f;
@@ -129,9 +129,9 @@ function decodeTensor(t: TensorProto, what: string): OnnxInitializer {
   const count = dims.reduce((n, d) => n * d, 1);
   if (count > MAX_ONNX_ELEMENTS)
     throw fail(`has ${dims.join('×')} elements, more than netspec reads (${MAX_ONNX_ELEMENTS})`);
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL)
+  if (t.dataLocation === onnx().TensorProto.DataLocation.EXTERNAL)
     throw fail('keeps its data in an external file, which netspec does not read');
-  const D = onnx.TensorProto.DataType;
+  const D = onnx().TensorProto.DataType;
   const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
   const check = (found: number, expected: number, unit: string) => {
     if (found !== expected)

@@ -2,41 +2,34 @@
 // reading what netspec wrote). ONNX IR version 8 (the schema onnx-proto 8 implements) with
 // the default-domain opset 18, or an older one on request (opset.ts rewrites the ops whose form
 // changed).
-import onnxProto from 'onnx-proto';
+import type OnnxProto from 'onnx-proto';
 import type { AttrValue, DType, Graph, Tensor, ValueInfo } from '../ir/graph.js';
 import { isGraph, isTensor } from '../ir/graph.js';
-import { BUILDER_ONLY_ATTRS } from '../ir/ops.js';
+import type { AttrKind } from '../ops/index.js';
+import { opDef } from '../ops/index.js';
 import { DEFAULT_OPSET, nodesForOpset } from './opset.js';
-import type { OnnxNode } from './opset.js';
+import type { WrittenNode } from './opset.js';
+import { onnx } from './proto.js';
 
-const { onnx } = onnxProto;
-type TensorProtoT = InstanceType<typeof onnx.TensorProto>;
-type GraphProtoFields = onnxProto.onnx.IGraphProto;
-type AttributeFields = onnxProto.onnx.IAttributeProto;
+type TensorProtoT = InstanceType<typeof OnnxProto.onnx.TensorProto>;
+type GraphProtoFields = OnnxProto.onnx.IGraphProto;
+type AttributeFields = OnnxProto.onnx.IAttributeProto;
 
 export const IR_VERSION = 8;
 export const OPSET = DEFAULT_OPSET;
 
-const ELEM_TYPE: Record<DType, number> = {
-  float32: onnx.TensorProto.DataType.FLOAT,
-  float64: onnx.TensorProto.DataType.DOUBLE,
-  int64: onnx.TensorProto.DataType.INT64,
-  int32: onnx.TensorProto.DataType.INT32,
-  uint32: onnx.TensorProto.DataType.UINT32,
-  bool: onnx.TensorProto.DataType.BOOL,
-};
-
-/** Attributes that ONNX types as floats even when their value is a whole number. */
-const FLOAT_ATTRS = new Set([
-  'alpha',
-  'beta',
-  'epsilon',
-  'momentum',
-  'gamma',
-  'ratio',
-  'min',
-  'max',
-]);
+function elemType(dtype: DType): number {
+  const codes = onnx().TensorProto.DataType;
+  const byDtype: Record<DType, number> = {
+    float32: codes.FLOAT,
+    float64: codes.DOUBLE,
+    int64: codes.INT64,
+    int32: codes.INT32,
+    uint32: codes.UINT32,
+    bool: codes.BOOL,
+  };
+  return byDtype[dtype];
+}
 
 export interface SerializeOptions {
   docString?: string;
@@ -47,7 +40,7 @@ export interface SerializeOptions {
 
 export function serializeModel(graph: Graph, options: SerializeOptions = {}): Uint8Array {
   const opset = options.opset ?? OPSET;
-  const model = onnx.ModelProto.create({
+  const model = onnx().ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: opset }],
     producerName: 'netspec',
@@ -56,40 +49,44 @@ export function serializeModel(graph: Graph, options: SerializeOptions = {}): Ui
     metadataProps: Object.entries(options.metadata ?? {}).map(([key, value]) => ({ key, value })),
     graph: graphProto(graph, opset),
   });
-  return onnx.ModelProto.encode(model).finish();
+  return onnx().ModelProto.encode(model).finish();
 }
 
 /** A graph as GraphProto fields: the model's main graph, or a Loop's body. */
 function graphProto(graph: Graph, opset: number): GraphProtoFields {
-  const written: OnnxNode[] = graph.nodes.map((node) => ({
-    op: node.op,
-    inputs: node.inputs,
-    outputs: node.outputs,
-    origin: node.origin,
-    attrs: Object.fromEntries(
-      Object.entries(node.attrs).filter(([key]) => !BUILDER_ONLY_ATTRS[node.op]?.includes(key)),
-    ),
-  }));
-  const nodes = nodesForOpset(
-    graph,
-    written,
-    graph.nodes.map((n) => n.attrs),
-    opset,
-  );
+  const nodes = nodesForOpset(graph, graph.nodes, opset);
   return {
     name: graph.name,
     input: graph.inputs.map(valueInfo),
     output: graph.outputs.map(valueInfo),
     initializer: [...graph.initializers].map(([name, t]) => tensorProto(name, t)),
-    node: nodes.map((node, i) => ({
-      name: `${node.origin ? node.origin + '/' : ''}${node.op}_${i}`,
-      opType: node.op,
-      domain: '',
-      input: node.inputs,
-      output: node.outputs,
-      attribute: Object.entries(node.attrs).map(([key, value]) => attribute(key, value, opset)),
-    })),
+    node: nodes.map((node, i) => nodeProto(node, i, opset)),
   };
+}
+
+/** A node as NodeProto fields: netspec's own ops under the standard op they are written as. */
+function nodeProto(node: WrittenNode, index: number, opset: number) {
+  const def = opDef(node.op);
+  const op = def.writtenAs ?? node.op;
+  return {
+    name: `${node.origin ? node.origin + '/' : ''}${op}_${index}`,
+    opType: op,
+    domain: '',
+    input: node.inputs,
+    output: node.outputs,
+    attribute: Object.entries(node.attrs).map(([key, value]) =>
+      attribute(key, value, def.attrs[key] ?? kindOf(value), opset),
+    ),
+  };
+}
+
+/** An attribute's kind where the op's schema does not give it (one added by a downgrade). */
+function kindOf(value: AttrValue): AttrKind {
+  if (isGraph(value)) return 'graph';
+  if (isTensor(value)) return 'tensor';
+  if (Array.isArray(value)) return 'ints';
+  if (typeof value === 'string') return 'string';
+  return Number.isInteger(value) ? 'int' : 'float';
 }
 
 function valueInfo({ name, dtype, shape, perStep }: ValueInfo) {
@@ -98,7 +95,7 @@ function valueInfo({ name, dtype, shape, perStep }: ValueInfo) {
     name,
     type: {
       tensorType: {
-        elemType: ELEM_TYPE[dtype],
+        elemType: elemType(dtype),
         shape: { dim: perStep ? [{ dimParam: 'K' }, ...dims] : dims },
       },
     },
@@ -107,27 +104,34 @@ function valueInfo({ name, dtype, shape, perStep }: ValueInfo) {
 
 function tensorProto(name: string, t: Tensor): TensorProtoT {
   const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-  return onnx.TensorProto.create({
+  return onnx().TensorProto.create({
     name,
     dims: t.dims,
-    dataType: ELEM_TYPE[t.dtype],
+    dataType: elemType(t.dtype),
     rawData: bytes,
   });
 }
 
-function attribute(name: string, value: AttrValue, opset: number): AttributeFields {
-  const T = onnx.AttributeProto.AttributeType;
-  if (isGraph(value)) return { name, type: T.GRAPH, g: graphProto(value, opset) };
-  if (typeof value === 'string') {
-    if (name === 'to') return { name, type: T.INT, i: ELEM_TYPE[value as DType] };
-    return { name, type: T.STRING, s: new TextEncoder().encode(value) };
+function attribute(name: string, value: AttrValue, kind: AttrKind, opset: number): AttributeFields {
+  const T = onnx().AttributeProto.AttributeType;
+  switch (kind) {
+    case 'graph':
+      return { name, type: T.GRAPH, g: graphProto(value as Graph, opset) };
+    case 'tensor':
+      return { name, type: T.TENSOR, t: tensorProto('', value as Tensor) };
+    case 'dtype':
+      return { name, type: T.INT, i: elemType(value as DType) };
+    case 'string':
+      return { name, type: T.STRING, s: new TextEncoder().encode(value as string) };
+    case 'ints':
+      return { name, type: T.INTS, ints: value as number[] };
+    case 'floats':
+      return { name, type: T.FLOATS, floats: value as number[] };
+    case 'int':
+      return { name, type: T.INT, i: value as number };
+    case 'float':
+      return { name, type: T.FLOAT, f: value as number };
+    default:
+      throw new Error(`attribute '${name}' has no kind '${String(kind)}'`);
   }
-  if (Array.isArray(value)) {
-    return FLOAT_ATTRS.has(name)
-      ? { name, type: T.FLOATS, floats: value }
-      : { name, type: T.INTS, ints: value };
-  }
-  if (isTensor(value)) return { name, type: T.TENSOR, t: tensorProto('', value) };
-  const isFloat = FLOAT_ATTRS.has(name) || !Number.isInteger(value);
-  return isFloat ? { name, type: T.FLOAT, f: value } : { name, type: T.INT, i: value };
 }

@@ -1,6 +1,8 @@
-import { num, numberArg } from '../check/args.js';
 import { withWeightDecay } from './common.js';
-import type { OptimizerDef } from './optimizer.js';
+import { onnx } from '../ops/index.js';
+import { num } from '../vocabulary/values.js';
+import { numberArg } from '../vocabulary/args.js';
+import type { OptimizerDef } from '../vocabulary/defs.js';
 
 /**
  * torch.optim.Adagrad:
@@ -12,7 +14,13 @@ export const Adagrad: OptimizerDef = {
   name: 'Adagrad',
   doc: 'Adagrad: per-coordinate steps scaled by the root of the summed squared gradients (torch.optim.Adagrad).',
   args: [
-    { name: 'lr', type: 'number', default: num(0.01), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(0.01),
+      doc: 'learning rate',
+      min: 0,
+    },
     {
       name: 'lr_decay',
       type: 'number',
@@ -37,15 +45,15 @@ export const Adagrad: OptimizerDef = {
     let clr = lr;
     if (lrDecay > 0) {
       // `step` counts the steps before this one: torch's t − 1.
-      const taken = b.op('Cast', [step], { to: b.floatType });
-      const factor = b.op('Add', [b.scalar(1), b.op('Mul', [taken, b.scalar(lrDecay)])]);
-      clr = b.op('Div', [lr, factor]);
+      const taken = b.op(onnx.Cast, [step], { to: b.floatType });
+      const factor = b.op(onnx.Add, [b.scalar(1), b.op(onnx.Mul, [taken, b.scalar(lrDecay)])]);
+      clr = b.op(onnx.Div, [lr, factor]);
     }
-    const offset = b.op('Add', [state.sum, b.op('Mul', [g, g])]);
+    const offset = b.op(onnx.Add, [state.sum, b.op(onnx.Mul, [g, g])]);
     const initial = numberArg(args, 'initial_accumulator_value');
-    const sum = initial === 0 ? offset : b.op('Add', [offset, b.scalar(initial)]);
-    const std = b.op('Add', [b.op('Sqrt', [sum]), b.scalar(numberArg(args, 'eps'))]);
-    const delta = b.op('Div', [b.op('Mul', [g, clr]), std]);
-    return { param: b.op('Sub', [param, delta]), state: { sum: offset } };
+    const sum = initial === 0 ? offset : b.op(onnx.Add, [offset, b.scalar(initial)]);
+    const std = b.op(onnx.Add, [b.op(onnx.Sqrt, [sum]), b.scalar(numberArg(args, 'eps'))]);
+    const delta = b.op(onnx.Div, [b.op(onnx.Mul, [g, clr]), std]);
+    return { param: b.op(onnx.Sub, [param, delta]), state: { sum: offset } };
   },
 };

@@ -1,13 +1,21 @@
-import { bool, boolArg, num, numberArg, numbersArg, nums } from '../check/args.js';
-import type { ArgSpec, BoundArgs } from '../check/args.js';
 import type { GraphBuilder } from '../ir/builder.js';
 import { biasCorrection, movingAverage, movingSquareAverage, stepNumber } from './common.js';
 import { withWeightDecay } from './common.js';
-import type { OptimizerDef, UpdateInputs, UpdateOutputs } from './optimizer.js';
+import { onnx } from '../ops/index.js';
+import { bool, num, nums } from '../vocabulary/values.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg, numbersArg } from '../vocabulary/args.js';
+import type { OptimizerDef, UpdateInputs, UpdateOutputs } from '../vocabulary/defs.js';
 
 function adamArgs(weightDecay: number, decayDoc: string): ArgSpec[] {
   return [
-    { name: 'lr', type: 'number', default: num(1e-3), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(1e-3),
+      doc: 'learning rate',
+      min: 0,
+    },
     {
       name: 'betas',
       type: 'numbers',
@@ -51,7 +59,7 @@ function adamStep(
   const next: Record<string, string> = { exp_avg: expAvg, exp_avg_sq: expAvgSq };
   let second = expAvgSq;
   if (boolArg(args, 'amsgrad')) {
-    second = b.op('Max', [state.max_exp_avg_sq, expAvgSq]);
+    second = b.op(onnx.Max, [state.max_exp_avg_sq, expAvgSq]);
     next.max_exp_avg_sq = second;
   }
   // Rearranged so the scalars meet first: m / (√v·c₁ + c₂) with c₁ = (1−β₁ᵗ)/(lr·√(1−β₂ᵗ))
@@ -59,15 +67,15 @@ function adamStep(
   // six (Adam's passes are most of a large model's optimizer time; ARCHITECTURE.md).
   // At lr = 0 (a warm-up's first step) c₁ = 0 and c₂ = ∞ make the step m/∞ = 0, not 0·∞.
   const t = stepNumber(b, step);
-  const perLr = b.op('Div', [biasCorrection(b, beta1, t), lr]);
-  const stopped = b.op('Equal', [lr, b.scalar(0)]);
+  const perLr = b.op(onnx.Div, [biasCorrection(b, beta1, t), lr]);
+  const stopped = b.op(onnx.Equal, [lr, b.scalar(0)]);
   const whenMoving = (stoppedValue: number, value: string) =>
-    b.op('Where', [stopped, b.scalar(stoppedValue), value]);
-  const c1 = whenMoving(0, b.op('Div', [perLr, b.op('Sqrt', [biasCorrection(b, beta2, t)])]));
-  const c2 = whenMoving(Infinity, b.op('Mul', [perLr, b.scalar(numberArg(args, 'eps'))]));
-  const denom = b.op('Add', [b.op('Mul', [b.op('Sqrt', [second]), c1]), c2]);
-  const delta = b.op('Div', [expAvg, denom]);
-  return { param: b.op('Sub', [param, delta]), state: next };
+    b.op(onnx.Where, [stopped, b.scalar(stoppedValue), value]);
+  const c1 = whenMoving(0, b.op(onnx.Div, [perLr, b.op(onnx.Sqrt, [biasCorrection(b, beta2, t)])]));
+  const c2 = whenMoving(Infinity, b.op(onnx.Mul, [perLr, b.scalar(numberArg(args, 'eps'))]));
+  const denom = b.op(onnx.Add, [b.op(onnx.Mul, [b.op(onnx.Sqrt, [second]), c1]), c2]);
+  const delta = b.op(onnx.Div, [expAvg, denom]);
+  return { param: b.op(onnx.Sub, [param, delta]), state: next };
 }
 
 /** torch.optim.Adam: weight decay is an L2 penalty added to the gradient. */
@@ -92,8 +100,8 @@ export const AdamW: OptimizerDef = {
     const decay = numberArg(args, 'weight_decay');
     let param = inputs.param;
     if (decay > 0) {
-      const keep = b.op('Sub', [b.scalar(1), b.op('Mul', [inputs.lr, b.scalar(decay)])]);
-      param = b.op('Mul', [param, keep]);
+      const keep = b.op(onnx.Sub, [b.scalar(1), b.op(onnx.Mul, [inputs.lr, b.scalar(decay)])]);
+      param = b.op(onnx.Mul, [param, keep]);
     }
     return adamStep(b, param, inputs.grad, inputs, args);
   },

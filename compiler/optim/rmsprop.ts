@@ -1,7 +1,9 @@
-import { bool, boolArg, num, numberArg } from '../check/args.js';
-import type { BoundArgs } from '../check/args.js';
 import { movingAverage, movingSquareAverage, withWeightDecay } from './common.js';
-import type { OptimizerDef } from './optimizer.js';
+import { onnx } from '../ops/index.js';
+import { bool, num } from '../vocabulary/values.js';
+import type { BoundArgs } from '../vocabulary/args.js';
+import { boolArg, numberArg } from '../vocabulary/args.js';
+import type { OptimizerDef } from '../vocabulary/defs.js';
 
 function slots(args: BoundArgs): string[] {
   const names = ['square_avg'];
@@ -19,7 +21,13 @@ export const RMSprop: OptimizerDef = {
   name: 'RMSprop',
   doc: 'RMSprop: steps scaled by a moving average of squared gradients, optionally centered and with momentum (torch.optim.RMSprop).',
   args: [
-    { name: 'lr', type: 'number', default: num(0.01), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(0.01),
+      doc: 'learning rate',
+      min: 0,
+    },
     {
       name: 'alpha',
       type: 'number',
@@ -49,18 +57,21 @@ export const RMSprop: OptimizerDef = {
     if (boolArg(args, 'centered')) {
       const gradAvg = movingAverage(b, state.grad_avg, g, alpha);
       next.grad_avg = gradAvg;
-      second = b.op('Sub', [squareAvg, b.op('Mul', [gradAvg, gradAvg])]);
+      second = b.op(onnx.Sub, [squareAvg, b.op(onnx.Mul, [gradAvg, gradAvg])]);
     }
-    const avg = b.op('Add', [b.op('Sqrt', [second]), b.scalar(numberArg(args, 'eps'))]);
+    const avg = b.op(onnx.Add, [b.op(onnx.Sqrt, [second]), b.scalar(numberArg(args, 'eps'))]);
     if (momentum === 0) {
       // torch's addcdiv: (lr·g) / d, in that order.
-      return { param: b.op('Sub', [param, b.op('Div', [b.op('Mul', [g, lr]), avg])]), state: next };
+      return {
+        param: b.op(onnx.Sub, [param, b.op(onnx.Div, [b.op(onnx.Mul, [g, lr]), avg])]),
+        state: next,
+      };
     }
-    const buffer = b.op('Add', [
-      b.op('Mul', [state.momentum_buffer, b.scalar(momentum)]),
-      b.op('Div', [g, avg]),
+    const buffer = b.op(onnx.Add, [
+      b.op(onnx.Mul, [state.momentum_buffer, b.scalar(momentum)]),
+      b.op(onnx.Div, [g, avg]),
     ]);
     next.momentum_buffer = buffer;
-    return { param: b.op('Sub', [param, b.op('Mul', [buffer, lr])]), state: next };
+    return { param: b.op(onnx.Sub, [param, b.op(onnx.Mul, [buffer, lr])]), state: next };
   },
 };

@@ -1,5 +1,7 @@
-import { bool, boolArg, num, numberArg } from '../check/args.js';
-import type { OptimizerDef } from './optimizer.js';
+import { onnx } from '../ops/index.js';
+import { bool, num } from '../vocabulary/values.js';
+import { boolArg, numberArg } from '../vocabulary/args.js';
+import type { OptimizerDef } from '../vocabulary/defs.js';
 
 /**
  * torch.optim.SGD, with its exact update:
@@ -10,7 +12,13 @@ export const SGD: OptimizerDef = {
   name: 'SGD',
   doc: 'Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (torch.optim.SGD).',
   args: [
-    { name: 'lr', type: 'number', default: num(1e-3), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(1e-3),
+      doc: 'learning rate',
+      min: 0,
+    },
     { name: 'momentum', type: 'number', default: num(0), doc: 'momentum factor μ', min: 0 },
     {
       name: 'dampening',
@@ -34,21 +42,24 @@ export const SGD: OptimizerDef = {
     const dampening = numberArg(args, 'dampening');
     const decay = numberArg(args, 'weight_decay');
     let g = grad;
-    if (decay > 0) g = b.op('Add', [g, b.op('Mul', [param, b.scalar(decay)])]);
+    if (decay > 0) g = b.op(onnx.Add, [g, b.op(onnx.Mul, [param, b.scalar(decay)])]);
     const newState: Record<string, string> = {};
     if (momentum > 0) {
       let fresh = g;
       if (dampening > 0) {
         // torch starts the buffer at g itself; dampening applies from the second step on.
-        const first = b.op('Equal', [step, b.scalar(0, 'int64')]);
-        fresh = b.op('Where', [first, g, b.op('Mul', [g, b.scalar(1 - dampening)])]);
+        const first = b.op(onnx.Equal, [step, b.scalar(0, 'int64')]);
+        fresh = b.op(onnx.Where, [first, g, b.op(onnx.Mul, [g, b.scalar(1 - dampening)])]);
       }
-      const buffer = b.op('Add', [b.op('Mul', [state.momentum_buffer, b.scalar(momentum)]), fresh]);
+      const buffer = b.op(onnx.Add, [
+        b.op(onnx.Mul, [state.momentum_buffer, b.scalar(momentum)]),
+        fresh,
+      ]);
       newState.momentum_buffer = buffer;
       g = boolArg(args, 'nesterov')
-        ? b.op('Add', [g, b.op('Mul', [buffer, b.scalar(momentum)])])
+        ? b.op(onnx.Add, [g, b.op(onnx.Mul, [buffer, b.scalar(momentum)])])
         : buffer;
     }
-    return { param: b.op('Sub', [param, b.op('Mul', [g, lr])]), state: newState };
+    return { param: b.op(onnx.Sub, [param, b.op(onnx.Mul, [g, lr])]), state: newState };
   },
 };

@@ -2,7 +2,7 @@
 // would change (`--check`). A file with syntax errors is reported and never touched.
 import { format } from '../../grammar/index.js';
 import { FileError, readText, writeFileAtomic } from '../files.js';
-import { UserError } from './load.js';
+import { UserError } from './errors.js';
 import { formatDiagnostic, summary } from './print.js';
 
 export interface FmtOptions {

@@ -1,12 +1,20 @@
-// Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe.
-import { realpathSync } from 'node:fs';
-import type { CheckedSpec, Diagnostic, Recipe, Unreadable } from '../../compiler/index.js';
+// Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe;
+// reading the trained weights a command uses.
+import { existsSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  CheckedSpec,
+  Diagnostic,
+  Model,
+  Recipe,
+  SweepSpec,
+  Unreadable,
+} from '../../compiler/index.js';
 import { checkFile, FileError, readFile, readText } from '../files.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
+import { StartWeightsError, trainedWeights } from '../start-weights.js';
+import { UserError } from './errors.js';
 import { formatDiagnostic, summary } from './print.js';
-
-/** A mistake of the user's that ends the command with exit code 1 after printing `message`. */
-export class UserError extends Error {}
 
 export interface LoadedSpec {
   path: string;
@@ -86,6 +94,40 @@ export function loadRecipe(
   );
 }
 
-function names(recipes: Recipe[]): string {
+/** Reads and checks a spec and returns the sweep `name`, or throws after printing what is wrong. */
+export function loadSweep(path: string, name: string): { loaded: LoadedSpec; sweep: SweepSpec } {
+  const loaded = readSpec(path);
+  printDiagnostics(loaded);
+  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  const sweep = loaded.spec.sweeps.get(name);
+  if (sweep) return { loaded, sweep };
+  const found = [...loaded.spec.sweeps.keys()].join(', ') || 'none';
+  throw new UserError(`${path}: no sweep named '${name}' (found: ${found})`);
+}
+
+function names(recipes: { name: string }[]): string {
   return recipes.map((r) => r.name).join(', ') || 'none';
+}
+
+/**
+ * `--weights FILE` (default runs/<Recipe>/weights.safetensors) for a model: every mismatch
+ * listed in one error, as `train --weights` does.
+ */
+export function loadTrainedWeights(
+  model: Model,
+  spec: string,
+  file: string | undefined,
+  recipe: string,
+): Map<string, Float32Array> {
+  const path = file ?? join('runs', recipe, 'weights.safetensors');
+  if (!existsSync(path))
+    throw new UserError(
+      `${path}: no such file; train first (netspec train ${spec}) or pass --weights`,
+    );
+  try {
+    return trainedWeights(model, path);
+  } catch (e) {
+    if (e instanceof StartWeightsError) throw new UserError(e.message);
+    throw e;
+  }
 }

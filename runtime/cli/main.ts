@@ -1,17 +1,11 @@
 // `netspec`: the command-line interface.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { DataError } from '../data/errors.js';
-import { DeviceError } from '../session.js';
-import { FileError, WriteError } from '../files.js';
-import { checkCommand, compileCommand, dataRoots, exportCommand } from './commands.js';
-import { trainCommand } from './train-command.js';
-import { evalCommand, predictCommand } from './eval-command.js';
-import { registryReference } from '../../compiler/index.js';
-import { infoCommand } from './info.js';
-import { dataCommand } from './data.js';
-import { UserError } from './load.js';
-import { fmtCommand } from './fmt.js';
-import { startLanguageServer } from '../lsp/server.js';
+import { userErrorLine } from './errors.js';
+
+// Each action imports its command's module when it runs: `netspec --help` and `netspec check`
+// then load neither onnxruntime (a 45 MB native library) nor the protobuf code, only what
+// they use.
+const commands = () => import('./commands.js');
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -32,7 +26,11 @@ program
   .description('check a spec and print its diagnostics')
   .argument('<spec>', 'the .net file')
   .option('--json', 'print diagnostics as JSON (for editors and CI)')
-  .action((spec, opts) => run(() => checkCommand(spec, opts)));
+  .option(
+    '--data [dir...]',
+    'data problems (missing files, columns, labels) are errors, not warnings; also look for data under DIR',
+  )
+  .action((spec, opts) => run(async () => (await commands()).checkCommand(spec, opts)));
 
 program
   .command('compile')
@@ -40,7 +38,11 @@ program
   .argument('<spec>', 'the .net file')
   .option('-o, --out <dir>', 'output folder', 'out')
   .option('--recipe <name>', 'the train block to compile (when the spec has several)')
-  .action((spec, opts) => run(() => compileCommand(spec, opts)));
+  .option(
+    '--print [graph]',
+    'print the graphs as text instead of writing files (all, or one of train, steps, eval, infer)',
+  )
+  .action((spec, opts) => run(async () => (await commands()).compileCommand(spec, opts)));
 
 program
   .command('train')
@@ -67,7 +69,56 @@ program
   )
   .option('--weights-partial', 'with --weights: load the tensors that fit, initialize the rest')
   .option('--json', 'print progress as JSON event lines')
-  .action((spec, opts) => run(() => trainCommand(spec, opts)));
+  .action((spec, opts) =>
+    run(async () => (await import('./train-command.js')).trainCommand(spec, opts)),
+  );
+
+program
+  .command('sweep')
+  .description(
+    "run a sweep's trials: here (--parallel N at a time), as a Slurm job array or a Kubernetes Indexed Job",
+  )
+  .argument('<spec>', 'the .net file')
+  .argument('<name>', 'the sweep')
+  .option('--out <dir>', 'the sweep folder (default sweeps/<name>)')
+  .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
+  .option(
+    '--parallel <n>',
+    'trials at once (default here 1; with --slurm/--kubernetes at most this many)',
+    positiveInt,
+  )
+  .option(
+    '--threads <n>',
+    'onnxruntime threads per trial (0: the cores divided among the parallel trials)',
+    positiveInt,
+    0,
+  )
+  .addOption(
+    new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
+  )
+  .option(
+    '--trial <k>',
+    'run trial k (0-based) in this process, as Slurm and Kubernetes tasks do',
+    positiveInt,
+  )
+  .option('--collect', 'gather what the trials wrote into sweep.csv and index.html')
+  .option('--slurm', 'write an sbatch job-array script (one task per trial) and submit it')
+  .option('--kubernetes', 'write an Indexed Job manifest (job.yaml) for kubectl apply')
+  .option('--dry-run', 'with --slurm or --kubernetes: print the script or manifest, write nothing')
+  .option('--wait', 'with --slurm: wait for the job array to end, then collect')
+  .option('--cpus <n>', 'with --slurm/--kubernetes: CPUs per trial', positiveInt, 2)
+  .option('--mem <size>', 'with --slurm/--kubernetes: memory per trial (Slurm 4G, Kubernetes 4Gi)')
+  .option('--gpus <n>', 'with --slurm/--kubernetes: GPUs per trial', positiveInt)
+  .option('--time <limit>', 'with --slurm: time limit per trial, e.g. 1:00:00')
+  .option('--partition <name>', 'with --slurm: the partition')
+  .option('--image <image>', 'with --kubernetes: a container image with netspec')
+  .option('--claim <name>', 'with --kubernetes: the volume claim holding this folder', 'netspec')
+  .option('--mount <path>', 'with --kubernetes: where the pods mount it and work', '/work')
+  .option('--namespace <name>', 'with --kubernetes: the namespace')
+  .option('--json', 'with --trial: print progress as JSON event lines')
+  .action((spec, name, opts) =>
+    run(async () => (await import('./sweep-command.js')).sweepCommand(spec, name, opts)),
+  );
 
 program
   .command('data')
@@ -76,7 +127,12 @@ program
   .option('--dataset <name>', 'the dataset to describe (when the spec has several)')
   .option('--grid <file>', 'write a PNG grid of training samples after the transforms')
   .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
-  .action((spec, opts) => run(() => dataCommand(spec, opts, dataRoots(opts.data))));
+  .action((spec, opts) =>
+    run(async () => {
+      const { dataRoots } = await commands();
+      return (await import('./data.js')).dataCommand(spec, opts, dataRoots(opts.data));
+    }),
+  );
 
 program
   .command('export')
@@ -85,9 +141,13 @@ program
   .requiredOption('-o, --out <file>', 'the ONNX file to write')
   .option('--weights <file>', 'trained weights (default runs/<recipe>/weights.safetensors)')
   .option('--recipe <name>', 'the train block whose model to export')
+  .option(
+    '--network <name>',
+    "a network of the spec, without a train block: its own weights (an ONNX import's) or --weights",
+  )
   .option('--opset <n>', 'ONNX opset to write, 11 to 18 (default 18)', positiveInt)
   .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
-  .action((spec, opts) => run(() => exportCommand(spec, opts)));
+  .action((spec, opts) => run(async () => (await commands()).exportCommand(spec, opts)));
 
 program
   .command('info')
@@ -98,7 +158,7 @@ program
     'input shape C,H,W for an ONNX model with dynamic sizes, e.g. 3,224,224',
   )
   .option('--network <name>', 'only this network of a spec')
-  .action((file, opts) => run(() => infoCommand(file, opts)));
+  .action((file, opts) => run(async () => (await import('./info.js')).infoCommand(file, opts)));
 
 program
   .command('fmt')
@@ -106,13 +166,13 @@ program
   .argument('<files...>', 'the .net files')
   .option('--write', 'rewrite the files in place')
   .option('--check', 'list the files that would change and exit 1 if any would')
-  .action((files, opts) => run(() => fmtCommand(files, opts)));
+  .action((files, opts) => run(async () => (await import('./fmt.js')).fmtCommand(files, opts)));
 
 program
   .command('lsp')
   .description('run the language server over stdio (diagnostics, completion, hover, definitions)')
   .option('--stdio', 'talk over stdin/stdout (the default; accepted for editors that pass it)')
-  .action(() => startLanguageServer());
+  .action(async () => (await import('../lsp/server.js')).startLanguageServer());
 
 const modelOptions = (command: Command) =>
   command
@@ -136,7 +196,9 @@ modelOptions(
         .choices(['train', 'validation', 'test'])
         .default('test'),
     ),
-).action((spec, opts) => run(() => evalCommand(spec, opts)));
+).action((spec, opts) =>
+  run(async () => (await import('./eval-command.js')).evalCommand(spec, opts)),
+);
 
 modelOptions(
   program
@@ -145,29 +207,29 @@ modelOptions(
     .argument('<spec>', 'the .net file')
     .argument('<images...>', 'image files')
     .option('--top <k>', 'how many classes to show per image', positiveInt, 3),
-).action((spec, images, opts) => run(() => predictCommand(spec, images, opts)));
+).action((spec, images, opts) =>
+  run(async () => (await import('./predict-command.js')).predictCommand(spec, images, opts)),
+);
 
 program
   .command('docs')
   .description('print the reference of every layer, loss, optimizer, schedule and transform')
-  .action(() => run(() => (process.stdout.write(registryReference()), 0)));
+  .action(() =>
+    run(async () => {
+      const { registryReference } = await import('../../compiler/index.js');
+      process.stdout.write(registryReference());
+      return 0;
+    }),
+  );
 
 /** Runs a command; user mistakes print one clear message and exit 1, never a stack trace. */
 async function run(command: () => number | Promise<number>): Promise<void> {
   try {
     process.exitCode = await command();
   } catch (e) {
-    if (e instanceof DataError) {
-      const where = e.at ? `${e.at.file}:${e.at.span.start.line}:${e.at.span.start.column}: ` : '';
-      process.stderr.write(`${where}error ${e.code}: ${e.message}\n`);
-    } else if (
-      e instanceof UserError ||
-      e instanceof DeviceError ||
-      e instanceof WriteError ||
-      e instanceof FileError
-    ) {
-      if (e.message) process.stderr.write(`error: ${e.message}\n`);
-    } else throw e;
+    const line = userErrorLine(e);
+    if (line === undefined) throw e;
+    process.stderr.write(line);
     process.exitCode = 1;
   }
 }

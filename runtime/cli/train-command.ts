@@ -24,18 +24,21 @@ import {
 import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
 import type { StartWeights } from '../start-weights.js';
 import { resumeRecipe, startFrom, StartWeightsError } from '../start-weights.js';
+import { headerRows } from '../report/header.js';
 import { writeReport } from '../report/report.js';
 import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
 import { createSession } from '../session.js';
-import type { EpochMetrics, StepProgress, TrainOptions } from '../train.js';
-import { ResumeError, train, UnsupportedError } from '../train.js';
+import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
+import { defaultThreads, ResumeError, train, UnsupportedError } from '../train.js';
 import { encodeSafetensors } from '../weights.js';
 import { writeFileAtomic } from '../files.js';
 import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
 import { splitClassReport } from './eval-command.js';
-import { loadRecipe, UserError } from './load.js';
+import { loadRecipe } from './load.js';
+import { UserError } from './errors.js';
+import { plural } from '../plural.js';
 
 export interface TrainCommandOptions {
   recipe?: string;
@@ -58,7 +61,7 @@ export interface TrainCommandOptions {
  * it (…/best) when there is one: restore_best needs the best weights seen before the
  * interruption.
  */
-function loadResume(path: string): { checkpoint: Checkpoint; best?: Checkpoint } {
+export function loadResume(path: string): { checkpoint: Checkpoint; best?: Checkpoint } {
   const dir = checkpointNamedBy(path);
   try {
     const found = findCheckpoint(dir);
@@ -80,7 +83,7 @@ function lsuvLine(layers: LsuvLayerResult[]): string {
   const each = layers.map(
     (l) =>
       `${l.layer} ${l.before.toPrecision(3)} → ${l.after.toPrecision(3)}` +
-      ` (${l.rescales} rescale${l.rescales === 1 ? '' : 's'})`,
+      ` (${plural(l.rescales, 'rescale')})`,
   );
   return `lsuv: output variance on the first batch: ${each.join(', ')}`;
 }
@@ -89,7 +92,7 @@ function lsuvLine(layers: LsuvLayerResult[]): string {
 /** `epoch 2: layer4.0.conv1, layer4.0.bn1, … (12 modules, 8,393,728 parameters) train from now on`. */
 function stageLine(s: StageStart): string {
   const shown = s.modules.length > 3 ? [...s.modules.slice(0, 3), '…'] : s.modules;
-  const count = `${s.modules.length} module${s.modules.length === 1 ? '' : 's'}`;
+  const count = plural(s.modules.length, 'module');
   const parameters = s.parameters.toLocaleString('en-US');
   return `epoch ${s.epoch}: ${shown.join(', ')} (${count}, ${parameters} parameters) train from now on`;
 }
@@ -138,6 +141,34 @@ function reporter(json: boolean | undefined, epochs: number) {
   };
 }
 
+/** Why the run ended, for the report's header. */
+function ended(result: TrainResult, epochs: number): string {
+  if (result.diverged) return `diverged at ${result.stopped}`;
+  if (result.stopped) return result.stopped;
+  return `ran all ${plural(epochs, 'epoch')}`;
+}
+
+/** Which weights the run ended with, for the report's header. */
+function finalWeights(result: TrainResult): string {
+  if (result.restored) {
+    const { epoch, monitor, value } = result.restored;
+    const best = value === undefined ? '' : ` ${Number(value.toPrecision(5))}`;
+    return `epoch ${epoch}'s, restored by early stopping (best ${monitor}${best})`;
+  }
+  const last = result.history.at(-1);
+  const step = result.steps.step.at(-1) ?? 0;
+  if (result.diverged) return `the last finite ones, after step ${step}`;
+  if (!last) return 'the initial ones';
+  const part = last.partial ? `, ${last.partial.steps} of its ${last.partial.of} steps` : '';
+  return `after step ${step.toLocaleString('en-US')} (epoch ${last.epoch}${part})`;
+}
+
+/** `early stopping: the final weights are epoch 3's (best val_loss 0.3121)`. */
+export function restoredLine(restored: NonNullable<TrainResult['restored']>): string {
+  const value = restored.value === undefined ? '' : ` ${Number(restored.value.toPrecision(5))}`;
+  return `early stopping: the final weights are epoch ${restored.epoch}'s (best ${restored.monitor}${value})`;
+}
+
 /** `--weights`: the recipe starting from the file's weights; a UserError listing every mismatch. */
 function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
   try {
@@ -150,7 +181,7 @@ function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
 
 /** `starting from runs/A/weights.safetensors (6 tensors)`, and with --weights-partial what was skipped. */
 function startLine(start: StartWeights): string {
-  const tensors = `${start.loaded} tensor${start.loaded === 1 ? '' : 's'}`;
+  const tensors = plural(start.loaded, 'tensor');
   if (start.skipped.length === 0) return `starting from ${start.file} (${tensors})`;
   return (
     `starting from ${start.file} (${tensors}; the rest initialized), skipped:\n  ` +
@@ -173,14 +204,56 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   const resumed = options.resume ? loadResume(options.resume) : undefined;
   // A resumed run's frozen layers keep the values it had (the --weights file's, if it had one).
   const recipe = resumed ? resumeRecipe(checked, resumed.checkpoint) : (start?.recipe ?? checked);
-  const resume = resumed?.checkpoint;
-  const data = prepareData(recipe, path, dataRoots(options.data));
+  const outcome = await runTraining({
+    specPath: path,
+    sources: loaded.sources,
+    recipe,
+    out: options.out ?? join('runs', recipe.name),
+    epochs: options.epochs,
+    dataRoots: dataRoots(options.data),
+    threads: options.threads,
+    device: options.device,
+    json: options.json,
+    resume: resumed && { ...resumed, from: options.resume! },
+    start,
+  });
+  return outcome.code;
+}
+
+/** A run of a checked recipe into an output folder: what `train` and each sweep trial do. */
+export interface RunRequest {
+  specPath: string;
+  /** The spec and its imports, copied into the report. */
+  sources: Map<string, string>;
+  recipe: Recipe;
+  out: string;
+  /** Where checkpoints go instead of the recipe's `checkpoint` folder (or `<out>/checkpoints`). */
+  checkpointDir?: string;
+  epochs?: number;
+  dataRoots: string[];
+  threads: number;
+  device: Device;
+  json?: boolean;
+  resume?: { checkpoint: Checkpoint; best?: Checkpoint; from: string };
+  start?: StartWeights;
+  /** Stops the run like Ctrl-C: a checkpoint, then exit code 130. */
+  signal?: AbortSignal;
+}
+
+export interface RunOutcome {
+  /** 0: finished (stopped early or not); 1: diverged; 130: interrupted, a checkpoint written. */
+  code: number;
+  result: TrainResult;
+}
+
+export async function runTraining(request: RunRequest): Promise<RunOutcome> {
+  const { recipe, start, resume, out, specPath: path } = request;
+  const data = prepareData(recipe, path, request.dataRoots);
   const compiled = compileRecipe(recipe);
-  const epochs = options.epochs ?? recipe.epochs;
-  const out = options.out ?? join('runs', recipe.name);
+  const epochs = request.epochs ?? recipe.epochs;
   const every = recipe.control.checkpoint;
   const checkpoint: TrainOptions['checkpoint'] = {
-    dir: every?.dir ?? join(out, 'checkpoints'),
+    dir: request.checkpointDir ?? every?.dir ?? join(out, 'checkpoints'),
     every: every?.every ?? 1,
     unit: every?.unit ?? 'epoch',
   };
@@ -201,31 +274,33 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   tidyCheckpoints(checkpoint.dir);
   claimRunFolder(out);
   const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
-  if (!options.json)
+  if (!request.json)
     process.stdout.write(
-      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${epochs} epochs\n`,
+      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${plural(epochs, 'epoch')}\n`,
     );
   if (start) {
     const { file, loaded: tensors, skipped } = start;
     process.stdout.write(
-      options.json
+      request.json
         ? JSON.stringify({ event: 'weights', file, loaded: tensors, skipped }) + '\n'
         : startLine(start) + '\n',
     );
   }
+  const started = performance.now();
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
   process.once('SIGINT', onInterrupt);
-  const progress = reporter(options.json, epochs);
+  request.signal?.addEventListener('abort', onInterrupt);
+  const progress = reporter(request.json, epochs);
   let result;
   try {
     result = await train(recipe, compiled, data, {
       epochs,
-      threads: options.threads,
-      device: options.device,
+      threads: request.threads,
+      device: request.device,
       checkpoint,
-      resume,
-      resumeBest: resumed?.best,
+      resume: resume?.checkpoint,
+      resumeBest: resume?.best,
       startWeights: start !== undefined && start.skipped.length === 0,
       signal: abort.signal,
       onStep: progress.step,
@@ -236,7 +311,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   } catch (e) {
     // A run that failed before writing anything leaves no run folder behind.
     removeOwned(out, RUN_MARKER, []);
-    if (e instanceof ResumeError) throw new UserError(`${options.resume}: ${e.message}`);
+    if (e instanceof ResumeError) throw new UserError(`${resume?.from}: ${e.message}`);
     // A checkpoint that could not be written mid-run (a full disk): said in one line.
     if (e instanceof CheckpointError) throw new UserError(e.message);
     if (e instanceof UnsupportedError) throw new UserError(`${path}: ${e.message}`);
@@ -244,14 +319,16 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   } finally {
     progress.stop();
     process.off('SIGINT', onInterrupt);
+    request.signal?.removeEventListener('abort', onInterrupt);
   }
   if (result.interrupted) {
     process.stdout.write(
       `interrupted: checkpoint written to ${checkpoint.dir}/last; continue with --resume ${checkpoint.dir}/last\n`,
     );
-    return 130;
+    return { code: 130, result };
   }
   if (result.stopped && !result.diverged) process.stdout.write(`stopped: ${result.stopped}\n`);
+  if (result.restored) process.stdout.write(`${restoredLine(result.restored)}\n`);
   const tensors = new Map(
     compiled.manifest.parameters.map((p) => [
       p.name,
@@ -268,7 +345,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   const heldOut = data.test ? 'test' : data.validation ? 'validation' : undefined;
   const classes = heldOut
     ? await splitClassReport(
-        await createSession(compileInference(recipe.model, result.weights), options),
+        await createSession(compileInference(recipe.model, result.weights), request),
         recipe,
         data[heldOut]!,
         data.stats,
@@ -276,27 +353,34 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
         data.classNames,
       )
     : undefined;
-  const summary = [
-    `model ${recipe.model.name}, ${compiled.manifest.parameters.length} tensors`,
-    `data ${recipe.dataset.name}: ${counts}, batch ${recipe.batch}`,
-    `optimizer ${recipe.optimizer.def.name}, loss ${recipe.loss.def.name}, seed ${recipe.seed}`,
-    result.diverged
-      ? `diverged at ${result.stopped}`
-      : result.stopped
-        ? `stopped: ${result.stopped}`
-        : `ran all ${epochs} epochs`,
-  ];
+  const header = headerRows({
+    recipe,
+    data: `${recipe.dataset.name}: ${counts}`,
+    epochs: {
+      asked: epochs,
+      ran: result.history.length,
+      fromCommandLine: request.epochs !== undefined,
+    },
+    steps: result.steps.step.at(-1) ?? 0,
+    device: request.device,
+    threads: request.threads || defaultThreads(recipe),
+    seconds: (performance.now() - started) / 1000,
+    ended: ended(result, epochs),
+    finalWeights: finalWeights(result),
+    start: start ? `--weights ${start.file}` : resume ? `--resume ${resume.from}` : undefined,
+  });
   const page = writeReport(out, {
     recipe: recipe.name,
     specPath: path,
-    sources: loaded.sources,
+    sources: request.sources,
     history: result.history,
-    summary,
+    steps: result.steps,
+    header,
     classes,
   });
-  if (!options.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
-  if (!result.diverged) return 0;
+  if (!request.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
+  if (!result.diverged) return { code: 0, result };
   // Saved, but the run failed: the last finite weights are kept for a look, the exit code says so.
   process.stderr.write(`${path}: training diverged at ${result.stopped}\n`);
-  return 1;
+  return { code: 1, result };
 }

@@ -5,7 +5,9 @@
 import { closeSync, readSync } from 'node:fs';
 import { CODES } from '../../compiler/index.js';
 import { openFile } from '../files.js';
-import { DataError, numberLike, unreadable } from './errors.js';
+import { FloatRows } from './csv-float.js';
+import { DataError, headerLike, numberLike, unreadable } from './errors.js';
+import { plural } from '../plural.js';
 
 export interface CsvLayout {
   /** ',', ';', '\t' or 'auto'. */
@@ -19,11 +21,16 @@ export interface CsvLayout {
   what: string;
   /** Largest allowed value of a non-label column (255 for uint8 pixels). */
   max: number;
+  /** `float32`: pixels are decimal numbers, read by csv-float.ts and multiplied by `scale`. */
+  float?: { scale: number };
 }
 
 export interface CsvTable {
-  /** Row-major values of the non-label columns (empty when they went to a sink). */
-  values: Uint8Array;
+  /**
+   * Row-major values of the non-label columns (empty when they went to a sink); float pixels
+   * already multiplied by their scale.
+   */
+  values: Uint8Array | Float32Array;
   labels: Int32Array;
   /** The file's line (1-based) of each row: blank lines make them differ from row numbers. */
   lines: Int32Array;
@@ -85,7 +92,9 @@ export function readCsv(
   delimiter: number,
   sink?: (values: Uint8Array) => void,
 ): CsvTable {
-  const parser = new CsvParser(path, layout, delimiter, sink);
+  const parser = layout.float
+    ? new FloatRows(path, layout, String.fromCharCode(delimiter), layout.float.scale)
+    : new CsvParser(path, layout, delimiter, sink);
   const fd = open(path);
   try {
     const chunk = Buffer.allocUnsafe(CHUNK);
@@ -270,7 +279,7 @@ class CsvParser {
   private endRow(bytes: Uint8Array, at: number): void {
     this.endField(bytes, at);
     if (this.column !== this.layout.columns) {
-      const message = `row has ${this.column} columns, expected ${this.layout.columns}`;
+      const message = `row has ${plural(this.column, 'column')}, expected ${this.layout.columns}`;
       throw new DataError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
     }
     this.lines[this.rows] = this.line;
@@ -309,8 +318,25 @@ class CsvParser {
   private notInteger(bytes: Uint8Array, at: number): DataError {
     const what = this.column === this.layout.labelColumn ? 'label' : this.layout.what;
     const field = this.field(bytes, at);
-    if (numberLike(field)) return this.fail(`${what} '${field}' is not an integer`, this.column);
-    return this.fail(`${what} is not an integer (found text that is not a number)`, this.column);
+    const hint = this.hint(field);
+    if (numberLike(field) || (this.line === 1 && headerLike(field)))
+      return this.fail(`${what} '${field}' is not an integer${hint}`, this.column);
+    return this.fail(
+      `${what} is not an integer (found text that is not a number)${hint}`,
+      this.column,
+    );
+  }
+
+  /**
+   * What a cell that is not an integer most likely means: a header on the first line, or
+   * float pixels (which the source must declare).
+   */
+  private hint(field: string): string {
+    if (this.line === 1 && !this.layout.header && !/^[\d.eE+-]+$/.test(field))
+      return '; if the first row is a header, add `header: true`';
+    if (this.layout.what === 'pixel' && Number.isFinite(Number(field)))
+      return '; for decimal pixels, give the source `dtype: float32` (and the `scale` that maps them to [0, 1])';
+    return '';
   }
 
   /** The text of the field around byte `at`, for messages. */

@@ -5,14 +5,14 @@ import type {
   DataFile,
   DataSource,
   Model,
-  SplitSource,
+  Take,
   TransformSpec,
 } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { DataError } from './errors.js';
 import type { Split } from './sources.js';
-import { loadSource } from './sources.js';
-import { splitOff } from './split.js';
+import { loadSource, sourceFile } from './sources.js';
+import { splitOff, takeSubset } from './split.js';
 import { outputShape } from './transforms/pipeline.js';
 
 export type { Split } from './sources.js';
@@ -34,13 +34,14 @@ export function loadDataset(
   transform?: TransformSpec,
 ): LoadedData {
   const load = (key: 'train' | 'test' | 'validation', source: DataSource) =>
-    nonEmpty(loadSource(source, extraRoots), key, sourceFile(source));
+    nonEmpty(taken(loadSource(source, extraRoots), source.take), key, sourceFile(source));
   let train = load('train', dataset.train);
   const test = dataset.test ? load('test', dataset.test) : undefined;
   let validation: Split | undefined;
-  if (dataset.validation?.kind === 'split')
+  if (dataset.validation?.kind === 'split') {
     ({ train, validation } = splitOff(train, dataset.validation));
-  else if (dataset.validation) validation = load('validation', dataset.validation);
+    validation = taken(validation, dataset.validation.take);
+  } else if (dataset.validation) validation = load('validation', dataset.validation);
   const classNames = dataset.classes ?? train.classNames;
   // Without class names, the network's output size says how many classes there are.
   const outputs = model?.outputShape[model.outputShape.length - 1];
@@ -48,9 +49,8 @@ export function loadDataset(
     classNames?.length ?? (typeof outputs === 'number' ? outputs : maxLabel(train) + 1);
   const where = (split: Split, key: 'train' | 'test' | 'validation'): DataFile => {
     const source = dataset[key];
-    return (
-      (source && sourceFile(source)) ?? { path: split.origin, file: '', span: undefined as never }
-    );
+    const at = source && (source.kind === 'split' ? source.at : sourceFile(source));
+    return at ?? { path: split.origin, file: '', span: undefined as never };
   };
   for (const [split, key] of [
     [train, 'train'],
@@ -64,17 +64,14 @@ export function loadDataset(
   return { train, test, validation, classes, classNames };
 }
 
-/** Where the spec names a source's data. */
-function sourceFile(source: DataSource | SplitSource): DataFile {
-  return 'images' in source ? source.images : 'dir' in source ? source.dir : source.at;
-}
-
 /** A split without examples would train on nothing (NaN losses): refused before anything runs. */
 function nonEmpty(split: Split, key: 'train' | 'test' | 'validation', at: DataFile): Split {
   if (split.count > 0) return split;
   const message = `${split.origin}: the ${key === 'train' ? 'training' : key} split has no examples (an empty file, a header only, or 0 images)`;
   throw new DataError(CODES.dataFormat, message, at);
 }
+
+const taken = (split: Split, take: Take | undefined) => (take ? takeSubset(split, take) : split);
 
 function checkShape(split: Split, at: DataFile, model: Model, transform?: TransformSpec): void {
   const expected = model.input.shape.slice(1);

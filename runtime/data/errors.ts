@@ -37,3 +37,9 @@ export function unreadable(path: string, e: unknown): DataError {
  * pointing at /etc/passwd).
  */
 export const numberLike = (cell: string) => /^[\d\s.+\-eE]{1,24}$/.test(cell);
+
+/**
+ * Whether a first-row cell may be quoted as a column name (`pixel0`, `label`): a short word,
+ * which says which header the file has without showing a line of one that is not a spreadsheet.
+ */
+export const headerLike = (cell: string) => /^[A-Za-z_][\w.-]{0,31}$/.test(cell);

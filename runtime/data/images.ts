@@ -206,8 +206,26 @@ export function decodeImage(path: string, bytes: Uint8Array, shape: number[]): U
   const [channels, height, width] = shape;
   const declared = declaredSize(bytes);
   if (declared) checkSize(path, declared, width, height);
+  const decoded = decodeAnySize(path, bytes, channels);
+  checkSize(path, decoded, width, height);
+  return decoded.pixels;
+}
+
+/**
+ * The most pixels an image of any size may have (`netspec predict` resizes it): 8K×8K. Checked
+ * from the header before decoding, as decodeImage checks its size.
+ */
+export const MAX_IMAGE_PIXELS = 8192 * 8192;
+
+/** Decodes a PNG or JPEG at its own size to `channels` (1: PIL's luma, 3: RGB) uint8 planes. */
+export function decodeAnySize(path: string, bytes: Uint8Array, channels: number) {
+  const declared = declaredSize(bytes);
+  if (declared && declared.width * declared.height > MAX_IMAGE_PIXELS) {
+    const message = `${path}: image is ${declared.width}×${declared.height}; netspec reads images of up to ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels`;
+    throw new DataError(CODES.dataFormat, message);
+  }
   const rgba = decodeRgba(path, bytes);
-  checkSize(path, rgba, width, height);
+  const { width, height } = rgba;
   const plane = width * height;
   const out = new Uint8Array(channels * plane);
   const d = rgba.data;
@@ -224,7 +242,7 @@ export function decodeImage(path: string, bytes: Uint8Array, shape: number[]): U
       out[2 * plane + p] = b;
     }
   }
-  return out;
+  return { pixels: out, width, height };
 }
 
 function checkSize(

@@ -12,20 +12,41 @@ function errors(body: string, input: number[]): string[] {
   return checkSpec(text, 'check.net').diagnostics.map((d) => d.message);
 }
 
-const NEW_LAYERS = [
-  ...['Sigmoid', 'Tanh', 'Softplus', 'LeakyReLU', 'ELU', 'SiLU', 'Swish', 'GELU'],
-  ...['Softmax', 'LogSoftmax', 'Identity', 'Dropout', 'BatchNorm1d', 'BatchNorm2d'],
-  ...['LayerNorm', 'GroupNorm', 'InstanceNorm2d'],
-];
-
-describe('new layers in the registry', () => {
-  it('are all registered with a doc line and documented arguments', () => {
-    for (const name of NEW_LAYERS) {
-      const def = LAYERS.get(name);
-      expect(def, name).toBeDefined();
-      expect(def!.doc).toMatch(/torch\.nn\.\w+\)\.$/);
-      for (const arg of def!.args) expect(arg.doc, `${name}.${arg.name}`).not.toBe('');
+describe('the layers in the registry', () => {
+  it('each have a doc line naming their torch counterpart and documented arguments', () => {
+    expect(LAYERS.size).toBeGreaterThan(25);
+    for (const [name, def] of LAYERS) {
+      expect(def.doc, name).toMatch(/\(torch\.[\w.]+[;)]/);
+      for (const arg of def.args) expect(arg.doc, `${name}.${arg.name}`).not.toBe('');
     }
+  });
+
+  it('each check on an input they take, or explain the input they need', () => {
+    for (const [name, def] of LAYERS) {
+      if (def.inputs === 'several') continue; // `a + b`, `concat(a, b)`: below
+      const required = def.args.filter((a) => !a.default);
+      const call = required.length ? `${name}(${required.map(() => '4').join(', ')})` : name;
+      const found = errors(call, [4, 4, 4]);
+      // Each either fits a [N, 4, 4, 4] input or says in one diagnostic what it needs.
+      expect(found.length, `${call}: ${found.join('; ')}`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('Add and Concat combine values, and are no chain stages', () => {
+    const net = (body: string) =>
+      checkSpec(`network Net {\n  input x: [4]\n${body}\n}\n`, 'c.net').diagnostics.map(
+        (d) => d.message,
+      );
+    expect(net('  a = x -> Linear(4, 3)\n  b = x -> Linear(4, 3)\n  a + b')).toEqual([]);
+    expect(net('  a = x -> Linear(4, 3)\n  concat(a, x, dim: -1) -> Linear(7, 2)')).toEqual([]);
+    expect(net('  concat(x, x, dim: 1) -> Linear(5, 2)')).toEqual([
+      'Linear expects 5 input features, but its input has 8 (shape [N, 8]); `auto` infers it',
+    ]);
+    expect(net('  concat(x, x, depth: 1)')).toEqual(["concat has no argument 'depth'"]);
+    expect(net('  x -> Add')).toEqual(['Add combines several values: write a + b']);
+    expect(net('  x -> Concat(dim: 1)')).toEqual([
+      'Concat combines several values: write concat(a, b)',
+    ]);
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSpec } from '../../compiler/index.js';
-import { MAX_SPEC_CHARS, MAX_SPEC_TOKENS, parse } from '../../grammar/index.js';
+import { MAX_SPEC_CHARS, MAX_PART_TOKENS, parse } from '../../grammar/index.js';
 import { netspec, tempDir } from '../helpers/spec.js';
 
 const network = (hidden: string, chain = 'Linear(784, hidden)') => `network N(hidden = ${hidden}) {
@@ -31,26 +31,26 @@ describe('limits of the language', () => {
     [
       '100,000 unary minus signs',
       network(`${'-'.repeat(100_000)}1`),
-      'NS0004',
+      'NS0005',
       'nested more than 256 deep',
     ],
     [
       'a sum of 300 terms',
       network(Array(300).fill('1').join(' + ')),
-      'NS0004',
+      'NS0005',
       'nested more than 256 deep',
     ],
     [
       'a product of 300 factors',
       network(Array(300).fill('2').join(' * ')),
-      'NS0004',
+      'NS0005',
       'nested more than 256 deep',
     ],
-    ['300 nots', network(`${'not '.repeat(300)}true`), 'NS0004', 'nested more than 256 deep'],
+    ['300 nots', network(`${'not '.repeat(300)}true`), 'NS0005', 'nested more than 256 deep'],
     [
       'a list of 70,000 items',
       `dataset D {\n  train = idx("a", "b")\n  classes = [${'"a",'.repeat(70_000)}]\n}\n`,
-      'NS0004',
+      'NS0005',
       'up to 65,536',
     ],
     ['a 400-digit literal', network('9'.repeat(400)), 'NS1004', 'too large (beyond ±1.8e308)'],
@@ -120,21 +120,21 @@ describe('limits of the language', () => {
     const { diagnostics } = parse(text, 'big.net');
     expect(diagnostics.map((d) => [d.code, d.span.start.line, d.message])).toEqual([
       [
-        'NS0004',
+        'NS0005',
         1,
         `the file has ${text.length.toLocaleString('en-US')} characters; a spec may have up to 1,048,576`,
       ],
     ]);
   });
 
-  it('a spec past the token limit is one diagnostic at the first token beyond it', () => {
-    const text = `dataset D {\n  classes = [${'1,'.repeat(MAX_SPEC_TOKENS)}]\n}\n`;
+  it('a declaration past the token limit is one diagnostic at the first token beyond it', () => {
+    const text = `dataset D {\n  classes = [${'1,'.repeat(MAX_PART_TOKENS)}]\n}\n`;
     const { diagnostics } = parse(text, 'many.net');
     expect(diagnostics).toHaveLength(1);
-    expect(diagnostics[0].code).toBe('NS0004');
-    expect(diagnostics[0].message).toContain('a spec may have up to 200,000');
+    expect(diagnostics[0].code).toBe('NS0005');
+    expect(diagnostics[0].message).toContain('a declaration may have up to 200,000');
     // Six tokens come before the list's first item, then one per character.
-    expect(diagnostics[0].span.start.offset).toBe(text.indexOf('[') + 1 + MAX_SPEC_TOKENS - 6);
+    expect(diagnostics[0].span.start.offset).toBe(text.indexOf('[') + 1 + MAX_PART_TOKENS - 6);
   });
 
   it('the CLI prints each as one error, exit 1, no stack trace', () => {

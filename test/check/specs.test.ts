@@ -7,11 +7,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CheckedSpec, LayerInstance, Recipe } from '../../compiler/index.js';
 import { checkSpec } from '../../compiler/index.js';
-import { boolArg, numberArg, stringArg } from '../../compiler/check/args.js';
-import type { StopCondition } from '../../compiler/stopping.js';
 import { format, parse } from '../../grammar/index.js';
 import { readBinary, readImport } from '../../runtime/cli/load.js';
 import { ROOT } from '../helpers/spec.js';
+import { boolArg, numberArg, stringArg } from '../../compiler/vocabulary/args.js';
+import type { StopCondition } from '../../compiler/vocabulary/model.js';
 
 const SPECS = join(ROOT, 'specs');
 const files = readdirSync(SPECS)
@@ -36,8 +36,7 @@ function check(file: string): Checked {
 }
 
 const recipes = (spec: CheckedSpec): Recipe[] => [...spec.recipes.values()];
-const layers = (recipe: Recipe): LayerInstance[] =>
-  recipe.model.layers.filter((n): n is LayerInstance => n.kind === 'layer');
+const layers = (recipe: Recipe): LayerInstance[] => recipe.model.layers;
 const layerKinds = (recipe: Recipe): Set<string> => new Set(layers(recipe).map((l) => l.def.name));
 
 function quantities(c: StopCondition | undefined): string[] {
@@ -141,7 +140,7 @@ const CAPABILITIES: Record<string, (c: Checked) => void> = {
   },
   'residual.net': ({ spec }) => {
     const recipe = recipes(spec)[0];
-    const adds = recipe.model.layers.filter((n) => n.kind === 'merge' && n.op === 'add');
+    const adds = recipe.model.layers.filter((n) => n.def.name === 'Add');
     expect(adds.map((n) => n.path)).toEqual([
       'residual1.add1',
       'residual2.add1',
@@ -171,8 +170,8 @@ const CAPABILITIES: Record<string, (c: Checked) => void> = {
     expect(cosine.control.schedule!.warmup).toBeGreaterThan(0);
     expect(all.some((r) => r.control.earlyStop?.monitor === 'val_loss')).toBe(true);
     const stop = all.find((r) => r.control.stop)!.control.stop;
-    expect(quantities(stop).sort()).toEqual(
-      ['grad_norm', 'improvement', 'relative_improvement', 'steps'].sort(),
+    expect(quantities(stop?.condition).sort()).toEqual(
+      ['full_grad_norm', 'improvement', 'relative_improvement', 'steps'].sort(),
     );
     expect(all.map((r) => r.control.checkpoint)).toContainEqual({
       dir: 'runs/x',
@@ -244,9 +243,24 @@ const CAPABILITIES: Record<string, (c: Checked) => void> = {
   },
   'fashion-cnn.net': ({ spec }) => {
     expect(layerKinds(recipes(spec)[0])).toContain('Conv2d');
+    // A sweep: three learning rates × two seeds of the baseline.
+    const rates = spec.sweeps.get('Rates')!;
+    expect(rates.recipe).toBe('Baseline');
+    const trials = rates.trials.map((t) => [
+      numberArg(t.recipe.optimizer.args, 'lr'),
+      t.recipe.seed,
+    ]);
+    expect(trials).toEqual(
+      [0.003, 0.01, 0.03].flatMap((lr) => [
+        [lr, 1],
+        [lr, 2],
+      ]),
+    );
   },
   'resnet18.net': ({ spec }) => {
-    expect(spec.networks.get('ResNet18')!.layers.filter((n) => n.kind === 'merge')).toHaveLength(8);
+    expect(spec.networks.get('ResNet18')!.layers.filter((n) => n.def.name === 'Add')).toHaveLength(
+      8,
+    );
   },
 };
 

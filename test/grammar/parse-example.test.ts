@@ -355,8 +355,8 @@ describe('syntax errors', () => {
   it('skips stray tokens between declarations', () => {
     const { ast, diagnostics } = parse(') ]\ndataset D {}\n, =', 'x.net');
     expect(located(diagnostics)).toEqual([
-      "1:1 expected 'import', 'dataset', 'network', 'block', 'transform' or 'train', found ')'",
-      "3:1 expected 'import', 'dataset', 'network', 'block', 'transform' or 'train', found ','",
+      "1:1 expected 'import', 'dataset', 'network', 'block', 'transform', 'train' or 'sweep', found ')'",
+      "3:1 expected 'import', 'dataset', 'network', 'block', 'transform', 'train' or 'sweep', found ','",
     ]);
     expect(ast.declarations.map((d) => d.name.name)).toEqual(['D']);
   });

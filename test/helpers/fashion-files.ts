@@ -1,9 +1,11 @@
 // Writes the first `count` Fashion-MNIST training images in the seed's formats: two CSV
 // spreadsheets, one CSV with a header and a label column, a PNG folder with a label
-// spreadsheet, and class-per-subfolder PNGs.
+// spreadsheet, and class-per-subfolder PNGs; and small gzipped IDX subsets.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { PNG } from 'pngjs';
+import { idxBytes } from './idx.js';
 import { readIdxForTest } from './fashion.js';
 
 export function grayPng(pixels: Uint8Array, w: number, h: number): Buffer {
@@ -30,4 +32,25 @@ export function writeFashionFiles(dir: string, count: number) {
   }
   writeFileSync(join(dir, 'png', 'labels.csv'), sheet.join('\n') + '\n');
   return { images: images.subarray(0, count * 784), labels: labels.subarray(0, count) };
+}
+
+/**
+ * The first `train` and `test` Fashion-MNIST examples as gzipped IDX files named as Debian
+ * installs them, under `dir/fashion-mnist/`: `--data dir` makes the seed's specs train on them.
+ */
+export function writeFashionSubset(dir: string, counts: { train: number; test: number }): void {
+  mkdirSync(join(dir, 'fashion-mnist'), { recursive: true });
+  for (const [split, count] of [
+    ['train', counts.train],
+    ['t10k', counts.test],
+  ] as const) {
+    const { images, labels } = readIdxForTest(split);
+    const path = (kind: string) =>
+      join(dir, 'fashion-mnist', `${split}-${kind}-idx${kind === 'images' ? 3 : 1}-ubyte.gz`);
+    writeFileSync(
+      path('images'),
+      gzipSync(idxBytes([count, 28, 28], images.subarray(0, count * 784))),
+    );
+    writeFileSync(path('labels'), gzipSync(idxBytes([count], labels.subarray(0, count))));
+  }
 }

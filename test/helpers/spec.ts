@@ -31,9 +31,15 @@ export interface CliResult {
  * Runs the built CLI (`npm run build` first) with arguments, in `cwd`. A run that hangs is
  * killed after `timeout` ms (status null): spawnSync blocks vitest's own test timeout.
  */
-export function netspec(args: string[], cwd = ROOT, timeout = 300_000): CliResult {
+export function netspec(
+  args: string[],
+  cwd = ROOT,
+  env = process.env,
+  timeout = 300_000,
+): CliResult {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin/netspec.js'), ...args], {
     cwd,
+    env,
     encoding: 'utf8',
     maxBuffer: 1 << 28,
     timeout,

@@ -1,7 +1,7 @@
 // A checked transform block as a per-example function. Each step is split in two, as
 // torchvision's get_params/functional split: `sample` draws the random parameters from the
 // example's own seeded stream, `apply` is the deterministic core (tested against torchvision).
-import type { TransformStep } from '../../../compiler/index.js';
+import type { TransformName, TransformStep } from '../../../compiler/index.js';
 import { Rng } from '../../../compiler/index.js';
 import { affine, rotate } from './affine.js';
 import type { AffineParams } from './affine.js';
@@ -96,74 +96,77 @@ export function normalize(img: Img, mean: number[], std: number[]): Img {
   return out;
 }
 
+/** Each transform of the registry, implemented: what it samples per image and how it applies. */
+const IMPLEMENTATIONS = {
+  ToTensor: (step) => ({ name: step.name, apply: (img) => img }),
+  Normalize: (step, stats) => {
+    const a = step.args;
+    const mean = a.mean === 'auto' ? stats!.mean : nums(a, 'mean');
+    const std = a.std === 'auto' ? stats!.std : nums(a, 'std');
+    return { name: step.name, apply: (img) => normalize(img, mean, std) };
+  },
+  RandomCrop: (step) => {
+    const a = step.args;
+    return {
+      name: step.name,
+      sample: (rng, img) => {
+        const padded = randomCropPad(img, a);
+        const [th, tw] = cropSize(a);
+        if (padded.h < th || padded.w < tw)
+          throw new RangeError(
+            `RandomCrop: size ${th}×${tw} is larger than the image ${padded.h}×${padded.w}`,
+          );
+        return { padded, top: rng.below(padded.h - th + 1), left: rng.below(padded.w - tw + 1) };
+      },
+      apply: (_img, p) => {
+        const { padded, top, left } = p as { padded: Img; top: number; left: number };
+        const [th, tw] = cropSize(a);
+        return crop(padded, top, left, th, tw);
+      },
+    };
+  },
+  CenterCrop: (step) => ({
+    name: step.name,
+    apply: (img) => centerCrop(img, ...cropSize(step.args)),
+  }),
+  Resize: (step) => ({
+    name: step.name,
+    apply: (img) => resize(img, ...resizedSize(img.h, img.w, nums(step.args, 'size'))),
+  }),
+  RandomHorizontalFlip: (step) => randomFlip(step, flipHorizontal),
+  RandomVerticalFlip: (step) => randomFlip(step, flipVertical),
+  RandomRotation: (step) => ({
+    name: step.name,
+    sample: (rng) => rng.uniform(nums(step.args, 'degrees')[0], nums(step.args, 'degrees')[1]),
+    apply: (img, angle) => rotate(img, angle as number, nums(step.args, 'fill')),
+  }),
+  RandomAffine: (step) => ({
+    name: step.name,
+    sample: (rng, img) => sampleAffine(rng, step.args, img.w, img.h),
+    apply: (img, p) => affine(img, p as AffineParams, nums(step.args, 'fill')),
+  }),
+  ColorJitter: (step) => ({
+    name: step.name,
+    sample: (rng) => sampleJitter(rng, step.args),
+    apply: (img, p) => applyJitter(img, p as JitterParams),
+  }),
+  Grayscale: (step) => ({
+    name: step.name,
+    apply: (img) => grayscale(img, step.args.num_output_channels as number),
+  }),
+} satisfies Record<TransformName, (step: TransformStep, stats: ChannelStats | undefined) => Op>;
+
+function randomFlip(step: TransformStep, flip: (img: Img) => Img): Op {
+  return {
+    name: step.name,
+    sample: (rng) => rng.next() < (step.args.p as number),
+    apply: (img, flipIt) => (flipIt ? flip(img) : img),
+  };
+}
+
+/** A checked step names a registry transform (the checker refuses any other name). */
 function op(step: TransformStep, stats: ChannelStats | undefined): Op {
-  const a = step.args;
-  const fill = () => nums(a, 'fill');
-  switch (step.name) {
-    case 'ToTensor':
-      return { name: step.name, apply: (img) => img };
-    case 'Normalize': {
-      const mean = a.mean === 'auto' ? stats!.mean : nums(a, 'mean');
-      const std = a.std === 'auto' ? stats!.std : nums(a, 'std');
-      return { name: step.name, apply: (img) => normalize(img, mean, std) };
-    }
-    case 'RandomCrop':
-      return {
-        name: step.name,
-        sample: (rng, img) => {
-          const padded = randomCropPad(img, a);
-          const [th, tw] = cropSize(a);
-          if (padded.h < th || padded.w < tw)
-            throw new RangeError(
-              `RandomCrop: size ${th}×${tw} is larger than the image ${padded.h}×${padded.w}`,
-            );
-          return { padded, top: rng.below(padded.h - th + 1), left: rng.below(padded.w - tw + 1) };
-        },
-        apply: (_img, p) => {
-          const { padded, top, left } = p as { padded: Img; top: number; left: number };
-          const [th, tw] = cropSize(a);
-          return crop(padded, top, left, th, tw);
-        },
-      };
-    case 'CenterCrop':
-      return { name: step.name, apply: (img) => centerCrop(img, ...cropSize(a)) };
-    case 'Resize':
-      return {
-        name: step.name,
-        apply: (img) => resize(img, ...resizedSize(img.h, img.w, nums(a, 'size'))),
-      };
-    case 'RandomHorizontalFlip':
-    case 'RandomVerticalFlip': {
-      const flip = step.name === 'RandomHorizontalFlip' ? flipHorizontal : flipVertical;
-      return {
-        name: step.name,
-        sample: (rng) => rng.next() < (a.p as number),
-        apply: (img, flipIt) => (flipIt ? flip(img) : img),
-      };
-    }
-    case 'RandomRotation':
-      return {
-        name: step.name,
-        sample: (rng) => rng.uniform(nums(a, 'degrees')[0], nums(a, 'degrees')[1]),
-        apply: (img, angle) => rotate(img, angle as number, fill()),
-      };
-    case 'RandomAffine':
-      return {
-        name: step.name,
-        sample: (rng, img) => sampleAffine(rng, a, img.w, img.h),
-        apply: (img, p) => affine(img, p as AffineParams, fill()),
-      };
-    case 'ColorJitter':
-      return {
-        name: step.name,
-        sample: (rng) => sampleJitter(rng, a),
-        apply: (img, p) => applyJitter(img, p as JitterParams),
-      };
-    case 'Grayscale':
-      return { name: step.name, apply: (img) => grayscale(img, a.num_output_channels as number) };
-    default:
-      throw new Error(`no implementation for transform '${step.name}'`);
-  }
+  return IMPLEMENTATIONS[step.name as TransformName](step, stats);
 }
 
 export type Pipeline = (img: Img, rng: Rng) => Img;

@@ -45,8 +45,7 @@ async function relativeError(model: Model, expectedFile: string): Promise<number
   return Math.sqrt(num / den);
 }
 
-const layers = (model: Model) =>
-  model.layers.map((n) => (n.kind === 'layer' ? `${n.path}:${n.def.name}` : n.path));
+const layers = (model: Model) => model.layers.map((n) => `${n.path}:${n.def.name}`);
 
 /** A spec training torch13.onnx (imported with `surgery` as its body) with SGD for an epoch. */
 function torch13Spec(surgery: string): string {
@@ -85,12 +84,12 @@ describe('ONNX import patterns', () => {
       'linear1:Linear',
     ]);
     const clamp = model.layers[2];
-    expect(clamp.kind === 'layer' && Object.fromEntries(clamp.args.values)).toMatchObject({
+    expect(Object.fromEntries(clamp.args.values)).toMatchObject({
       min_val: { v: 0.5 },
       max_val: { v: 2.5 },
     });
     const linear = model.layers[4];
-    expect(linear.kind === 'layer' && linear.params.map((p) => p.name)).toEqual(['weight', 'bias']);
+    expect(linear.params.map((p) => p.name)).toEqual(['weight', 'bias']);
     expect(await relativeError(model, 'logits.f32')).toBeLessThan(1e-4);
   });
 

@@ -30,7 +30,7 @@ function parameterCounts(model: Model) {
     for (const p of node.params) {
       if (p.kind === 'buffer') continue;
       const n = p.shape.reduce((a, b) => a * b, 1);
-      if (node.kind === 'layer' && node.frozen) frozen += n;
+      if (node.frozen) frozen += n;
       else trainable += n;
     }
   }

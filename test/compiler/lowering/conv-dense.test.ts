@@ -12,6 +12,7 @@ import type { ConvWindow } from '../../../compiler/layers/conv-crop.js';
 import { denseConv } from '../../../compiler/layers/conv-dense.js';
 import { outputLength } from '../../../compiler/layers/conv.js';
 import { serializeModel } from '../../../compiler/onnx/serialize.js';
+import { onnx } from '../../../compiler/ops/index.js';
 
 interface Case {
   name: string;
@@ -115,7 +116,7 @@ function build(c: Case, dense: boolean, trainable: boolean) {
   const groups = c.groups ?? 1;
   const y = dense
     ? denseConv(b, x, w, bias, window, out, groups)
-    : b.op('Conv', bias ? [x, w, bias] : [x, w], {
+    : b.op(onnx.Conv, bias ? [x, w, bias] : [x, w], {
         kernel_shape: window.kernel,
         strides: window.strides,
         pads: window.pads,
@@ -124,7 +125,7 @@ function build(c: Case, dense: boolean, trainable: boolean) {
       });
   if (!y) return undefined;
   const v = b.input('v', 'float32', b.info(y).shape);
-  const loss = b.reduceSum(b.op('Mul', [y, v]), [0, 1, 2, 3], false);
+  const loss = b.reduceSum(b.op(onnx.Mul, [y, v]), [0, 1, 2, 3], false);
   const wrt = [x, ...Object.keys(fed)];
   const grads = backward(b, loss, wrt);
   const results = [y, ...wrt.map((name) => grads.get(name)!)];

@@ -9,6 +9,7 @@ import { checkSpec } from '../../../compiler/index.js';
 import { GraphBuilder } from '../../../compiler/ir/builder.js';
 import type { DType } from '../../../compiler/ir/graph.js';
 import { serializeModel } from '../../../compiler/onnx/serialize.js';
+import { onnx } from '../../../compiler/ops/index.js';
 
 export const BATCH = 6;
 
@@ -51,14 +52,14 @@ export async function probe(
   const y = lowered.output;
   const v = b.input('v', dtype, b.info(y).shape);
   const axes = b.info(y).shape.map((_, i) => i);
-  const loss = b.reduceSum(b.op('Mul', [y, v]), axes, false);
+  const loss = b.reduceSum(b.op(onnx.Mul, [y, v]), axes, false);
   const trainable = state.filter((s) => !s.buffer).map((s) => s.name);
   const grads = backward(b, loss, [x, ...trainable]);
-  b.output(b.op('Identity', [y], {}, 'y'));
-  b.output(b.op('Identity', [loss], {}, 'loss'));
-  for (const [wrt, g] of grads) b.output(b.op('Identity', [g], {}, `${wrt}.grad`));
+  b.output(b.op(onnx.Identity, [y], {}, 'y'));
+  b.output(b.op(onnx.Identity, [loss], {}, 'loss'));
+  for (const [wrt, g] of grads) b.output(b.op(onnx.Identity, [g], {}, `${wrt}.grad`));
   for (const [name, next] of lowered.bufferUpdates)
-    b.output(b.op('Identity', [next], {}, `${name}.next`));
+    b.output(b.op(onnx.Identity, [next], {}, `${name}.next`));
   const session = await ort.InferenceSession.create(serializeModel(b.graph), {
     intraOpNumThreads: 1,
   });

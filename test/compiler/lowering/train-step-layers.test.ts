@@ -172,8 +172,7 @@ train T {
 
   it('are constants of the steps: no inputs, no gradients, batch norm from running statistics', async () => {
     const recipe = recipeOf(FROZEN_SPEC);
-    for (const layer of recipe.model.layers.slice(0, 2))
-      if (layer.kind === 'layer') layer.frozen = true;
+    for (const layer of recipe.model.layers.slice(0, 2)) layer.frozen = true;
     const compiled = compileRecipe(recipe);
     const { manifest } = compiled;
     const inputs = manifest.graphs.train.inputs.map((i) => i.name);

@@ -41,6 +41,8 @@ network Everything {
     -> Linear(auto, 32)
     -> BatchNorm1d(32)
     -> GELU
+    -> Hardswish
+    -> Hardsigmoid
     -> SiLU
     -> Softplus
     -> Tanh
@@ -126,6 +128,8 @@ describe('export at each opset', () => {
       report.files[files.find((f) => f.name === name && f.opset === opset)!.file].ops;
     expect(ops('everything', 11)).toContain('Transpose');
     expect(ops('everything', 13)).not.toContain('Transpose');
+    expect(ops('everything', 13)).not.toContain('HardSwish'); // x · HardSigmoid(x) before 14
+    expect(ops('everything', 14)).toContain('HardSwish');
 
     const rng = new Rng(3);
     const input = Float32Array.from({ length: 3 * 784 }, () => rng.uniform(0, 1));

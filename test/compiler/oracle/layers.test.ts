@@ -29,6 +29,8 @@ const CASES: Case[] = [
   { layer: 'SiLU', input: [7], torch: 'SiLU()' },
   { layer: 'Swish', input: [7], torch: 'SiLU()' },
   { layer: 'GELU', input: [7], torch: 'GELU()' },
+  { layer: 'Hardsigmoid', input: [7], torch: 'Hardsigmoid()' },
+  { layer: 'Hardswish', input: [7], torch: 'Hardswish()' },
   { layer: 'GELU(approximate: "tanh")', input: [7], torch: "GELU(approximate='tanh')" },
   { layer: 'Softmax(dim: 1)', input: [3, 4], torch: 'Softmax(dim=1)' },
   { layer: 'Softmax(-1)', input: [3, 4], torch: 'Softmax(dim=-1)' },

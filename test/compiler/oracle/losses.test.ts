@@ -14,6 +14,7 @@ import {
   Rng,
 } from '../../../compiler/index.js';
 import { python, recipeOf, ROOT } from '../../helpers/spec.js';
+import { onnx } from '../../../compiler/ops/index.js';
 
 const SPEC = (loss: string, classes = 5) => `
 dataset D { train = idx("unused-images", "unused-labels") }
@@ -54,8 +55,8 @@ async function lossSession(loss: string) {
   const labels = b.input('labels', 'int64', ['N']);
   const value = recipe.loss.def.build(b, logits, labels, recipe.loss.args);
   const grad = backward(b, value, [logits]).get(logits)!;
-  b.output(b.op('Identity', [value], {}, 'loss'));
-  b.output(b.op('Identity', [grad], {}, 'grad'));
+  b.output(b.op(onnx.Identity, [value], {}, 'loss'));
+  b.output(b.op(onnx.Identity, [grad], {}, 'grad'));
   const session = await ort.InferenceSession.create(serializeModel(b.graph));
   return async (x: Float64Array, y: number[]) => {
     const out = await session.run({

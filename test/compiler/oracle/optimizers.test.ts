@@ -3,7 +3,6 @@
 // and Adagrad's initial accumulator, which netspec stores as an offset from zero.
 import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
-import type { SpecValue } from '../../../compiler/check/values.js';
 import {
   checkSpec,
   compileRecipe,
@@ -42,6 +41,7 @@ for name in sys.argv[1:]:
                  for k, p in params.items() if k != 'self'}
 print(json.dumps(out, default=lambda v: '<required>'))
 `;
+import type { SpecValue } from '../../../compiler/vocabulary/values.js';
 
 function plain(value: SpecValue | undefined): unknown {
   if (value?.t === 'list') return value.items.map(plain);
@@ -104,7 +104,10 @@ describe('optimizer arguments are checked', () => {
     expect(messages('RMSprop(alpha: 1.5)')).toEqual([
       "RMSprop: 'alpha' must be at most 1, found 1.5",
     ]);
-    expect(messages('Adagrad(lr: 0)')).toEqual(["Adagrad: 'lr' must be greater than 0, found 0"]);
+    // lr = 0 is allowed, as in torch (the parameters stay); below 0 is not
+    expect(messages('Adagrad(lr: -0.1)')).toEqual(["Adagrad: 'lr' must be at least 0, found -0.1"]);
+    for (const optimizer of ['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW'])
+      expect(messages(`${optimizer}(lr: 0)`), optimizer).toEqual([]);
     expect(messages('Adagrad(initial_accumulator_value: -1)')).toEqual([
       "Adagrad: 'initial_accumulator_value' must be at least 0, found -1",
     ]);

@@ -1,5 +1,5 @@
 // The CLI's contract: diagnostics with positions and carets, exit codes, --json, --help.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { netspec, python, ROOT, tempDir } from '../../helpers/spec.js';
@@ -54,6 +54,33 @@ describe('netspec check', () => {
 });
 
 describe('netspec compile and help', () => {
+  it('--print prints the graphs as text and writes nothing', () => {
+    const cwd = tempDir();
+    const spec = join(ROOT, 'specs/fashion-mlp.net');
+    const all = netspec(['compile', spec, '--print'], cwd);
+    expect(all.status).toBe(0);
+    const graphs = all.stdout.split('\n').filter((line) => line.startsWith('graph '));
+    expect(graphs).toEqual([
+      'graph Baseline.train',
+      'graph Baseline.train.steps',
+      'graph Baseline.eval',
+      'graph MLP',
+    ]);
+    expect(readdirSync(cwd)).toEqual([]);
+    const one = netspec(['compile', spec, '--print', 'eval'], cwd);
+    expect(one.stdout).toMatch(
+      /^graph Baseline.eval\n {2}input {2}linear1.weight: float32\[256, 784\]\n/,
+    );
+    expect(one.stdout).toContain(
+      'linear1 | Gemm(flatten1/Flatten, linear1.weight, linear1.bias) transB=1',
+    );
+    const wrong = netspec(['compile', spec, '--print', 'backward'], cwd);
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toBe(
+      "error: --print: no graph 'backward' (one of train, steps, eval, infer)\n",
+    );
+  });
+
   it('writes the train, steps and eval graphs and a manifest naming every input and output', () => {
     const out = tempDir();
     const result = netspec(['compile', 'specs/fashion-mlp.net', '-o', out]);

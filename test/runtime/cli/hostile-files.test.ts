@@ -22,7 +22,7 @@ const PROMPT = 60_000;
 
 function run(dir: string, args: string[]) {
   const started = performance.now();
-  const result = netspec(args, dir, PROMPT);
+  const result = netspec(args, dir, process.env, PROMPT);
   return { ...result, seconds: (performance.now() - started) / 1000 };
 }
 

@@ -30,7 +30,7 @@ describe('writing the report on a full disk', () => {
     const history = [
       { epoch: 1, trainLoss: 1, trainAccuracy: 0.5, lr: 0.1, imagesPerSecond: 10, seconds: 1 },
     ];
-    const input = { recipe: 'T', specPath: 'x.net', sources: new Map(), history, summary: [] };
+    const input = { recipe: 'T', specPath: 'x.net', sources: new Map(), history, header: [] };
     expect(() => writeReport(dir, input)).toThrow(
       new WriteError(`${join(dir, 'metrics.csv')}: cannot write (the disk is full)`),
     );
