@@ -413,9 +413,8 @@ class BodyChecker {
     what = def.name,
   ): Result {
     const ctx = { what, file: this.file, span, constants: this.constants };
-    const before = this.model.diags.length;
     const bound = bindArgs(args, def.args, ctx, this.model.diags);
-    if (this.model.diags.length > before) return null;
+    if (!bound) return null;
     const shapes = inputs.map((i) => i.shape);
     const result = def.infer(shapes, bound);
     if ('error' in result) {
@@ -574,7 +573,7 @@ export function bindParams(
   // A default that could not be evaluated is reported once, not again as a missing argument.
   if (diags.length > before) return undefined;
   const bound = bindArgs(args, specs, { what, file, span, constants }, diags);
-  return diags.length > before ? undefined : bound.values;
+  return diags.length > before ? undefined : bound?.values;
 }
 
 export function checkNetwork(

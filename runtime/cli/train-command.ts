@@ -30,7 +30,8 @@ import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
 import { createSession } from '../session.js';
 import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
-import { defaultThreads, ResumeError, train, UnsupportedError } from '../train.js';
+import { ResumeError } from '../resume.js';
+import { defaultThreads, train } from '../train.js';
 import { encodeSafetensors } from '../weights.js';
 import { writeFileAtomic } from '../files.js';
 import { dataRoots, epochLine } from './commands.js';
@@ -314,7 +315,6 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     if (e instanceof ResumeError) throw new UserError(`${resume?.from}: ${e.message}`);
     // A checkpoint that could not be written mid-run (a full disk): said in one line.
     if (e instanceof CheckpointError) throw new UserError(e.message);
-    if (e instanceof UnsupportedError) throw new UserError(`${path}: ${e.message}`);
     throw e;
   } finally {
     progress.stop();

@@ -32,8 +32,7 @@ describe('the bundled CLI', () => {
     const dir = tempDir('netspec-bundle-');
     cpSync(join(ROOT, 'dist/cli'), join(dir, 'cli'), { recursive: true });
     writeFileSync(join(dir, 'tiny.net'), SPEC);
-    // The data the spec names exists: check looks for it (a missing file is a warning).
-    writeIdxPair(dir, 4, { gzip: true });
+    writeIdxPair(dir, 4, { gzip: true }); // the data check reads them
     const netspec = (args: string[]) =>
       spawnSync(process.execPath, [join(dir, 'cli/netspec.js'), ...args], {
         cwd: dir,

@@ -82,8 +82,7 @@ describe('installing netspec', () => {
     const work = join(dir, 'elsewhere');
     mkdirSync(work);
     writeFileSync(join(work, 'new.net'), NEW_SPEC);
-    // The data the spec names exists: check looks for it (a missing file is a warning).
-    writeIdxPair(work, 4, { gzip: true });
+    writeIdxPair(work, 4, { gzip: true }); // the data check reads them
     const bin = join(prefix, 'bin/netspec');
     const run = (args: string[]) => spawnSync(bin, args, { cwd: work, encoding: 'utf8' });
     const check = run(['check', 'new.net']);

@@ -15,14 +15,10 @@ async function hover(uri: string, text: string, needle: string, delta = 1): Prom
   return result?.contents.value ?? '';
 }
 
-// val_loss needs a validation split.
 const SPEC = MLP_SPEC.replace(
   '  epochs = 1\n',
   '  epochs = 1\n  stop when val_loss < 0.3\n',
-).replace(
-  'train = idx("train-images.gz", "train-labels.gz")\n',
-  (line) => `${line}  validation = split(train, 10%)\n`,
-);
+).replace('train-labels.gz")\n', 'train-labels.gz")\n  validation = split(train, 10%)\n');
 const URI = uriOf('test/fixtures/hover.net');
 
 describe('hover', () => {
@@ -79,7 +75,7 @@ describe('hover', () => {
   });
 
   it('shows the module a surgery statement names, and the imported network', async () => {
-    const { uri, text } = await lsp.openFile('specs/resnet18-finetune.net');
+    const { uri, text } = await lsp.openFile('specs/resnet18-finetune.net', true);
     const conv1 = await hover(uri, text, '  replace conv1', 10);
     expect(conv1).toContain('module `conv1` of Finetuned: **Conv2d**');
     expect(conv1).toContain('[N, 1, 28, 28] → **[N, 64, 14, 14]**, 3,136 parameters');
