@@ -1,16 +1,10 @@
 // Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe;
 // reading the trained weights a command uses.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  CheckedSpec,
-  Diagnostic,
-  Model,
-  Recipe,
-  SweepSpec,
-  Unreadable,
-} from '../../compiler/index.js';
-import { checkFile, FileError, readFile, readText } from '../files.js';
+import type { CheckedSpec, Diagnostic, Model, Recipe, SweepSpec } from '../../compiler/index.js';
+import { FileError, readText } from '../files.js';
+import { checkerHost } from '../host.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
 import { StartWeightsError, trainedWeights } from '../start-weights.js';
 import { UserError } from './errors.js';
@@ -24,33 +18,8 @@ export interface LoadedSpec {
   sources: Map<string, string>;
 }
 
-/** Reads binary files (ONNX models) for the checker, or says why it cannot. */
-export function readBinary(path: string): Uint8Array | Unreadable {
-  return readOr(() => readFile(path, 'onnx'));
-}
-
-/**
- * Reads imported specs for the checker, or says why it cannot. A link must lead to a .net file
- * too: errors quote spec lines, and an imported link to another file must not show its lines.
- */
-export function readImport(path: string): string | Unreadable {
-  return readOr(() => {
-    checkFile(path, 'spec');
-    const real = realpathSync(path);
-    if (!real.endsWith('.net')) throw new FileError(path, `leads to ${real}, not a .net spec`, '');
-    return readText(path, 'spec');
-  });
-}
-
-function readOr<T>(read: () => T): T | Unreadable {
-  try {
-    return read();
-  } catch (e) {
-    if (e instanceof FileError) return { problem: e.reason };
-    const code = (e as NodeJS.ErrnoException).code;
-    return { problem: code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? e})` };
-  }
-}
+/** How the CLI's checker reads the files a spec names (host.ts): anywhere the spec says. */
+export const { readBinary, readImport } = checkerHost();
 
 export function readSpec(path: string): LoadedSpec {
   let text: string;
