@@ -2,7 +2,9 @@
 // provider is installed) an NVIDIA GPU.
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
-import { cudaInstallCommand, DeviceError } from './device-error.js';
+import { cudaInstallCommand } from './device-error.js';
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 export type Device = 'cpu' | 'cuda';
 
@@ -36,7 +38,8 @@ export async function createSession(
   } catch (e) {
     const message = (e as Error).message;
     if (options.device === 'cuda' && /providers_shared|cuda/i.test(message)) {
-      throw new DeviceError(
+      throw new UserError(
+        CODES.device,
         `onnxruntime's CUDA provider is not installed. Install it with: ${cudaInstallCommand()} ` +
           `(see README, "CUDA"). onnxruntime said: ${message.split('\n')[0]}`,
       );

@@ -8,25 +8,25 @@ import type { Recipe } from '../../compiler/index.js';
 import { compileInference, compileRecipe } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
 import type { LsuvLayerResult } from '../lsuv.js';
-import { CheckpointError, readCheckpoint } from '../checkpoint.js';
-import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
+import { readCheckpoint } from '../checkpoint.js';
+import { checkOutputs, checkpointBytes } from '../output-check.js';
 import type { StartWeights } from '../start-weights.js';
-import { resumeRecipe, startFrom, StartWeightsError } from '../start-weights.js';
+import { resumeRecipe, startFrom } from '../start-weights.js';
 import { headerRows } from '../report/header.js';
 import { writeReport } from '../report/report.js';
 import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
 import { createSession } from '../session.js';
 import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
-import { ResumeError } from '../resume.js';
 import { defaultThreads, train } from '../train.js';
 import { encodeSafetensors, writeFileAtomic } from '../weights.js';
 import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
 import { splitClassReport } from './eval-command.js';
 import { loadRecipe } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { plural } from '../plural.js';
+import { CODES } from '../../compiler/index.js';
 
 export interface TrainCommandOptions {
   recipe?: string;
@@ -53,6 +53,7 @@ export function loadResume(path: string): { checkpoint: Checkpoint; best?: Check
   const dir = candidates.find((c) => existsSync(join(c, 'state.json')));
   if (!dir)
     throw new UserError(
+      CODES.checkpoint,
       `${path}: no checkpoint there (looked for state.json in ${candidates.join(', ')})`,
     );
   const bestDir = join(dirname(resolve(dir)), 'best');
@@ -60,8 +61,7 @@ export function loadResume(path: string): { checkpoint: Checkpoint; best?: Check
   try {
     return { checkpoint: readCheckpoint(dir), best: hasBest ? readCheckpoint(bestDir) : undefined };
   } catch (e) {
-    if (e instanceof CheckpointError || e instanceof SyntaxError)
-      throw new UserError((e as Error).message);
+    if (e instanceof SyntaxError) throw new UserError(CODES.checkpoint, e.message);
     throw e;
   }
 }
@@ -159,12 +159,7 @@ export function restoredLine(restored: NonNullable<TrainResult['restored']>): st
 
 /** `--weights`: the recipe starting from the file's weights; a UserError listing every mismatch. */
 function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
-  try {
-    return startFrom(recipe, options.weights!, options.weightsPartial);
-  } catch (e) {
-    if (e instanceof StartWeightsError) throw new UserError(e.message);
-    throw e;
-  }
+  return startFrom(recipe, options.weights!, options.weightsPartial);
 }
 
 /** `starting from runs/A/weights.safetensors (6 tensors)`, and with --weights-partial what was skipped. */
@@ -182,11 +177,12 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   // one from saved weights. Both at once would have to drop one of them silently.
   if (options.weights && options.resume)
     throw new UserError(
+      CODES.commandLine,
       '--weights and --resume cannot be combined: --resume continues a run where it stopped, ' +
         '--weights starts a new run from saved weights',
     );
   if (options.weightsPartial && !options.weights)
-    throw new UserError('--weights-partial needs --weights <file>');
+    throw new UserError(CODES.commandLine, '--weights-partial needs --weights <file>');
   const { loaded, recipe: checked } = loadRecipe(path, options.recipe);
   const start = options.weights ? loadStart(checked, options) : undefined;
   const resumed = options.resume ? loadResume(options.resume) : undefined;
@@ -247,15 +243,10 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   };
   // Where the run will write: checked now, not after the first epoch.
   const sizes = checkpointBytes(compiled);
-  try {
-    checkOutputs([
-      { dir: out, what: `output folder ${out}`, bytes: sizes.weights },
-      { dir: checkpoint.dir, what: `checkpoint folder ${checkpoint.dir}`, bytes: sizes.checkpoint },
-    ]);
-  } catch (e) {
-    if (e instanceof OutputError) throw new UserError(e.message);
-    throw e;
-  }
+  checkOutputs([
+    { dir: out, what: `output folder ${out}`, bytes: sizes.weights },
+    { dir: checkpoint.dir, what: `checkpoint folder ${checkpoint.dir}`, bytes: sizes.checkpoint },
+  ]);
   const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
   if (!request.json)
     process.stdout.write(
@@ -291,11 +282,6 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       onLsuv: progress.lsuv,
       onStage: progress.stage,
     });
-  } catch (e) {
-    if (e instanceof ResumeError) throw new UserError(`${resume?.from}: ${e.message}`);
-    // A checkpoint that could not be written mid-run (a full disk): said in one line.
-    if (e instanceof CheckpointError) throw new UserError(e.message);
-    throw e;
   } finally {
     progress.stop();
     process.off('SIGINT', onInterrupt);
