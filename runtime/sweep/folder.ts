@@ -163,14 +163,27 @@ export function claimTrial(dir: string, trial: TrialEntry): () => void {
   );
 }
 
-/** Whether a claim's process is still running on this host. */
+/**
+ * Whether a claim's process is still running on this host. A killed process whose parent died
+ * too stays in the process table as a zombie until it is reaped; it runs nothing.
+ */
 function running(claim: { host: string; pid: number }): boolean {
   if (claim.host !== hostname()) return false;
   try {
     process.kill(claim.pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !zombie(claim.pid);
+}
+
+/** Linux's process state 'Z' in /proc/PID/stat (elsewhere: not known, so not a zombie). */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
   }
 }
 
