@@ -1,14 +1,20 @@
 // Language-side figures for `npm run bench`: how long `check` takes on a large generated spec,
-// and how soon the language server publishes diagnostics after an edit.
+// how soon the language server publishes diagnostics after it starts, and after an edit on
+// specs/resnet18.net, on the ResNet18 finetune spec (which imports an ONNX model) and on the
+// generated spec.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   createMessageConnection,
   StreamMessageReader,
   StreamMessageWriter,
+  type MessageConnection,
 } from 'vscode-jsonrpc/node.js';
 import { checkSpec } from '../compiler/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A spec of about `lines` lines: many small networks, each a residual MLP, and one recipe. */
 export function generatedSpec(lines: number): string {
@@ -46,54 +52,133 @@ export function checkMilliseconds(text: string): number {
     if (diagnostics.length > 0)
       throw new Error(`generated spec has diagnostics: ${diagnostics[0].message}`);
   }
-  return times.sort((a, b) => a - b)[2];
+  return median(times);
+}
+
+/** A document the server is timed on: its text and the edit made again and again. */
+export interface EditedSpec {
+  name: string;
+  /** Where the document is (an ONNX model it imports is found relative to it). */
+  path: string;
+  text: string;
+  /** The text after the `k`-th edit. */
+  edit: (k: number) => string;
+}
+
+/** The specs whose edits are timed: changing a number, as typing does. */
+export function editedSpecs(): EditedSpec[] {
+  const file = (name: string) => resolve(ROOT, 'specs', name);
+  const resnet = readFileSync(file('resnet18.net'), 'utf8');
+  const finetune = readFileSync(file('resnet18-finetune.net'), 'utf8');
+  const generated = generatedSpec(2000);
+  return [
+    {
+      name: 'specs/resnet18.net',
+      path: file('resnet18.net'),
+      text: resnet,
+      edit: (k) => resnet.replace('classes = 1000', `classes = ${1000 + k}`),
+    },
+    {
+      name: 'specs/resnet18-finetune.net (imports a 45 MB ONNX ResNet18)',
+      path: file('resnet18-finetune.net'),
+      text: finetune,
+      edit: (k) => finetune.replace('Linear(512, 10)', `Linear(512, ${10 + k})`),
+    },
+    {
+      name: `the generated ${generated.split('\n').length.toLocaleString('en-US')}-line spec`,
+      path: '/tmp/netspec-bench.net',
+      text: generated,
+      edit: (k) => generated.replace('hidden = 64)', `hidden = ${64 + k})`),
+    },
+  ];
+}
+
+/** A running `netspec lsp` and the promise of the next diagnostics it publishes. */
+class Server {
+  readonly connection: MessageConnection;
+  private notify?: () => void;
+  private child = spawn(process.execPath, [resolve(ROOT, 'bin/netspec.js'), 'lsp', '--stdio'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+  });
+
+  constructor() {
+    this.connection = createMessageConnection(
+      new StreamMessageReader(this.child.stdout!),
+      new StreamMessageWriter(this.child.stdin!),
+    );
+    this.connection.onNotification('textDocument/publishDiagnostics', () => this.notify?.());
+    this.connection.listen();
+  }
+
+  published(): Promise<void> {
+    return new Promise((done) => (this.notify = done));
+  }
+
+  async initialize(): Promise<void> {
+    await this.connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: {},
+    });
+    void this.connection.sendNotification('initialized', {});
+  }
+
+  async open(uri: string, text: string): Promise<void> {
+    const waiting = this.published();
+    void this.connection.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'netspec', version: 1, text },
+    });
+    await waiting;
+  }
+
+  async change(uri: string, version: number, text: string): Promise<void> {
+    const waiting = this.published();
+    void this.connection.sendNotification('textDocument/didChange', {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
+    await waiting;
+  }
+
+  async close(): Promise<void> {
+    await this.connection.sendRequest('shutdown');
+    // The exit notification is written asynchronously: wait for it, and for the server to
+    // leave, before closing the pipes (a write into a destroyed pipe would throw).
+    const exited = new Promise((done) => this.child.once('exit', done));
+    await this.connection.sendNotification('exit');
+    await exited;
+    this.connection.dispose();
+  }
+}
+
+/** Milliseconds from starting `netspec lsp` to the diagnostics of a document opened at once. */
+export async function firstDiagnostics(spec: EditedSpec): Promise<number> {
+  const start = performance.now();
+  const server = new Server();
+  await server.initialize();
+  await server.open(pathToFileURL(spec.path).href, spec.text);
+  const elapsed = performance.now() - start;
+  await server.close();
+  return elapsed;
 }
 
 /** Median milliseconds from a didChange to the diagnostics it causes, over `edits` edits. */
-export async function lspLatency(text: string, edits: number): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    [resolve(import.meta.dirname, '../../bin/netspec.js'), 'lsp', '--stdio'],
-    { stdio: ['pipe', 'pipe', 'ignore'] },
-  );
-  const connection = createMessageConnection(
-    new StreamMessageReader(child.stdout!),
-    new StreamMessageWriter(child.stdin!),
-  );
-  let notify: (() => void) | undefined;
-  connection.onNotification('textDocument/publishDiagnostics', () => notify?.());
-  connection.listen();
-  const published = () => new Promise<void>((done) => (notify = done));
-  await connection.sendRequest('initialize', {
-    processId: process.pid,
-    rootUri: null,
-    capabilities: {},
-  });
-  connection.sendNotification('initialized', {});
-  const uri = pathToFileURL('/tmp/netspec-bench.net').href;
-  let waiting = published();
-  connection.sendNotification('textDocument/didOpen', {
-    textDocument: { uri, languageId: 'netspec', version: 1, text },
-  });
-  await waiting;
+export async function lspLatency(spec: EditedSpec, edits: number): Promise<number> {
+  const server = new Server();
+  await server.initialize();
+  const uri = pathToFileURL(spec.path).href;
+  await server.open(uri, spec.text);
   const times: number[] = [];
-  for (let v = 2; v < edits + 2; v++) {
-    waiting = published();
+  for (let k = 1; k <= edits; k++) {
     const start = performance.now();
-    const edited = text.replace('hidden = 64)', `hidden = ${64 + v})`);
-    connection.sendNotification('textDocument/didChange', {
-      textDocument: { uri, version: v },
-      contentChanges: [{ text: edited }],
-    });
-    await waiting;
+    await server.change(uri, k + 1, spec.edit(k));
     times.push(performance.now() - start);
   }
-  await connection.sendRequest('shutdown');
-  // The exit notification is written asynchronously: wait for it, and for the server to leave,
-  // before closing the pipes (a write into a destroyed pipe would throw).
-  const exited = new Promise((done) => child.once('exit', done));
-  await connection.sendNotification('exit');
-  await exited;
-  connection.dispose();
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)];
+  await server.close();
+  return median(times);
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
 }

@@ -42,7 +42,7 @@ export function streamReadLine(): string {
     header[2] = 0x08;
     header[3] = 3;
     [memory.count, 28, 28].forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
-    writeFileSync(join(dir, 'raw-images'), Buffer.concat([header, memory.images]));
+    writeFileSync(join(dir, 'raw-images'), Buffer.concat([header, memory.images as Uint8Array]));
     const raw = { ...gz(true), images: at(join(dir, 'raw-images')) } as DataSource;
     const streamed = loadSource(raw, []);
     const megabytes = (memory.count * 784) / 1e6;

@@ -5,6 +5,8 @@ export const CODES = {
   unexpectedCharacter: 'NS0001',
   unterminatedString: 'NS0002',
   syntax: 'NS0003',
+  /** PyTorch's spelling (`lr=0.05`, `(7, 7)`, `nn.Conv2d`, `Compose`), read and fixed: grammar/habits.ts. */
+  pytorchForm: 'NS0004',
   // NS1xxx: meaning (compiler/check/)
   unknownName: 'NS1001',
   duplicateDeclaration: 'NS1002',

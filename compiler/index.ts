@@ -1,10 +1,11 @@
 // The compiler's public entry point: everything outside compiler/ uses only what is exported
 // here (the runtime, the CLI, the benchmarks and the language server).
-import type { Diagnostic } from '../grammar/index.js';
+import type { Diagnostic, SpecFile } from '../grammar/index.js';
 import { checkFiles } from './check/index.js';
-import type { ReadFile } from './check/program.js';
+import { withSuggestionFix } from './check/names.js';
+import type { ParseFile, ReadFile } from './check/program.js';
 import { loadProgram } from './check/program.js';
-import { buildEvalStep, buildInference, buildTrainStep } from './lower/steps.js';
+import { buildEvalStep, buildGradientStep, buildInference, buildTrainStep } from './lower/steps.js';
 import type { BuiltGraph, StepOptions } from './lower/steps.js';
 import { buildStepsLoop } from './lower/steps-loop.js';
 import type { GraphEntry, Manifest } from './lower/manifest.js';
@@ -32,6 +33,7 @@ export type {
   ImagesSource,
   DataSource,
   SplitSource,
+  Take,
   TransformSpec,
   TransformStep,
   Model,
@@ -63,7 +65,7 @@ export type { Manifest, GraphEntry, TensorEntry, Role } from './lower/manifest.j
 export { carriedKey } from './lower/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
 export { CODES } from './codes.js';
-export type { ReadFile } from './check/program.js';
+export type { ParseFile, ReadFile } from './check/program.js';
 export type { ReadBinary } from './check/onnx-network.js';
 import type { ReadBinary } from './check/onnx-network.js';
 import { onnx } from './ops/index.js';
@@ -84,12 +86,28 @@ export { bufferShapes, initialParameters, parameterNames, parameterShapes };
 // Initialization schemes (`init =`) and LSUV's runtime half: the layers to visit and the rescale.
 export { INITIALIZERS, fans, lsuvScale } from './initializers.js';
 export { lsuvLayers } from './init.js';
-export { forwardFlops } from './flops.js';
+export { forwardFlops, layerFlops } from './flops.js';
 export type { ProbeLayer, ProbeManifest } from './lower/probe.js';
 // Training stages (`unfreeze … after N epochs`): the runtime compiles each stage's recipe.
-export { stageAt, stageRecipe } from './check/stages.js';
+export { matches as moduleMatches, stageAt, stageRecipe } from './check/stages.js';
 export { diagnostic, hasErrors } from '../grammar/index.js';
-// For the language server: completion and hover read the same registry as the checker.
+// For the language server: completion, hover and signature help read the checker's own tables.
+export {
+  CALLEES,
+  calleeNamed,
+  datasetSettingValue,
+  DATASET_SETTING_WORDS,
+  FREEZE_OPTIONS,
+  groupCallee,
+  REPLACE_OPTIONS,
+  STOP_QUANTITY_WORDS,
+  SURGERY_STATEMENTS,
+  TRAIN_SETTING_WORDS,
+  TRAIN_STATEMENTS,
+  trainSettingValue,
+} from './editor.js';
+export type { Callee, SettingValue, Word } from './editor.js';
+export { onnxModules } from './check/onnx-network.js';
 export { LAYERS } from './layers/registry.js';
 // For the language server: the keys a sweep can name.
 export { sweepKeys } from './check/sweep-keys.js';
@@ -99,6 +117,8 @@ export interface CheckResult {
   diagnostics: Diagnostic[];
   /** The text of the spec and of every file it imports, by file name. */
   sources: Map<string, string>;
+  /** The syntax tree of the spec and of every file it imports, the spec first. */
+  files: SpecFile[];
 }
 
 /**
@@ -110,15 +130,18 @@ export function checkSpec(
   file: string,
   readFile?: ReadFile,
   readBinary?: ReadBinary,
+  parseFile?: ParseFile,
 ): CheckResult {
-  const program = loadProgram(text, file, readFile);
+  const program = loadProgram(text, file, readFile, parseFile);
   const checked = checkFiles(program.files, readBinary);
   const files = [...program.sources.keys()];
-  const diagnostics = [...program.diagnostics, ...checked.diagnostics].sort(
-    (a, b) =>
-      files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
-  );
-  return { spec: checked.spec, diagnostics, sources: program.sources };
+  const diagnostics = [...program.diagnostics, ...checked.diagnostics]
+    .sort(
+      (a, b) =>
+        files.indexOf(a.file) - files.indexOf(b.file) || a.span.start.offset - b.span.start.offset,
+    )
+    .map((d) => withSuggestionFix(d, program.sources.get(d.file)));
+  return { spec: checked.spec, diagnostics, sources: program.sources, files: program.files };
 }
 
 export interface CompiledRecipe {
@@ -200,6 +223,19 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
 }
 
 /**
+ * The evaluation-mode gradient of one batch's objective (`<param>.grad` outputs), for the full
+ * training-set gradient norm a `stop when full_grad_norm …` condition tests.
+ */
+export function compileGradient(recipe: Recipe): { graph: GraphEntry; onnx: Uint8Array } {
+  const built = buildGradientStep(recipe);
+  const doc = `netspec ${recipe.name} (${recipe.file}): gradient of one batch, evaluation mode`;
+  return {
+    graph: entry(`${recipe.name}.gradient.onnx`, built),
+    onnx: serializeModel(built.graph, { docString: doc }),
+  };
+}
+
+/**
  * The inference model with the given weights inside: what `netspec export` writes, at the
  * default opset or an older one (OpsetError when it is out of range or a node has no form there).
  */
@@ -242,11 +278,16 @@ export function matmulModel(n: number): Uint8Array {
 
 /** The fixed [C, H, W] input size of an ONNX model, or undefined when any of them is dynamic. */
 export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
-  const [input] = readOnnx(bytes).inputs;
-  const dims = input?.dims.slice(1);
+  const dims = onnxInputShape(bytes);
   return dims && dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;
+}
+
+/** An ONNX model's [C, H, W] input, dynamic sizes by their names (`height`), if it has one. */
+export function onnxInputShape(bytes: Uint8Array): (number | string)[] | undefined {
+  const [input] = readOnnx(bytes).inputs;
+  return input?.dims.slice(1) as (number | string)[] | undefined;
 }
 
 export { registryReference, showValue } from './docs.js';
 export { SCHEDULES, withWarmup } from './schedules.js';
-export { stopReason, STOP_QUANTITIES } from './stopping.js';
+export { quantitiesOf, stopReason, STEP_QUANTITIES, STOP_QUANTITIES } from './stopping.js';

@@ -9,6 +9,8 @@ interface NodeBase {
 export interface Identifier extends NodeBase {
   kind: 'Identifier';
   name: string;
+  /** PyTorch's module prefix written before a callee (`nn.` of `nn.Conv2d`); see grammar/habits.ts. */
+  torchPrefix?: Span;
 }
 
 // ---- expressions -------------------------------------------------------------------------
@@ -30,6 +32,8 @@ export interface StringLiteral extends NodeBase {
 export interface BooleanLiteral extends NodeBase {
   kind: 'Boolean';
   value: boolean;
+  /** Written as Python does, `True` or `False`; see grammar/habits.ts. */
+  python?: true;
 }
 
 /** `auto`: a size the checker infers. */
@@ -43,11 +47,15 @@ export interface NameRef extends NodeBase {
   name: string;
   /** `ReLU as relu`: the module name a chain stage gives its layer (may be dotted). */
   alias?: Identifier;
+  /** PyTorch's module prefix written before the name (`nn.` of `nn.ReLU`); see grammar/habits.ts. */
+  torchPrefix?: Span;
 }
 
 export interface ListExpr extends NodeBase {
   kind: 'List';
   items: Expr[];
+  /** Written as a Python tuple, `(7, 7)`; see grammar/habits.ts. */
+  tuple?: true;
 }
 
 /** `name: value` or a positional `value` in a call. */
@@ -55,6 +63,8 @@ export interface Argument extends NodeBase {
   kind: 'Argument';
   name: Identifier | null;
   value: Expr;
+  /** Named with `=` as in Python (`lr=0.05`): the text between name and value; see grammar/habits.ts. */
+  equals?: Span;
 }
 
 /** `Linear(784, 256)`, `idx("a", "b")`, `SGD(lr: 0.1)`. */
@@ -189,6 +199,11 @@ export interface TransformDecl extends NodeBase {
   name: Identifier;
   /** Each step is a CallExpr or a bare NameRef (`ToTensor`). */
   steps: Expr[];
+  /**
+   * The steps were written as torchvision's `transforms.Compose([…])`: the text before the
+   * first step and after the last one; see grammar/habits.ts.
+   */
+  compose?: { open: Span; close: Span };
 }
 
 /** A module path pattern in surgery: `conv1`, `layer4.*`, `*`, or a layer kind `BatchNorm2d`. */
@@ -238,10 +253,14 @@ export interface OnnxNetworkDecl extends NodeBase {
   body: SurgeryStatement[];
 }
 
-/** `stop when steps > 20000 or improvement < 1e-5` in a train block. */
+/** `stop when steps > 20000 or improvement < 1e-5 [every 100 steps]` in a train block. */
 export interface StopStatement extends NodeBase {
   kind: 'Stop';
   condition: Expr;
+  /** How often the condition is checked (`every` part optional, as in a checkpoint). */
+  every: NumberLiteral | null;
+  /** `epoch`/`epochs`/`step`/`steps` as written; null when `every` is absent. */
+  unit: Identifier | null;
 }
 
 /** `checkpoint "runs/baseline" every 1 epoch` in a train block (`every` part optional). */

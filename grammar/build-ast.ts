@@ -10,9 +10,16 @@ import type {
   Parameter,
   SpecFile,
   SweepEntry,
+  TransformDecl,
 } from './ast.js';
 import type { Span } from './diagnostics.js';
-import { buildCall, buildExpression, buildIdentifier, buildString } from './build-expr.js';
+import {
+  buildCall,
+  buildCalleeName,
+  buildExpression,
+  buildIdentifier,
+  buildString,
+} from './build-expr.js';
 import {
   buildAssignment,
   buildNetworkStatement,
@@ -27,6 +34,7 @@ import {
   isDefined,
   joinSpans,
   nodeSpan,
+  tokenSpan,
 } from './cst.js';
 
 type DeclarationBuilder = (node: CstNode, name: Identifier, span: Span) => Declaration | undefined;
@@ -46,12 +54,7 @@ const DECLARATION_BUILDERS: Record<string, DeclarationBuilder> = {
   }),
   networkDecl: buildNetwork,
   blockDecl: (node, name, span) => ({ kind: 'Block', name, ...networkParts(node), span }),
-  transformDecl: (node, name, span) => ({
-    kind: 'Transform',
-    name,
-    steps: childNodes(node, 'step').map(buildTransformStep).filter(isDefined),
-    span,
-  }),
+  transformDecl: buildTransform,
   sweepDecl: buildSweep,
 };
 
@@ -108,6 +111,29 @@ function buildParameter(node: CstNode): Parameter | undefined {
   return { kind: 'Parameter', name: buildIdentifier(name), default: defaultValue, span };
 }
 
+function buildTransform(node: CstNode, name: Identifier, span: Span): Declaration {
+  const steps = childNodes(node, 'step').map(buildTransformStep).filter(isDefined);
+  const composed = steps.length === 1 ? composedSteps(steps[0]) : undefined;
+  if (composed === undefined) return { kind: 'Transform', name, steps, span };
+  return { kind: 'Transform', name, ...composed, span };
+}
+
+/**
+ * torchvision's `Compose([A, B])` as the one step of a transform block: its steps are the
+ * list's items, and the text around them is marked for grammar/habits.ts.
+ */
+function composedSteps(step: Expr): Pick<TransformDecl, 'steps' | 'compose'> | undefined {
+  if (step.kind !== 'Call' || step.callee.name !== 'Compose' || step.args.length !== 1)
+    return undefined;
+  const [list] = step.args;
+  if (list.name !== null || list.value.kind !== 'List' || list.value.items.length === 0)
+    return undefined;
+  const { items } = list.value;
+  const open = { start: step.span.start, end: items[0].span.start };
+  const close = { start: items[items.length - 1].span.end, end: step.span.end };
+  return { steps: items, compose: { open, close } };
+}
+
 function buildSweep(node: CstNode, name: Identifier, span: Span): Declaration | undefined {
   const over = childToken(node, 'over');
   if (over === undefined) return undefined;
@@ -127,8 +153,10 @@ function buildTransformStep(node: CstNode): Expr | undefined {
   const name = childToken(node, 'name');
   if (name === undefined) return undefined;
   const args = childNode(node, 'arguments');
-  const nameRef: Expr = { kind: 'Name', name: name.image, span: buildIdentifier(name).span };
-  if (args === undefined) return nameRef;
-  const end = nodeSpan(args)?.end ?? nameRef.span.end;
-  return buildCall(name, args, { start: nameRef.span.start, end });
+  const callee = buildCalleeName(name);
+  const span = tokenSpan(name);
+  const prefix = callee.torchPrefix ? { torchPrefix: callee.torchPrefix } : {};
+  if (args === undefined) return { kind: 'Name', name: callee.name, span, ...prefix };
+  const end = nodeSpan(args)?.end ?? span.end;
+  return buildCall(name, args, { start: span.start, end });
 }

@@ -26,10 +26,34 @@ import {
   tokenSpan,
 } from './cst.js';
 import type { Span } from './diagnostics.js';
+import { splitTorchPrefix } from './habits.js';
 import { UnterminatedString } from './tokens.js';
 
 export function buildIdentifier(token: IToken): Identifier {
   return { kind: 'Identifier', name: token.image, span: tokenSpan(token) };
+}
+
+/**
+ * A callee or name token, which may be written with PyTorch's module prefix (`nn.Conv2d`): the
+ * name without it, the prefix marked for grammar/habits.ts. Other dotted names stay whole.
+ */
+export function buildCalleeName(token: IToken): Identifier {
+  const whole = buildIdentifier(token);
+  const split = splitTorchPrefix(token.image);
+  if (split === undefined) return whole;
+  const { start, end } = whole.span;
+  const at = (delta: number) => ({
+    ...start,
+    offset: start.offset + delta,
+    column: start.column + delta,
+  });
+  const prefixEnd = at(split.prefix.length);
+  return {
+    kind: 'Identifier',
+    name: split.name,
+    span: { start: prefixEnd, end },
+    torchPrefix: { start, end: prefixEnd },
+  };
 }
 
 /** An `expression` node: a chain of stages, or the single stage when there is no `->`. */
@@ -136,14 +160,30 @@ function buildPrimary(node: CstNode | undefined): Expr | undefined {
   if (span === undefined) return undefined;
   const name = childToken(node, 'name');
   const args = childNode(node, 'arguments');
-  if (name) return args ? buildCall(name, args, span) : { kind: 'Name', name: name.image, span };
+  if (name) return args ? buildCall(name, args, span) : buildName(name, span);
   const list = childNode(node, 'list');
   if (list) return buildList(list);
   const parenthesized = childNode(node, 'parenthesized');
-  if (parenthesized) return buildExpression(childNode(parenthesized, 'inner'));
+  if (parenthesized) return buildParenthesized(parenthesized, span);
   const ifExpression = childNode(node, 'ifExpression');
   if (ifExpression) return buildIf(ifExpression);
   return buildLiteral(node, span);
+}
+
+/** A bare name; Python's `True`/`False` are read as booleans, marked for grammar/habits.ts. */
+function buildName(token: IToken, span: Span): Expr {
+  if (token.image === 'True' || token.image === 'False')
+    return { kind: 'Boolean', value: token.image === 'True', python: true, span };
+  const callee = buildCalleeName(token);
+  const prefix = callee.torchPrefix ? { torchPrefix: callee.torchPrefix } : {};
+  return { kind: 'Name', name: callee.name, span, ...prefix };
+}
+
+/** `(a + b)` is its inner expression; `(7, 7)` (commas) a list marked as a tuple. */
+function buildParenthesized(node: CstNode, span: Span): Expr | undefined {
+  const items = childNodes(node, 'inner').map(buildExpression);
+  if (childTokens(node, 'comma').length === 0) return items[0];
+  return { kind: 'List', items: items.filter(isDefined), tuple: true, span };
 }
 
 function buildLiteral(node: CstNode, span: Span): Expr | undefined {
@@ -199,7 +239,7 @@ function buildIf(node: CstNode): IfExpr | undefined {
 
 export function buildCall(name: IToken, args: CstNode, span: Span): CallExpr {
   const argumentList = childNodes(args, 'argument').map(buildArgument).filter(isDefined);
-  return { kind: 'Call', callee: buildIdentifier(name), args: argumentList, span };
+  return { kind: 'Call', callee: buildCalleeName(name), args: argumentList, span };
 }
 
 export function buildList(node: CstNode): ListExpr | undefined {
@@ -221,6 +261,10 @@ export function buildNamedArgument(node: CstNode): Argument | undefined {
   const name = childToken(node, 'name');
   const value = buildExpression(childNode(node, 'value'));
   if (name === undefined || value === undefined) return undefined;
-  const span = joinSpans(tokenSpan(name), value.span);
-  return { kind: 'Argument', name: buildIdentifier(name), value, span };
+  const identifier = buildIdentifier(name);
+  const span = joinSpans(identifier.span, value.span);
+  if (childToken(node, 'equals') === undefined)
+    return { kind: 'Argument', name: identifier, value, span };
+  const equals = { start: identifier.span.end, end: value.span.start };
+  return { kind: 'Argument', name: identifier, value, span, equals };
 }

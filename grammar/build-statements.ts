@@ -85,7 +85,7 @@ export function buildTrainStatement(node: CstNode): TrainStatement | undefined {
   if (stop) {
     const condition = buildExpression(childNode(stop, 'condition'));
     const span = nodeSpan(stop);
-    return condition && span && { kind: 'Stop', condition, span };
+    return condition && span && { kind: 'Stop', condition, ...buildEvery(stop), span };
   }
   const checkpoint = childNode(node, 'checkpointStatement');
   if (checkpoint) return buildCheckpoint(checkpoint);
@@ -99,21 +99,23 @@ export function buildTrainStatement(node: CstNode): TrainStatement | undefined {
   return { kind: 'CallStatement', call: buildCall(name, args, span), span };
 }
 
-function buildCheckpoint(node: CstNode): CheckpointStatement | undefined {
-  const path = childToken(node, 'path');
-  const span = nodeSpan(node);
-  if (path === undefined || span === undefined) return undefined;
+/** The `every N unit` part of a checkpoint or stop statement; nulls when absent. */
+function buildEvery(node: CstNode) {
   const every = childToken(node, 'every');
   const unit = childToken(node, 'unit');
   // `every` is all or nothing: a half-written one was reported and is left out.
   const both = every !== undefined && unit !== undefined;
   return {
-    kind: 'Checkpoint',
-    path: buildString(path),
     every: both ? buildNumber(every, false, tokenSpan(every)) : null,
     unit: both ? buildIdentifier(unit) : null,
-    span,
   };
+}
+
+function buildCheckpoint(node: CstNode): CheckpointStatement | undefined {
+  const path = childToken(node, 'path');
+  const span = nodeSpan(node);
+  if (path === undefined || span === undefined) return undefined;
+  return { kind: 'Checkpoint', path: buildString(path), ...buildEvery(node), span };
 }
 
 function buildUnfreezeAfter(node: CstNode): UnfreezeAfterStatement | undefined {

@@ -24,6 +24,18 @@ export interface RelatedNote {
   span: Span;
 }
 
+/** Replace the text of `span` (in the diagnostic's file) with `text`. */
+export interface Edit {
+  span: Span;
+  text: string;
+}
+
+/** A change that resolves a diagnostic: an editor offers it as a quick fix. */
+export interface Fix {
+  title: string;
+  edits: Edit[];
+}
+
 export interface Diagnostic {
   /** Stable code, e.g. `NS1001`; see docs/diagnostics.md. */
   code: string;
@@ -32,6 +44,8 @@ export interface Diagnostic {
   file: string;
   span: Span;
   related: RelatedNote[];
+  /** Ways to resolve it, when netspec knows them (a did-you-mean, PyTorch's spelling). */
+  fixes?: Fix[];
 }
 
 export function diagnostic(
@@ -54,3 +68,8 @@ export const FILE_START: Span = {
   start: { offset: 0, line: 1, column: 1 },
   end: { offset: 0, line: 1, column: 1 },
 };
+
+/** The diagnostic with one more fix. */
+export function withFix(d: Diagnostic, title: string, edits: Edit[]): Diagnostic {
+  return { ...d, fixes: [...(d.fixes ?? []), { title, edits }] };
+}

@@ -1,6 +1,7 @@
 // `netspec fmt`: prints a spec canonically — 2-space indents, one statement per line, long
 // chains broken before `->`, one blank line between declarations — with every comment kept
-// where it was. A file with syntax errors is left alone: formatting needs the whole tree.
+// where it was, and PyTorch's spellings in netspec's. A file with syntax errors is left alone:
+// formatting needs the whole tree.
 import type {
   Declaration,
   ImportDecl,
@@ -10,6 +11,7 @@ import type {
   TrainStatement,
 } from './ast.js';
 import { placeComments } from './format-comments.js';
+import { PYTORCH_FORM } from './habits.js';
 import { hasErrors, type Diagnostic } from './diagnostics.js';
 import { parse } from './index.js';
 import { lex } from './lex.js';
@@ -31,7 +33,9 @@ export interface FormatResult {
 
 export function format(source: string, file: string): FormatResult {
   const parsed = parse(source, file);
-  if (hasErrors(parsed.diagnostics)) return { text: source, diagnostics: parsed.diagnostics };
+  // PyTorch's spellings are read as the netspec they stand for, so printing writes that form.
+  const blocking = parsed.diagnostics.filter((d) => d.code !== PYTORCH_FORM);
+  if (hasErrors(blocking)) return { text: source, diagnostics: parsed.diagnostics };
   const ctx = printContext(
     source,
     parsed.comments.map((c) => c.span.start.offset),
@@ -122,19 +126,22 @@ function printBody(decl: Declaration, ctx: PrintContext): Doc {
   }
 }
 
+/** ` every 100 steps`, or nothing. */
+function everyText(s: { every: { text: string } | null; unit: { name: string } | null }): string {
+  return s.every && s.unit ? ` every ${s.every.text} ${s.unit.name}` : '';
+}
+
 function printTrainStatement(s: TrainStatement, ctx: PrintContext): Doc {
   const at = s.span.start.offset;
   switch (s.kind) {
     case 'Assignment':
       return printAssignment(s.target.name, s.value, s.options, at, 2, ctx);
     case 'Stop':
-      return cat(text('stop when ', at), printTopExpr(s.condition, 12, ctx));
+      return cat(text('stop when ', at), printTopExpr(s.condition, 12, ctx), everyText(s));
     case 'CallStatement':
       return printExpr(s.call, ctx);
-    case 'Checkpoint': {
-      const every = s.every && s.unit ? ` every ${s.every.text} ${s.unit.name}` : '';
-      return cat(text('checkpoint ', at), printExpr(s.path, ctx), every);
-    }
+    case 'Checkpoint':
+      return cat(text('checkpoint ', at), printExpr(s.path, ctx), everyText(s));
     case 'UnfreezeAfter': {
       const patterns = s.patterns.map((p) => p.text).join(', ');
       return text(`unfreeze ${patterns} after ${s.after.text} ${s.unit.name}`, at);

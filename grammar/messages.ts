@@ -61,6 +61,8 @@ const MAX_SHOWN_LENGTH = 30;
 
 export class ParseMessages implements IParserErrorMessageProvider {
   declaration: DeclarationContext | undefined;
+  /** What follows the text being parsed: the end of the file, or the next declaration's keyword. */
+  endOfInput = 'end of file';
 
   buildMismatchTokenMessage(options: {
     expected: TokenType;
@@ -72,11 +74,11 @@ export class ParseMessages implements IParserErrorMessageProvider {
     const expectation =
       this.closingExpectation(expected, actual, ruleName) ??
       `${labelOf(expected)}${after(previous)}`;
-    return `expected ${expectation}, found ${describeToken(actual)}`;
+    return `expected ${expectation}, found ${this.describe(actual)}`;
   }
 
   buildNotAllInputParsedMessage(options: { firstRedundant: IToken }): string {
-    return `expected ${TOP_LEVEL_EXPECTATION}, found ${describeToken(options.firstRedundant)}`;
+    return `expected ${TOP_LEVEL_EXPECTATION}, found ${this.describe(options.firstRedundant)}`;
   }
 
   buildNoViableAltMessage(options: {
@@ -86,12 +88,14 @@ export class ParseMessages implements IParserErrorMessageProvider {
     ruleName: string;
   }): string {
     const { expectedPathsPerAlt, actual, previous, ruleName } = options;
-    const found = describeToken(actual[0]);
+    const found = this.describe(actual[0]);
+    // `name=value` is read too (grammar/habits.ts), but ':' is what to write.
+    if (ruleName === 'namedArgument') return `expected ':'${after(previous)}, found ${found}`;
     if (EXPRESSION_RULES.has(ruleName)) {
       return `expected an expression${after(previous)}, found ${found}`;
     }
     const keyword = ruleName === 'trainStatement' ? trainKeywordExpectation(actual) : undefined;
-    if (keyword) return `expected ${keyword}, found ${describeToken(actual[1])}`;
+    if (keyword) return `expected ${keyword}, found ${this.describe(actual[1])}`;
     if (STATEMENT_RULES.has(ruleName)) {
       return `expected a statement in ${this.declarationName()}, found ${found}`;
     }
@@ -103,7 +107,7 @@ export class ParseMessages implements IParserErrorMessageProvider {
     actual: IToken[];
   }): string {
     const expected = firstTokensOf(options.expectedIterationPaths);
-    return `expected ${expected}, found ${describeToken(options.actual[0])}`;
+    return `expected ${expected}, found ${this.describe(options.actual[0])}`;
   }
 
   /** Messages for a missing closer or opener, which read better with their context. */
@@ -131,6 +135,10 @@ export class ParseMessages implements IParserErrorMessageProvider {
     if (this.declaration === undefined) return 'the declaration';
     const { kind, name } = this.declaration;
     return name === '' ? `the ${kind}` : `${kind} '${name}'`;
+  }
+
+  private describe(token: IToken | undefined): string {
+    return describeToken(token, this.endOfInput);
   }
 }
 
@@ -173,8 +181,8 @@ function after(previous: IToken | undefined): string {
 }
 
 /** How a token the user wrote is shown: its text in quotes, or "end of file". */
-export function describeToken(token: IToken | undefined): string {
-  if (token === undefined || token.tokenType === EOF) return 'end of file';
+export function describeToken(token: IToken | undefined, endOfInput = 'end of file'): string {
+  if (token === undefined || token.tokenType === EOF) return endOfInput;
   const image =
     token.image.length > MAX_SHOWN_LENGTH
       ? `${token.image.slice(0, MAX_SHOWN_LENGTH)}…`

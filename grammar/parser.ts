@@ -85,9 +85,13 @@ class NetspecParser extends CstParser {
     this.performSelfAnalysis();
   }
 
-  parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+  parseTokens(
+    tokens: IToken[],
+    endOfInput: string,
+  ): { cst: CstNode; errors: IRecognitionException[] } {
     this.input = tokens;
     this.messages.declaration = undefined;
+    this.messages.endOfInput = endOfInput;
     const cst = this.file();
     return { cst, errors: this.errors };
   }
@@ -189,9 +193,15 @@ class NetspecParser extends CstParser {
     this.CONSUME(RCurly);
   });
 
-  /** `RandomCrop(28, padding: 4)` or a bare `ToTensor`; a separating comma is allowed. */
+  /**
+   * `RandomCrop(28, padding: 4)` or a bare `ToTensor`; a separating comma is allowed. A dotted
+   * name is torchvision's spelling (`transforms.Compose([…])`), read for grammar/habits.ts.
+   */
   transformStep = this.RULE('transformStep', () => {
-    this.CONSUME(Name, { LABEL: 'name' });
+    this.OR([
+      { ALT: () => this.CONSUME(Name, { LABEL: 'name' }) },
+      { ALT: () => this.CONSUME(DottedPath, { LABEL: 'name' }) },
+    ]);
     this.OPTION(() => this.SUBRULE(this.callArguments, { LABEL: 'arguments' }));
     this.OPTION2(() => this.CONSUME(Comma));
   });
@@ -244,9 +254,13 @@ class NetspecParser extends CstParser {
     });
   });
 
+  // `name=value`, as Python writes it, is read too; the AST builder marks it for grammar/habits.ts.
   namedArgument = this.RULE('namedArgument', () => {
     this.CONSUME(Name, { LABEL: 'name' });
-    this.CONSUME(Colon);
+    this.OR([
+      { ALT: () => this.CONSUME(Colon) },
+      { ALT: () => this.CONSUME(Equals, { LABEL: 'equals' }) },
+    ]);
     this.SUBRULE(this.expression, { LABEL: 'value' });
   });
 
@@ -262,10 +276,16 @@ class NetspecParser extends CstParser {
     ]);
   });
 
+  /** `stop when loss < 0.3` or, checked every N steps, `stop when loss < 0.3 every 100 steps`. */
   stopStatement = this.RULE('stopStatement', () => {
     this.CONSUME(Stop);
     this.CONSUME(When);
     this.SUBRULE(this.expression, { LABEL: 'condition' });
+    this.OPTION(() => {
+      this.CONSUME(Every);
+      this.CONSUME(NumberLiteral, { LABEL: 'every' });
+      this.CONSUME(Name, { LABEL: 'unit' });
+    });
   });
 
   checkpointStatement = this.RULE('checkpointStatement', () => {
@@ -459,6 +479,13 @@ class NetspecParser extends CstParser {
           this.OPTION2(() => this.SUBRULE(this.callArguments, { LABEL: 'arguments' }));
         },
       },
+      // `nn.Conv2d(…)`: PyTorch's spelling, read so that it is one diagnostic (grammar/habits.ts).
+      {
+        ALT: () => {
+          this.CONSUME(DottedPath, { LABEL: 'name' });
+          this.OPTION3(() => this.SUBRULE2(this.callArguments, { LABEL: 'arguments' }));
+        },
+      },
       { ALT: () => this.SUBRULE(this.list) },
       { ALT: () => this.SUBRULE(this.parenthesized) },
       { ALT: () => this.SUBRULE(this.ifExpression) },
@@ -521,9 +548,15 @@ class NetspecParser extends CstParser {
     this.CONSUME(RBracket);
   });
 
+  /** `(a + b)`; with commas a Python tuple `(7, 7)`, read as a list for grammar/habits.ts. */
   parenthesized = this.RULE('parenthesized', () => {
     this.CONSUME(LParen);
     this.SUBRULE(this.expression, { LABEL: 'inner' });
+    this.MANY(() => {
+      this.CONSUME(Comma, { LABEL: 'comma' });
+      this.SUBRULE2(this.expression, { LABEL: 'inner' });
+    });
+    this.OPTION(() => this.CONSUME2(Comma, { LABEL: 'comma' }));
     this.CONSUME(RParen);
   });
 
@@ -580,8 +613,15 @@ class NetspecParser extends CstParser {
 
 let sharedParser: NetspecParser | undefined;
 
-/** Parses a token vector; the parser is built once (grammar analysis is the costly part). */
-export function parseTokens(tokens: IToken[]): { cst: CstNode; errors: IRecognitionException[] } {
+/**
+ * Parses a token vector; the parser is built once (grammar analysis is the costly part).
+ * `endOfInput` is how messages name what follows the tokens (a part of a file ends where the
+ * next declaration begins).
+ */
+export function parseTokens(
+  tokens: IToken[],
+  endOfInput = 'end of file',
+): { cst: CstNode; errors: IRecognitionException[] } {
   sharedParser ??= new NetspecParser();
-  return sharedParser.parseTokens(tokens);
+  return sharedParser.parseTokens(tokens, endOfInput);
 }

@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
+import type { StepLog } from './step-log.js';
 import type { NamedTensor } from './weights.js';
 import { encodeSafetensors, readSafetensors } from './weights.js';
 
@@ -22,6 +23,8 @@ export interface CheckpointState {
   checksums?: Record<string, string>;
   /** Steps taken by the end of each epoch in `history`. */
   stepsAtEpoch: number[];
+  /** Every step's loss and learning rate so far, for the report (absent in older checkpoints). */
+  steps?: StepLog;
   control: unknown;
 }
 

@@ -9,11 +9,12 @@
 // are not trained, and each later stage's graphs.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Recipe } from '../compiler/index.js';
+import type { Model, Recipe } from '../compiler/index.js';
 import { parameterShapes, stageAt, stageRecipe } from '../compiler/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { RawTensor } from './weights.js';
 import { decodeSafetensorsRaw, toFloat32 } from './weights.js';
+import { plural } from './plural.js';
 
 /** A weights file that cannot start the run: the message lists every problem. */
 export class StartWeightsError extends Error {}
@@ -52,6 +53,40 @@ export function startWeightsFile(path: string): string {
  * error.
  */
 export function startFrom(recipe: Recipe, path: string, partial = false): StartWeights {
+  const { file, values, problems } = fitWeights(recipe.model, path);
+  const what = `${file} does not fit ${recipe.model.name}`;
+  if (problems.length > 0 && (!partial || values.size === 0)) {
+    const hint = partial
+      ? 'none of its tensors fit'
+      : 'with --weights-partial, the tensors that fit are loaded and the rest initialized';
+    const count = plural(problems.length, 'problem');
+    throw new StartWeightsError(`${what} (${count}; ${hint}):\n  ${problems.join('\n  ')}`);
+  }
+  // Values the model already had (an imported model's pretrained ones) stay where the file has none.
+  const initial = new Map([...(recipe.model.initial ?? []), ...values]);
+  return {
+    recipe: { ...recipe, model: { ...recipe.model, initial } },
+    file,
+    loaded: values.size,
+    skipped: problems,
+  };
+}
+
+/**
+ * A trained model's weights (`eval`, `predict`, `export`): every parameter and buffer, or a
+ * StartWeightsError listing every problem, as `train --weights` does.
+ */
+export function trainedWeights(model: Model, path: string): Map<string, Float32Array> {
+  const { file, values, problems } = fitWeights(model, path);
+  if (problems.length === 0) return values;
+  const count = plural(problems.length, 'problem');
+  throw new StartWeightsError(
+    `${file} does not fit ${model.name} (${count}):\n  ${problems.join('\n  ')}`,
+  );
+}
+
+/** The file's tensors that fit the model, and one line per tensor that does not. */
+function fitWeights(model: Model, path: string) {
   const file = startWeightsFile(path);
   let stored: Map<string, RawTensor>;
   try {
@@ -59,7 +94,7 @@ export function startFrom(recipe: Recipe, path: string, partial = false): StartW
   } catch (e) {
     throw new StartWeightsError((e as Error).message);
   }
-  const shapes = parameterShapes(recipe.model);
+  const shapes = parameterShapes(model);
   const problems: string[] = [];
   const values = new Map<string, Float32Array>();
   for (const [name, shape] of shapes) {
@@ -77,22 +112,7 @@ export function startFrom(recipe: Recipe, path: string, partial = false): StartW
   }
   for (const name of stored.keys())
     if (!shapes.has(name)) problems.push(`'${name}' is not in the model`);
-  const what = `${file} does not fit ${recipe.model.name}`;
-  if (problems.length > 0 && (!partial || values.size === 0)) {
-    const hint = partial
-      ? 'none of its tensors fit'
-      : 'with --weights-partial, the tensors that fit are loaded and the rest initialized';
-    const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
-    throw new StartWeightsError(`${what} (${count}; ${hint}):\n  ${problems.join('\n  ')}`);
-  }
-  // Values the model already had (an imported model's pretrained ones) stay where the file has none.
-  const initial = new Map([...(recipe.model.initial ?? []), ...values]);
-  return {
-    recipe: { ...recipe, model: { ...recipe.model, initial } },
-    file,
-    loaded: values.size,
-    skipped: problems,
-  };
+  return { file, values, problems };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface StepRecord extends StepNumbers {
   correct: number;
   /** The step's monitoring outputs: grad_norm, param_norm, grad_variance when asked for. */
   monitors: Record<string, number>;
+  /** Terms beside the data loss: weight_decay's `penalty`, SAM's `sam_loss`, when the recipe has them. */
+  terms: Record<string, number>;
 }
 
 export interface ChunkResult {
@@ -81,6 +83,7 @@ export class StepRunner {
     const state: Feeds = {};
     const perStep = new Map<string, Float32Array>();
     const monitors: string[] = [];
+    const terms: string[] = [];
     let updatedNorm = NaN;
     for (const output of this.compiled.manifest.graphs.steps.outputs) {
       const { role } = output;
@@ -91,6 +94,9 @@ export class StepRunner {
       else if (role.kind === 'monitor') {
         perStep.set(role.monitor, value.data as Float32Array);
         monitors.push(role.monitor);
+      } else if (role.kind === 'loss_term') {
+        perStep.set(role.term, value.data as Float32Array);
+        terms.push(role.term);
       } else perStep.set(role.kind, value.data as Float32Array);
     }
     const steps = Array.from({ length: count }, (_, j) => ({
@@ -99,6 +105,7 @@ export class StepRunner {
       gradNorm: perStep.get('grad_norm')?.[j],
       paramNorm: perStep.get('param_norm')?.[j],
       monitors: Object.fromEntries(monitors.map((m) => [m, perStep.get(m)![j]])),
+      terms: Object.fromEntries(terms.map((t) => [t, perStep.get(t)![j]])),
     }));
     return { state, steps, updatedNorm };
   }

@@ -1,13 +1,14 @@
 // The training loop: one onnxruntime `run` of the compiled step graph per minibatch. The
 // manifest's roles say which outputs feed which inputs next step (parameters, buffers,
 // optimizer state), so this loop knows nothing about any particular optimizer or model. The
-// recipe's run control sets the learning rate before each step and decides after each epoch
-// whether to stop; checkpoints capture everything needed to continue exactly.
+// recipe's run control sets the learning rate before each step and decides after each step,
+// period or epoch whether to stop; checkpoints capture everything needed to continue exactly.
 import { availableParallelism } from 'node:os';
 import type { CompiledRecipe, Recipe } from '../compiler/index.js';
 import { forwardFlops } from '../compiler/index.js';
 import type { Checkpoint, CheckpointState } from './checkpoint.js';
 import { writeCheckpoint } from './checkpoint.js';
+import type { ControlMemory, PeriodValues } from './control.js';
 import { RunController } from './control.js';
 import { epochOrder } from './data/batches.js';
 import type { Split } from './data/dataset.js';
@@ -17,6 +18,9 @@ import { prefetchedChunks } from './data/prefetch.js';
 import type { ChannelStats } from './data/transforms/pipeline.js';
 import { divergenceMessage, firstDivergence } from './divergence.js';
 import { batchOptions, evaluate } from './evaluate.js';
+import { FullGradient } from './full-gradient.js';
+import type { StepLog, Sums } from './step-log.js';
+import { addStep, emptySums, logStep, newStepLog } from './step-log.js';
 import type { LsuvOptions } from './lsuv.js';
 import { lsuvInitialize } from './lsuv.js';
 import { createSession, ort } from './session.js';
@@ -29,8 +33,16 @@ import { copyState, initialState, namedTensors, weightFeeds } from './train-stat
 
 export interface EpochMetrics {
   epoch: number;
+  /** Mean data loss of the epoch's steps: the loss function alone, without regularization terms. */
   trainLoss: number;
   trainAccuracy: number;
+  /**
+   * Epoch means of the terms beside the data loss: `penalty` (weight_decay's λ·Σ‖θ‖², which the
+   * optimizer minimizes with the loss) and `sam_loss` (the data loss at SAM's ascent point).
+   */
+  terms?: Record<string, number>;
+  /** The run stopped during this epoch, after `steps` of its `of` steps. */
+  partial?: { steps: number; of: number };
   testLoss?: number;
   testAccuracy?: number;
   /** On the validation split, when the dataset has one. */
@@ -38,7 +50,10 @@ export interface EpochMetrics {
   valAccuracy?: number;
   /** The learning rate of the epoch's last step. */
   lr: number;
-  /** Monitoring outputs of the epoch's last step (grad_norm, param_norm, grad_variance). */
+  /**
+   * Monitoring outputs of the epoch's last step (grad_norm, param_norm, grad_variance), and
+   * full_grad_norm (‖∇f(θ)‖ over the training set) where the stop condition tests it.
+   */
   monitors?: Record<string, number>;
   imagesPerSecond: number;
   seconds: number;
@@ -55,8 +70,12 @@ export interface StepProgress {
   step: number;
   seen: number;
   total: number;
+  /** Mean data loss and accuracy of the epoch so far. */
   loss: number;
   accuracy: number;
+  /** This step's own data loss and learning rate. */
+  stepLoss: number;
+  lr: number;
   imagesPerSecond: number;
 }
 
@@ -90,8 +109,12 @@ export interface TrainOptions extends LsuvOptions {
 export interface TrainResult {
   weights: Map<string, Float32Array>;
   history: EpochMetrics[];
+  /** Every step's data loss and learning rate (and loss terms), for the report. */
+  steps: StepLog;
   /** Why the run ended early (a stop condition, early stopping, interruption), if it did. */
   stopped?: string;
+  /** Early stopping's restore_best: the epoch whose weights the final ones are, and its value. */
+  restored?: { epoch: number; monitor: string; value?: number };
   /** The loss, gradient or parameters stopped being finite: `stopped` says where and why. */
   diverged?: boolean;
   interrupted: boolean;
@@ -110,12 +133,9 @@ export interface TrainData {
 }
 
 /** Where an epoch stands: enough to continue it mid-way after a resume. */
-interface EpochProgress {
+interface EpochProgress extends Sums {
   epoch: number;
   batchesDone: number;
-  lossSum: number;
-  correct: number;
-  seen: number;
   seconds: number;
   /** Of `seconds`, waiting for batches (absent in older checkpoints). */
   dataSeconds?: number;
@@ -123,7 +143,15 @@ interface EpochProgress {
 
 /** The start of an epoch: nothing done yet. */
 function freshProgress(epoch: number): EpochProgress {
-  return { epoch, batchesDone: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0, dataSeconds: 0 };
+  return { epoch, batchesDone: 0, ...emptySums(), seconds: 0, dataSeconds: 0 };
+}
+
+/** What a checkpoint's `control` holds: the epoch in progress and the stop condition's memory. */
+interface ControlState {
+  progress: EpochProgress;
+  /** The `every N steps` period in progress (absent in older checkpoints). */
+  period?: Sums;
+  memory?: ControlMemory;
 }
 
 class Run {
@@ -132,8 +160,15 @@ class Run {
   history: EpochMetrics[] = [];
   stepsAtEpoch: number[] = [];
   best?: Feeds;
+  /** The epoch `best` is from. */
+  private bestEpoch?: number;
   monitors: Record<string, number> = {};
   progress: EpochProgress;
+  /** Sums over the stop condition's current period of N steps. */
+  private period: Sums = emptySums();
+  private stepLog: StepLog = newStepLog();
+  private evalSession!: ort.InferenceSession;
+  private fullGradient?: FullGradient;
   readonly controller: RunController;
   private imagesName: string;
   private imagePixels: number;
@@ -168,7 +203,8 @@ class Run {
       );
     }
     // The checkpoint holds the state of the stage that wrote it, derived from its epoch count.
-    const progress = (state.control as { progress: EpochProgress }).progress;
+    const control = state.control as ControlState;
+    const progress = { ...emptySums(), ...control.progress };
     this.stage = this.stages.producedBy(progress);
     this.compiled = this.stages.compiled(this.stage, state.stepsAtEpoch);
     const restored = this.stages.restore(checkpoint, this.compiled);
@@ -182,7 +218,9 @@ class Run {
     this.history = state.history as EpochMetrics[];
     this.stepsAtEpoch = state.stepsAtEpoch;
     this.progress = progress;
-    this.controller.restore(this.history, this.stepsAtEpoch);
+    this.period = { ...emptySums(), ...control.period };
+    this.stepLog = { ...newStepLog(), ...state.steps };
+    this.controller.restore(this.history, this.stepsAtEpoch, control.memory);
     if (this.recipe.control.earlyStop?.restoreBest) this.best = this.bestBefore();
   }
 
@@ -206,6 +244,7 @@ class Run {
       if (replay.afterEpoch(m, this.stepsAtEpoch[i]).best) bestEpoch = m.epoch;
     });
     if (bestEpoch === undefined) return undefined;
+    this.bestEpoch = bestEpoch;
     const saved = this.options.resumeBest;
     if (saved && saved.state.recipe === this.recipe.name && saved.state.epoch === bestEpoch) {
       const best = this.stages.restore(saved, this.compiled);
@@ -222,29 +261,56 @@ class Run {
     const stepRunner = async () =>
       new StepRunner(await createSession(this.compiled.steps, sessions), this.compiled);
     let runner = await stepRunner();
-    let evalSession = await createSession(this.compiled.eval, sessions);
+    this.evalSession = await createSession(this.compiled.eval, sessions);
+    this.fullGradient = new FullGradient(this.recipe, sessions);
     let stopped: string | undefined;
-    while (this.progress.epoch <= options.epochs && !stopped) {
-      if (this.enterStage(this.progress.epoch)) {
-        await Promise.all([runner.release(), evalSession.release()]);
-        runner = await stepRunner();
-        evalSession = await createSession(this.compiled.eval, sessions);
+    try {
+      while (this.progress.epoch <= options.epochs && !stopped) {
+        if (this.enterStage(this.progress.epoch)) {
+          await Promise.all([runner.release(), this.evalSession.release()]);
+          runner = await stepRunner();
+          this.evalSession = await createSession(this.compiled.eval, sessions);
+        }
+        const end = await this.epoch(runner);
+        if (end === 'interrupted')
+          return this.finish('interrupted: a checkpoint was written', true);
+        if ('diverged' in end) return this.finish(end.diverged, false, true);
+        stopped = await this.afterEpoch(end.stopped);
       }
-      const end = await this.epoch(runner);
-      if (end === 'interrupted') return this.finish('interrupted: a checkpoint was written', true);
-      if (end !== 'done') return this.finish(end.diverged, false, true);
-      const metrics = await this.endEpoch(evalSession);
-      const outcome = this.controller.afterEpoch(metrics, this.step, metrics.monitors?.grad_norm);
-      if (outcome.best) this.best = copyState(this.state);
-      stopped = outcome.stop;
-      this.history.push(metrics);
-      this.stepsAtEpoch.push(this.step);
-      this.progress = freshProgress(metrics.epoch + 1);
-      options.onEpoch?.(metrics);
-      this.maybeCheckpoint('epoch', metrics.epoch, outcome.best);
+    } finally {
+      await this.fullGradient.release();
     }
-    if (this.best && this.recipe.control.earlyStop?.restoreBest) this.state = this.best;
-    return this.finish(stopped, false);
+    const restored = this.restoreBest();
+    return { ...this.finish(stopped, false), restored };
+  }
+
+  /**
+   * Evaluates the epoch (whole, or cut short by a stop condition), asks the controller whether
+   * to stop, and records it; the reason to stop, if any.
+   */
+  private async afterEpoch(stoppedWithin: string | undefined): Promise<string | undefined> {
+    const metrics = await this.endEpoch();
+    const outcome = this.controller.afterEpoch(metrics, this.step);
+    if (outcome.best) [this.best, this.bestEpoch] = [copyState(this.state), metrics.epoch];
+    this.history.push(metrics);
+    this.stepsAtEpoch.push(this.step);
+    this.progress = freshProgress(metrics.epoch + 1);
+    this.options.onEpoch?.(metrics);
+    // An epoch cut short is not a whole one: a checkpoint of it could not resume where it was.
+    if (!metrics.partial) this.maybeCheckpoint('epoch', metrics.epoch, outcome.best);
+    return stoppedWithin ?? outcome.stop;
+  }
+
+  /**
+   * restore_best: the best epoch's weights become the final ones; which epoch that was, when it
+   * was not the last (then the final weights are simply the last ones).
+   */
+  private restoreBest(): TrainResult['restored'] {
+    const early = this.recipe.control.earlyStop;
+    if (!this.best || !early?.restoreBest || this.bestEpoch === undefined) return undefined;
+    this.state = this.best;
+    if (this.bestEpoch === this.history.at(-1)?.epoch) return undefined;
+    return { epoch: this.bestEpoch, monitor: early.monitor, value: this.controller.best };
   }
 
   /** Switches to the graphs of the stage `epoch` trains in; true when they changed. */
@@ -259,19 +325,28 @@ class Run {
     return true;
   }
 
-  /** Runs the rest of the current epoch: to its end, to an interruption, or to a divergence. */
-  private async epoch(runner: StepRunner): Promise<'done' | 'interrupted' | { diverged: string }> {
+  /**
+   * Runs the rest of the current epoch: to its end, to a stop condition that holds within it,
+   * to an interruption, or to a divergence.
+   */
+  private async epoch(
+    runner: StepRunner,
+  ): Promise<{ stopped?: string } | 'interrupted' | { diverged: string }> {
     const { recipe, data, progress } = this;
     const started = performance.now() - progress.seconds * 1000;
     const order = epochOrder(data.train.count, recipe.shuffle, recipe.seed, progress.epoch);
     const feeding = batchOptions(recipe, data.stats, true, progress.epoch);
     // Batches already done before a resume are skipped: the order is derived, not stored.
     const remaining = order.subarray(Math.min(order.length, progress.batchesDone * recipe.batch));
+    const { controller } = this;
     const plan = planChunks({
       batchBytes: 4 * recipe.batch * this.imagePixels,
       stepsPerRun: this.options.stepsPerRun,
       checkpoint: this.options.checkpoint,
       firstStep: this.step,
+      // A chunk ends where the stop condition is checked, so a run stops at exactly that step.
+      endsAfter: (step) =>
+        controller.afterStep(step) !== undefined || controller.periodEndsAt(step),
     });
     const chunks = prefetchedChunks(data.train, remaining, recipe.batch, feeding, plan);
     // From the end of one run to the next chunk in hand: time the loop waits for data.
@@ -281,13 +356,54 @@ class Run {
       const diverged = await this.runChunk(runner, chunk, started);
       if (diverged) return { diverged };
       this.maybeCheckpoint('step', this.step, false);
+      const stopped = await this.stopAfterSteps();
+      if (stopped) return { stopped };
       if (this.options.signal?.aborted) {
         this.writeCheckpoint('last');
         return 'interrupted';
       }
       waiting = performance.now();
     }
-    return 'done';
+    return {};
+  }
+
+  /**
+   * After a chunk: the stop condition's step quantities, and at the end of an `every N steps`
+   * period the whole condition over that period (evaluating held-out data and the full
+   * gradient when it tests them). The reason to stop, if it holds.
+   */
+  private async stopAfterSteps(): Promise<string | undefined> {
+    const { controller } = this;
+    const now = controller.afterStep(this.step);
+    if (now || !controller.periodEndsAt(this.step)) return now;
+    const p = this.period;
+    const values: PeriodValues = {
+      loss: p.lossSum / p.seen,
+      accuracy: p.correct / p.seen,
+      batchGradNorm: this.monitors.grad_norm,
+      ...(await this.heldOutIfTested()),
+      fullGradNorm: controller.tests('full_grad_norm') ? await this.fullGradNorm() : undefined,
+    };
+    this.period = emptySums();
+    return controller.afterPeriod(values, this.step, this.history.length);
+  }
+
+  private async heldOutIfTested(): Promise<Pick<PeriodValues, 'valLoss' | 'valAccuracy'>> {
+    const tested = this.controller.tests('val_loss') || this.controller.tests('val_accuracy');
+    const split = this.data.validation ?? this.data.test;
+    if (!tested || !split) return {};
+    const feeding = batchOptions(this.recipe, this.data.stats, false, this.progress.epoch);
+    const weights = weightFeeds(this.state, this.compiled);
+    const v = await evaluate(this.evalSession, weights, split, this.imagesName, feeding);
+    return { valLoss: v.loss, valAccuracy: v.accuracy };
+  }
+
+  /** ‖∇f(θ)‖ of the current weights over the whole training set. */
+  private fullGradNorm(): Promise<number> {
+    const feeding = batchOptions(this.recipe, this.data.stats, false, this.progress.epoch);
+    const weights = weightFeeds(this.state, this.compiled);
+    const input = { imagesName: this.imagesName, feeding };
+    return this.fullGradient!.norm(this.stage, weights, this.data.train, input);
   }
 
   /**
@@ -308,7 +424,7 @@ class Run {
     progress.seconds = (performance.now() - epochStarted) / 1000;
     const divergence = firstDivergence(result.steps, result.updatedNorm);
     const kept = divergence?.keep ?? chunk.steps;
-    for (const step of result.steps.slice(0, kept)) this.record(step, chunk.size);
+    result.steps.slice(0, kept).forEach((step, j) => this.record(step, chunk.size, rates[j]));
     if (!divergence) {
       this.state = result.state;
       return undefined;
@@ -319,19 +435,19 @@ class Run {
     return divergenceMessage(divergence, where);
   }
 
-  private record(step: StepRecord, size: number): void {
+  private record(step: StepRecord, size: number, lr: number): void {
     const { progress } = this;
     this.step++;
     progress.batchesDone++;
-    progress.seen += size;
-    progress.lossSum += step.loss * size;
-    progress.correct += step.correct;
+    addStep(progress, step, size);
+    addStep(this.period, step, size);
+    logStep(this.stepLog, { step: this.step, epoch: progress.epoch, size, lr }, step);
     this.monitors = step.monitors;
     this.lastLoss = step.loss;
-    this.options.onStep?.(this.stepProgress());
+    this.options.onStep?.(this.stepProgress(step.loss, lr));
   }
 
-  private stepProgress(): StepProgress {
+  private stepProgress(stepLoss: number, lr: number): StepProgress {
     const p = this.progress;
     return {
       epoch: p.epoch,
@@ -340,22 +456,29 @@ class Run {
       total: this.data.train.count,
       loss: p.lossSum / p.seen,
       accuracy: p.correct / p.seen,
+      stepLoss,
+      lr,
       imagesPerSecond: p.seen / Math.max(p.seconds, 1e-9),
     };
   }
 
-  private async endEpoch(session: ort.InferenceSession): Promise<EpochMetrics> {
+  private async endEpoch(): Promise<EpochMetrics> {
     const p = this.progress;
+    const session = this.evalSession;
     const metrics: EpochMetrics = {
       epoch: p.epoch,
       trainLoss: p.lossSum / p.seen,
       trainAccuracy: p.correct / p.seen,
+      ...termMeans(p),
+      ...this.partial(),
       lr: this.controller.rate(Math.max(0, this.step - 1), p.epoch - 1),
       monitors: { ...this.monitors },
       imagesPerSecond: p.seen / p.seconds,
       seconds: p.seconds,
       dataSeconds: p.dataSeconds,
     };
+    if (this.controller.tests('full_grad_norm') && this.controller.checksAfterEpoch(p.epoch))
+      metrics.monitors!.full_grad_norm = await this.fullGradNorm();
     const weights = weightFeeds(this.state, this.compiled);
     const feeding = batchOptions(this.recipe, this.data.stats, false, p.epoch);
     if (this.data.validation) {
@@ -367,6 +490,15 @@ class Run {
       [metrics.testLoss, metrics.testAccuracy] = [t.loss, t.accuracy];
     }
     return metrics;
+  }
+
+  /** `partial` for an epoch a stop condition cut short. */
+  private partial(): Pick<EpochMetrics, 'partial'> {
+    const of = this.recipe.dropLast
+      ? Math.floor(this.data.train.count / this.recipe.batch)
+      : Math.ceil(this.data.train.count / this.recipe.batch);
+    const steps = this.progress.batchesDone;
+    return steps < of ? { partial: { steps, of } } : {};
   }
 
   private maybeCheckpoint(unit: 'epoch' | 'step', count: number, best: boolean): void {
@@ -387,7 +519,12 @@ class Run {
       step: this.step,
       history: this.history,
       stepsAtEpoch: this.stepsAtEpoch,
-      control: { progress: this.progress },
+      steps: this.stepLog,
+      control: {
+        progress: this.progress,
+        period: this.period,
+        memory: this.controller.memory(),
+      } satisfies ControlState,
     };
     writeCheckpoint(`${dir}/${which}`, {
       weights: namedTensors(this.state, this.recipe, this.compiled, 'weight'),
@@ -400,8 +537,15 @@ class Run {
     const weights = new Map<string, Float32Array>();
     for (const [name, t] of namedTensors(this.state, this.recipe, this.compiled, 'weight'))
       weights.set(name, t.data);
-    return { weights, history: this.history, stopped, interrupted, diverged };
+    return { weights, history: this.history, steps: this.stepLog, stopped, interrupted, diverged };
   }
+}
+
+/** An epoch's mean loss terms (penalty, sam_loss), when the recipe has any. */
+function termMeans(p: Sums): Pick<EpochMetrics, 'terms'> {
+  const names = Object.keys(p.termSums);
+  if (names.length === 0) return {};
+  return { terms: Object.fromEntries(names.map((t) => [t, p.termSums[t] / p.seen])) };
 }
 
 /**

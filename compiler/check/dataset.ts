@@ -10,7 +10,7 @@ import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
 import { boolArg, numberArg, stringArg } from '../vocabulary/args.js';
 import type { SpecValue } from '../vocabulary/values.js';
 import { bool, int, num } from '../vocabulary/values.js';
-import type { DataFile, DataSource, DatasetSpec, SplitSource } from '../vocabulary/model.js';
+import type { DataFile, DataSource, DatasetSpec, SplitSource, Take } from '../vocabulary/model.js';
 import type { SourceDef } from '../vocabulary/defs.js';
 import { registry } from '../vocabulary/registry.js';
 
@@ -23,6 +23,22 @@ const streamArg: ArgSpec = {
   default: { t: 'auto' },
   doc: 'read examples from disk on demand instead of into memory: true, false, or auto (when the data would not fit a memory budget)',
 };
+/** `take: 5000` or `take: 10%`: a seeded subset of a source or split, optionally stratified. */
+const TAKE_ARGS: ArgSpec[] = [
+  {
+    name: 'take',
+    type: 'any',
+    default: NONE,
+    doc: 'use only part of the examples: a count (5000) or a fraction (10%), chosen at random with take_seed',
+  },
+  { name: 'take_seed', type: 'int', default: int(0), doc: 'seed of the take choice', min: 0 },
+  {
+    name: 'take_stratify',
+    type: 'bool',
+    default: bool(false),
+    doc: 'take the same share of every class',
+  },
+];
 const shapeArg: ArgSpec = {
   name: 'shape',
   type: 'shape',
@@ -47,11 +63,12 @@ export const SOURCES = registry<SourceDef>()({
         doc: 'path of the labels file (…-labels-idx1-ubyte[.gz])',
       },
       streamArg,
+      ...TAKE_ARGS,
     ],
   },
   csv: {
     name: 'csv',
-    doc: 'spreadsheets: one image per row of uint8 pixel columns; labels in a one-column file or a column',
+    doc: 'spreadsheets: one image per row of pixel columns (whole numbers 0–255, or decimals with dtype: float32); labels in a one-column file or a column',
     args: [
       { name: 'images', type: 'string', doc: 'the pixels file (one image per row)' },
       { name: 'labels', type: 'any', default: NONE, doc: 'a one-column labels file' },
@@ -62,10 +79,17 @@ export const SOURCES = registry<SourceDef>()({
         doc: 'the labels column of the images file: its index, or its header name',
       },
       shapeArg,
+      {
+        name: 'dtype',
+        type: 'any',
+        default: { t: 'name', name: 'uint8' },
+        doc: 'uint8 (whole numbers 0–255) or float32 (decimal numbers; with the scale that maps them to [0, 1], e.g. scale: 1)',
+      },
       { name: 'scale', type: 'number', default: num(1 / 255), doc: 'tensor = pixel × scale' },
       { name: 'header', type: 'bool', default: bool(false), doc: 'the first row is a header' },
       { name: 'delimiter', type: 'string', default: str('auto'), doc: '",", ";", "\\t" or auto' },
       streamArg,
+      ...TAKE_ARGS,
     ],
   },
   images: {
@@ -81,6 +105,7 @@ export const SOURCES = registry<SourceDef>()({
       },
       shapeArg,
       streamArg,
+      ...TAKE_ARGS,
     ],
   },
 });
@@ -91,6 +116,7 @@ export const SPLIT_ARGS: ArgSpec[] = [
   { name: 'size', type: 'number', doc: 'a fraction (10%) or a count of examples', above: 0 },
   { name: 'seed', type: 'int', default: int(0), doc: 'seed of the random choice', min: 0 },
   { name: 'stratify', type: 'bool', default: bool(false), doc: 'keep class proportions' },
+  ...TAKE_ARGS,
 ];
 
 export const DATASET_SETTINGS: ReadonlyMap<string, string> = new Map([
@@ -162,9 +188,12 @@ function checkSource(
   const streamValue = args.values.get('stream')!;
   if (streamValue.t !== 'bool' && streamValue.t !== 'auto')
     return problem("'stream' must be true, false or auto", 'stream');
-  const stream = streamValue.t === 'bool' ? streamValue.v : 'auto';
+  const stream: boolean | 'auto' = streamValue.t === 'bool' ? streamValue.v : 'auto';
+  const take = checkTake(args, file, call, diags);
+  if (take === null) return undefined;
+  const common = { stream, ...(take ? { take } : {}) };
   if (call.callee.name === 'idx')
-    return { kind: 'idx', images: at('images'), labels: at('labels'), stream };
+    return { kind: 'idx', images: at('images'), labels: at('labels'), ...common };
   const shape = shapeOf(args);
   if (shape.length !== 3 || shape.some((d) => d < 1) || ![1, 3].includes(shape[0]))
     return problem("'shape' must be [channels, height, width] with 1 or 3 channels", 'shape');
@@ -172,10 +201,41 @@ function checkSource(
   if (labels === null) return problem("'labels' must be a file name (a string)", 'labels');
   if (call.callee.name === 'images') {
     const labelsFile = labels === undefined ? undefined : { ...at('labels') };
-    return { kind: 'images', dir: at('dir'), labels: labelsFile, shape, stream };
+    return { kind: 'images', dir: at('dir'), labels: labelsFile, shape, ...common };
   }
   const csv = checkCsv(args, at, shape, labels !== undefined, problem);
-  return csv && { ...csv, stream };
+  return csv && { ...csv, ...common };
+}
+
+/**
+ * `take:` a count (a whole number ≥ 1) or a fraction in (0, 1); undefined when absent, null
+ * after reporting a mistake at the value. Whether the data has that many examples is known
+ * when it is loaded (a data error at the same place).
+ */
+function checkTake(
+  args: BoundArgs,
+  file: string,
+  call: CallExpr,
+  diags: Diagnostic[],
+): Take | undefined | null {
+  const value = args.values.get('take')!;
+  if (value.t === 'name' && value.name === 'None') return undefined;
+  const span = args.spans.get('take') ?? call.span;
+  const fail = (message: string) => {
+    diags.push(diagnostic(CODES.argumentRange, `${call.callee.name}: ${message}`, file, span));
+    return null;
+  };
+  if (value.t !== 'num')
+    return fail("'take' must be a count of examples (5000) or a fraction (10%)");
+  if (value.v <= 0) return fail(`'take' must be more than 0 examples, found ${value.v}`);
+  if (value.v >= 1 && !Number.isInteger(value.v))
+    return fail(`'take' must be a fraction below 1 (10%) or a whole count, found ${value.v}`);
+  return {
+    size: value.v,
+    seed: numberArg(args, 'take_seed'),
+    stratify: boolArg(args, 'take_stratify'),
+    at: { path: call.callee.name, file, span },
+  };
 }
 
 function checkCsv(
@@ -199,6 +259,16 @@ function checkCsv(
   const header = boolArg(args, 'header');
   if (column.t === 'str' && !header)
     return problem("a 'label_column' given by name needs header: true", 'label_column');
+  const dtypeValue = args.values.get('dtype')!;
+  const dtype =
+    dtypeValue.t === 'name' ? dtypeValue.name : dtypeValue.t === 'str' ? dtypeValue.v : '';
+  if (dtype !== 'uint8' && dtype !== 'float32')
+    return problem("'dtype' must be uint8 or float32", 'dtype');
+  if (dtype === 'float32' && args.values.get('stream')?.t === 'bool' && boolArg(args, 'stream'))
+    return problem(
+      'stream: true reads whole-number pixels; a float32 spreadsheet is loaded into memory (remove stream)',
+      'stream',
+    );
   const delimiter = stringArg(args, 'delimiter');
   if (!['auto', ',', ';', '\t'].includes(delimiter))
     return problem('\'delimiter\' must be ",", ";", "\\t" or "auto"', 'delimiter');
@@ -208,6 +278,7 @@ function checkCsv(
     labels: hasLabelsFile ? at('labels') : undefined,
     labelColumn: noColumn ? undefined : column.t === 'str' ? column.v : (column as { v: number }).v,
     shape,
+    dtype,
     scale: numberArg(args, 'scale'),
     header,
     delimiter,
@@ -230,12 +301,15 @@ function checkSplit(call: CallExpr, file: string, diags: Diagnostic[]): SplitSou
     return fail("can only take examples from 'train'", 'of');
   if (size >= 1 && !Number.isInteger(size))
     return fail(`'size' must be a fraction below 1 (10%) or a whole count, found ${size}`, 'size');
+  const take = checkTake(args, file, call, diags);
+  if (take === null) return undefined;
   return {
     kind: 'split',
     size,
     seed: numberArg(args, 'seed'),
     stratify: boolArg(args, 'stratify'),
     at: { path: 'train', file, span: call.span },
+    ...(take ? { take } : {}),
   };
 }
 

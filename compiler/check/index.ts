@@ -113,23 +113,47 @@ function checkStandaloneNetworks(
   diags: Diagnostic[],
 ): Map<string, Model> {
   const models = new Map<string, Model>();
+  const blockDecls = [...blocks.values()].map((b) => b.decl);
   for (const network of networks.values()) {
-    const { decl, file } = network;
-    if (decl.params.some((p) => !p.default)) continue;
-    const constants = bindParams(
-      decl.params,
-      [],
-      `network ${decl.name.name}`,
-      file,
-      decl.name.span,
-      new Map(),
-      diags,
-    );
-    if (!constants) continue;
-    const model = checkNetwork(network, constants, blocks, diags);
-    if (model) models.set(decl.name.name, model);
+    if (network.decl.params.some((p) => !p.default)) continue;
+    const checked = checkedOnItsOwn(network, blocks, blockDecls);
+    diags.push(...checked.diags);
+    if (checked.model) models.set(network.decl.name.name, checked.model);
   }
   return models;
+}
+
+interface OnItsOwn {
+  file: string;
+  blocks: BlockDecl[];
+  model: Model | undefined;
+  diags: Diagnostic[];
+}
+
+/**
+ * A network checked with its defaults depends on nothing but its declaration and the blocks'.
+ * An editor's parser keeps the declaration objects an edit does not touch, so the result is
+ * remembered per declaration object and reused while it and every block object are the same.
+ */
+const onItsOwn = new WeakMap<NetworkDecl, OnItsOwn>();
+
+function checkedOnItsOwn(
+  network: Located<NetworkDecl>,
+  blocks: Map<string, Located<BlockDecl>>,
+  blockDecls: BlockDecl[],
+): OnItsOwn {
+  const { decl, file } = network;
+  const known = onItsOwn.get(decl);
+  const same = (a: BlockDecl[], b: BlockDecl[]) =>
+    a.length === b.length && a.every((x, i) => x === b[i]);
+  if (known && known.file === file && same(known.blocks, blockDecls)) return known;
+  const diags: Diagnostic[] = [];
+  const what = `network ${decl.name.name}`;
+  const constants = bindParams(decl.params, [], what, file, decl.name.span, new Map(), diags);
+  const model = constants && checkNetwork(network, constants, blocks, diags);
+  const checked = { file, blocks: blockDecls, model, diags };
+  onItsOwn.set(decl, checked);
+  return checked;
 }
 
 /** The same mistake found twice (a network checked standalone and in a recipe) is reported once. */

@@ -1,4 +1,6 @@
-// "Did you mean …?" suggestions for misspelled names.
+// "Did you mean …?" suggestions for misspelled names, and the quick fix that writes one.
+import type { Diagnostic } from '../../grammar/index.js';
+import { withFix } from '../../grammar/index.js';
 
 /** Levenshtein distance, case-insensitive: `relu` and `ReLU` are distance 0. */
 function distance(a: string, b: string): number {
@@ -33,4 +35,21 @@ export function closest(name: string, candidates: Iterable<string>): string | un
 export function didYouMean(name: string, candidates: Iterable<string>): string {
   const suggestion = closest(name, candidates);
   return suggestion ? `; did you mean '${suggestion}'?` : '';
+}
+
+const HINT = /; did you mean '([^']+)'\?/;
+
+/**
+ * A diagnostic whose message suggests a name (didYouMean's hint) gets the fix that writes the
+ * suggestion over the misspelt one, where its span is exactly that name (or that name quoted).
+ */
+export function withSuggestionFix(d: Diagnostic, source: string | undefined): Diagnostic {
+  const suggestion = HINT.exec(d.message)?.[1];
+  if (suggestion === undefined || source === undefined) return d;
+  const written = source.slice(d.span.start.offset, d.span.end.offset);
+  const quoted = /^"(.*)"$/.exec(written);
+  const name = quoted ? quoted[1] : written;
+  if (!d.message.includes(`'${name}'`)) return d;
+  const text = quoted ? JSON.stringify(suggestion) : suggestion;
+  return withFix(d, `Write ${text}`, [{ span: d.span, text }]);
 }

@@ -13,7 +13,7 @@ import type {
   RelatedNote,
   Span,
 } from '../../grammar/index.js';
-import { diagnostic } from '../../grammar/index.js';
+import { diagnostic, withFix } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
@@ -21,7 +21,7 @@ import { LAYERS } from '../layers/registry.js';
 import { bindArgs } from './args.js';
 import { didYouMean } from './names.js';
 import { evaluate, EvalError } from './values.js';
-import type { ArgSpec } from '../vocabulary/args.js';
+import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
 import type { LayerDef } from '../vocabulary/defs.js';
 import type { Model, ModelNode } from '../vocabulary/model.js';
 import type { Constants, SpecValue } from '../vocabulary/values.js';
@@ -365,7 +365,8 @@ class BodyChecker {
       const at = (result.arg && bound.spans.get(result.arg)) || span;
       const related = (result.inputNotes ?? []).map((note, k) => this.note(note, inputs[k].span));
       const code = result.outOfRange ? CODES.argumentRange : CODES.shapeMismatch;
-      this.model.diags.push(diagnostic(code, result.error, this.file, at, related));
+      const problem = diagnostic(code, result.error, this.file, at, related);
+      this.model.diags.push(withAuto(problem, def.args, result.arg, bound));
       return null;
     }
     const path = this.pathFor(def.name, alias);
@@ -457,6 +458,25 @@ class BodyChecker {
   private error(code: string, message: string, span: Span): void {
     this.model.diags.push(diagnostic(code, message, this.file, span));
   }
+}
+
+/**
+ * A layer that does not fit its input, blaming an argument that may be `auto` (an input size):
+ * writing `auto` is the fix.
+ */
+function withAuto(
+  problem: Diagnostic,
+  specs: readonly ArgSpec[],
+  arg: string | undefined,
+  bound: BoundArgs,
+): Diagnostic {
+  const argSpan = arg && bound.spans.get(arg);
+  const inferable = specs.find((s) => s.name === arg)?.type === 'size';
+  if (!argSpan || !inferable) return problem;
+  const title = `Write auto: ${arg} inferred from the input`;
+  return withFix({ ...problem, message: `${problem.message}; \`auto\` infers it` }, title, [
+    { span: argSpan, text: 'auto' },
+  ]);
 }
 
 /**

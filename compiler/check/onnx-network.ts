@@ -30,7 +30,7 @@ import type { Model, ModelNode } from '../vocabulary/model.js';
 /** Reads a binary file for the checker; undefined when it cannot be read. */
 export type ReadBinary = (path: string) => Uint8Array | undefined;
 
-const SOURCE_ARGS: ArgSpec[] = [
+export const SOURCE_ARGS: ArgSpec[] = [
   { name: 'path', type: 'string', doc: 'the ONNX file, relative to the spec' },
   { name: 'shape', type: 'shape', doc: 'the input shape [C, H, W] after surgery' },
 ];
@@ -45,19 +45,33 @@ interface Draft {
     args: BoundArgs;
     values: Record<string, Float32Array>;
     frozen: boolean;
-    /** Frozen, but normalizing with batch statistics (`freeze …, batch_stats: true`). */
+    /** Frozen, but normalizing with batch statistics (`freeze …`, unless `batch_stats: false`). */
     batchStats?: boolean;
     /** The output shape (batch excluded) its ONNX node asked for, and that node. */
     expect?: { dims: number[]; source: string };
   };
 }
 
-const FREEZE_OPTIONS: ArgSpec[] = [
+/** The option of `replace … with …, init: "sum_channels"`. */
+export const REPLACE_OPTIONS: ArgSpec[] = [
+  {
+    name: 'init',
+    type: 'any',
+    default: { t: 'name', name: 'None' },
+    doc: '"sum_channels": a Conv2d replacing a Conv2d starts from the pretrained kernel summed over its input channels',
+  },
+];
+
+/**
+ * PyTorch's semantics by default: `requires_grad = False` leaves a batch norm in train mode
+ * (batch statistics, running statistics updated); `batch_stats: false` asks for eval mode.
+ */
+export const FREEZE_OPTIONS: ArgSpec[] = [
   {
     name: 'batch_stats',
     type: 'bool',
-    default: bool(false),
-    doc: 'frozen batch norms normalize with batch statistics and update their running ones',
+    default: bool(true),
+    doc: 'frozen batch norms normalize with batch statistics and update their running ones while training, as PyTorch does for requires_grad = False in train(); false: running statistics, unchanged (eval mode)',
   },
 ];
 
@@ -98,21 +112,9 @@ class OnnxNetworkChecker {
     const span = this.decl.source.span;
     const bytes = readBinary?.(path);
     if (!bytes) return this.fail(CODES.importProblem, `cannot read the ONNX file ${path}`, span);
-    try {
-      const onnxModel = readOnnx(bytes);
-      const problem = versionProblem(onnxModel);
-      if (problem) return this.fail(CODES.notSupported, `${path}: ${problem}`, span);
-      const graph = importGraph(onnxModel);
-      if (graph.unsupported.length > 0) {
-        const list = graph.unsupported.join('; ');
-        return this.fail(CODES.notSupported, `${path}: netspec cannot import ${list}`, span);
-      }
-      return graph;
-    } catch (e) {
-      if (e instanceof OnnxReadError)
-        return this.fail(CODES.importProblem, `${path}: ${e.message}`, span);
-      throw e;
-    }
+    const imported = importOnnx(bytes);
+    if ('graph' in imported) return imported.graph;
+    return this.fail(imported.code, `${path}: ${imported.problem}`, span);
   }
 
   private adopt(graph: ImportedGraph): void {
@@ -171,7 +173,7 @@ class OnnxNetworkChecker {
     }
   }
 
-  /** `batch_stats` of a freeze statement (false when absent); undefined after a mistake. */
+  /** `batch_stats` of a freeze statement (true when absent); undefined after a mistake. */
   private freezeOptions(kind: 'Freeze' | 'Unfreeze', options: Argument[], span: Span) {
     if (kind === 'Unfreeze') {
       for (const o of options)
@@ -244,7 +246,7 @@ class OnnxNetworkChecker {
     for (const o of options.filter((o) => o !== init)) {
       this.fail(
         CODES.unknownArgument,
-        `replace has no option '${o.name?.name ?? '?'}' (known: init)`,
+        `replace has no option '${o.name?.name ?? '?'}' (known: ${REPLACE_OPTIONS.map((r) => r.name).join(', ')})`,
         o.span,
       );
     }
@@ -416,6 +418,49 @@ function kernelSize(args: BoundArgs): number {
   if (k?.t === 'num') return k.v * k.v;
   if (k?.t === 'list') return k.items.reduce((n, i) => n * (i.t === 'num' ? i.v : 1), 1);
   return 1;
+}
+
+type Imported = { graph: ImportedGraph } | { code: string; problem: string };
+
+/**
+ * Imports are remembered by the bytes read: a caller that hands back the same buffer while the
+ * file is unchanged (the language server, on every keystroke) has the model parsed once.
+ * Surgery never changes an imported graph; it works on drafts made from it.
+ */
+const importsByBytes = new WeakMap<Uint8Array, Imported>();
+
+function importOnnx(bytes: Uint8Array): Imported {
+  let imported = importsByBytes.get(bytes);
+  if (imported === undefined) {
+    imported = importUncached(bytes);
+    importsByBytes.set(bytes, imported);
+  }
+  return imported;
+}
+
+function importUncached(bytes: Uint8Array): Imported {
+  try {
+    const onnxModel = readOnnx(bytes);
+    const problem = versionProblem(onnxModel);
+    if (problem) return { code: CODES.notSupported, problem };
+    const graph = importGraph(onnxModel);
+    if (graph.unsupported.length === 0) return { graph };
+    const list = graph.unsupported.join('; ');
+    return { code: CODES.notSupported, problem: `netspec cannot import ${list}` };
+  } catch (e) {
+    if (e instanceof OnnxReadError) return { code: CODES.importProblem, problem: e.message };
+    throw e;
+  }
+}
+
+/** The module paths of an ONNX model as imported (before any surgery), with their layers. */
+export function onnxModules(bytes: Uint8Array): { path: string; layer: string }[] | undefined {
+  const imported = importOnnx(bytes);
+  if (!('graph' in imported)) return undefined;
+  return imported.graph.nodes.map((n) => ({
+    path: n.path,
+    layer: n.layer,
+  }));
 }
 
 export function checkOnnxNetwork(

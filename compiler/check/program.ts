@@ -2,12 +2,15 @@
 // importing file, each file is parsed once, and import cycles are reported at the import that
 // closes them. Reading files is the caller's (a callback), so editors can supply unsaved text.
 import { dirname, join } from 'node:path';
-import type { Diagnostic, SpecFile } from '../../grammar/index.js';
+import type { Diagnostic, ParseResult, SpecFile } from '../../grammar/index.js';
 import { diagnostic, parse } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 
 /** Returns a file's text, or undefined when it cannot be read. */
 export type ReadFile = (path: string) => string | undefined;
+
+/** Parses one file; an editor passes one that reuses what it parsed before (grammar's ParseCache). */
+export type ParseFile = (text: string, file: string) => ParseResult;
 
 export interface Program {
   /** Every parsed file, the entry first, then imports in the order they were reached. */
@@ -17,15 +20,25 @@ export interface Program {
   diagnostics: Diagnostic[];
 }
 
-export function loadProgram(text: string, file: string, readFile?: ReadFile): Program {
+export function loadProgram(
+  text: string,
+  file: string,
+  readFile?: ReadFile,
+  parseFile: ParseFile = parse,
+): Program {
   const program: Program = { files: [], sources: new Map(), diagnostics: [] };
-  visit(program, file, text, [], readFile);
+  visit(program, file, text, [], { readFile, parseFile });
   return program;
 }
 
-function visit(program: Program, file: string, text: string, stack: string[], readFile?: ReadFile) {
+interface Readers {
+  readFile?: ReadFile;
+  parseFile: ParseFile;
+}
+
+function visit(program: Program, file: string, text: string, stack: string[], readers: Readers) {
   program.sources.set(file, text);
-  const parsed = parse(text, file);
+  const parsed = readers.parseFile(text, file);
   program.files.push(parsed.ast);
   program.diagnostics.push(...parsed.diagnostics);
   for (const imp of parsed.ast.imports) {
@@ -40,7 +53,7 @@ function visit(program: Program, file: string, text: string, stack: string[], re
       continue;
     }
     if (program.sources.has(target)) continue; // already loaded through another import
-    const imported = readFile?.(target);
+    const imported = readers.readFile?.(target);
     if (imported === undefined) {
       program.diagnostics.push(
         diagnostic(
@@ -52,6 +65,6 @@ function visit(program: Program, file: string, text: string, stack: string[], re
       );
       continue;
     }
-    visit(program, target, imported, [...stack, file], readFile);
+    visit(program, target, imported, [...stack, file], readers);
   }
 }

@@ -24,7 +24,13 @@ import { checkStages } from './stages.js';
 import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
 import { boolArg, numberArg } from '../vocabulary/args.js';
 import { bool, int } from '../vocabulary/values.js';
-import type { DatasetSpec, Model, Recipe, TransformSpec } from '../vocabulary/model.js';
+import type {
+  DatasetSpec,
+  Model,
+  Recipe,
+  Regularization,
+  TransformSpec,
+} from '../vocabulary/model.js';
 
 export interface Declarations {
   networks: ReadonlyMap<string, Located<NetworkDecl>>;
@@ -158,7 +164,9 @@ export function checkRecipe(
     if (problem) diags.push(diagnostic(CODES.lossMismatch, problem, file, get('loss')!.value.span));
   }
   if (model && data) checkDataShape(model, data, get('data')!, file, diags);
+  if (data) control.checkHeldOut(data.dataset);
   const extras = checkRegularization(get, file, diags, optimizer?.def.args);
+  if (optimizer && extras) checkGroupRates(optimizer.args, extras.regularization, get, file, diags);
   const stages = model && unfreezes.length > 0 ? checkStages(unfreezes, model, file, diags) : [];
   if (!model || !data || !loss || !optimizer || epochs === undefined || !extras || !stages)
     return undefined;
@@ -354,4 +362,25 @@ function checkDataShape(
   ];
   const message = `dataset '${data.dataset.name}' has images of shape [${source.shape.join(', ')}], but network '${model.name}' takes [${expected.join(', ')}]`;
   diags.push(diagnostic(CODES.shapeMismatch, message, file, setting.value.span, related));
+}
+
+/**
+ * A group's lr is a multiple of the optimizer's, so that the schedule drives both; with the
+ * optimizer's lr at 0 there is no multiple, and a group's own lr could not be followed.
+ */
+function checkGroupRates(
+  args: BoundArgs,
+  regularization: Regularization,
+  get: (key: string) => Assignment | undefined,
+  file: string,
+  diags: Diagnostic[],
+): void {
+  if (numberArg(args, 'lr') !== 0) return;
+  const moving = regularization.groups.filter((g) => {
+    const lr = g.overrides.get('lr');
+    return lr?.t === 'num' && lr.v !== 0;
+  });
+  if (moving.length === 0) return;
+  const message = `group "${moving[0].pattern}" sets its own lr, but the optimizer's lr is 0: a group's lr is a multiple of the optimizer's (so the schedule drives both); give the optimizer a learning rate`;
+  diags.push(diagnostic(CODES.argumentRange, message, file, get('groups')!.value.span));
 }

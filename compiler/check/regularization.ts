@@ -45,16 +45,33 @@ export const CLIPS: Record<string, ArgSpec[]> = {
   grad_norm: [{ name: 'max_norm', type: 'number', doc: 'largest global gradient norm', above: 0 }],
   grad_value: [{ name: 'clip_value', type: 'number', doc: 'largest |gradient|', above: 0 }],
 };
+/** What each kind of clipping does (editors show it). */
+export const CLIP_DOCS: Record<string, string> = {
+  grad_norm:
+    'scale the gradient so that its global norm is at most max_norm (torch.nn.utils.clip_grad_norm_)',
+  grad_value:
+    'clamp every gradient value to [-clip_value, clip_value] (torch.nn.utils.clip_grad_value_)',
+};
 export const SAM_ARGS: ArgSpec[] = [
   { name: 'rho', type: 'number', default: num(0.05), doc: 'neighbourhood radius ρ', above: 0 },
 ];
+export const SAM_DOC = 'sharpness-aware minimization: the update uses the gradient at θ + ρ·g/‖g‖';
 export const DECAY_OPTIONS: ArgSpec[] = [
   { name: 'exclude', type: 'any', default: { t: 'list', items: [] }, doc: 'path words to skip' },
 ];
 /** `weight_decay = λ`: its value alone. */
 export const WEIGHT_DECAY: ArgSpec = { name: 'weight_decay', type: 'number', doc: 'λ', min: 0 };
 // grad_norm and param_norm are always output (cheap); grad_variance costs about one more step.
-const MONITORS = ['grad_norm', 'param_norm', 'grad_variance'];
+export const MONITORS = ['grad_norm', 'param_norm', 'grad_variance'];
+
+/**
+ * The arguments of `group("pattern", …)`: the pattern, then every optimizer argument, each
+ * optional (a default marks it so; the spans say which were written).
+ */
+export function groupArgs(optimizerArgs: readonly ArgSpec[]): ArgSpec[] {
+  const pattern: ArgSpec = { name: 'pattern', type: 'string', doc: 'glob over parameter paths' };
+  return [pattern, ...optimizerArgs.map((a) => ({ ...a, default: a.default ?? num(0) }))];
+}
 
 type Get = (key: string) => Assignment | undefined;
 
@@ -124,9 +141,7 @@ class Checker {
   groups(setting: Assignment | undefined, optimizerArgs: ArgSpec[]): ParamGroup[] {
     if (!setting) return [];
     const items = setting.value.kind === 'List' ? setting.value.items : [setting.value];
-    const specs: ArgSpec[] = [{ name: 'pattern', type: 'string', doc: 'glob over paths' }];
-    // Every optimizer argument may be overridden; a default marks it optional, spans say which were written.
-    for (const a of optimizerArgs) specs.push({ ...a, default: a.default ?? num(0) });
+    const specs = groupArgs(optimizerArgs);
     const groups: ParamGroup[] = [];
     for (const item of items) {
       if (item.kind !== 'Call' || item.callee.name !== 'group') {

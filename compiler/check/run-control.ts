@@ -1,6 +1,6 @@
 // Checks the parts of a train block that steer a run rather than build graphs: the schedule,
 // `stop when …`, `early_stop(…)` and `checkpoint "dir" every N epochs`.
-import type { Assignment, Diagnostic, TrainStatement } from '../../grammar/index.js';
+import type { Assignment, Diagnostic, Expr, Span, TrainStatement } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 import { SCHEDULES } from '../schedules.js';
@@ -52,8 +52,13 @@ export const WARMUP: ArgSpec[] = [
   { name: 'warmup', type: 'int', default: int(0), doc: 'steps of linear warm-up', min: 0 },
 ];
 
+/** Quantities measured on held-out data: a dataset without validation or test split has none. */
+const HELD_OUT = ['val_loss', 'val_accuracy'];
+
 export class RunControlChecker {
   readonly control: RunControl = {};
+  /** Where the stop condition and early stopping name held-out quantities. */
+  private heldOutUses: { name: string; span: Span; what: string }[] = [];
 
   constructor(
     private file: string,
@@ -62,7 +67,7 @@ export class RunControlChecker {
 
   /** Handles a statement that is not a setting; false if it is not one of these. */
   statement(statement: TrainStatement): boolean {
-    if (statement.kind === 'Stop') this.stop(statement.condition);
+    if (statement.kind === 'Stop') this.stop(statement);
     else if (statement.kind === 'Checkpoint') this.checkpoint(statement);
     else if (statement.kind === 'CallStatement' && statement.call.callee.name === 'early_stop')
       this.earlyStop(statement.call);
@@ -108,33 +113,59 @@ export class RunControlChecker {
     this.control.schedule = { def, args, warmup: numberArg(options, 'warmup') };
   }
 
-  private stop(expr: Parameters<typeof toStopCondition>[0]): void {
-    const condition = toStopCondition(expr);
+  private stop(statement: Extract<TrainStatement, { kind: 'Stop' }>): void {
+    const condition = toStopCondition(statement.condition);
+    const every = this.every(statement, 'stop when');
     if ('error' in condition) this.error(CODES.argumentType, condition.error, condition.at.span);
-    else this.control.stop = condition;
+    else if (every) {
+      this.control.stop = { condition, ...every };
+      for (const use of heldOutNames(statement.condition))
+        this.heldOutUses.push({ ...use, what: 'stop when' });
+    }
+  }
+
+  /**
+   * A stop condition or early stopping on val_loss or val_accuracy needs a validation or test
+   * split; without one the condition could never hold, so it is an error rather than a silent never.
+   */
+  checkHeldOut(dataset: { name: string; test?: unknown; validation?: unknown }): void {
+    if (dataset.test || dataset.validation) return;
+    for (const use of this.heldOutUses) {
+      const message = `${use.what}: '${use.name}' is measured on a validation or test split, and dataset '${dataset.name}' has neither (add validation = split(train, 10%) or a test split)`;
+      this.error(CODES.argumentRange, message, use.span);
+    }
   }
 
   private checkpoint(statement: Extract<TrainStatement, { kind: 'Checkpoint' }>): void {
+    const every = this.every(statement, 'checkpoint');
+    if (every) this.control.checkpoint = { dir: statement.path.value, ...every };
+  }
+
+  /** `every N epochs|steps` (default every 1 epoch); undefined after reporting a mistake. */
+  private every(
+    statement: Extract<TrainStatement, { kind: 'Checkpoint' | 'Stop' }>,
+    what: string,
+  ): { every: number; unit: 'epoch' | 'step' } | undefined {
     const unit = statement.unit?.name ?? 'epoch';
     const normalized = unit.replace(/s$/, '');
     if (normalized !== 'epoch' && normalized !== 'step') {
       this.error(
         CODES.argumentType,
-        `checkpoint every … epochs or steps, not '${unit}'`,
+        `${what} every … epochs or steps, not '${unit}'`,
         statement.unit!.span,
       );
-      return;
+      return undefined;
     }
     const every = statement.every?.value ?? 1;
     if (!Number.isInteger(every) || every < 1) {
       this.error(
         CODES.argumentRange,
-        'checkpoint every: a positive whole number',
+        `${what} every: a positive whole number`,
         statement.every!.span,
       );
-      return;
+      return undefined;
     }
-    this.control.checkpoint = { dir: statement.path.value, every, unit: normalized };
+    return { every, unit: normalized };
   }
 
   private earlyStop(call: Extract<TrainStatement, { kind: 'CallStatement' }>['call']): void {
@@ -148,8 +179,9 @@ export class RunControlChecker {
     if (this.diags.length > before) return;
     const monitor = args.values.get('monitor');
     const name = monitor?.t === 'name' ? monitor.name : monitor?.t === 'str' ? monitor.v : '';
+    const span = call.args.find((a) => a.name?.name === 'monitor')?.value.span ?? call.span;
+    if (HELD_OUT.includes(name)) this.heldOutUses.push({ name, span, what: 'early_stop' });
     if (!STOP_QUANTITIES.has(name)) {
-      const span = call.args.find((a) => a.name?.name === 'monitor')?.value.span ?? call.span;
       this.error(
         CODES.unknownName,
         `early_stop cannot monitor '${name}'${didYouMean(name, STOP_QUANTITIES.keys())}`,
@@ -178,4 +210,12 @@ export class RunControlChecker {
   private error(code: string, message: string, span: Assignment['span']): void {
     this.diags.push(diagnostic(code, message, this.file, span));
   }
+}
+
+/** The held-out quantities an expression names, with their spans. */
+function heldOutNames(expr: Expr): { name: string; span: Span }[] {
+  if (expr.kind === 'Name')
+    return HELD_OUT.includes(expr.name) ? [{ name: expr.name, span: expr.span }] : [];
+  if (expr.kind === 'Binary') return [...heldOutNames(expr.left), ...heldOutNames(expr.right)];
+  return [];
 }

@@ -9,7 +9,7 @@ import type { LayerInstance, Model, Recipe } from '../vocabulary/model.js';
 import type { UnfreezeStage } from '../vocabulary/model.js';
 
 /** `*` spans dots; a pattern may also name a layer kind (`BatchNorm2d`), as in surgery. */
-function matches(pattern: string, layer: LayerInstance): boolean {
+export function matches(pattern: string, layer: LayerInstance): boolean {
   const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   const regex = new RegExp(`^${escaped.split('*').join('.*')}$`);
   return regex.test(layer.path) || layer.def.name === pattern;

@@ -14,10 +14,17 @@ import type { ArgSpec } from '../vocabulary/args.js';
 import { numberArg } from '../vocabulary/args.js';
 import { int } from '../vocabulary/values.js';
 
-const RANGES = ['uniform', 'log_uniform', 'integer'] as const;
+export const RANGES = ['uniform', 'log_uniform', 'integer'] as const;
 type RangeKind = (typeof RANGES)[number];
 
-function rangeArgs(kind: RangeKind): ArgSpec[] {
+/** What each range draws (editors show it). */
+export const RANGE_DOCS: Record<RangeKind, string> = {
+  uniform: 'n values drawn uniformly from [low, high]',
+  log_uniform: 'n values drawn uniformly in log scale from [low, high] (learning rates)',
+  integer: 'n whole numbers drawn uniformly from [low, high]',
+};
+
+export function rangeArgs(kind: RangeKind): ArgSpec[] {
   const type = kind === 'integer' ? 'int' : 'number';
   return [
     { name: 'low', type, doc: 'the smallest value' },

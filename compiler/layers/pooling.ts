@@ -102,7 +102,8 @@ export const MaxPool2d: LayerDef = {
       pads: g.pads,
       dilations: g.dilations,
     };
-    const indices = ctx.mode === 'train' && b.runs(onnx.MaxPool, [x], 2, attrs);
+    const indices =
+      (ctx.mode === 'train' || ctx.differentiated) && b.runs(onnx.MaxPool, [x], 2, attrs);
     return b.opN(onnx.MaxPool, [x], indices ? 2 : 1, attrs)[0];
   },
 };

@@ -79,8 +79,9 @@ function lowerNode(
   const params: Record<string, string> = {};
   for (const p of node.params) params[p.name] = param(`${node.path}.${p.name}`);
   // A frozen layer computes as in eval mode (batch norm from its running statistics, which
-  // stay as they are) unless it keeps batch statistics; layers without parameters, such as
-  // Dropout, cannot be frozen.
+  // stay as they are) when frozen with `batch_stats: false`; by default a frozen batch norm
+  // keeps batch statistics, as in PyTorch. Layers without parameters, such as Dropout, cannot
+  // be frozen.
   const frozen = node.frozen === true && node.params.length > 0 && node.batchStats !== true;
   const own: LowerContext = frozen ? { mode: 'eval', internal: ctx.internal } : ctx;
   return node.def.lower(b, inputs, params, node.args, own);

@@ -11,7 +11,13 @@ export type Role =
   | { kind: 'state'; param: string; slot: string }
   /** Batch norm running statistics: fed like parameters, `<name>.next` in train mode, never trained. */
   | { kind: 'buffer'; buffer: string }
+  /** The data loss: the loss function of the batch, without regularization terms. */
   | { kind: 'loss' }
+  /**
+   * A term reported beside the data loss: `penalty` (weight_decay's λ·Σ‖θ‖², which the step
+   * minimizes with the loss) and `sam_loss` (the data loss at SAM's ascent point θ + ρ·g/‖g‖).
+   */
+  | { kind: 'loss_term'; term: string }
   | { kind: 'correct' }
   | { kind: 'logits' }
   | { kind: 'gradient'; param: string }

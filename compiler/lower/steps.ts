@@ -142,8 +142,9 @@ function lossAndMetrics(
 }
 
 /**
- * The objective the step minimizes at the given parameter values: the loss plus the
- * `weight_decay` penalty λ·Σ‖θ‖² (so finite differences of `loss` see the penalty too).
+ * The objective the step minimizes at the given parameter values: the data loss plus the
+ * `weight_decay` penalty λ·Σ‖θ‖². Both are returned apart: the data loss is what a run prints,
+ * plots and compares with held-out losses; the penalty is its own figure.
  */
 function objective(
   g: RoleGraph,
@@ -162,7 +163,7 @@ function objective(
   const grads = b.within('backward', () => backward(b, total, [...params.values()]));
   // Re-key by parameter name: SAM's second pass differentiates other values.
   const byName = new Map([...params].map(([name, v]) => [name, grads.get(v)!]));
-  return { ...result, loss: total, grads: byName };
+  return { ...result, penalty, grads: byName };
 }
 
 /**
@@ -182,11 +183,13 @@ function updateGradients(
   const reg = recipe.regularization;
   const norm = b.within('monitor', () => globalNorm(b, [...first.grads.values()]));
   let grads = first.grads;
+  let ascentLoss: string | undefined;
   if (reg?.sam) {
     const rho = reg.sam.rho;
     const values = new Map([...params].map(([name, v]) => [v, first.grads.get(name)!]));
     const moved = b.within('sam', () => samPerturb(b, rho, params, values, norm));
-    grads = b.within('sam', () => objective(g, recipe, moved, fixed, ctx, first.batch).grads);
+    const ascent = b.within('sam', () => objective(g, recipe, moved, fixed, ctx, first.batch));
+    [grads, ascentLoss] = [ascent.grads, ascent.loss];
   }
   if (reg?.clip) {
     const clip = reg.clip;
@@ -196,7 +199,7 @@ function updateGradients(
   const variance = reg?.monitor.includes('grad_variance')
     ? b.within('grad_variance', () => gradVariance(g, recipe, params, fixed, ctx, first.batch))
     : undefined;
-  return { ...first, rawGrads: first.grads, grads, gradNorm: norm, variance };
+  return { ...first, rawGrads: first.grads, grads, gradNorm: norm, variance, ascentLoss };
 }
 
 /**
@@ -243,15 +246,13 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
   // The batch inputs come after the parameters in the lowering but are declared first by name.
   const ctx: LowerContext = { mode: 'train', step, seed: recipe.seed, internal: true };
   const fixed = new Map([...buffers, ...frozenConstants(g, recipe)]);
-  const { loss, correct, bufferUpdates, grads, rawGrads, gradNorm, variance } = updateGradients(
-    g,
-    recipe,
-    params,
-    fixed,
-    ctx,
-  );
+  const updates = updateGradients(g, recipe, params, fixed, ctx);
+  const { loss, correct, bufferUpdates, grads, rawGrads, gradNorm, variance } = updates;
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
+  if (updates.penalty) g.output(updates.penalty, 'penalty', { kind: 'loss_term', term: 'penalty' });
+  if (updates.ascentLoss)
+    g.output(updates.ascentLoss, 'sam_loss', { kind: 'loss_term', term: 'sam_loss' });
   g.output(gradNorm, 'grad_norm', { kind: 'monitor', monitor: 'grad_norm' });
   const paramNorm = b.within('monitor', () => globalNorm(b, [...params.values()]));
   g.output(paramNorm, 'param_norm', { kind: 'monitor', monitor: 'param_norm' });
@@ -290,7 +291,9 @@ function groupArgs(b: GraphBuilder, recipe: Recipe, name: string, lr: string) {
   if (!group) return { args, lr };
   const values = new Map([...args.values, ...group.overrides]);
   const merged = { values, spans: args.spans };
-  const ratio = numberArg(merged, 'lr') / numberArg(args, 'lr');
+  // The checker refuses a group lr other than 0 when the optimizer's is 0 (no ratio to take).
+  const [own, base] = [numberArg(merged, 'lr'), numberArg(args, 'lr')];
+  const ratio = own === base ? 1 : own / base;
   return { args: merged, lr: ratio === 1 ? lr : b.op(onnx.Mul, [lr, b.scalar(ratio)]) };
 }
 
@@ -302,6 +305,23 @@ export function buildEvalStep(recipe: Recipe): BuiltGraph {
   const { loss, correct } = lossAndMetrics(g, recipe, state, { mode: 'eval', internal: true });
   g.output(loss, 'loss', { kind: 'loss' });
   g.output(correct, 'correct', { kind: 'correct' });
+  return g.done();
+}
+
+/**
+ * The gradient of the objective (data loss plus weight_decay's penalty) on one batch, in
+ * evaluation mode: no dropout, batch norm from its running statistics. `full_grad_norm` weighs
+ * it by batch size over the whole training set to get the notes' ‖∇f(θ)‖.
+ */
+export function buildGradientStep(recipe: Recipe): BuiltGraph {
+  const g = new RoleGraph(`${recipe.name}.gradient`, 'float32');
+  const params = paramInputs(g, recipe.model);
+  const fixed = new Map([...bufferInputs(g, recipe.model), ...frozenConstants(g, recipe)]);
+  const ctx: LowerContext = { mode: 'eval', internal: true, differentiated: true };
+  const { loss, grads } = objective(g, recipe, params, fixed, ctx);
+  g.output(loss, 'loss', { kind: 'loss' });
+  for (const [name, grad] of grads)
+    g.output(grad, `${name}.grad`, { kind: 'gradient', param: name });
   return g.done();
 }
 

@@ -14,7 +14,13 @@ export const Adagrad: OptimizerDef = {
   name: 'Adagrad',
   doc: 'Adagrad: per-coordinate steps scaled by the root of the summed squared gradients (torch.optim.Adagrad).',
   args: [
-    { name: 'lr', type: 'number', default: num(0.01), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(0.01),
+      doc: 'learning rate',
+      min: 0,
+    },
     {
       name: 'lr_decay',
       type: 'number',

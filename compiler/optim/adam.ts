@@ -9,7 +9,13 @@ import type { OptimizerDef, UpdateInputs, UpdateOutputs } from '../vocabulary/de
 
 function adamArgs(weightDecay: number, decayDoc: string): ArgSpec[] {
   return [
-    { name: 'lr', type: 'number', default: num(1e-3), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(1e-3),
+      doc: 'learning rate',
+      min: 0,
+    },
     {
       name: 'betas',
       type: 'numbers',

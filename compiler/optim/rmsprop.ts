@@ -21,7 +21,13 @@ export const RMSprop: OptimizerDef = {
   name: 'RMSprop',
   doc: 'RMSprop: steps scaled by a moving average of squared gradients, optionally centered and with momentum (torch.optim.RMSprop).',
   args: [
-    { name: 'lr', type: 'number', default: num(0.01), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(0.01),
+      doc: 'learning rate',
+      min: 0,
+    },
     {
       name: 'alpha',
       type: 'number',

@@ -12,7 +12,13 @@ export const SGD: OptimizerDef = {
   name: 'SGD',
   doc: 'Stochastic gradient descent with optional momentum, dampening, Nesterov momentum and weight decay (torch.optim.SGD).',
   args: [
-    { name: 'lr', type: 'number', default: num(1e-3), doc: 'learning rate', above: 0 },
+    {
+      name: 'lr',
+      type: 'number',
+      default: num(1e-3),
+      doc: 'learning rate',
+      min: 0,
+    },
     { name: 'momentum', type: 'number', default: num(0), doc: 'momentum factor μ', min: 0 },
     {
       name: 'dampening',

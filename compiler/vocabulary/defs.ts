@@ -41,6 +41,11 @@ export interface LowerContext {
    * equivalent that no longer reads as the layer (a frozen conv on a tiny map as one GEMM).
    */
   internal?: boolean;
+  /**
+   * The graph is differentiated although in eval mode (`full_grad_norm`'s gradient pass):
+   * layers also output what their gradient rules read (max pooling's indices).
+   */
+  differentiated?: boolean;
 }
 
 /**

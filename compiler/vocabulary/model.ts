@@ -24,11 +24,12 @@ export interface LayerInstance {
   /** Trainable parameters and buffers (running statistics), in PyTorch's state_dict order. */
   params: ParamSpec[];
   span: Span;
-  /** Frozen by surgery: its parameters are constants, and batch norm uses running statistics. */
+  /** Frozen by surgery: its parameters are constants of the train step. */
   frozen?: boolean;
   /**
-   * Frozen with `batch_stats: true`: batch norm still normalizes with batch statistics in the
-   * train step and updates its running statistics (PyTorch's requires_grad=False in train()).
+   * Frozen, and (by default, as PyTorch's requires_grad=False in train()) a batch norm that still
+   * normalizes with batch statistics in the train step and updates its running statistics;
+   * false with `batch_stats: false`: running statistics, left unchanged (eval mode).
    */
   batchStats?: boolean;
 }
@@ -70,6 +71,8 @@ export interface CsvSource {
   labelColumn?: number | string;
   /** [channels, height, width]. */
   shape: number[];
+  /** Whole numbers 0–255 (uint8, also when absent), or decimal numbers (`dtype: float32`). */
+  dtype?: 'uint8' | 'float32';
   /** Pixels are multiplied by this to become tensor values (1/255: ToTensor). */
   scale: number;
   header: boolean;
@@ -86,11 +89,26 @@ export interface ImagesSource {
   shape: number[];
 }
 
+/** `take: 5000` / `take: 10%`: a seeded random subset of a source or split. */
+export interface Take {
+  /** A fraction in (0, 1) or, when at least 1, a count of examples. */
+  size: number;
+  seed: number;
+  /** Each class gives the same share (as split's `stratify`). */
+  stratify: boolean;
+  /** Where `take:` is written, so a count the data cannot give points there. */
+  at: DataFile;
+}
+
 /**
  * `stream`: read examples from disk on demand instead of loading the source into memory;
  * `auto` (the default, also when absent) streams when the source would not fit a memory budget.
+ * `take`: only a subset of the source's examples is used.
  */
-export type DataSource = (IdxSource | CsvSource | ImagesSource) & { stream?: boolean | 'auto' };
+export type DataSource = (IdxSource | CsvSource | ImagesSource) & {
+  stream?: boolean | 'auto';
+  take?: Take;
+};
 
 /** `split(train, 10%, seed: 7, stratify: true)`: examples taken out of the training split. */
 export interface SplitSource {
@@ -100,6 +118,8 @@ export interface SplitSource {
   seed: number;
   stratify: boolean;
   at: DataFile;
+  /** Only a subset of the split-off examples is used. */
+  take?: Take;
 }
 
 export interface DatasetSpec {
@@ -202,9 +222,16 @@ export interface EarlyStop {
   restoreBest: boolean;
 }
 
+/** `stop when …` and how often its period-grain quantities are checked (default every epoch). */
+export interface StopRule {
+  condition: StopCondition;
+  every: number;
+  unit: 'epoch' | 'step';
+}
+
 export interface RunControl {
   schedule?: { def: ScheduleDef; args: BoundArgs; warmup: number };
-  stop?: StopCondition;
+  stop?: StopRule;
   earlyStop?: EarlyStop;
   checkpoint?: { dir: string; every: number; unit: 'epoch' | 'step' };
 }

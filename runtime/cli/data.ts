@@ -5,7 +5,7 @@ import type { DatasetSpec, Recipe, TransformSpec } from '../../compiler/index.js
 import { batches, epochOrder } from '../data/batches.js';
 import type { LoadedData } from '../data/dataset.js';
 import { loadDataset } from '../data/dataset.js';
-import { gridPng } from '../data/grid.js';
+import { gridPng, gridScale } from '../data/grid.js';
 import { trainingStats } from '../data/stats.js';
 import { describeData } from '../data/summary.js';
 import type { ChannelStats } from '../data/transforms/pipeline.js';
@@ -67,13 +67,30 @@ export function dataCommand(path: string, options: DataCommandOptions, roots: st
       epoch: 1,
     };
     const batch = batches(data.train, order, 64, feeding).next().value!;
-    writeFileSync(options.grid, gridPng(batch));
+    const names = Array.from(order.subarray(0, batch.size), (i) => {
+      const label = data.train.labels[i];
+      return data.classNames?.[label] ?? String(label);
+    });
+    const normalize = normalization(transform, stats);
+    const scale = gridScale(batch.shape[2]);
+    writeFileSync(options.grid, gridPng(batch, { names, normalize, scale }));
+    const after = transform ? ` after ${transform.name}` : '';
+    const undone = normalize ? '; Normalize undone for display (x·std + mean)' : '';
     lines.push(
-      `  grid       ${options.grid}: ${batch.size} training samples${transform ? ` after ${transform.name}` : ''}`,
+      `  grid       ${options.grid}: ${batch.size} training samples${after}, ${scale}× enlarged, labelled with their class${undone}`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n');
   return 0;
+}
+
+/** The transform's Normalize mean and std as resolved (auto: the training statistics). */
+function normalization(transform: TransformSpec | undefined, stats: ChannelStats | undefined) {
+  const step = transform?.steps.find((s) => s.name === 'Normalize');
+  if (!step) return undefined;
+  const resolve = (value: unknown, auto: number[] | undefined) =>
+    value === 'auto' ? auto! : (value as number[]);
+  return { mean: resolve(step.args.mean, stats?.mean), std: resolve(step.args.std, stats?.std) };
 }
 
 function pickDataset(

@@ -1,26 +1,20 @@
-// `netspec eval` (a split: loss, accuracy, per-class accuracy, confusion matrix) and
-// `netspec predict` (image files: class and probabilities), both through the exported
-// inference model with trained weights, preprocessed exactly as evaluation is.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// `netspec eval` (a split: loss, accuracy, per-class accuracy, confusion matrix) through the
+// exported inference model with trained weights, preprocessed exactly as evaluation is; the
+// trained model and its weights for `predict` too.
 import type { Recipe } from '../../compiler/index.js';
-import { CODES, compileInference } from '../../compiler/index.js';
+import { compileInference } from '../../compiler/index.js';
 import type { Split } from '../data/dataset.js';
 import { batches, epochOrder } from '../data/batches.js';
-import { DataError } from '../data/errors.js';
-import { decodeImage } from '../data/images.js';
-import { needsStats } from '../data/transforms/pipeline.js';
 import { classReport, classReportText } from '../report/classes.js';
 import type { ClassReport } from '../report/classes.js';
 import { createSession, ort } from '../session.js';
 import type { Device } from '../session.js';
-import { readSafetensors } from '../weights.js';
 import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
-import { loadRecipe } from './load.js';
+import { loadRecipe, loadTrainedWeights } from './load.js';
 import { UserError } from './errors.js';
 
-interface ModelOptions {
+export interface ModelOptions {
   recipe?: string;
   weights?: string;
   threads: number;
@@ -28,27 +22,10 @@ interface ModelOptions {
 }
 
 /** The inference session with trained weights, and what it needs to read batches. */
-async function trainedModel(path: string, options: ModelOptions) {
+export async function trainedModel(path: string, options: ModelOptions) {
   const { recipe } = loadRecipe(path, options.recipe);
-  const weightsPath = options.weights ?? join('runs', recipe.name, 'weights.safetensors');
-  let stored;
-  try {
-    stored = readSafetensors(weightsPath);
-  } catch (e) {
-    throw new UserError(
-      `${weightsPath}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file; train first or pass --weights' : (e as Error).message}`,
-    );
-  }
-  const weights = new Map([...stored].map(([name, t]) => [name, t.data]));
-  let model: Uint8Array;
-  try {
-    model = compileInference(recipe.model, weights);
-  } catch (e) {
-    throw new UserError(
-      `${weightsPath}: does not fit ${recipe.model.name} (${(e as Error).message})`,
-    );
-  }
-  const session = await createSession(model, options);
+  const weights = loadTrainedWeights(recipe.model, path, options.weights, recipe.name);
+  const session = await createSession(compileInference(recipe.model, weights), options);
   return { recipe, session };
 }
 
@@ -78,13 +55,6 @@ export async function logitsOf(
   let offset = 0;
   for (const a of all) joined.set(a, (offset += a.length) - a.length);
   return joined;
-}
-
-function softmax(row: Float32Array): number[] {
-  const top = Math.max(...row);
-  const exps = Array.from(row, (v) => Math.exp(v - top));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
 }
 
 /** Per-class results of the inference model on a whole split (the report's and eval's). */
@@ -117,56 +87,5 @@ export async function evalCommand(
     data.classNames,
   );
   process.stdout.write(classReportText(report));
-  return 0;
-}
-
-export async function predictCommand(
-  path: string,
-  files: string[],
-  options: ModelOptions & { top: number; data: string[] },
-) {
-  const { recipe, session } = await trainedModel(path, options);
-  const shape = recipe.model.input.shape.slice(1) as number[];
-  const pixels = shape.reduce((a, b) => a * b, 1);
-  const images = new Uint8Array(files.length * pixels);
-  files.forEach((file, i) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw new DataError(
-        CODES.dataUnreadable,
-        `${file}: cannot be read (${(e as NodeJS.ErrnoException).code})`,
-      );
-    }
-    images.set(decodeImage(file, bytes, shape), i * pixels);
-  });
-  const split: Split = {
-    images,
-    labels: new Int32Array(files.length),
-    count: files.length,
-    imageShape: shape,
-    scale: 1 / 255,
-    origin: 'command line',
-    labelAt: (i) => files[i],
-  };
-  // Normalize(auto) needs the training statistics (cached beside the spec after the first run).
-  const steps = recipe.transform?.steps;
-  const stats =
-    steps && needsStats(steps)
-      ? prepareData(recipe, path, dataRoots(options.data)).stats
-      : undefined;
-  const logits = await logitsOf(session, recipe, split, stats);
-  const classes = logits.length / files.length;
-  const names = recipe.dataset.classes ?? [];
-  files.forEach((file, i) => {
-    const p = softmax(logits.subarray(i * classes, (i + 1) * classes));
-    const ranked = p
-      .map((v, k) => [k, v] as const)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, options.top);
-    const shown = ranked.map(([k, v]) => `${names[k] ?? k} ${(100 * v).toFixed(1)}%`).join(', ');
-    process.stdout.write(`${file}: ${shown}\n`);
-  });
   return 0;
 }

@@ -3,13 +3,15 @@
 
 import { basename, resolve } from 'node:path';
 import type { Model, Recipe } from '../../compiler/index.js';
-import { checkSpec, hasErrors, onnxInputDims } from '../../compiler/index.js';
+import { checkSpec, hasErrors, onnxInputDims, onnxInputShape } from '../../compiler/index.js';
 import { printDiagnostics, readBinary, readImport, readSpec } from './load.js';
 import { UserError } from './errors.js';
+import { plural } from '../plural.js';
 
 export function infoCommand(file: string, options: { input?: string; network?: string }): number {
   if (file.endsWith('.onnx')) {
-    process.stdout.write(describeModel(importForInfo(file, options.input)) + '\n');
+    const { model, note } = importForInfo(file, options.input);
+    process.stdout.write((note ? `${note}\n` : '') + describeModel(model) + '\n');
     return 0;
   }
   const { models, recipes } = specModels(file, options.network);
@@ -31,23 +33,45 @@ function specModels(file: string, only: string | undefined) {
   return { models, recipes: [...loaded.spec.recipes.values()] };
 }
 
+/** The size a model with dynamic height and width is shown at: the size ImageNet models take. */
+const DEFAULT_SIZE = 224;
+
+/**
+ * The input size to show a model at: `--input C,H,W`, the model's own fixed size, or, where its
+ * height and width are dynamic, 224×224 — said in `note`.
+ */
+function inputFor(file: string, bytes: Uint8Array, input: string | undefined) {
+  if (input) {
+    const dims = input.split(',').map(Number);
+    if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d <= 0))
+      throw new UserError(
+        `--input ${input}: expected C,H,W, three positive whole numbers (e.g. 3,224,224)`,
+      );
+    return { dims };
+  }
+  const fixed = onnxInputDims(bytes);
+  if (fixed) return { dims: fixed };
+  const shape = onnxInputShape(bytes) ?? [];
+  const channels = typeof shape[0] === 'number' && shape[0] > 0 ? shape[0] : 3;
+  const sizes = shape.slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : DEFAULT_SIZE));
+  const dims = [channels, ...(sizes.length === 2 ? sizes : [DEFAULT_SIZE, DEFAULT_SIZE])];
+  const names = shape.map((d) => (typeof d === 'number' ? String(d) : d || '?')).join(', ');
+  const note = `${file}: the input size is not fixed ([N, ${names}]); shown for [${dims.join(', ')}] — choose another with --input C,H,W`;
+  return { dims, note };
+}
+
 /** Imports the file through a one-line spec, so `info` sees exactly what a spec would. */
-function importForInfo(file: string, input: string | undefined): Model {
+function importForInfo(file: string, input: string | undefined): { model: Model; note?: string } {
   const bytes = readBinary(file);
   if (!bytes) throw new UserError(`${file}: cannot read the file`);
-  const dims = input ? input.split(',').map(Number) : onnxInputDims(bytes);
-  if (!dims || dims.some((d) => !Number.isInteger(d) || d <= 0)) {
-    throw new UserError(
-      `${file}: the model's input size is not fixed; give one with --input C,H,W (e.g. 3,224,224)`,
-    );
-  }
+  const { dims, note } = inputFor(file, bytes, input);
   const name = basename(file, '.onnx').replace(/\W/g, '_').replace(/^(\d)/, '_$1');
   const text = `network ${name} = onnx(${JSON.stringify(resolve(file))}, shape: [${dims.join(', ')}]) {}\n`;
   const checked = checkSpec(text, '<info>', readImport, readBinary);
   if (hasErrors(checked.diagnostics)) {
     throw new UserError(checked.diagnostics.map((d) => `${file}: ${d.message}`).join('\n'));
   }
-  return checked.spec.networks.get(name)!;
+  return { model: checked.spec.networks.get(name)!, note };
 }
 
 const count = (shape: number[]) => shape.reduce((n, d) => n * d, 1);
@@ -80,7 +104,7 @@ export function describeStages(recipe: Recipe): string {
     const paths = stage.paths.filter((p) => frozen.delete(p));
     const shown = paths.length > 4 ? [...paths.slice(0, 4), '…'] : paths;
     lines.push(
-      `  epoch ${stage.after + 1} on: + ${shown.join(', ')} (${paths.length} module${paths.length === 1 ? '' : 's'}, ${fmt(sum(paths))} parameters) → ${trainable()} trainable`,
+      `  epoch ${stage.after + 1} on: + ${shown.join(', ')} (${plural(paths.length, 'module')}, ${fmt(sum(paths))} parameters) → ${trainable()} trainable`,
     );
   }
   return lines.join('\n');

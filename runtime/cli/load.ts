@@ -1,7 +1,10 @@
-// Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe.
-import { readFileSync } from 'node:fs';
-import type { CheckedSpec, Diagnostic, Recipe, SweepSpec } from '../../compiler/index.js';
+// Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe;
+// reading the trained weights a command uses.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckedSpec, Diagnostic, Model, Recipe, SweepSpec } from '../../compiler/index.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
+import { StartWeightsError, trainedWeights } from '../start-weights.js';
 import { UserError } from './errors.js';
 import { formatDiagnostic, summary } from './print.js';
 
@@ -87,4 +90,27 @@ export function loadSweep(path: string, name: string): { loaded: LoadedSpec; swe
 
 function names(recipes: { name: string }[]): string {
   return recipes.map((r) => r.name).join(', ') || 'none';
+}
+
+/**
+ * `--weights FILE` (default runs/<Recipe>/weights.safetensors) for a model: every mismatch
+ * listed in one error, as `train --weights` does.
+ */
+export function loadTrainedWeights(
+  model: Model,
+  spec: string,
+  file: string | undefined,
+  recipe: string,
+): Map<string, Float32Array> {
+  const path = file ?? join('runs', recipe, 'weights.safetensors');
+  if (!existsSync(path))
+    throw new UserError(
+      `${path}: no such file; train first (netspec train ${spec}) or pass --weights`,
+    );
+  try {
+    return trainedWeights(model, path);
+  } catch (e) {
+    if (e instanceof StartWeightsError) throw new UserError(e.message);
+    throw e;
+  }
 }

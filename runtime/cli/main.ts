@@ -26,6 +26,10 @@ program
   .description('check a spec and print its diagnostics')
   .argument('<spec>', 'the .net file')
   .option('--json', 'print diagnostics as JSON (for editors and CI)')
+  .option(
+    '--data [dir...]',
+    'data problems (missing files, columns, labels) are errors, not warnings; also look for data under DIR',
+  )
   .action((spec, opts) => run(async () => (await commands()).checkCommand(spec, opts)));
 
 program
@@ -137,6 +141,10 @@ program
   .requiredOption('-o, --out <file>', 'the ONNX file to write')
   .option('--weights <file>', 'trained weights (default runs/<recipe>/weights.safetensors)')
   .option('--recipe <name>', 'the train block whose model to export')
+  .option(
+    '--network <name>',
+    "a network of the spec, without a train block: its own weights (an ONNX import's) or --weights",
+  )
   .option('--opset <n>', 'ONNX opset to write, 11 to 18 (default 18)', positiveInt)
   .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
   .action((spec, opts) => run(async () => (await commands()).exportCommand(spec, opts)));
@@ -200,7 +208,7 @@ modelOptions(
     .argument('<images...>', 'image files')
     .option('--top <k>', 'how many classes to show per image', positiveInt, 3),
 ).action((spec, images, opts) =>
-  run(async () => (await import('./eval-command.js')).predictCommand(spec, images, opts)),
+  run(async () => (await import('./predict-command.js')).predictCommand(spec, images, opts)),
 );
 
 program

@@ -12,18 +12,20 @@ import { CheckpointError, readCheckpoint } from '../checkpoint.js';
 import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
 import type { StartWeights } from '../start-weights.js';
 import { resumeRecipe, startFrom, StartWeightsError } from '../start-weights.js';
+import { headerRows } from '../report/header.js';
 import { writeReport } from '../report/report.js';
 import type { StageStart } from '../stages.js';
 import type { Device } from '../session.js';
 import { createSession } from '../session.js';
 import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
-import { ResumeError, train, UnsupportedError } from '../train.js';
+import { defaultThreads, ResumeError, train, UnsupportedError } from '../train.js';
 import { encodeSafetensors, writeFileAtomic } from '../weights.js';
 import { dataRoots, epochLine } from './commands.js';
 import { prepareData } from './data.js';
 import { splitClassReport } from './eval-command.js';
 import { loadRecipe } from './load.js';
 import { UserError } from './errors.js';
+import { plural } from '../plural.js';
 
 export interface TrainCommandOptions {
   recipe?: string;
@@ -68,7 +70,7 @@ function lsuvLine(layers: LsuvLayerResult[]): string {
   const each = layers.map(
     (l) =>
       `${l.layer} ${l.before.toPrecision(3)} → ${l.after.toPrecision(3)}` +
-      ` (${l.rescales} rescale${l.rescales === 1 ? '' : 's'})`,
+      ` (${plural(l.rescales, 'rescale')})`,
   );
   return `lsuv: output variance on the first batch: ${each.join(', ')}`;
 }
@@ -77,7 +79,7 @@ function lsuvLine(layers: LsuvLayerResult[]): string {
 /** `epoch 2: layer4.0.conv1, layer4.0.bn1, … (12 modules, 8,393,728 parameters) train from now on`. */
 function stageLine(s: StageStart): string {
   const shown = s.modules.length > 3 ? [...s.modules.slice(0, 3), '…'] : s.modules;
-  const count = `${s.modules.length} module${s.modules.length === 1 ? '' : 's'}`;
+  const count = plural(s.modules.length, 'module');
   const parameters = s.parameters.toLocaleString('en-US');
   return `epoch ${s.epoch}: ${shown.join(', ')} (${count}, ${parameters} parameters) train from now on`;
 }
@@ -126,6 +128,34 @@ function reporter(json: boolean | undefined, epochs: number) {
   };
 }
 
+/** Why the run ended, for the report's header. */
+function ended(result: TrainResult, epochs: number): string {
+  if (result.diverged) return `diverged at ${result.stopped}`;
+  if (result.stopped) return result.stopped;
+  return `ran all ${plural(epochs, 'epoch')}`;
+}
+
+/** Which weights the run ended with, for the report's header. */
+function finalWeights(result: TrainResult): string {
+  if (result.restored) {
+    const { epoch, monitor, value } = result.restored;
+    const best = value === undefined ? '' : ` ${Number(value.toPrecision(5))}`;
+    return `epoch ${epoch}'s, restored by early stopping (best ${monitor}${best})`;
+  }
+  const last = result.history.at(-1);
+  const step = result.steps.step.at(-1) ?? 0;
+  if (result.diverged) return `the last finite ones, after step ${step}`;
+  if (!last) return 'the initial ones';
+  const part = last.partial ? `, ${last.partial.steps} of its ${last.partial.of} steps` : '';
+  return `after step ${step.toLocaleString('en-US')} (epoch ${last.epoch}${part})`;
+}
+
+/** `early stopping: the final weights are epoch 3's (best val_loss 0.3121)`. */
+export function restoredLine(restored: NonNullable<TrainResult['restored']>): string {
+  const value = restored.value === undefined ? '' : ` ${Number(restored.value.toPrecision(5))}`;
+  return `early stopping: the final weights are epoch ${restored.epoch}'s (best ${restored.monitor}${value})`;
+}
+
 /** `--weights`: the recipe starting from the file's weights; a UserError listing every mismatch. */
 function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
   try {
@@ -138,7 +168,7 @@ function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
 
 /** `starting from runs/A/weights.safetensors (6 tensors)`, and with --weights-partial what was skipped. */
 function startLine(start: StartWeights): string {
-  const tensors = `${start.loaded} tensor${start.loaded === 1 ? '' : 's'}`;
+  const tensors = plural(start.loaded, 'tensor');
   if (start.skipped.length === 0) return `starting from ${start.file} (${tensors})`;
   return (
     `starting from ${start.file} (${tensors}; the rest initialized), skipped:\n  ` +
@@ -228,7 +258,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
   if (!request.json)
     process.stdout.write(
-      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${epochs} epochs\n`,
+      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${plural(epochs, 'epoch')}\n`,
     );
   if (start) {
     const { file, loaded: tensors, skipped } = start;
@@ -238,6 +268,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
         : startLine(start) + '\n',
     );
   }
+  const started = performance.now();
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
   process.once('SIGINT', onInterrupt);
@@ -277,6 +308,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     return { code: 130, result };
   }
   if (result.stopped && !result.diverged) process.stdout.write(`stopped: ${result.stopped}\n`);
+  if (result.restored) process.stdout.write(`${restoredLine(result.restored)}\n`);
   mkdirSync(out, { recursive: true });
   const tensors = new Map(
     compiled.manifest.parameters.map((p) => [
@@ -302,22 +334,29 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
         data.classNames,
       )
     : undefined;
-  const summary = [
-    `model ${recipe.model.name}, ${compiled.manifest.parameters.length} tensors`,
-    `data ${recipe.dataset.name}: ${counts}, batch ${recipe.batch}`,
-    `optimizer ${recipe.optimizer.def.name}, loss ${recipe.loss.def.name}, seed ${recipe.seed}`,
-    result.diverged
-      ? `diverged at ${result.stopped}`
-      : result.stopped
-        ? `stopped: ${result.stopped}`
-        : `ran all ${epochs} epochs`,
-  ];
+  const header = headerRows({
+    recipe,
+    data: `${recipe.dataset.name}: ${counts}`,
+    epochs: {
+      asked: epochs,
+      ran: result.history.length,
+      fromCommandLine: request.epochs !== undefined,
+    },
+    steps: result.steps.step.at(-1) ?? 0,
+    device: request.device,
+    threads: request.threads || defaultThreads(recipe),
+    seconds: (performance.now() - started) / 1000,
+    ended: ended(result, epochs),
+    finalWeights: finalWeights(result),
+    start: start ? `--weights ${start.file}` : resume ? `--resume ${resume.from}` : undefined,
+  });
   const page = writeReport(out, {
     recipe: recipe.name,
     specPath: path,
     sources: request.sources,
     history: result.history,
-    summary,
+    steps: result.steps,
+    header,
     classes,
   });
   if (!request.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);

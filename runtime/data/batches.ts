@@ -3,7 +3,7 @@
 // with int64 labels. Untransformed data takes a copy-and-scale fast path.
 import type { TransformStep } from '../../compiler/index.js';
 import { Rng } from '../../compiler/index.js';
-import type { Split } from './sources.js';
+import type { Pixels, Split } from './sources.js';
 import type { Img } from './transforms/image.js';
 import type { ChannelStats } from './transforms/pipeline.js';
 import { exampleRng, outputShape, pipeline } from './transforms/pipeline.js';
@@ -40,10 +40,10 @@ export interface BatchOptions {
 }
 
 /**
- * The uint8 pixels of examples `indices`: example k's are `pixels(k)`. In memory these are
+ * The stored pixels of examples `indices`: example k's are `pixels(k)`. In memory these are
  * views; a streamed split reads them all from its store at once (adjacent examples in one read).
  */
-export function readPixels(split: Split, indices: ArrayLike<number>): (k: number) => Uint8Array {
+export function readPixels(split: Split, indices: ArrayLike<number>): (k: number) => Pixels {
   const size = split.imageShape[0] * split.imageShape[1] * split.imageShape[2];
   if (split.store) {
     const bytes = new Uint8Array(indices.length * size);
@@ -59,15 +59,15 @@ export function toImage(split: Split, index: number): Img {
   return pixelsToImage(split, readPixels(split, [index])(0));
 }
 
-/** One example's uint8 pixels as a float image. */
-export function pixelsToImage(split: Split, source: Uint8Array): Img {
+/** One example's stored pixels as a float image. */
+export function pixelsToImage(split: Split, source: Pixels): Img {
   const [c, h, w] = split.imageShape;
   const data = new Float32Array(c * h * w);
   scaleInto(source, split.scale, data, 0);
   return { data, c, h, w };
 }
 
-function scaleInto(source: Uint8Array, scale: number, target: Float32Array, offset: number): void {
+function scaleInto(source: Pixels, scale: number, target: Float32Array, offset: number): void {
   const pixels = source.length;
   // Dividing by 255 (not multiplying by 1/255) gives bit-identical floats to torchvision's ToTensor.
   const d = Math.round(1 / scale);

@@ -108,13 +108,20 @@ export interface ChunkNeeds {
   checkpoint?: { every: number; unit: 'epoch' | 'step' };
   /** The run's step count before the chunks of this pass. */
   firstStep: number;
+  /** A chunk also ends after the run's step `step` (counted from 1) when this says so. */
+  endsAfter?: (step: number) => boolean;
 }
 
 /** Chunks of at most `stepsPerRun` steps and CHUNK_BYTES of images (one batch at least). */
 export function planChunks(needs: ChunkNeeds): ChunkPlan {
   const fit = Math.max(1, Math.floor(CHUNK_BYTES / needs.batchBytes));
   const steps = Math.max(1, Math.min(fit, needs.stepsPerRun ?? STEPS_PER_RUN));
-  const { checkpoint, firstStep } = needs;
-  if (checkpoint?.unit !== 'step') return { steps };
-  return { steps, boundary: (n) => (firstStep + n) % checkpoint.every === 0 };
+  const { checkpoint, firstStep, endsAfter } = needs;
+  const checkpointAt = (step: number) =>
+    checkpoint?.unit === 'step' && step % checkpoint.every === 0;
+  if (checkpoint?.unit !== 'step' && !endsAfter) return { steps };
+  return {
+    steps,
+    boundary: (n) => checkpointAt(firstStep + n) || (endsAfter?.(firstStep + n) ?? false),
+  };
 }

@@ -4,7 +4,9 @@
 // to fit in memory at once, and nothing is decoded to strings except to report a problem.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CODES } from '../../compiler/index.js';
+import { FloatRows } from './csv-float.js';
 import { DataError } from './errors.js';
+import { plural } from '../plural.js';
 
 export interface CsvLayout {
   /** ',', ';', '\t' or 'auto'. */
@@ -18,11 +20,16 @@ export interface CsvLayout {
   what: string;
   /** Largest allowed value of a non-label column (255 for uint8 pixels). */
   max: number;
+  /** `float32`: pixels are decimal numbers, read by csv-float.ts and multiplied by `scale`. */
+  float?: { scale: number };
 }
 
 export interface CsvTable {
-  /** Row-major values of the non-label columns (empty when they went to a sink). */
-  values: Uint8Array;
+  /**
+   * Row-major values of the non-label columns (empty when they went to a sink); float pixels
+   * already multiplied by their scale.
+   */
+  values: Uint8Array | Float32Array;
   labels: Int32Array;
   rows: number;
 }
@@ -83,7 +90,9 @@ export function readCsv(
   delimiter: number,
   sink?: (values: Uint8Array) => void,
 ): CsvTable {
-  const parser = new CsvParser(path, layout, delimiter, sink);
+  const parser = layout.float
+    ? new FloatRows(path, layout, String.fromCharCode(delimiter), layout.float.scale)
+    : new CsvParser(path, layout, delimiter, sink);
   const fd = openFile(path);
   try {
     const chunk = Buffer.allocUnsafe(CHUNK);
@@ -246,7 +255,7 @@ class CsvParser {
   private endRow(bytes: Uint8Array, at: number): void {
     this.endField(bytes, at);
     if (this.column !== this.layout.columns) {
-      const message = `row has ${this.column} columns, expected ${this.layout.columns}`;
+      const message = `row has ${plural(this.column, 'column')}, expected ${this.layout.columns}`;
       throw new DataError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
     }
     this.rows++;
@@ -280,7 +289,19 @@ class CsvParser {
   private notInteger(bytes: Uint8Array, at: number): DataError {
     const what = this.column === this.layout.labelColumn ? 'label' : this.layout.what;
     const field = this.field(bytes, at);
-    return this.fail(`${what} '${field}' is not an integer`, this.column);
+    return this.fail(`${what} '${field}' is not an integer${this.hint(field)}`, this.column);
+  }
+
+  /**
+   * What a cell that is not an integer most likely means: a header on the first line, or
+   * float pixels (which the source must declare).
+   */
+  private hint(field: string): string {
+    if (this.line === 1 && !this.layout.header && !/^[\d.eE+-]+$/.test(field))
+      return '; if the first row is a header, add `header: true`';
+    if (this.layout.what === 'pixel' && Number.isFinite(Number(field)))
+      return '; for decimal pixels, give the source `dtype: float32` (and the `scale` that maps them to [0, 1])';
+    return '';
   }
 
   /** The text of the field around byte `at`, for messages. */

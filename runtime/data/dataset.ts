@@ -1,11 +1,18 @@
 // Loads the splits of a checked dataset into memory (taking a validation split out of train
 // when asked), then validates them against each other, the class names and the network.
-import type { DatasetSpec, DataFile, Model, TransformSpec } from '../../compiler/index.js';
+import type {
+  DatasetSpec,
+  DataFile,
+  DataSource,
+  Model,
+  Take,
+  TransformSpec,
+} from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { DataError } from './errors.js';
 import type { Split } from './sources.js';
 import { loadSource, sourceFile } from './sources.js';
-import { splitOff } from './split.js';
+import { splitOff, takeSubset } from './split.js';
 import { outputShape } from './transforms/pipeline.js';
 
 export type { Split } from './sources.js';
@@ -26,12 +33,14 @@ export function loadDataset(
   extraRoots: readonly string[],
   transform?: TransformSpec,
 ): LoadedData {
-  let train = loadSource(dataset.train, extraRoots);
-  const test = dataset.test ? loadSource(dataset.test, extraRoots) : undefined;
+  const load = (source: DataSource) => taken(loadSource(source, extraRoots), source.take);
+  let train = load(dataset.train);
+  const test = dataset.test ? load(dataset.test) : undefined;
   let validation: Split | undefined;
-  if (dataset.validation?.kind === 'split')
+  if (dataset.validation?.kind === 'split') {
     ({ train, validation } = splitOff(train, dataset.validation));
-  else if (dataset.validation) validation = loadSource(dataset.validation, extraRoots);
+    validation = taken(validation, dataset.validation.take);
+  } else if (dataset.validation) validation = load(dataset.validation);
   const classNames = dataset.classes ?? train.classNames;
   // Without class names, the network's output size says how many classes there are.
   const outputs = model?.outputShape[model.outputShape.length - 1];
@@ -53,6 +62,8 @@ export function loadDataset(
   }
   return { train, test, validation, classes, classNames };
 }
+
+const taken = (split: Split, take: Take | undefined) => (take ? takeSubset(split, take) : split);
 
 function checkShape(split: Split, at: DataFile, model: Model, transform?: TransformSpec): void {
   const expected = model.input.shape.slice(1);

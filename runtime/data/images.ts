@@ -185,11 +185,18 @@ function readLabelSheet(path: string): SheetRow[] {
 /** Decodes a PNG or JPEG to the declared [channels, height, width] uint8 layout. */
 export function decodeImage(path: string, bytes: Uint8Array, shape: number[]): Uint8Array {
   const [channels, height, width] = shape;
-  const rgba = decodeRgba(path, bytes);
-  if (rgba.width !== width || rgba.height !== height) {
-    const message = `${path}: image is ${rgba.width}×${rgba.height}, but the dataset's shape says ${width}×${height}`;
+  const decoded = decodeAnySize(path, bytes, channels);
+  if (decoded.width !== width || decoded.height !== height) {
+    const message = `${path}: image is ${decoded.width}×${decoded.height}, but the dataset's shape says ${width}×${height}`;
     throw new DataError(CODES.dataMismatch, message);
   }
+  return decoded.pixels;
+}
+
+/** Decodes a PNG or JPEG at its own size to `channels` (1: PIL's luma, 3: RGB) uint8 planes. */
+export function decodeAnySize(path: string, bytes: Uint8Array, channels: number) {
+  const rgba = decodeRgba(path, bytes);
+  const { width, height } = rgba;
   const plane = width * height;
   const out = new Uint8Array(channels * plane);
   const d = rgba.data;
@@ -206,7 +213,7 @@ export function decodeImage(path: string, bytes: Uint8Array, shape: number[]): U
       out[2 * plane + p] = b;
     }
   }
-  return out;
+  return { pixels: out, width, height };
 }
 
 function decodeRgba(

@@ -9,6 +9,14 @@ import { DataError } from './errors.js';
 /** Where Debian's dataset packages (e.g. dataset-fashion-mnist) install their files. */
 export const SYSTEM_DATA_ROOT = '/usr/share/datasets';
 
+/** The folders to look in besides the spec's: those given (`--data`), then $NETSPEC_DATA's. */
+export function dataRoots(fromCli: string[]): string[] {
+  const fromEnv = process.env.NETSPEC_DATA
+    ? process.env.NETSPEC_DATA.split(':').filter(Boolean)
+    : [];
+  return [...fromCli, ...fromEnv];
+}
+
 export function resolveDataFile(file: DataFile, extraRoots: readonly string[]): string {
   if (isAbsolute(file.path)) {
     if (existsSync(file.path)) return file.path;

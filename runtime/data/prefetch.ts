@@ -106,9 +106,10 @@ function defaultWorkers(): number {
 
 function startWorkers(split: Split, options: BatchOptions, count: number): Worker[] {
   // A streamed split is not copied: each worker opens the same store and reads from disk.
-  const shared = split.store
-    ? undefined
-    : new Uint8Array(new SharedArrayBuffer(split.images.byteLength));
+  const memory = split.store ? undefined : new SharedArrayBuffer(split.images.byteLength);
+  const shared =
+    memory &&
+    (split.images instanceof Float32Array ? new Float32Array(memory) : new Uint8Array(memory));
   shared?.set(split.images);
   const init: WorkerInit = {
     images: shared,

@@ -18,12 +18,15 @@ import type { PixelStore } from './store.js';
 import { openStore } from './store.js';
 import { pixelBytesEstimate, shouldStream, streamCsv, streamIdx } from './stream.js';
 
+/** Stored pixels: whole numbers 0–255, or floats (a `dtype: float32` spreadsheet's, scaled). */
+export type Pixels = Uint8Array | Float32Array;
+
 export interface Split {
   /**
-   * uint8 pixels, `count` images of `imageShape`, row-major. A streamed split has none in
-   * memory: reading this throws; read through `readPixels` (batches.ts), which serves both.
+   * Pixels, `count` images of `imageShape`, row-major. A streamed split has none in memory:
+   * reading this throws; read through `readPixels` (batches.ts), which serves both.
    */
-  images: Uint8Array;
+  images: Pixels;
   /** Where a streamed split's pixels are read from, example by example. */
   store?: PixelStore;
   /** How a streamed split reads its pixels, for `netspec data`; absent: in memory. */
@@ -40,6 +43,8 @@ export interface Split {
   origin: string;
   /** Where example `i`'s label is written, e.g. `labels.csv:12`, for messages. */
   labelAt: (i: number) => string;
+  /** A `take:` subset: what it was taken from, for `netspec data` (`5,000 of 60,000, seed 0`). */
+  taken?: string;
 }
 
 /** Each data source of the registry, read. */
@@ -141,6 +146,7 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
   const { delimiter, header } = sniff(imagesPath, source.delimiter);
   const labelColumn = labelColumnIndex(source, header, imagesPath);
   const columns = pixels + (labelColumn >= 0 ? 1 : 0);
+  const float = source.dtype === 'float32';
   const layout = {
     delimiter: source.delimiter,
     header: source.header,
@@ -148,8 +154,10 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
     labelColumn,
     what: 'pixel',
     max: 255,
+    ...(float ? { float: { scale: source.scale } } : {}),
   };
-  const stream = shouldStream(source, pixelBytesEstimate('csv', imagesPath));
+  // Streaming stores whole-number pixels: float spreadsheets are read into memory.
+  const stream = !float && shouldStream(source, pixelBytesEstimate('csv', imagesPath));
   const streamed = stream
     ? streamCsv(imagesPath, source.images.file, { layout, delimiter }, pixels, (sink) =>
         readCsv(imagesPath, layout, delimiter, sink),
@@ -163,7 +171,7 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
   if (source.labels) {
     const labelsPath = resolveDataFile(source.labels, roots);
     const sheet = sniff(labelsPath, 'auto');
-    const labelLayout = { ...layout, columns: 1, labelColumn: 0, what: 'label' };
+    const labelLayout = { ...layout, columns: 1, labelColumn: 0, what: 'label', float: undefined };
     labels = readCsv(labelsPath, labelLayout, sheet.delimiter).labels;
     if (labels.length !== table.rows) {
       const message = `${labelsPath}: has ${labels.length} labels, but ${imagesPath} has ${table.rows} images`;
@@ -176,17 +184,18 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
     return streamedSplit({ ...fields, origin: imagesPath, labelAt }, streamed.store, streamed.how);
   }
   return {
-    images: (table as { values: Uint8Array }).values,
+    images: (table as { values: Pixels }).values,
     labels,
     count: table.rows,
     imageShape: source.shape,
-    scale: source.scale,
+    // Float pixels were scaled as they were read.
+    scale: float ? 1 : source.scale,
     origin: imagesPath,
     labelAt,
   };
 }
 
-function labelColumnIndex(
+export function labelColumnIndex(
   source: DataSource & { kind: 'csv' },
   header: string[],
   path: string,

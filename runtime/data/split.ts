@@ -1,12 +1,38 @@
 // `validation = split(train, 10%, seed: 7, stratify: true)`: a seeded choice of training
-// examples moved to a validation split. Stratified, each class gives the same share (largest
-// remainders decide the rounding), so class proportions are kept.
-import type { SplitSource } from '../../compiler/index.js';
+// examples moved to a validation split; `take: 5000` on a source or split: a seeded subset.
+// Stratified, each class gives the same share (largest remainders decide the rounding), so
+// class proportions are kept.
+import type { SplitSource, Take } from '../../compiler/index.js';
 import { CODES, Rng } from '../../compiler/index.js';
 import { DataError } from './errors.js';
 import type { Split } from './sources.js';
 import { streamedSplit } from './sources.js';
 import { subsetStore } from './store.js';
+import { plural } from '../plural.js';
+
+/**
+ * `take: 5000` or `take: 10%`: a seeded choice of the split's examples (the same share of
+ * each class when stratified), kept in their stored order. More than the split holds is a data
+ * error at `take:`.
+ */
+export function takeSubset(split: Split, take: Take): Split {
+  const n = split.count;
+  const k = take.size < 1 ? Math.round(take.size * n) : take.size;
+  if (k > n || k < 1) {
+    const asked = take.size < 1 ? `${take.size * 100}% of ${n} examples is ${k}` : `${k}`;
+    const message = `take: ${asked}, but ${split.origin} has ${plural(n, 'example')}`;
+    throw new DataError(CODES.dataMismatch, message, take.at);
+  }
+  const rng = new Rng(take.seed, 'take');
+  const chosen = take.stratify
+    ? stratified(split.labels, k, rng)
+    : Array.from(rng.shuffle(range(n)).subarray(0, k));
+  const how = `${k.toLocaleString('en-US')} of ${n.toLocaleString('en-US')}, seed ${take.seed}${take.stratify ? ', stratified' : ''}`;
+  // Set, not spread: a streamed split's `images` is a getter that must stay.
+  const taken = subset(split, Uint32Array.from(chosen).sort());
+  taken.taken = how;
+  return taken;
+}
 
 export function splitOff(train: Split, spec: SplitSource): { train: Split; validation: Split } {
   const n = train.count;
@@ -52,7 +78,10 @@ export function subset(split: Split, indices: Uint32Array): Split {
     return streamedSplit({ ...fields, labels, count: indices.length, labelAt }, mapped, streamed!);
   }
   const pixels = split.imageShape.reduce((a, b) => a * b, 1);
-  const images = new Uint8Array(indices.length * pixels);
+  const images =
+    split.images instanceof Float32Array
+      ? new Float32Array(indices.length * pixels)
+      : new Uint8Array(indices.length * pixels);
   indices.forEach((index, i) =>
     images.set(split.images.subarray(index * pixels, (index + 1) * pixels), i * pixels),
   );

@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TransformStep } from '../../compiler/index.js';
 import { writeFileAtomic } from '../weights.js';
-import type { Split } from './sources.js';
+import type { Pixels, Split } from './sources.js';
 import type { ChannelStats } from './transforms/pipeline.js';
 import { pipeline } from './transforms/pipeline.js';
 import { pixelsToImage, readPixels } from './batches.js';
@@ -17,7 +17,7 @@ import { pixelsToImage, readPixels } from './batches.js';
  * The split in order, a few megabytes of examples at a time: one sequential read each for a
  * streamed split (statistics never need it all in memory), views for one in memory.
  */
-function* chunks(split: Split): Generator<[number, (k: number) => Uint8Array, number]> {
+function* chunks(split: Split): Generator<[number, (k: number) => Pixels, number]> {
   const size = split.imageShape.reduce((a, b) => a * b, 1);
   const step = Math.max(1, Math.floor((1 << 22) / size));
   for (let first = 0; first < split.count; first += step) {
@@ -37,7 +37,11 @@ export function statsPrefix(steps: TransformStep[]): TransformStep[] {
 }
 
 export function computeStats(split: Split, prefix: TransformStep[]): ChannelStats {
-  return prefix.length === 0 ? histogramStats(split) : transformedStats(split, prefix);
+  // Float pixels (a float32 spreadsheet) have no 256 values to count.
+  const wholeNumbers = split.store !== undefined || split.images instanceof Uint8Array;
+  return prefix.length === 0 && wholeNumbers
+    ? histogramStats(split)
+    : transformedStats(split, prefix);
 }
 
 /** Exact statistics of raw pixels from one 256-bin histogram per channel. */

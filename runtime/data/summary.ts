@@ -15,7 +15,7 @@ export function describeData(name: string, data: LoadedData): string[] {
   for (const [label, split] of splits) {
     if (split)
       lines.push(
-        `  ${label.padEnd(11)}${count(split.count).padStart(8)} examples  [${split.imageShape.join(', ')}]  ${split.origin}  (${split.streamed ? `streamed from disk: ${split.streamed}` : 'in memory'})`,
+        `  ${label.padEnd(11)}${count(split.count).padStart(8)} examples  [${split.imageShape.join(', ')}]  ${split.origin}  (${split.streamed ? `streamed from disk: ${split.streamed}` : 'in memory'}${split.taken ? `; take ${split.taken}` : ''})`,
       );
   }
   lines.push(`  classes    ${data.classes}`);

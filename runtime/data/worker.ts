@@ -4,14 +4,14 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchOptions } from './batches.js';
 import { batches } from './batches.js';
 import { DataError } from './errors.js';
-import type { Split } from './sources.js';
+import type { Pixels, Split } from './sources.js';
 import { streamedSplit } from './sources.js';
 import type { StoreHandle } from './store.js';
 import { openStore } from './store.js';
 
 export interface WorkerInit {
   /** The pixels, shared; or, for a streamed split, the store to open. */
-  images?: Uint8Array;
+  images?: Pixels;
   store?: StoreHandle;
   labels: Int32Array;
   imageShape: number[];

@@ -1,60 +1,59 @@
-// One analysis per open document: the syntax tree (for declarations and names) and the checked
-// spec (for layers, shapes and parameters), both from the compiler's public entry point.
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+// One analysis per document version: its parse (declarations, comments, syntax diagnostics), the
+// checked spec with every file it imports (layers, shapes, parameters), and the diagnostics of
+// this file. Files are read through the workspace, which remembers what it parsed and read.
 import type { CheckResult, Diagnostic } from '../../compiler/index.js';
 import { checkSpec, diagnostic } from '../../compiler/index.js';
-import { parse, type Declaration, type SpecFile } from '../../grammar/index.js';
+import type { Declaration, ParseResult, SpecFile } from '../../grammar/index.js';
+import type { Workspace } from './workspace.js';
 
 export interface Analysis {
+  uri: string;
   text: string;
   file: string;
-  ast: SpecFile;
+  parsed: ParseResult;
   checked: CheckResult | undefined;
   /** Diagnostics of this file only (those of imported files belong to those files). */
   diagnostics: Diagnostic[];
 }
 
-export function fileOf(uri: string): string {
-  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
-}
-
-function readImport(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function readBinary(path: string): Uint8Array | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-export function analyze(text: string, uri: string): Analysis {
-  const file = fileOf(uri);
-  const { ast, diagnostics: syntax } = parse(text, file);
+export function analyze(workspace: Workspace, text: string, uri: string): Analysis {
+  const file = workspace.fileOf(uri);
+  const parsed = workspace.parseFile(text, file);
   let checked: CheckResult | undefined;
   try {
-    checked = checkSpec(text, file, readImport, readBinary);
+    checked = checkSpec(text, file, workspace.readText, workspace.readBinary, workspace.parseFile);
   } catch (error) {
     // A checker bug must not take the editor down: keep the syntax diagnostics and say so.
     const message = `internal error in the checker: ${(error as Error).message}`;
     const start = { offset: 0, line: 1, column: 1 };
     const internal = diagnostic('NS9999', message, file, { start, end: start });
-    return { text, file, ast, checked, diagnostics: [...syntax, internal] };
+    return { uri, text, file, parsed, checked, diagnostics: [...parsed.diagnostics, internal] };
   }
   const diagnostics = checked.diagnostics.filter((d) => d.file === file);
-  return { text, file, ast, checked, diagnostics };
+  return { uri, text, file, parsed, checked, diagnostics };
 }
 
-/** Declarations that other declarations refer to by name. */
-export function declarationNamed(analysis: Analysis, name: string): Declaration | undefined {
-  return analysis.ast.declarations.find((d) => d.name.name === name);
+/** Every parsed file of the analysis: this one first, then what it imports. */
+export function filesOf(analysis: Analysis): SpecFile[] {
+  return analysis.checked?.files ?? [analysis.parsed.ast];
+}
+
+/** A declaration and the file it is written in. */
+export interface Declared {
+  decl: Declaration;
+  file: string;
+}
+
+/** Every declaration this file can name: its own and its imports'. */
+export function declarations(analysis: Analysis): Declared[] {
+  return filesOf(analysis).flatMap((ast) =>
+    ast.declarations.map((decl) => ({ decl, file: ast.file })),
+  );
+}
+
+/** The declaration named `name` this file can refer to, if any. */
+export function declarationNamed(analysis: Analysis, name: string): Declared | undefined {
+  return declarations(analysis).find((d) => d.decl.name.name === name);
 }
 
 export const DECLARATION_WORDS: Record<Declaration['kind'], string> = {

@@ -1,5 +1,7 @@
 // `netspec lsp`: the language server over stdio. Documents are analysed on open and on every
-// change (full sync); the features read the latest analysis.
+// change (full sync); an edit re-parses only the declaration it touches (workspace.ts) and
+// re-publishes the diagnostics of open documents that import the edited one. The features
+// (features.ts) read the latest analysis.
 import {
   createConnection,
   DiagnosticSeverity,
@@ -11,10 +13,10 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../../compiler/index.js';
 import { analyze, type Analysis } from './analysis.js';
-import { complete } from './completion.js';
-import { hover } from './hover.js';
-import { definition, documentSymbols } from './navigation.js';
+import { DataCheck } from './data-check.js';
+import { CAPABILITIES, registerFeatures, type Session } from './features.js';
 import { toRange } from './positions.js';
+import { Workspace } from './workspace.js';
 
 const SEVERITIES = {
   error: DiagnosticSeverity.Error,
@@ -39,62 +41,89 @@ export function toLspDiagnostic(d: Diagnostic, uri: string, file: string): LspDi
 export function startLanguageServer(): void {
   const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
   const documents = new TextDocuments(TextDocument);
-  const analyses = new Map<string, { version: number; analysis: Analysis }>();
+  const workspace: Workspace = new Workspace((file): string | undefined =>
+    documents.get(workspace.uriOf(file))?.getText(),
+  );
+  // An analysis holds while its document's version and every open document's text hold.
+  let generation = 0;
+  const dataCheck = new DataCheck();
+  const analyses = new Map<string, { version: number; generation: number; analysis: Analysis }>();
 
   const analysisOf = (uri: string): Analysis | undefined => {
     const document = documents.get(uri);
     if (document === undefined) return undefined;
     const cached = analyses.get(uri);
-    if (cached && cached.version === document.version) return cached.analysis;
-    const analysis = analyze(document.getText(), uri);
-    analyses.set(uri, { version: document.version, analysis });
+    if (cached && cached.version === document.version && cached.generation === generation)
+      return cached.analysis;
+    const analysis = analyze(workspace, document.getText(), uri);
+    analyses.set(uri, { version: document.version, generation, analysis });
     return analysis;
   };
-  const offsetOf = (uri: string, position: { line: number; character: number }) =>
-    documents.get(uri)?.offsetAt(position) ?? 0;
+  const session: Session = {
+    workspace,
+    analysisOf,
+    othersThan: (uri) =>
+      documents
+        .all()
+        .filter((d) => d.uri !== uri)
+        .flatMap((d) => analysisOf(d.uri) ?? []),
+    offsetOf: (uri, position) => documents.get(uri)?.offsetAt(position) ?? 0,
+    diagnosticsOf: (uri) => {
+      const analysis = analysisOf(uri);
+      if (analysis === undefined) return [];
+      const data = dataCheck.warningsOf(analysis);
+      return data.length === 0
+        ? analysis.diagnostics
+        : byPosition([...analysis.diagnostics, ...data]);
+    },
+    toLsp: (d, uri) => toLspDiagnostic(d, uri, workspace.fileOf(uri)),
+  };
+
+  const send = (uri: string): void => {
+    const diagnostics = session.diagnosticsOf(uri).map((d) => session.toLsp(d, uri));
+    void connection.sendDiagnostics({ uri, diagnostics });
+  };
+  // The checker's diagnostics at once; the data's once typing pauses (data-check.ts).
+  const publish = (uri: string): void => {
+    if (analysisOf(uri) === undefined) return;
+    send(uri);
+    dataCheck.schedule(
+      uri,
+      () => analysisOf(uri),
+      () => send(uri),
+    );
+  };
 
   connection.onInitialize(() => ({
-    capabilities: {
-      textDocumentSync: TextDocumentSyncKind.Full,
-      completionProvider: { triggerCharacters: ['>', '(', ',', ' '] },
-      hoverProvider: true,
-      definitionProvider: true,
-      documentSymbolProvider: true,
-    },
+    capabilities: { textDocumentSync: TextDocumentSyncKind.Full, ...CAPABILITIES },
     serverInfo: { name: 'netspec' },
   }));
 
   documents.onDidChangeContent(({ document }) => {
-    const analysis = analysisOf(document.uri);
-    if (analysis === undefined) return;
-    const diagnostics = analysis.diagnostics.map((d) =>
-      toLspDiagnostic(d, document.uri, analysis.file),
-    );
-    void connection.sendDiagnostics({ uri: document.uri, diagnostics });
+    generation++;
+    publish(document.uri);
+    // Open documents that import this one see its new text.
+    const file = workspace.fileOf(document.uri);
+    for (const other of documents.all()) {
+      if (other.uri === document.uri) continue;
+      const sources = analyses.get(other.uri)?.analysis.checked?.sources;
+      if (sources?.has(file)) publish(other.uri);
+    }
   });
   documents.onDidClose(({ document }) => {
+    generation++;
     analyses.delete(document.uri);
+    dataCheck.forget(document.uri);
+    workspace.forget(workspace.fileOf(document.uri));
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
-  connection.onCompletion(({ textDocument, position }) => {
-    const analysis = analysisOf(textDocument.uri);
-    return analysis ? complete(analysis, offsetOf(textDocument.uri, position)) : [];
-  });
-  connection.onHover(({ textDocument, position }) => {
-    const analysis = analysisOf(textDocument.uri);
-    return analysis ? hover(analysis, offsetOf(textDocument.uri, position)) : null;
-  });
-  connection.onDefinition(({ textDocument, position }) => {
-    const analysis = analysisOf(textDocument.uri);
-    const offset = offsetOf(textDocument.uri, position);
-    return analysis ? definition(analysis, textDocument.uri, offset) : null;
-  });
-  connection.onDocumentSymbol(({ textDocument }) => {
-    const analysis = analysisOf(textDocument.uri);
-    return analysis ? documentSymbols(analysis) : [];
-  });
-
+  connection.onShutdown(() => dataCheck.dispose());
+  registerFeatures(connection, session);
   documents.listen(connection);
   connection.listen();
+}
+
+function byPosition(diagnostics: Diagnostic[]): Diagnostic[] {
+  return diagnostics.sort((a, b) => a.span.start.offset - b.span.start.offset);
 }

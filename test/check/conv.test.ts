@@ -27,7 +27,7 @@ describe('convolution and pooling layers in the checker', () => {
   it('blames in_channels when the input has other channels', () => {
     const { messages, blamed } = check('[1, 28, 28]', 'Conv2d(3, 8, 3)');
     expect(messages).toEqual([
-      'Conv2d expects 3 input channels, but its input has 1 (shape [N, 1, 28, 28])',
+      'Conv2d expects 3 input channels, but its input has 1 (shape [N, 1, 28, 28]); `auto` infers it',
     ]);
     expect(blamed).toEqual(['3']);
   });

@@ -170,8 +170,8 @@ const CAPABILITIES: Record<string, (c: Checked) => void> = {
     expect(cosine.control.schedule!.warmup).toBeGreaterThan(0);
     expect(all.some((r) => r.control.earlyStop?.monitor === 'val_loss')).toBe(true);
     const stop = all.find((r) => r.control.stop)!.control.stop;
-    expect(quantities(stop).sort()).toEqual(
-      ['grad_norm', 'improvement', 'relative_improvement', 'steps'].sort(),
+    expect(quantities(stop?.condition).sort()).toEqual(
+      ['full_grad_norm', 'improvement', 'relative_improvement', 'steps'].sort(),
     );
     expect(all.map((r) => r.control.checkpoint)).toContainEqual({
       dir: 'runs/x',

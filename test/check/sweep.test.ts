@@ -11,6 +11,7 @@ import { numberArg } from '../../compiler/vocabulary/args.js';
 const BASE = `
 dataset D {
   train = idx("images", "labels")
+  validation = split(train, 10%)
 }
 network MLP(hidden = 16) {
   input x: [1, 28, 28]

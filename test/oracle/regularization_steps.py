@@ -8,7 +8,9 @@ stdin: a JSON list of cases
    "sam": {"rho": 0.05} | null,
    "names": [netspec parameter paths, in order], "groups": [{"pattern": "linear1.*", "options": {...}}],
    "variance": true}    (also "variances": ||g_A - g_B||^2 / 4 of the two half batches' gradients)
-stdout: per case {"losses", "params", "grad_norms", "param_norms"} after one step per batch.
+stdout: per case {"losses", "penalties", "sam_losses", "params", "grad_norms", "param_norms"}
+after one step per batch: "losses" are the data losses (cross entropy alone), "penalties" the
+lambda * sum ||theta||^2 at the step's start, "sam_losses" the data loss at SAM's ascent point.
 
 The penalty is lambda * sum ||theta||^2 added to the loss (gradient + 2*lambda*theta), over the
 parameters whose torch name contains none of the `exclude` words. SAM follows the reference
@@ -73,13 +75,16 @@ def run(case):
     decayed = [p for n, p in named if wd and not any(w in n for w in wd["exclude"])]
     ce = torch.nn.CrossEntropyLoss()
 
+    def penalty():
+        return wd["lambda"] * sum((p * p).sum() for p in decayed) if decayed else None
+
     def objective(x, y):
         loss = ce(net(x), y)
-        if decayed:
-            loss = loss + wd["lambda"] * sum((p * p).sum() for p in decayed)
-        return loss
+        objective.data_loss = loss.item()
+        return loss + penalty() if decayed else loss
 
-    out = {"losses": [], "grad_norms": [], "param_norms": [], "variances": []}
+    out = {"losses": [], "penalties": [], "sam_losses": [], "grad_norms": [], "param_norms": [],
+           "variances": []}
     for batch in case["batches"]:
         x = torch.tensor(batch["x"], dtype=torch.float32).reshape(batch["shape"])
         y = torch.tensor(batch["labels"], dtype=torch.int64)
@@ -90,7 +95,9 @@ def run(case):
         loss = objective(x, y)
         loss.backward()
         norm = global_norm([p.grad for p in params])
-        out["losses"].append(loss.item())
+        out["losses"].append(objective.data_loss)
+        if decayed:
+            out["penalties"].append(penalty().item())
         out["grad_norms"].append(norm)
         out["param_norms"].append(global_norm(params))
         if sam:
@@ -103,6 +110,7 @@ def run(case):
                     p.add_(p.grad * scale)
             opt.zero_grad()
             objective(x, y).backward()
+            out["sam_losses"].append(objective.data_loss)
             with torch.no_grad():
                 for p, old in zip(params, saved):
                     p.copy_(old)

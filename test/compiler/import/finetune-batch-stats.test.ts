@@ -1,7 +1,7 @@
-// Frozen batch norms against PyTorch (test/oracle/frozen_batch_stats.py): by default they use
-// their running statistics and leave them alone (torch's bn.eval()); with
-// `freeze …, batch_stats: true` they normalize with batch statistics and update the running ones
-// while their weights stay frozen (torch's requires_grad=False in train()).
+// Frozen batch norms against PyTorch (test/oracle/frozen_batch_stats.py): by default, as in
+// PyTorch (requires_grad=False in train()), they normalize with batch statistics and update the
+// running ones while their weights stay frozen; with `freeze …, batch_stats: false` they use
+// their running statistics and leave them alone (torch's bn.eval()).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,28 +61,31 @@ describe('frozen batch norms match PyTorch', () => {
     return { compiled, ...(await runTrainSteps(recipe, compiled, expected.batches)) };
   }
 
-  it('batch_stats: true normalizes with batch statistics and updates the running ones', async () => {
-    const { compiled, scalars, values } = await train('freeze *, batch_stats: true');
-    const want = expected.cases.batch_stats;
-    const inputs = compiled.manifest.graphs.train.inputs;
-    const roles = Object.fromEntries(inputs.map((i) => [i.name, i.role.kind]));
-    // The running statistics are carried; the batch norm's weights stay graph constants.
-    expect(roles['bn1.running_mean']).toBe('buffer');
-    expect(roles['bn1.weight']).toBeUndefined();
-    expect(relativeError(scalars('loss'), want.losses)).toBeLessThan(1e-5);
-    for (const name of ['fc.weight', 'fc.bias']) {
-      expect(relativeError(values(name), want.state[name]), name).toBeLessThan(1e-5);
-    }
-    for (const bn of ['bn1', 'bn2']) {
-      for (const buffer of ['running_mean', 'running_var', 'num_batches_tracked']) {
-        const name = `${bn}.${buffer}`;
+  it.each(['freeze *', 'freeze *, batch_stats: true'])(
+    '%s normalizes with batch statistics and updates the running ones (the default)',
+    async (freeze) => {
+      const { compiled, scalars, values } = await train(freeze);
+      const want = expected.cases.batch_stats;
+      const inputs = compiled.manifest.graphs.train.inputs;
+      const roles = Object.fromEntries(inputs.map((i) => [i.name, i.role.kind]));
+      // The running statistics are carried; the batch norm's weights stay graph constants.
+      expect(roles['bn1.running_mean']).toBe('buffer');
+      expect(roles['bn1.weight']).toBeUndefined();
+      expect(relativeError(scalars('loss'), want.losses)).toBeLessThan(1e-5);
+      for (const name of ['fc.weight', 'fc.bias']) {
         expect(relativeError(values(name), want.state[name]), name).toBeLessThan(1e-5);
       }
-    }
-  });
+      for (const bn of ['bn1', 'bn2']) {
+        for (const buffer of ['running_mean', 'running_var', 'num_batches_tracked']) {
+          const name = `${bn}.${buffer}`;
+          expect(relativeError(values(name), want.state[name]), name).toBeLessThan(1e-5);
+        }
+      }
+    },
+  );
 
-  it('by default uses the running statistics and leaves them unchanged', async () => {
-    const { compiled, scalars, values } = await train('freeze *');
+  it('batch_stats: false uses the running statistics and leaves them unchanged', async () => {
+    const { compiled, scalars, values } = await train('freeze *, batch_stats: false');
     const want = expected.cases.running_stats;
     const carried = compiled.manifest.graphs.train.inputs.filter((i) => i.role.kind === 'buffer');
     expect(carried).toEqual([]);

@@ -1,5 +1,6 @@
 // Finetuning the imported ResNet18 after the seed's surgery: a training step changes only the
-// new conv1 and fc, frozen layers stay constants of the graph, and the gradient still flows back
+// new conv1 and fc, frozen layers (batch norms in eval mode: `batch_stats: false`) stay constants
+// of the graph, and the gradient still flows back
 // through every frozen layer to conv1 (checked against finite differences of the loss). The
 // spec's second stage trains layer4 too, in a parameter group with a tenth of the learning rate.
 import { readFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ const ONNX = join(ROOT, '../shared/fixtures/resnet18/resnet18.onnx');
 const SPEC = `
 dataset D { train = idx("unused-images", "unused-labels") }
 network Finetuned = onnx(${JSON.stringify(ONNX)}, shape: [1, 32, 32]) {
-  freeze *
+  freeze *, batch_stats: false
   replace conv1 with Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false)
   replace fc with Linear(512, 10)
 }

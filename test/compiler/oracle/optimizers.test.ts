@@ -104,7 +104,10 @@ describe('optimizer arguments are checked', () => {
     expect(messages('RMSprop(alpha: 1.5)')).toEqual([
       "RMSprop: 'alpha' must be at most 1, found 1.5",
     ]);
-    expect(messages('Adagrad(lr: 0)')).toEqual(["Adagrad: 'lr' must be greater than 0, found 0"]);
+    // lr = 0 is allowed, as in torch (the parameters stay); below 0 is not
+    expect(messages('Adagrad(lr: -0.1)')).toEqual(["Adagrad: 'lr' must be at least 0, found -0.1"]);
+    for (const optimizer of ['SGD', 'Adagrad', 'RMSprop', 'Adam', 'AdamW'])
+      expect(messages(`${optimizer}(lr: 0)`), optimizer).toEqual([]);
     expect(messages('Adagrad(initial_accumulator_value: -1)')).toEqual([
       "Adagrad: 'initial_accumulator_value' must be at least 0, found -1",
     ]);

@@ -1,7 +1,8 @@
 // The train block's weight_decay, clip and sharpness settings against PyTorch
-// (test/oracle/regularization_steps.py): same weights, batches and optimizer; losses, monitoring
-// outputs and final weights must agree to float32 rounding. Also float64 finite differences of
-// the penalized loss, and the checker's diagnostics for these settings.
+// (test/oracle/regularization_steps.py): same weights, batches and optimizer; data losses, the
+// penalty and SAM's ascent loss (each its own output), monitoring outputs and final weights must
+// agree to float32 rounding. Also float64 finite differences of the penalized loss (loss +
+// penalty, what the step minimizes), and the checker's diagnostics for these settings.
 import ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkSpec, compileRecipe, initialParameters, Rng } from '../../../compiler/index.js';
@@ -83,10 +84,13 @@ async function netspecSteps(c: Case, batches: Batch[]) {
   const compiled = compileRecipe(recipe);
   const run = await runTrainSteps(recipe, compiled, batches);
   const variances = run.outputs[0].grad_variance ? run.scalars('grad_variance') : [];
+  const optional = (name: string) => (run.outputs[0][name] ? run.scalars(name) : []);
   // Trainable parameters only, in torch's net.parameters() order (buffers are not compared).
   const trained = compiled.manifest.parameters.filter((p) => p.trainable).map((p) => p.name);
   return {
     losses: run.scalars('loss'),
+    penalties: optional('penalty'),
+    sam_losses: optional('sam_loss'),
     grad_norms: run.scalars('grad_norm'),
     param_norms: run.scalars('param_norm'),
     variances,
@@ -241,7 +245,15 @@ describe('regularization settings match PyTorch', () => {
   it.each(CASES)('%s', (name) => {
     const got = ours.get(name)!;
     const want = torch.get(name)!;
-    for (const key of ['losses', 'grad_norms', 'param_norms', 'variances'] as const) {
+    const keys = [
+      'losses',
+      'penalties',
+      'sam_losses',
+      'grad_norms',
+      'param_norms',
+      'variances',
+    ] as const;
+    for (const key of keys) {
       expect(got[key]).toHaveLength(want[key].length);
       got[key].forEach((v, k) =>
         expect(near(v, want[key][k], 1e-5), `${key} ${k}: ${v} vs ${want[key][k]}`).toBe(true),
@@ -253,13 +265,26 @@ describe('regularization settings match PyTorch', () => {
     });
   });
 
+  it('the penalty is a term of its own in every case that has one', () => {
+    const withPenalty = CASES.filter(([, c]) => c.torch.weight_decay).map(([name]) => name);
+    const withSam = CASES.filter(([, c]) => c.torch.sam).map(([name]) => name);
+    expect(withPenalty.length).toBeGreaterThan(0);
+    for (const [name] of CASES) {
+      expect(ours.get(name)!.penalties.length > 0, name).toBe(withPenalty.includes(name));
+      expect(ours.get(name)!.sam_losses.length > 0, name).toBe(withSam.includes(name));
+    }
+    // the penalty is not small next to the data loss here: leaving it in would show
+    for (const name of withPenalty)
+      expect(Math.max(...ours.get(name)!.penalties)).toBeGreaterThan(1e-3);
+  });
+
   it('clipping was active in the clip cases (the norm exceeded the limit)', () => {
     expect(Math.min(...ours.get('clip = grad_norm')!.grad_norms)).toBeGreaterThan(0.3);
   });
 });
 
-describe('weight_decay penalty is part of the loss', () => {
-  it('float64 gradients match central finite differences of the penalized loss', async () => {
+describe('weight_decay penalty is part of the objective, not of the data loss', () => {
+  it('float64 gradients match central finite differences of loss + penalty', async () => {
     const recipe = recipeOf(SPEC('SGD(lr: 0.1)', 'weight_decay = 0.3, exclude: ["bias"]'));
     const compiled = compileRecipe(recipe, { floatType: 'float64', gradients: true });
     const session = await ort.InferenceSession.create(compiled.train);
@@ -280,7 +305,10 @@ describe('weight_decay penalty is part of the loss', () => {
       for (const [n, v] of params) f[n] = new ort.Tensor('float64', v, shapes.get(n)!);
       return f;
     };
-    const loss = async () => ((await session.run(feeds())).loss.data as Float64Array)[0];
+    const loss = async () => {
+      const out = await session.run(feeds());
+      return (out.loss.data as Float64Array)[0] + (out.penalty.data as Float64Array)[0];
+    };
     const out = await session.run(feeds());
     for (const [name, values] of params) {
       const analytic = out[`${name}.grad`].data as Float64Array;

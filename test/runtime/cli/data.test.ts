@@ -51,7 +51,9 @@ describe('netspec data', () => {
     expect(first.stdout).toContain('(auto, for transform Augment)');
     expect(first.stdout).toContain('RandomCrop* → RandomAffine* → ColorJitter* → Normalize');
     const grid = PNG.sync.read(readFileSync(join(dir, 'grid.png')));
-    expect([grid.width, grid.height]).toEqual([8 * 30 + 2, 8 * 30 + 2]);
+    // 8 × 8 tiles of 84 pixels (3× enlarged), a line of text under each (data-grid.test.ts)
+    expect(grid.width).toBe(8 * (84 + 6) + 6);
+    expect(first.stdout).toContain('3× enlarged, labelled with their class; Normalize undone');
     expect(existsSync(join(dir, '.netspec-cache'))).toBe(true);
     const second = netspec(['data', 'spec.net'], dir);
     expect(second.stdout).toContain('(auto, for transform Augment, cached)');

@@ -1,10 +1,11 @@
 // Every termination condition fires when it should, and the run says which one stopped it.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunController } from '../../../runtime/control.js';
 import type { EpochMetrics } from '../../../runtime/train.js';
 import { writeIdxPair } from '../../helpers/idx.js';
+import { checkSpec } from '../../../compiler/index.js';
 import { netspec, recipeOf, tempDir } from '../../helpers/spec.js';
 
 const spec = (extra: string, schedule = '') => `
@@ -95,6 +96,44 @@ describe('termination conditions', () => {
     ]);
   });
 
+  it('every N steps: the condition over each period of N steps, improvement between periods', () => {
+    const controller = new RunController(
+      recipeOf(spec('stop when improvement < 0.05 every 4 steps')),
+      0.1,
+      10,
+      20,
+    );
+    expect([3, 4, 8, 10, 12].map((s) => controller.periodEndsAt(s))).toEqual([
+      false,
+      true,
+      true,
+      false,
+      true,
+    ]);
+    // the epoch's end does not check a condition that has its own period
+    expect(controller.afterEpoch(epoch(1, 0.1), 10).stop).toBeUndefined();
+    const period = (loss: number) => ({ loss, accuracy: 0.5 });
+    expect(controller.afterPeriod(period(1), 4, 0)).toBeUndefined();
+    expect(controller.afterPeriod(period(0.8), 8, 0)).toBeUndefined();
+    expect(controller.afterPeriod(period(0.78), 12, 1)).toBe(
+      'stop when: improvement < 0.05 (improvement = 0.02)',
+    );
+  });
+
+  it('steps are checked after every step, whatever the period of the rest', () => {
+    const controller = new RunController(
+      recipeOf(spec('stop when steps >= 13 or loss < 0.01')),
+      0.1,
+      10,
+      20,
+    );
+    expect(controller.afterStep(12)).toBeUndefined();
+    expect(controller.afterStep(13)).toBe('stop when: steps >= 13 (steps = 13)');
+    // `and` with a period quantity waits for the period
+    const both = new RunController(recipeOf(spec('stop when steps > 5 and loss < 1')), 0.1, 10, 20);
+    expect(both.afterStep(7)).toBeUndefined();
+  });
+
   it('nothing stops a run that keeps improving', () => {
     expect(run('stop when improvement < 0.01', [1, 0.8, 0.6, 0.4])).toEqual({
       epoch: undefined,
@@ -127,7 +166,93 @@ describe('schedules', () => {
   });
 });
 
+describe('stop conditions the recipe cannot compute are diagnostics', () => {
+  const messages = (text: string) =>
+    checkSpec(text, 'x.net').diagnostics.map((d) => [d.span.start.line, d.message]);
+  const noHeldOut = (extra: string) => spec(extra).replace('test = idx("images", "labels")', '');
+
+  it('val_loss or val_accuracy without a validation or test split', () => {
+    expect(messages(noHeldOut('stop when steps > 9 or val_accuracy > 0.9'))).toEqual([
+      [
+        14,
+        "stop when: 'val_accuracy' is measured on a validation or test split, and dataset 'D' has neither (add validation = split(train, 10%) or a test split)",
+      ],
+    ]);
+    expect(messages(noHeldOut('early_stop(monitor: val_loss)'))[0][1]).toMatch(
+      /^early_stop: 'val_loss' is measured on a validation or test split/,
+    );
+    expect(messages(spec('stop when val_loss < 0.1'))).toEqual([]);
+  });
+
+  it('grad_norm names which gradient norm it means; every takes steps or epochs', () => {
+    expect(messages(spec('stop when grad_norm < 1e-3'))).toEqual([
+      [
+        14,
+        "'grad_norm' could mean two things: batch_grad_norm (the last minibatch's gradient, free) or full_grad_norm (‖∇f(θ)‖ over the whole training set, one extra pass per check)",
+      ],
+    ]);
+    expect(messages(spec('stop when loss < 0.1 every 3 batches'))).toEqual([
+      [14, "stop when every … epochs or steps, not 'batches'"],
+    ]);
+    expect(messages(spec('stop when loss < 0.1 every 0 steps'))).toEqual([
+      [14, 'stop when every: a positive whole number'],
+    ]);
+  });
+});
+
 describe('the CLI says why a run stopped', () => {
+  it('stops at exactly the step a step condition names, mid-epoch and mid-run of steps', () => {
+    const dir = tempDir();
+    writeIdxPair(dir, 64);
+    // 8 steps per epoch, 8 steps per onnxruntime run: step 20 is in the middle of both.
+    writeFileSync(join(dir, 'spec.net'), spec('stop when steps >= 20'));
+    const result = netspec(['train', 'spec.net', '--out', 'run'], dir);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('stopped: stop when: steps >= 20 (steps = 20)');
+    expect(result.stdout).toMatch(/^epoch 3\/20 \(stopped after 4 of its 8 steps\)/m);
+    const epochs = readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(JSON.parse(epochs[2]).partial).toEqual({ steps: 4, of: 8 });
+    const steps = readFileSync(join(dir, 'run', 'steps.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(steps).toHaveLength(1 + 20);
+    expect(steps.at(-1)!.split(',')[0]).toBe('20');
+  });
+
+  it('checks a loss condition every N steps when the spec says so', () => {
+    const dir = tempDir();
+    writeIdxPair(dir, 64);
+    writeFileSync(join(dir, 'spec.net'), spec('stop when loss < 100 every 3 steps'));
+    const result = netspec(['train', 'spec.net', '--out', 'run'], dir);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/stopped: stop when: loss < 100 \(loss = [\d.]+\)/);
+    expect(result.stdout).toMatch(/^epoch 1\/20 \(stopped after 3 of its 8 steps\)/m);
+  });
+
+  it('says which epoch early stopping restored', () => {
+    const dir = tempDir();
+    writeIdxPair(dir, 64);
+    // lr 20 makes the loss jump about: some epoch is worse than an earlier one
+    const text = spec('early_stop(monitor: val_loss, patience: 1)').replace('lr: 0.1', 'lr: 20');
+    writeFileSync(join(dir, 'spec.net'), text);
+    const result = netspec(['train', 'spec.net', '--out', 'run'], dir);
+    expect(result.stderr).toBe('');
+    const epochs = readFileSync(join(dir, 'run', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    const losses = epochs.map((line) => JSON.parse(line).testLoss as number);
+    const best = losses.indexOf(Math.min(...losses)) + 1;
+    expect(result.stdout).toContain(
+      'stopped: early stopping: val_loss has not improved for 1 epoch',
+    );
+    expect(best).toBeLessThan(losses.length);
+    expect(result.stdout).toContain(
+      `early stopping: the final weights are epoch ${best}'s (best val_loss ${Number(Math.min(...losses).toPrecision(5))})`,
+    );
+  });
+
   it('prints the reason and keeps the weights', () => {
     const dir = tempDir();
     writeIdxPair(dir, 64);
