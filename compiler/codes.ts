@@ -32,4 +32,6 @@ export const CODES = {
   dataFormat: 'NS2002',
   dataMismatch: 'NS2003',
   dataUnreadable: 'NS2004',
+  // NS3xxx: devices (compiler/lower/placement.ts, runtime/device.ts)
+  cpuFallback: 'NS3001',
 } as const;

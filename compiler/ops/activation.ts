@@ -306,6 +306,20 @@ export const Softmax = defineOp({
   import: (n) => layerUse('Softmax', { dim: attrNumber(n.attrs.axis, -1) }),
 });
 
+/**
+ * log softmax(x) along `axis`: LogSoftmax, or on a target without its kernel (x − m) − log Σ
+ * e^(x − m), m the maximum, which keeps e^(x − m) ≤ 1. The result does not depend on m, so m
+ * passes through StopGradient and the gradient is LogSoftmax's.
+ */
+export function logSoftmax(b: GraphBuilder, x: string, axis: number): string {
+  if (b.runs(onnx.LogSoftmax, [x])) return b.op(onnx.LogSoftmax, [x], { axis });
+  const axes = [axis < 0 ? axis + b.info(x).shape.length : axis];
+  const max = b.op(onnx.ReduceMax, [x, b.int64s(axes)], { keepdims: 1 });
+  const shifted = b.op(onnx.Sub, [x, b.op(onnx.StopGradient, [max])]);
+  const total = b.reduceSum(b.op(onnx.Exp, [shifted]), axes, true);
+  return b.op(onnx.Sub, [shifted, b.op(onnx.Log, [total])]);
+}
+
 export const LogSoftmax = defineOp({
   name: 'LogSoftmax',
   doc: 'the logarithm of Softmax',

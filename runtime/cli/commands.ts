@@ -76,13 +76,13 @@ export function compileCommand(path: string, options: CompileOptions): number {
   const compiled = compileRecipe(recipe);
   mkdirSync(options.out, { recursive: true });
   const { graphs } = compiled.manifest;
-  for (const kind of GRAPH_KINDS)
-    writeFileSync(join(options.out, graphs[kind].file), compiled[kind]);
+  const kinds = GRAPH_KINDS.filter((kind) => graphs[kind] !== undefined);
+  for (const kind of kinds) writeFileSync(join(options.out, graphs[kind]!.file), compiled[kind]!);
   writeFileSync(
     join(options.out, `${recipe.name}.manifest.json`),
     JSON.stringify(compiled.manifest, null, 2),
   );
-  const files = GRAPH_KINDS.map((kind) => graphs[kind].file).join(', ');
+  const files = kinds.map((kind) => graphs[kind]!.file).join(', ');
   process.stdout.write(`wrote ${files} and ${recipe.name}.manifest.json to ${options.out}\n`);
   return 0;
 }
