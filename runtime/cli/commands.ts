@@ -1,7 +1,7 @@
 // The actions behind each CLI command.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Diagnostic, GraphKind, Model, Recipe } from '../../compiler/index.js';
+import type { Diagnostic, GraphKind, Model, Recipe, Target } from '../../compiler/index.js';
 import {
   compileInference,
   compileRecipe,
@@ -64,16 +64,20 @@ export interface CompileOptions {
   recipe?: string;
   /** Print the graphs' text form instead of writing files: `true` for all, or one kind. */
   print?: boolean | string;
+  /** The device the graphs are for: the ops it runs natively (default cpu). */
+  device?: Target;
 }
 
 export function compileCommand(path: string, options: CompileOptions): number {
-  const { recipe } = loadRecipe(path, options.recipe);
+  const { loaded, recipe } = loadRecipe(path, options.recipe);
+  const target = { target: options.device ?? 'cpu' };
   if (options.print) {
     const kinds = options.print === true ? GRAPH_KINDS : [graphKind(options.print)];
-    process.stdout.write(printRecipeGraphs(recipe, kinds));
+    process.stdout.write(printRecipeGraphs(recipe, kinds, target));
     return 0;
   }
-  const compiled = compileRecipe(recipe);
+  const compiled = compileRecipe(recipe, target);
+  printDiagnostics({ ...loaded, diagnostics: compiled.warnings });
   mkdirSync(options.out, { recursive: true });
   const { graphs } = compiled.manifest;
   const kinds = GRAPH_KINDS.filter((kind) => graphs[kind] !== undefined);

@@ -15,8 +15,10 @@ import { resumeRecipe, startFrom, StartWeightsError } from '../start-weights.js'
 import { headerRows } from '../report/header.js';
 import { writeReport } from '../report/report.js';
 import type { StageStart } from '../stages.js';
-import type { Device } from '../session.js';
+import type { Device, DeviceChoice } from '../device.js';
+import { resolveDevice } from '../device.js';
 import { createSession } from '../session.js';
+import { formatDiagnostic, summary } from './print.js';
 import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
 import { defaultThreads, ResumeError, train, UnsupportedError } from '../train.js';
 import { encodeSafetensors, writeFileAtomic } from '../weights.js';
@@ -33,7 +35,9 @@ export interface TrainCommandOptions {
   out?: string;
   data: string[];
   threads: number;
-  device: Device;
+  device: DeviceChoice;
+  /** Fail rather than run on the CPU what the device cannot (`--no-fallback`). */
+  noFallback?: boolean;
   resume?: string;
   /** Start from these weights (a safetensors file, or a run or checkpoint folder). */
   weights?: string;
@@ -199,7 +203,8 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     epochs: options.epochs,
     dataRoots: dataRoots(options.data),
     threads: options.threads,
-    device: options.device,
+    device: resolveDevice(options.device),
+    noFallback: options.noFallback,
     json: options.json,
     resume: resumed && { ...resumed, from: options.resume! },
     start,
@@ -220,6 +225,7 @@ export interface RunRequest {
   dataRoots: string[];
   threads: number;
   device: Device;
+  noFallback?: boolean;
   json?: boolean;
   resume?: { checkpoint: Checkpoint; best?: Checkpoint; from: string };
   start?: StartWeights;
@@ -236,7 +242,11 @@ export interface RunOutcome {
 export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const { recipe, start, resume, out, specPath: path } = request;
   const data = prepareData(recipe, path, request.dataRoots);
-  const compiled = compileRecipe(recipe);
+  const compiled = compileRecipe(recipe, { target: request.device });
+  // Nodes the device would hand to the CPU (NS3001): said before anything runs.
+  for (const d of compiled.warnings)
+    process.stderr.write(formatDiagnostic(d, request.sources) + '\n');
+  if (compiled.warnings.length > 0) process.stderr.write(`${summary(compiled.warnings)}\n`);
   const epochs = request.epochs ?? recipe.epochs;
   const every = recipe.control.checkpoint;
   const checkpoint: TrainOptions['checkpoint'] = {
@@ -280,6 +290,7 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       epochs,
       threads: request.threads,
       device: request.device,
+      noFallback: request.noFallback,
       checkpoint,
       resume: resume?.checkpoint,
       resumeBest: resume?.best,
