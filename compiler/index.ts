@@ -196,7 +196,7 @@ export function recipeGraphs(recipe: Recipe, options: StepOptions = {}): RecipeG
   return {
     train,
     ...(stepsInLoop(target) && { steps: buildStepsLoop(train) }),
-    eval: buildEvalStep(recipe, { target, pixelScale: options.pixelScale }),
+    eval: buildEvalStep(recipe, { target }),
     infer: buildInference(recipe.model, initial, target),
   };
 }

@@ -5,6 +5,7 @@
 // reports; weights come to the host only when asked for (`HostCopies.toHost`).
 import type { CompiledRecipe, TensorEntry } from '../compiler/index.js';
 import { carriedKey, copyModel } from '../compiler/index.js';
+import type { Images } from './data/batches.js';
 import type { Chunk } from './data/chunks.js';
 import type { SessionOptions } from './session.js';
 import { createSession, ort } from './session.js';
@@ -76,7 +77,7 @@ export class DeviceStepRunner {
    */
   async run(
     state: Feeds,
-    chunk: Chunk,
+    chunk: Chunk<Images>,
     firstStep: number,
     rates: Float32Array,
   ): Promise<ChunkResult> {
@@ -111,7 +112,7 @@ export class DeviceStepRunner {
   private feed(
     input: TensorEntry,
     state: Feeds,
-    chunk: Chunk,
+    chunk: Chunk<Images>,
     j: number,
     step: number,
     rate: number,

@@ -12,10 +12,11 @@ import { writeCheckpoint } from './checkpoint.js';
 import type { ControlMemory, PeriodValues } from './control.js';
 import { RunController } from './control.js';
 import { epochOrder } from './data/batches.js';
+import type { Images } from './data/batches.js';
 import type { Split } from './data/dataset.js';
 import type { Chunk } from './data/chunks.js';
 import { firstSteps, planChunks } from './data/chunks.js';
-import { prefetchedChunks } from './data/prefetch.js';
+import { pixelChunks, prefetchedChunks } from './data/prefetch.js';
 import type { ChannelStats } from './data/transforms/pipeline.js';
 import { divergenceMessage, firstDivergence } from './divergence.js';
 import { batchOptions, evaluate } from './evaluate.js';
@@ -30,6 +31,7 @@ import { StepRunner } from './step-runner.js';
 import type { ChunkResult } from './step-runner.js';
 import type { Transfers } from './device-steps.js';
 import { DeviceStepRunner, HostCopies, labelType, releaseState } from './device-steps.js';
+import { deviceFailure } from './device-failure.js';
 import type { StageStart } from './stages.js';
 import { Stages } from './stages.js';
 import type { Feeds } from './train-state.js';
@@ -162,7 +164,12 @@ interface ControlState {
 
 /** One run of steps over a chunk of batches: the Loop graph's, or single steps on a device. */
 interface Runner {
-  run(state: Feeds, chunk: Chunk, firstStep: number, rates: Float32Array): Promise<ChunkResult>;
+  run(
+    state: Feeds,
+    chunk: Chunk<Images>,
+    firstStep: number,
+    rates: Float32Array,
+  ): Promise<ChunkResult>;
   release(): Promise<void>;
 }
 
@@ -289,6 +296,26 @@ class Run {
   }
 
   async run(): Promise<TrainResult> {
+    try {
+      return await this.train();
+    } catch (e) {
+      throw deviceFailure(e, this.failureContext());
+    }
+  }
+
+  /** What a device failure's message says about where the run stood. */
+  private failureContext() {
+    return {
+      batch: this.recipe.batch,
+      step: this.step,
+      epoch: this.progress.epoch,
+      memory: this.compiled.memory,
+      checkpoints: this.options.checkpoint?.dir,
+      written: this.lastCheckpoint,
+    };
+  }
+
+  private async train(): Promise<TrainResult> {
     const { options } = this;
     const sessions = this.sessionOptions();
     let runner = await this.runner();
@@ -386,8 +413,9 @@ class Run {
     // Batches already done before a resume are skipped: the order is derived, not stored.
     const remaining = order.subarray(Math.min(order.length, progress.batchesDone * recipe.batch));
     const { controller } = this;
+    const pixels = this.compiled.pixelScale !== undefined;
     const plan = planChunks({
-      batchBytes: 4 * recipe.batch * this.imagePixels,
+      batchBytes: (pixels ? 1 : 4) * recipe.batch * this.imagePixels,
       stepsPerRun: this.options.stepsPerRun,
       checkpoint: this.options.checkpoint,
       firstStep: this.step,
@@ -395,7 +423,9 @@ class Run {
       endsAfter: (step) =>
         controller.afterStep(step) !== undefined || controller.periodEndsAt(step),
     });
-    const chunks = prefetchedChunks(data.train, remaining, recipe.batch, feeding, plan);
+    const chunks: AsyncIterable<Chunk<Images>> = pixels
+      ? pixelChunks(data.train, remaining, recipe.batch, feeding.dropLast ?? false, plan)
+      : prefetchedChunks(data.train, remaining, recipe.batch, feeding, plan);
     // From the end of one run to the next chunk in hand: time the loop waits for data.
     let waiting = performance.now();
     for await (const chunk of chunks) {
@@ -472,7 +502,7 @@ class Run {
    */
   private async runChunk(
     runner: Runner,
-    chunk: Chunk,
+    chunk: Chunk<Images>,
     epochStarted: number,
   ): Promise<string | undefined> {
     const [start, first, progress] = [this.state, this.step, this.progress];
@@ -570,6 +600,9 @@ class Run {
     if (best && unit === 'epoch') await this.writeCheckpoint('best');
   }
 
+  /** The step of the last checkpoint written (`last`), for a device failure's message. */
+  private lastCheckpoint?: number;
+
   async writeCheckpoint(which: 'last' | 'best'): Promise<void> {
     const dir = this.options.checkpoint?.dir;
     if (!dir) return;
@@ -594,6 +627,7 @@ class Run {
       optimizer: namedTensors(tensors, this.recipe, this.compiled, 'optimizer'),
       state,
     });
+    if (which === 'last') this.lastCheckpoint = this.step;
   }
 
   private async finish(

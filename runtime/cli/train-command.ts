@@ -18,6 +18,8 @@ import type { StageStart } from '../stages.js';
 import type { Device, DeviceChoice } from '../device.js';
 import { resolveDevice } from '../device.js';
 import { createSession } from '../session.js';
+import { bytePixels, untransformed } from '../data/batches.js';
+import { batchOptions } from '../evaluate.js';
 import { formatDiagnostic, summary } from './print.js';
 import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
 import { defaultThreads, ResumeError, train, UnsupportedError } from '../train.js';
@@ -242,7 +244,15 @@ export interface RunOutcome {
 export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const { recipe, start, resume, out, specPath: path } = request;
   const data = prepareData(recipe, path, request.dataRoots);
-  const compiled = compileRecipe(recipe, { target: request.device });
+  // Untransformed byte pixels go to a GPU as they are stored, scaled there.
+  const bytes =
+    request.device === 'webgpu' &&
+    bytePixels(data.train) &&
+    untransformed(batchOptions(recipe, data.stats, true, 1));
+  const compiled = compileRecipe(recipe, {
+    target: request.device,
+    ...(bytes && { pixelScale: data.train.scale }),
+  });
   // Nodes the device would hand to the CPU (NS3001): said before anything runs.
   for (const d of compiled.warnings)
     process.stderr.write(formatDiagnostic(d, request.sources) + '\n');

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchOptions } from './batches.js';
-import { batches } from './batches.js';
+import { batches, pixelBatches } from './batches.js';
 import type { Chunk, ChunkPlan } from './chunks.js';
 import { chunked, chunkedAsync } from './chunks.js';
 import { DataError } from './errors.js';
@@ -63,6 +63,17 @@ export async function* prefetchedChunks(
     return;
   }
   yield* chunkedAsync(prefetchedBatches(split, order, batchSize, options, workers), plan);
+}
+
+/** Chunks of untransformed stored bytes: reads only, made on the main thread as they are asked for. */
+export async function* pixelChunks(
+  split: Split,
+  order: Uint32Array,
+  batchSize: number,
+  dropLast: boolean,
+  plan: ChunkPlan,
+): AsyncGenerator<Chunk<Uint8Array>> {
+  yield* chunked(pixelBatches(split, order, batchSize, dropLast), plan);
 }
 
 /**
