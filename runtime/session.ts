@@ -36,6 +36,10 @@ function providers(device: Device): ort.InferenceSession.SessionOptions['executi
   return [device];
 }
 
+// onnxruntime's own log would print a device's failures (a refused allocation) on stderr beside
+// netspec's one-line error; every failure also comes back as an exception.
+ort.env.logLevel = 'fatal';
+
 export async function createSession(
   model: Uint8Array,
   options: SessionOptions,

@@ -352,6 +352,12 @@ class Run {
     return copy ? copyState(this.state) : this.state;
   }
 
+  /** A copy of the state as the best so far; on a device, only where restore_best will use it. */
+  private async bestCopy(): Promise<Feeds | undefined> {
+    if (this.host && !this.recipe.control.earlyStop?.restoreBest) return undefined;
+    return this.hostState(true);
+  }
+
   /** The run goes on from `state`; what the old state held on the device is freed. */
   private replaceState(state: Feeds): void {
     releaseState(this.state, state);
@@ -365,7 +371,7 @@ class Run {
   private async afterEpoch(stoppedWithin: string | undefined): Promise<string | undefined> {
     const metrics = await this.endEpoch();
     const outcome = this.controller.afterEpoch(metrics, this.step);
-    if (outcome.best) [this.best, this.bestEpoch] = [await this.hostState(true), metrics.epoch];
+    if (outcome.best) [this.best, this.bestEpoch] = [await this.bestCopy(), metrics.epoch];
     this.history.push(metrics);
     this.stepsAtEpoch.push(this.step);
     this.progress = freshProgress(metrics.epoch + 1);

@@ -1,6 +1,7 @@
-// Batches prepared ahead of the training step. onnxruntime-node runs a step on its own threads
-// and returns a promise at once, so the main thread is free while a step runs: each next batch
-// is made then, in a macrotask queued as the current one is handed over (`ahead`). Where cores
+// Batches prepared ahead of the training step. onnxruntime-node returns a step's promise at
+// once but runs the step synchronously in a later macrotask, blocking the main thread
+// (docs/decisions/0018): each next batch is made between steps, in a macrotask queued as the
+// current one is handed over (`ahead`). Where cores
 // are spare, worker threads (the split's pixels shared with them) make transformed batches
 // instead, several requests in flight, yielded in order; a streamed split's reads and decoding
 // move to the workers too.
@@ -65,7 +66,7 @@ export async function* prefetchedChunks(
   yield* chunkedAsync(prefetchedBatches(split, order, batchSize, options, workers), plan);
 }
 
-/** Chunks of untransformed stored bytes: reads only, made on the main thread as they are asked for. */
+/** Chunks of untransformed stored bytes: reads only, made on the main thread, ahead. */
 export async function* pixelChunks(
   split: Split,
   order: Uint32Array,
@@ -73,7 +74,7 @@ export async function* pixelChunks(
   dropLast: boolean,
   plan: ChunkPlan,
 ): AsyncGenerator<Chunk<Uint8Array>> {
-  yield* chunked(pixelBatches(split, order, batchSize, dropLast), plan);
+  yield* ahead(chunked(pixelBatches(split, order, batchSize, dropLast), plan));
 }
 
 /**
