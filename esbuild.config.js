@@ -1,6 +1,6 @@
 // Bundles the `netspec` command into dist/cli/ (run by `npm run build`). Loaded as one file
 // instead of hundreds of modules (chevrotain alone brings some 600 lodash-es files), the CLI
-// starts several times faster (docs/decisions/startup.md). Each command's module stays its own
+// starts several times faster (docs/decisions/0015-startup.md). Each command's module stays its own
 // chunk, loaded by the action that runs it. onnxruntime-node (a native library) and onnx-proto
 // (generated protobuf code that resolves optional modules at run time) stay outside, loaded
 // from node_modules when a command needs them; the data loader's worker is a second entry,

@@ -70,6 +70,28 @@ export default tseslint.config(
     },
   },
   {
+    // The vocabulary is what every stage shares, so it depends on no stage: only on the IR's
+    // types, the grammar's entry point and itself.
+    files: ['compiler/vocabulary/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            onnxRuntime,
+            protobuf,
+            {
+              regex: '^\\.\\./(?!ir/(graph|builder)\\.js$|\\.\\./grammar/index\\.js$)',
+              message: 'compiler/vocabulary/ imports only compiler/ir types and the grammar entry.',
+            },
+            { group: ['**/runtime/**'], message: 'The compiler does not depend on the runtime.' },
+            grammarEntry,
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['compiler/onnx/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -19,8 +19,8 @@ export interface SessionOptions {
 }
 
 /**
- * 0 is not passed on as onnxruntime's "default": on this project's 2-core VM that default ran
- * one thread (a ResNet18 finetune step took 64 ms with 0 or 1 thread, 43 ms with 2).
+ * 0 is not passed on as onnxruntime's "default", which can run one thread on a machine with
+ * several cores (docs/decisions/0008-threads.md).
  */
 function intraOpThreads(threads: number): number {
   return threads > 0 ? threads : availableParallelism();

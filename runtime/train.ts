@@ -668,9 +668,7 @@ function termMeans(p: Sums): Pick<EpochMetrics, 'terms'> {
 
 /**
  * Threads when the user chose none: every core for real work, one for a step too small to
- * split. Measured on 2 cores: the seed CNN's step (1.5 GFLOP per forward batch) takes 0.77× the
- * time on 2 threads and the ResNet18 finetune step 0.65× (interleaved runs), while the
- * 784-256-10 MLP (26 MFLOP) trains 1.6–2.2× faster on 1 (its steps are too short to share).
+ * split (docs/decisions/0008-threads.md has the measurements behind the 100 MFLOP line).
  */
 export function defaultThreads(recipe: Recipe): number {
   const batchFlops = forwardFlops(recipe.model) * recipe.batch;

@@ -23,36 +23,43 @@ export function bindArgs(
   specs: readonly ArgSpec[],
   ctx: BindContext,
   diags: Diagnostic[],
-): BoundArgs {
+): BoundArgs | undefined {
   const bound: BoundArgs = { values: new Map(), spans: new Map() };
-  const before = diags.length;
+  const problems: Diagnostic[] = [];
   args.forEach((arg, position) => {
     const spec = arg.name ? specs.find((s) => s.name === arg.name!.name) : specs[position];
     if (!spec) {
-      diags.push(unknownArgument(arg, position, specs, ctx));
+      problems.push(unknownArgument(arg, position, specs, ctx));
       return;
     }
     if (bound.values.has(spec.name)) {
       const message = `${ctx.what}: argument '${spec.name}' is given twice`;
-      diags.push(diagnostic(CODES.argumentTwice, message, ctx.file, arg.span));
+      problems.push(diagnostic(CODES.argumentTwice, message, ctx.file, arg.span));
       return;
     }
-    const value = evaluateArg(arg, spec, ctx, diags);
+    const value = evaluateArg(arg, spec, ctx, problems);
     if (value) {
       bound.values.set(spec.name, value);
       bound.spans.set(spec.name, arg.value.span);
     }
   });
-  if (diags.length > before) return bound;
+  if (problems.length === 0) problems.push(...missingArguments(bound, specs, ctx));
+  diags.push(...problems);
+  return problems.length > 0 ? undefined : bound;
+}
+
+/** Fills in defaults; the problems are the arguments with none that were not given. */
+function missingArguments(bound: BoundArgs, specs: readonly ArgSpec[], ctx: BindContext) {
+  const problems: Diagnostic[] = [];
   for (const spec of specs) {
     if (bound.values.has(spec.name)) continue;
     if (spec.default) bound.values.set(spec.name, spec.default);
     else {
       const message = `${ctx.what}: missing argument '${spec.name}' (${spec.doc})`;
-      diags.push(diagnostic(CODES.missingArgument, message, ctx.file, ctx.span));
+      problems.push(diagnostic(CODES.missingArgument, message, ctx.file, ctx.span));
     }
   }
-  return bound;
+  return problems;
 }
 
 function unknownArgument(

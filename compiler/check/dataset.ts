@@ -171,10 +171,9 @@ function checkSource(
     diags.push(diagnostic(CODES.unknownName, message, file, call.callee.span));
     return undefined;
   }
-  const before = diags.length;
   const ctx = { what: call.callee.name, file, span: call.span, constants: new Map() };
   const args = bindArgs(call.args, source.args, ctx, diags);
-  if (diags.length > before) return undefined;
+  if (!args) return undefined;
   const problem = (message: string, name?: string) => {
     const span = (name && args.spans.get(name)) || call.span;
     diags.push(diagnostic(CODES.argumentType, `${call.callee.name}: ${message}`, file, span));
@@ -286,10 +285,9 @@ function checkCsv(
 }
 
 function checkSplit(call: CallExpr, file: string, diags: Diagnostic[]): SplitSource | undefined {
-  const before = diags.length;
   const ctx = { what: 'split', file, span: call.span, constants: new Map() };
   const args = bindArgs(call.args, SPLIT_ARGS, ctx, diags);
-  if (diags.length > before) return undefined;
+  if (!args) return undefined;
   const of = args.values.get('of')!;
   const size = numberArg(args, 'size');
   const fail = (message: string, name: string) => {

@@ -356,9 +356,8 @@ class BodyChecker {
     what = def.name,
   ): Result {
     const ctx = { what, file: this.file, span, constants: this.constants };
-    const before = this.model.diags.length;
     const bound = bindArgs(args, def.args, ctx, this.model.diags);
-    if (this.model.diags.length > before) return null;
+    if (!bound) return null;
     const shapes = inputs.map((i) => i.shape);
     const result = def.infer(shapes, bound);
     if ('error' in result) {
@@ -516,7 +515,7 @@ export function bindParams(
     specs.push({ name: p.name.name, type: 'any', default: fallback, doc: `parameter of ${what}` });
   }
   const bound = bindArgs(args, specs, { what, file, span, constants }, diags);
-  return diags.length > before ? undefined : bound.values;
+  return diags.length > before ? undefined : bound?.values;
 }
 
 export function checkNetwork(

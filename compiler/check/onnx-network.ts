@@ -95,7 +95,7 @@ class OnnxNetworkChecker {
       constants: new Map(),
     };
     const args = bindArgs(this.decl.source.args, SOURCE_ARGS, ctx, this.diags);
-    if (this.diags.length > before) return undefined;
+    if (!args) return undefined;
     const graph = this.load(resolvePath(stringArg(args, 'path')), readBinary);
     if (!graph) return undefined;
     this.adopt(graph);
@@ -111,7 +111,7 @@ class OnnxNetworkChecker {
   private load(path: string, readBinary: ReadBinary | undefined): ImportedGraph | undefined {
     const span = this.decl.source.span;
     const bytes = readBinary?.(path);
-    if (!bytes) return this.fail(CODES.importProblem, `cannot read the ONNX file ${path}`, span);
+    if (!bytes) return this.fail(CODES.importProblem, unreadable(path), span);
     const imported = importOnnx(bytes);
     if ('graph' in imported) return imported.graph;
     return this.fail(imported.code, `${path}: ${imported.problem}`, span);
@@ -180,10 +180,9 @@ class OnnxNetworkChecker {
         this.fail(CODES.unknownArgument, 'unfreeze takes no options', o.span);
       return options.length > 0 ? undefined : false;
     }
-    const before = this.diags.length;
     const ctx = { what: 'freeze', file: this.file, span, constants: new Map() };
     const bound = bindArgs(options, FREEZE_OPTIONS, ctx, this.diags);
-    return this.diags.length > before ? undefined : boolArg(bound, 'batch_stats');
+    return bound && boolArg(bound, 'batch_stats');
   }
 
   private setFrozen(pattern: PathPattern, frozen: boolean, batchStats: boolean): void {
@@ -300,10 +299,9 @@ class OnnxNetworkChecker {
         (callee ?? expr).span,
       );
     }
-    const before = this.diags.length;
     const ctx = { what: def.name, file: this.file, span: expr.span, constants: new Map() };
     const args = bindArgs(expr.kind === 'Call' ? expr.args : [], def.args, ctx, this.diags);
-    return this.diags.length > before ? undefined : { def, args };
+    return args && { def, args };
   }
 
   // ---- shapes --------------------------------------------------------------------------------
@@ -376,6 +374,15 @@ class OnnxNetworkChecker {
     this.diags.push(diagnostic(code, message, this.file, span));
     return undefined;
   }
+}
+
+/**
+ * The message for a model file that cannot be read, most often one not exported yet: it says
+ * how to export one, because the example specs name a model that is not committed beside them.
+ */
+function unreadable(path: string): string {
+  const exportCall = `torch.onnx.export(torchvision.models.resnet18(weights="DEFAULT"), torch.randn(1, 3, 224, 224), ${JSON.stringify(path)})`;
+  return `cannot read the ONNX file ${path}; export a PyTorch model to it, e.g. torchvision's pretrained ResNet18 with ${exportCall}`;
 }
 
 function escapeRegex(text: string): string {

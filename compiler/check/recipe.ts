@@ -229,7 +229,6 @@ class SettingChecker {
     const value = setting.value;
     if (value.kind !== 'Name')
       return this.fail(value, "'data' must name a dataset, e.g. data = Fashion, batch: 64");
-    const before = this.diags.length;
     const ctx = { what: 'data', file: this.file, span: setting.span, constants: new Map() };
     const options = bindArgs(setting.options, DATA_OPTIONS, ctx, this.diags);
     if (!this.declarations.datasets.has(value.name)) {
@@ -237,7 +236,7 @@ class SettingChecker {
       return this.fail(value, `unknown dataset '${value.name}'${hint}`, CODES.unknownName);
     }
     const dataset = this.declarations.datasets.get(value.name);
-    if (!dataset || this.diags.length > before) return undefined;
+    if (!dataset || !options) return undefined;
     const transform = this.transform(options);
     if (transform === null) return undefined;
     return {
@@ -292,10 +291,9 @@ class SettingChecker {
       const message = `unknown ${what} '${call?.name ?? '?'}'${hint} (known: ${known})`;
       return this.fail(call?.nameExpr ?? setting.value, message, CODES.unknownName);
     }
-    const before = this.diags.length;
     const ctx = { what: def.name, file: this.file, span: setting.value.span, constants: new Map() };
     const args = bindArgs(call.args, def.args, ctx, this.diags);
-    return this.diags.length > before ? undefined : { def, args };
+    return args && { def, args };
   }
 
   integer(setting: Assignment | undefined, min: number): number | undefined {
@@ -313,9 +311,8 @@ class SettingChecker {
       value: setting.value,
       span: setting.value.span,
     };
-    const before = this.diags.length;
     const bound = bindArgs([arg], [spec], ctx, this.diags);
-    return this.diags.length > before ? undefined : numberArg(bound, spec.name);
+    return bound && numberArg(bound, spec.name);
   }
 
   private fail(

@@ -185,10 +185,8 @@ class Checker {
   }
 
   private bind(setting: Assignment, args: Assignment['options'], specs: ArgSpec[]) {
-    const before = this.diags.length;
     const ctx = { what: setting.target.name, file: this.file, span: setting.span };
-    const bound = bindArgs(args, specs, { ...ctx, constants: new Map() }, this.diags);
-    return this.diags.length > before ? undefined : bound;
+    return bindArgs(args, specs, { ...ctx, constants: new Map() }, this.diags);
   }
 
   private fail(node: { span: Expr['span'] }, message: string, code: string = CODES.argumentType) {

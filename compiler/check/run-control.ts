@@ -96,7 +96,6 @@ export class RunControlChecker {
       );
       return;
     }
-    const before = this.diags.length;
     const args = bindArgs(
       value.kind === 'Call' ? value.args : [],
       def.args,
@@ -109,7 +108,7 @@ export class RunControlChecker {
       this.ctx('schedule', setting.span),
       this.diags,
     );
-    if (this.diags.length > before) return;
+    if (!args || !options) return;
     this.control.schedule = { def, args, warmup: numberArg(options, 'warmup') };
   }
 
@@ -169,14 +168,13 @@ export class RunControlChecker {
   }
 
   private earlyStop(call: Extract<TrainStatement, { kind: 'CallStatement' }>['call']): void {
-    const before = this.diags.length;
     const args = bindArgs(
       call.args,
       EARLY_STOP_ARGS,
       this.ctx('early_stop', call.span),
       this.diags,
     );
-    if (this.diags.length > before) return;
+    if (!args) return;
     const monitor = args.values.get('monitor');
     const name = monitor?.t === 'name' ? monitor.name : monitor?.t === 'str' ? monitor.v : '';
     const span = call.args.find((a) => a.name?.name === 'monitor')?.value.span ?? call.span;

@@ -73,10 +73,9 @@ function draw(
   target: ArgSpec,
   ctx: ValueContext,
 ): Expr[] | undefined {
-  const before = ctx.diags.length;
   const bind: BindContext = { what: kind, file: ctx.file, span: call.span, constants: new Map() };
   const args = bindArgs(call.args, rangeArgs(kind), bind, ctx.diags);
-  if (ctx.diags.length > before) return undefined;
+  if (!args) return undefined;
   const fail = (code: string, message: string, at: { span: CallExpr['span'] }) => {
     ctx.diags.push(diagnostic(code, message, ctx.file, at.span));
     return undefined;
@@ -95,8 +94,8 @@ function draw(
   // Both ends must be values the key takes; every draw lies between them.
   const ends = call.args.filter((a, i) => (a.name ? ['low', 'high'].includes(a.name.name) : i < 2));
   const what = { ...bind, what: key };
-  for (const end of ends) evaluateArg({ ...end, name: null }, target, what, ctx.diags);
-  if (ctx.diags.length > before) return undefined;
+  const inRange = ends.map((end) => evaluateArg({ ...end, name: null }, target, what, ctx.diags));
+  if (inRange.some((value) => value === undefined)) return undefined;
   const rng = new Rng(seed, `sweep:${ctx.sweep}:${key}`);
   return Array.from({ length: n }, () => numberAt(drawOne(kind, low, high, rng), kind, call));
 }

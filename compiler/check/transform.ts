@@ -136,22 +136,23 @@ function checkStep(expr: Expr, file: string, diags: Diagnostic[]): TransformStep
     diags.push(diagnostic(CODES.unknownName, message, file, call.span));
     return undefined;
   }
-  const before = diags.length;
   const ctx = { what: def.name, file, span: expr.span, constants: new Map() };
   const bound = bindArgs(call.args, def.args, ctx, diags);
-  if (diags.length > before) return undefined;
+  if (!bound) return undefined;
   const args: TransformStep['args'] = {};
+  let wellFormed = true;
   for (const [name, value] of bound.values) {
     const form = FORMS[name] as Form | undefined;
     if (!form) throw new Error(`transform argument '${name}' has no form in FORMS`);
     const plain = form(value);
     if (plain !== null && typeof plain === 'object' && 'problem' in plain) {
+      wellFormed = false;
       const span = bound.spans.get(name) ?? expr.span;
       diags.push(
         diagnostic(CODES.argumentType, `${def.name}: '${name}' ${plain.problem}`, file, span),
       );
     } else args[name] = plain;
   }
-  if (diags.length > before) return undefined;
+  if (!wellFormed) return undefined;
   return { name: def.name, args, trainOnly: def.trainOnly, span: expr.span };
 }

@@ -65,9 +65,9 @@ export function croppedKernel(
 /**
  * The `kernel` taps from `first` on of trainable weights, as a GEMM by a constant 0/1 matrix
  * ([O·C, kh·kw] · [kh·kw, kh'·kw']). A Slice computes the same, but onnxruntime's Slice and the
- * Pad of its gradient crawl over [512, 512, 3, 3] weights a few elements at a time (6 ms per
- * layer4 conv on 2 threads); the GEMM and its gradient's GEMM stream them. Frozen weights keep
- * the Slice, which onnxruntime folds into a constant.
+ * Pad of its gradient crawl over [512, 512, 3, 3] weights a few elements at a time; the GEMM
+ * and its gradient's GEMM stream them (docs/decisions/0007-tiny-feature-maps.md). Frozen
+ * weights keep the Slice, which onnxruntime folds into a constant.
  */
 function selectTaps(
   b: GraphBuilder,

@@ -1,10 +1,10 @@
 // Dropout with reproducible masks from a counter-based hash in 32-bit ONNX integer ops: the
 // mask of an element is a pure function of (recipe seed, layer path, step counter, element
 // index), so the same spec and seed give the same masks on any provider, a step can be re-run
-// (finite differences, resumed runs) and every step differs. See ARCHITECTURE.md for why not
-// RandomUniformLike. Eval mode has no mask. A target without integer bit operations (WebGPU)
-// gets another hash of the same inputs, in multiplications and additions only: its masks are as
-// reproducible, but not those of the CPU graph.
+// (finite differences, resumed runs) and every step differs. docs/decisions/0002-dropout-masks.md
+// says why not RandomUniformLike. Eval mode has no mask. A target without integer bit operations
+// (WebGPU) gets another hash of the same inputs, in multiplications and additions only: its masks
+// are as reproducible, but not those of the CPU graph (docs/decisions/0017-webgpu.md).
 import type { GraphBuilder } from '../ir/builder.js';
 import { tensor } from '../ir/graph.js';
 import { reshape } from '../ir/ops-helpers.js';
@@ -28,9 +28,9 @@ function salt(text: string): number {
  * times an odd constant is XORed with a per-step key, then goes through murmur3's finalizer
  * rounds (h ^= h >> s; h *= m) in uint32 arithmetic. Each stage is a bijection of 32-bit
  * words, so the elements of one step never share a value; the XOR, unlike an added offset,
- * keeps one step's mask from being a shifted copy of another's. 32-bit words and no `Mod`:
- * measured, the int64 hash this replaced (three rounds of h² + c mod 2³¹ − 1) took a tenth of
- * the seed CNN's step (ARCHITECTURE.md).
+ * keeps one step's mask from being a shifted copy of another's. 32-bit words and no `Mod`: the
+ * int64 hash this replaced (three rounds of h² + c mod 2³¹ − 1) was far slower
+ * (docs/decisions/0002-dropout-masks.md).
  */
 function hashInts(b: GraphBuilder, indices: string, step: string, seedSalt: number) {
   const u = (v: number) => b.scalar(v, 'uint32');

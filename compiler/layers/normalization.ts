@@ -56,8 +56,9 @@ function channelAffine(b: GraphBuilder, y: string, params: Record<string, string
  * Batch norm with the batch's statistics as one BatchNormalization node fed the batch mean and
  * biased variance: netspec's BatchNormalizationOfBatch, written as BatchNormalization, whose
  * gradient rule knows they are the input's own and uses the closed form
- * dX = γ/σ·(dY − mean(dY) − x̂·mean(dY·x̂)) rather than differentiating the statistics op by op. Measured on ResNet18's from-scratch step (ARCHITECTURE.md): the
- * forward is five passes over the input instead of seven, the backward nine instead of ≈ 15.
+ * dX = γ/σ·(dY − mean(dY) − x̂·mean(dY·x̂)) rather than differentiating the statistics op by
+ * op: five passes over the input forward instead of seven, nine backward instead of about
+ * fifteen (docs/decisions/0009-batch-norm-as-one-node.md).
  */
 function batchStatisticsNorm(
   b: GraphBuilder,
@@ -155,8 +156,7 @@ function withRunningStats(b: GraphBuilder, x: string, params: Record<string, str
 /**
  * Batch norm with running statistics as the one ONNX BatchNormalization node: onnxruntime folds
  * it into a preceding Conv whose weights are constant (a frozen backbone), and computes it in
- * one pass otherwise — measured on the ResNet18 finetune step against the same formula in
- * elementwise ops (ARCHITECTURE.md).
+ * one pass otherwise (docs/decisions/0009-batch-norm-as-one-node.md).
  */
 function inferenceBatchNorm(
   b: GraphBuilder,

@@ -2,9 +2,8 @@
 // Loop that carries parameters, optimizer state and buffers from each step to the next, and
 // reads step k's images, labels and learning rate from inputs stacked along a leading steps
 // dimension. onnxruntime-node hands a run's outputs back as fresh JavaScript buffers; carrying
-// the state inside the run does that once per K steps instead of once per step. Measured on
-// 2 cores, K = 8 against 8 single runs: the seed CNN's step takes 0.66–0.83× the time, the
-// from-scratch ResNet18's 0.84–0.88× (K = 4 or 8), with bit-identical results.
+// the state inside the run does that once per K steps instead of once per step, with
+// bit-identical results (docs/decisions/0010-steps-per-run-and-divergence.md).
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph, ValueInfo } from '../ir/graph.js';
 import { tensor } from '../ir/graph.js';

@@ -1,5 +1,5 @@
 // The gradient of Conv in standard ONNX ops (onnxruntime-node has no ConvGrad). The
-// formulations were chosen by measurement (docs/decisions/):
+// formulations were chosen by measurement (docs/decisions/0003-convolution-gradients.md):
 //   dX: ConvTranspose; a Conv of dY with the flipped, channel-swapped weights instead where the
 //       stride is 1 and dY has no more channels than X (then it is faster); one GEMM and Col2Im
 //       where the layer has few output positions and the target has a Col2Im kernel.
@@ -200,8 +200,9 @@ function gemmPerImage(b: GraphBuilder, cols: string, dY: string, s: WeightGradLa
 /**
  * dY as [G, og, N·L] times cols as [G, k, N·L] transposed: one GEMM per group over batch and
  * positions. Both are laid out by moving runs of L values (the positions axis stays innermost);
- * the last transpose is the GEMM's own (onnxruntime fuses it into FusedMatMul). Transposing cols
- * straight to [G, N·L, k] instead took 3–10 ms per layer2 conv of ResNet18's step.
+ * the last transpose is the GEMM's own (onnxruntime fuses it into FusedMatMul); transposing cols
+ * straight to [G, N·L, k] instead moves short rows innermost, which measured slower
+ * (docs/decisions/0003-convolution-gradients.md).
  */
 function gemmOverBatch(b: GraphBuilder, cols: string, dY: string, s: WeightGradLayout): string {
   const grouped = (v: string, rows: number) => {

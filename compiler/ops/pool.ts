@@ -68,9 +68,9 @@ export const MaxPool = defineOp({
 
 /**
  * Each output's gradient goes to the input element its Indices output names. Where windows do
- * not overlap, no element is named twice, and MaxUnpool (a plain store loop) places dY: the
- * seed CNN's 2×2 pool took 1.0 ms of kernel time against ScatterElements' 16 ms (its `add`
- * reduction runs a generic per-element path). Overlapping or padded windows, ceil_mode, float64
+ * not overlap, no element is named twice, and MaxUnpool (a plain store loop) places dY far
+ * faster than ScatterElements, whose `add` reduction runs a generic per-element path
+ * (docs/decisions/0011-max-pool-gradient.md). Overlapping or padded windows, ceil_mode, float64
  * graphs (no float64 MaxUnpool kernel) and targets without MaxUnpool (CUDA) accumulate with
  * ScatterElements(add).
  */

@@ -64,7 +64,8 @@ function adamStep(
   }
   // Rearranged so the scalars meet first: m / (√v·c₁ + c₂) with c₁ = (1−β₁ᵗ)/(lr·√(1−β₂ᵗ))
   // and c₂ = eps·(1−β₁ᵗ)/lr is the same quotient in five passes over the tensors instead of
-  // six (Adam's passes are most of a large model's optimizer time; ARCHITECTURE.md).
+  // six (Adam's passes are most of a large model's optimizer time;
+  // docs/decisions/0012-leaner-step-graphs.md).
   // At lr = 0 (a warm-up's first step) c₁ = 0 and c₂ = ∞ make the step m/∞ = 0, not 0·∞.
   const t = stepNumber(b, step);
   const perLr = b.op(onnx.Div, [biasCorrection(b, beta1, t), lr]);

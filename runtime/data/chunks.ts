@@ -92,10 +92,7 @@ function stack<I extends Images>(batches: Batch<I>[]): Chunk<I> {
   return { images, labels, steps: batches.length, size: first.size, shape: first.shape };
 }
 
-/**
- * Measured on 2 cores against one step per run: the seed CNN's steps take 0.66–0.83× the time
- * at 8 per run, the from-scratch ResNet18's 0.84–0.88× (8 or 4 per run).
- */
+/** Steps per onnxruntime run (docs/decisions/0010-steps-per-run-and-divergence.md). */
 export const STEPS_PER_RUN = 8;
 
 /**

@@ -107,8 +107,8 @@ export async function* ahead<T>(items: Iterable<T>): AsyncGenerator<T> {
 }
 
 /**
- * onnxruntime's step uses every core, so a worker only helps where cores are spare: measured
- * on 2 busy cores, 1 worker trained at 3,300 img/s against 5,000 img/s on the main thread.
+ * onnxruntime's step uses every core, so a worker only helps where cores are spare
+ * (docs/decisions/0004-data-loading.md).
  */
 function defaultWorkers(): number {
   const forced = process.env.NETSPEC_LOADER_WORKERS; // for measuring: 0 = main thread

@@ -40,7 +40,7 @@ describe('the layers in the registry', () => {
     expect(net('  a = x -> Linear(4, 3)\n  b = x -> Linear(4, 3)\n  a + b')).toEqual([]);
     expect(net('  a = x -> Linear(4, 3)\n  concat(a, x, dim: -1) -> Linear(7, 2)')).toEqual([]);
     expect(net('  concat(x, x, dim: 1) -> Linear(5, 2)')).toEqual([
-      'Linear expects 5 input features, but its input has 8 (shape [N, 8])',
+      'Linear expects 5 input features, but its input has 8 (shape [N, 8]); `auto` infers it',
     ]);
     expect(net('  concat(x, x, depth: 1)')).toEqual(["concat has no argument 'depth'"]);
     expect(net('  x -> Add')).toEqual(['Add combines several values: write a + b']);

@@ -1,7 +1,7 @@
-// specs/*.net are the examples of every capability in ../shared/design/MISSION.md. Each must
-// check with no diagnostics and be formatted canonically, and the table below asserts, on the
-// checked spec, the capability each file is there to show. docs/language.md's examples must
-// parse.
+// specs/*.net are the examples of every capability netspec has. Each must check with no
+// diagnostics (with the ResNet18 fixture beside the finetune spec, which names its model
+// `resnet18.onnx`) and be formatted canonically, and the table below asserts, on the checked
+// spec, the capability each file is there to show. docs/language.md's examples must parse.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import type { CheckedSpec, LayerInstance, Recipe } from '../../compiler/index.js
 import { checkSpec } from '../../compiler/index.js';
 import { format, parse } from '../../grammar/index.js';
 import { readBinary, readImport } from '../../runtime/cli/load.js';
+import { withFixtureModels } from '../helpers/fixture-models.js';
 import { ROOT } from '../helpers/spec.js';
 import { boolArg, numberArg, stringArg } from '../../compiler/vocabulary/args.js';
 import type { StopCondition } from '../../compiler/vocabulary/model.js';
@@ -24,7 +25,7 @@ interface Checked {
 }
 
 function check(file: string): Checked {
-  const path = join(SPECS, file);
+  const path = join(withFixtureModels('specs'), 'specs', file);
   const { spec, diagnostics, sources } = checkSpec(
     readFileSync(path, 'utf8'),
     path,
@@ -284,14 +285,10 @@ describe('docs/language.md', () => {
   });
 
   it('examples, taken together, check with no diagnostics', () => {
-    // One file of every example but the imports, with the ONNX examples pointed at the
-    // repository's ResNet18 fixture.
-    const onnx = join(ROOT, '../shared/fixtures/resnet18/resnet18.onnx');
-    const all = blocks
-      .filter((b) => !b.startsWith('import'))
-      .join('\n')
-      .replaceAll('"resnet18.onnx"', JSON.stringify(onnx));
-    const path = join(ROOT, 'docs/language-examples.net');
+    // One file of every example but the imports, checked beside the ResNet18 fixture that the
+    // ONNX examples name.
+    const all = blocks.filter((b) => !b.startsWith('import')).join('\n');
+    const path = join(withFixtureModels('docs'), 'docs/language-examples.net');
     const { diagnostics } = checkSpec(all, path, readImport, readBinary);
     expect(diagnostics.map((d) => `${d.span.start.line}: ${d.message}`)).toEqual([]);
   });

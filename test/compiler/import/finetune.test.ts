@@ -16,9 +16,8 @@ import {
 } from '../../../compiler/index.js';
 import { readOnnx } from '../../../compiler/onnx/read.js';
 import { readBinary, readImport } from '../../../runtime/cli/load.js';
-import { ROOT } from '../../helpers/spec.js';
-
-const ONNX = join(ROOT, '../shared/fixtures/resnet18/resnet18.onnx');
+import { withFixtureModels } from '../../helpers/fixture-models.js';
+import { RESNET18_ONNX as ONNX } from '../../helpers/machine.js';
 const SPEC = `
 dataset D { train = idx("unused-images", "unused-labels") }
 network Finetuned = onnx(${JSON.stringify(ONNX)}, shape: [1, 32, 32]) {
@@ -104,7 +103,7 @@ describe('finetuning ResNet18 after surgery', () => {
   });
 
   it("specs/resnet18-finetune.net: layer4's group lr applies once it is unfrozen", async () => {
-    const path = join(ROOT, 'specs/resnet18-finetune.net');
+    const path = join(withFixtureModels('specs'), 'specs/resnet18-finetune.net');
     const text = readFileSync(path, 'utf8');
     const { spec, diagnostics } = checkSpec(text, path, readImport, readBinary);
     expect(diagnostics).toEqual([]);

@@ -1,4 +1,4 @@
-// Importing ONNX models: torchvision's ResNet18 (../shared/fixtures/resnet18) reproduces
+// Importing ONNX models: torchvision's ResNet18 (the fixture, FIXTURES/resnet18) reproduces
 // PyTorch's reference logits through netspec's own lowering, surgery edits it as the seed does,
 // and unsupported operators are named.
 import { join } from 'node:path';
@@ -8,9 +8,10 @@ import type { Model } from '../../../compiler/index.js';
 import { checkSpec, compileInference, initialParameters } from '../../../compiler/index.js';
 import { describeModel } from '../../../runtime/cli/info.js';
 import { readBinary } from '../../../runtime/cli/load.js';
-import { readFloat32, ROOT } from '../../helpers/spec.js';
+import { FIXTURES } from '../../helpers/machine.js';
+import { readFloat32 } from '../../helpers/spec.js';
 
-const FIXTURE = join(ROOT, '../shared/fixtures/resnet18');
+const FIXTURE = join(FIXTURES, 'resnet18');
 
 function importSpec(body: string, shape = '[3, 64, 64]') {
   const text = `network R = onnx(${JSON.stringify(join(FIXTURE, 'resnet18.onnx'))}, shape: ${shape}) {\n${body}\n}\n`;

@@ -6,6 +6,7 @@ import ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkSpec, compileInference, initialParameters } from '../../../compiler/index.js';
 import { readBinary } from '../../../runtime/cli/load.js';
+import { RESNET18_ONNX } from '../../helpers/machine.js';
 import { python, readFloat32, ROOT, tempDir } from '../../helpers/spec.js';
 
 function check(file: string, body = '', shape = '[3, 32, 32]') {
@@ -61,7 +62,7 @@ describe('bad ONNX files', () => {
     dir = tempDir();
     expect(python(join(ROOT, 'test/oracle/make_bad_onnx.py'), [dir]).status).toBe(0);
     writeFileSync(join(dir, 'text.onnx'), 'this is not a protobuf at all, just text\n');
-    const good = readFileSync(join(ROOT, '../shared/fixtures/resnet18/resnet18.onnx'));
+    const good = readFileSync(RESNET18_ONNX);
     writeFileSync(join(dir, 'truncated.onnx'), good.subarray(0, 1000));
   });
 

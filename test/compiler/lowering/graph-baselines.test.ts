@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { GraphKind } from '../../../compiler/index.js';
 import { printRecipeGraphs } from '../../../compiler/index.js';
 import { loadRecipe } from '../../../runtime/cli/load.js';
+import { withFixtureModels } from '../../helpers/fixture-models.js';
 import { ROOT } from '../../helpers/spec.js';
 
 interface Case {
@@ -66,7 +67,8 @@ const rows = CASES.flatMap((c) =>
 describe('graph baselines', () => {
   it.each(rows)('%s', (_, c, graph) => {
     const previous = process.cwd();
-    process.chdir(ROOT); // spec paths are relative to the repository
+    // Spec paths are relative to the repository, mirrored with the models the specs import.
+    process.chdir(withFixtureModels('specs', 'test/graphs'));
     try {
       const { recipe } = loadRecipe(c.spec, c.recipe);
       const text = printRecipeGraphs(recipe, [graph]);

@@ -6,6 +6,7 @@ import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SKIP_GRAMMAR_CHECKS } from '../../../grammar/bundled.js';
+import { writeIdxPair } from '../../helpers/idx.js';
 import { ROOT, tempDir } from '../../helpers/spec.js';
 
 const SPEC = `network Tiny {
@@ -31,6 +32,7 @@ describe('the bundled CLI', () => {
     const dir = tempDir('netspec-bundle-');
     cpSync(join(ROOT, 'dist/cli'), join(dir, 'cli'), { recursive: true });
     writeFileSync(join(dir, 'tiny.net'), SPEC);
+    writeIdxPair(dir, 4, { gzip: true }); // the data check reads them
     const netspec = (args: string[]) =>
       spawnSync(process.execPath, [join(dir, 'cli/netspec.js'), ...args], {
         cwd: dir,

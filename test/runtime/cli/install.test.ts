@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeIdxPair } from '../../helpers/idx.js';
 import { ROOT, tempDir } from '../../helpers/spec.js';
 
 const NEW_SPEC = `network Tiny(classes = 10) {
@@ -81,6 +82,7 @@ describe('installing netspec', () => {
     const work = join(dir, 'elsewhere');
     mkdirSync(work);
     writeFileSync(join(work, 'new.net'), NEW_SPEC);
+    writeIdxPair(work, 4, { gzip: true }); // the data check reads them
     const bin = join(prefix, 'bin/netspec');
     const run = (args: string[]) => spawnSync(bin, args, { cwd: work, encoding: 'utf8' });
     const check = run(['check', 'new.net']);

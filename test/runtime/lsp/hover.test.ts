@@ -15,7 +15,10 @@ async function hover(uri: string, text: string, needle: string, delta = 1): Prom
   return result?.contents.value ?? '';
 }
 
-const SPEC = MLP_SPEC.replace('  epochs = 1\n', '  epochs = 1\n  stop when val_loss < 0.3\n');
+const SPEC = MLP_SPEC.replace(
+  '  epochs = 1\n',
+  '  epochs = 1\n  stop when val_loss < 0.3\n',
+).replace('train-labels.gz")\n', 'train-labels.gz")\n  validation = split(train, 10%)\n');
 const URI = uriOf('test/fixtures/hover.net');
 
 describe('hover', () => {

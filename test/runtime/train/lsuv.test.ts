@@ -25,7 +25,8 @@ import { LSUV_TOLERANCE, lsuvInitialize } from '../../../runtime/lsuv.js';
 import { initialState } from '../../../runtime/train-state.js';
 import { train } from '../../../runtime/train.js';
 import { readIdxForTest } from '../../helpers/fashion.js';
-import { netspec, recipeOf, ROOT, tempDir } from '../../helpers/spec.js';
+import { RESNET18_ONNX } from '../../helpers/machine.js';
+import { netspec, recipeOf, tempDir } from '../../helpers/spec.js';
 
 const SESSION = { device: 'cpu' as const, threads: 1 };
 
@@ -205,10 +206,9 @@ describe('LSUV', () => {
   });
 
   it('leaves frozen and pretrained layers of an imported model alone', async () => {
-    const onnx = join(ROOT, '../shared/fixtures/resnet18/resnet18.onnx');
     const text = `
 dataset D { train = idx("unused-images", "unused-labels") }
-network Finetuned = onnx(${JSON.stringify(onnx)}, shape: [1, 32, 32]) {
+network Finetuned = onnx(${JSON.stringify(RESNET18_ONNX)}, shape: [1, 32, 32]) {
   freeze *
   replace conv1 with Conv2d(1, 64, 7, stride: 2, padding: 3, bias: false)
   replace fc with Linear(512, 10)
