@@ -12,6 +12,7 @@ import type { Recipe } from '../../../compiler/index.js';
 import { checkSpec, compileRecipe } from '../../../compiler/index.js';
 import { readBinary, readImport } from '../../../runtime/cli/load.js';
 import { readIdxForTest } from '../../helpers/fashion.js';
+import { withFixtureModels } from '../../helpers/fixture-models.js';
 import { ROOT } from '../../helpers/spec.js';
 import type { Batch } from '../../helpers/webgpu.js';
 import {
@@ -25,7 +26,8 @@ import {
 beforeAll(useSwiftShader);
 
 function recipe(file: string, name: string): Recipe {
-  const path = join(ROOT, 'specs', file);
+  // Specs that import an ONNX model (the ResNet18 finetune) find it beside them there.
+  const path = join(withFixtureModels('specs'), 'specs', file);
   const { spec, diagnostics } = checkSpec(readFileSync(path, 'utf8'), path, readImport, readBinary);
   expect(diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   return spec.recipes.get(name)!;
