@@ -13,7 +13,6 @@ import { checkSpec, compileRecipe } from '../../../compiler/index.js';
 import { readBinary, readImport } from '../../../runtime/cli/load.js';
 import { readIdxForTest } from '../../helpers/fashion.js';
 import { withFixtureModels } from '../../helpers/fixture-models.js';
-import { ROOT } from '../../helpers/spec.js';
 import type { Batch } from '../../helpers/webgpu.js';
 import {
   cpuSession,
