@@ -1,7 +1,8 @@
 // What a spec can write where, for editors (completion, hover, signature help): the checker's
 // own registries and tables, gathered in one place, so an editor never keeps a copy that drifts.
 import { DATASET_SETTINGS, SOURCES, SPLIT_ARGS } from './check/dataset.js';
-import { FREEZE_OPTIONS, REPLACE_OPTIONS, SOURCE_ARGS } from './check/onnx-network.js';
+import { SOURCE_ARGS } from './check/onnx-network.js';
+import { FREEZE_OPTIONS, REPLACE_OPTIONS } from './check/onnx-surgery.js';
 import { DATA_OPTIONS, TRAIN_SETTINGS } from './check/recipe.js';
 import {
   CLIP_DOCS,

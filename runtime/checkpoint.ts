@@ -9,6 +9,8 @@ import { dirname, join } from 'node:path';
 import type { StepLog } from './step-log.js';
 import type { NamedTensor } from './weights.js';
 import { encodeSafetensors, readSafetensors } from './weights.js';
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 export interface CheckpointState {
   format: 'netspec-checkpoint';
@@ -32,12 +34,14 @@ export interface Checkpoint {
   weights: Map<string, NamedTensor>;
   optimizer: Map<string, NamedTensor>;
   state: CheckpointState;
+  /** The folder it was read from. */
+  dir?: string;
 }
 
 /**
  * Writes a checkpoint folder whole, then renames it into place. When anything fails (a full
  * disk, a folder that cannot be written), the partial folder is removed, the previous
- * checkpoint at `dir` is left as it was, and a CheckpointError says so.
+ * checkpoint at `dir` is left as it was, and a UserError (NS4003) says so.
  */
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
   const temporary = `${dir}.tmp-${process.pid}`;
@@ -72,12 +76,10 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
     const kept = existsSync(join(dir, 'state.json'))
       ? '; the previous checkpoint there is intact'
       : '';
-    throw new CheckpointError(`${dir}: cannot write the checkpoint (${code})${kept}`);
+    throw new UserError(CODES.checkpoint, `${dir}: cannot write the checkpoint (${code})${kept}`);
   }
   rmSync(previous, { recursive: true, force: true });
 }
-
-export class CheckpointError extends Error {}
 
 function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -85,25 +87,30 @@ function sha256(bytes: Uint8Array): string {
 
 export function readCheckpoint(dir: string): Checkpoint {
   const state = join(dir, 'state.json');
-  if (!existsSync(state)) throw new CheckpointError(`${dir}: not a checkpoint (no state.json)`);
+  if (!existsSync(state))
+    throw new UserError(CODES.checkpoint, `${dir}: not a checkpoint (no state.json)`);
   let parsed: CheckpointState;
   try {
     parsed = JSON.parse(readFileSync(state, 'utf8')) as CheckpointState;
   } catch {
-    throw new CheckpointError(`${state}: corrupt (not JSON); not loaded`);
+    throw new UserError(CODES.checkpoint, `${state}: corrupt (not JSON); not loaded`);
   }
   if (parsed.format !== 'netspec-checkpoint') {
-    throw new CheckpointError(`${state}: not a netspec checkpoint`);
+    throw new UserError(CODES.checkpoint, `${state}: not a netspec checkpoint`);
   }
   for (const [name, expected] of Object.entries(parsed.checksums ?? {})) {
     const file = join(dir, name);
     if (!existsSync(file) || sha256(readFileSync(file)) !== expected) {
-      throw new CheckpointError(`${file}: corrupt or truncated (checksum mismatch); not loaded`);
+      throw new UserError(
+        CODES.checkpoint,
+        `${file}: corrupt or truncated (checksum mismatch); not loaded`,
+      );
     }
   }
   return {
     weights: readSafetensors(join(dir, 'model.safetensors')),
     optimizer: readSafetensors(join(dir, 'optimizer.safetensors')),
     state: parsed,
+    dir,
   };
 }

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StepMemory } from '../compiler/index.js';
-import { bytesAt } from '../compiler/index.js';
-import { DeviceError } from './device-error.js';
+import { bytesAt, CODES } from '../compiler/index.js';
 import { StepError } from './device-steps.js';
+import { UserError } from './errors.js';
 
 export interface FailureContext {
   batch: number;
@@ -60,16 +60,18 @@ function memoryNote(c: FailureContext): string {
   return `at batch size ${batch} the train step asks for up to ${total} (${parts}${top})`;
 }
 
-/** `error` as a DeviceError when it is the GPU's failure; otherwise `error` itself. */
+/** `error` as a UserError (NS4006) when it is the GPU's failure; otherwise `error` itself. */
 export function deviceFailure(error: unknown, c: FailureContext): unknown {
-  if (!(error instanceof Error) || error instanceof DeviceError) return error;
+  if (!(error instanceof Error) || (error instanceof UserError && error.code === CODES.device))
+    return error;
   const said = error.message.split('\n')[0];
   const step = error instanceof StepError ? error.step : c.step;
   const where = `at step ${step + 1} (epoch ${c.epoch})`;
   if (LOST.test(error.message))
-    return new DeviceError(`the GPU was lost ${where} (${said}); ${resumeNote(c)}`);
+    return new UserError(CODES.device, `the GPU was lost ${where} (${said}); ${resumeNote(c)}`);
   if (OUT_OF_MEMORY.test(error.message))
-    return new DeviceError(
+    return new UserError(
+      CODES.device,
       `out of GPU memory ${where}: ${memoryNote(c)}; lower the batch size; ${resumeNote(c)}`,
     );
   return error;

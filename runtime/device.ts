@@ -7,8 +7,9 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
-import { copyModel } from '../compiler/index.js';
-import { cudaInstallCommand, DeviceError } from './device-error.js';
+import { CODES, copyModel } from '../compiler/index.js';
+import { cudaInstallCommand } from './device-error.js';
+import { UserError } from './errors.js';
 
 export type Device = 'cpu' | 'cuda' | 'webgpu';
 export type DeviceChoice = Device | 'auto';
@@ -139,17 +140,17 @@ export function cudaProblem(): string | undefined {
 
 /**
  * The device to run on: `auto` is WebGPU where onnxruntime finds an adapter, else the CPU; an
- * explicit `webgpu` or `cuda` that cannot work is a DeviceError naming why.
+ * explicit `webgpu` or `cuda` that cannot work is a UserError (NS4006) naming why.
  */
 export function resolveDevice(choice: DeviceChoice): Device {
   if (choice === 'cpu') return choice;
   if (choice === 'cuda') {
     const problem = cudaProblem();
-    if (problem) throw new DeviceError(`--device cuda: ${problem}`);
+    if (problem) throw new UserError(CODES.device, `--device cuda: ${problem}`);
     return choice;
   }
   const probe = probeWebgpu();
   if (probe.found) return 'webgpu';
   if (choice === 'auto') return 'cpu';
-  throw new DeviceError(`--device webgpu: no WebGPU adapter: ${probe.problem}`);
+  throw new UserError(CODES.device, `--device webgpu: no WebGPU adapter: ${probe.problem}`);
 }

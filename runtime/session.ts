@@ -2,7 +2,9 @@
 // with onnxruntime-node), or on an NVIDIA GPU through CUDA where its provider is installed.
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
-import { cudaInstallCommand, DeviceError } from './device-error.js';
+import { cudaInstallCommand } from './device-error.js';
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 import type { Device } from './device.js';
 
@@ -61,17 +63,20 @@ export async function createSession(
   } catch (e) {
     const message = (e as Error).message;
     if (options.device === 'cuda' && /providers_shared|cuda/i.test(message)) {
-      throw new DeviceError(
+      throw new UserError(
+        CODES.device,
         `onnxruntime's CUDA provider is not installed. Install it with: ${cudaInstallCommand()} ` +
           `(see README, "CUDA"). onnxruntime said: ${message.split('\n')[0]}`,
       );
     }
     if (options.device === 'webgpu' && /WebGPU adapter/.test(message))
-      throw new DeviceError(
+      throw new UserError(
+        CODES.device,
         '--device webgpu: onnxruntime found no WebGPU adapter (netspec devices says why)',
       );
     if (/fallback to CPU EP has been explicitly disabled/.test(message))
-      throw new DeviceError(
+      throw new UserError(
+        CODES.device,
         `--device ${options.device}: the graph has nodes only the CPU runs (see the compile ` +
           'warnings), and falling back to the CPU was turned off (--no-fallback)',
       );

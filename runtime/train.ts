@@ -7,9 +7,9 @@
 import { availableParallelism } from 'node:os';
 import type { CompiledRecipe, Recipe } from '../compiler/index.js';
 import { forwardFlops } from '../compiler/index.js';
-import type { Checkpoint, CheckpointState } from './checkpoint.js';
+import type { Checkpoint } from './checkpoint.js';
 import { writeCheckpoint } from './checkpoint.js';
-import type { ControlMemory, PeriodValues } from './control.js';
+import type { PeriodValues } from './control.js';
 import { RunController } from './control.js';
 import { epochOrder } from './data/batches.js';
 import type { Images } from './data/batches.js';
@@ -36,6 +36,8 @@ import type { StageStart } from './stages.js';
 import { Stages } from './stages.js';
 import type { Feeds } from './train-state.js';
 import { copyState, initialState, namedTensors, weightFeeds } from './train-state.js';
+import type { EpochProgress } from './resume.js';
+import { bestBeforeResume, checkpointOf, freshProgress, resume } from './resume.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -128,38 +130,11 @@ export interface TrainResult {
   transfers?: Transfers;
 }
 
-export class ResumeError extends Error {}
-
-/** A recipe the runtime cannot run (yet): reported to the user, nothing written. */
-export class UnsupportedError extends Error {}
-
 export interface TrainData {
   train: Split;
   test?: Split;
   validation?: Split;
   stats?: ChannelStats;
-}
-
-/** Where an epoch stands: enough to continue it mid-way after a resume. */
-interface EpochProgress extends Sums {
-  epoch: number;
-  batchesDone: number;
-  seconds: number;
-  /** Of `seconds`, waiting for batches (absent in older checkpoints). */
-  dataSeconds?: number;
-}
-
-/** The start of an epoch: nothing done yet. */
-function freshProgress(epoch: number): EpochProgress {
-  return { epoch, batchesDone: 0, ...emptySums(), seconds: 0, dataSeconds: 0 };
-}
-
-/** What a checkpoint's `control` holds: the epoch in progress and the stop condition's memory. */
-interface ControlState {
-  progress: EpochProgress;
-  /** The `every N steps` period in progress (absent in older checkpoints). */
-  period?: Sums;
-  memory?: ControlMemory;
 }
 
 /** One run of steps over a chunk of batches: the Loop graph's, or single steps on a device. */
@@ -184,8 +159,8 @@ class Run {
   monitors: Record<string, number> = {};
   progress: EpochProgress;
   /** Sums over the stop condition's current period of N steps. */
-  private period: Sums = emptySums();
-  private stepLog: StepLog = newStepLog();
+  period: Sums = emptySums();
+  stepLog: StepLog = newStepLog();
   private evalSession!: ort.InferenceSession;
   private fullGradient?: FullGradient;
   readonly controller: RunController;
@@ -219,32 +194,29 @@ class Run {
   }
 
   private restore(checkpoint: Checkpoint): void {
-    const { state } = checkpoint;
-    if (state.recipe !== this.recipe.name) {
-      throw new ResumeError(
-        `the checkpoint is of recipe '${state.recipe}', not '${this.recipe.name}'`,
-      );
-    }
-    // The checkpoint holds the state of the stage that wrote it, derived from its epoch count.
-    const control = state.control as ControlState;
-    const progress = { ...emptySums(), ...control.progress };
-    this.stage = this.stages.producedBy(progress);
-    this.compiled = this.stages.compiled(this.stage, state.stepsAtEpoch);
-    const restored = this.stages.restore(checkpoint, this.compiled);
-    if (Array.isArray(restored)) {
-      throw new ResumeError(
-        `the checkpoint does not fit the spec's model:\n  ${restored.join('\n  ')}`,
-      );
-    }
-    this.state = restored;
-    this.step = state.step;
-    this.history = state.history as EpochMetrics[];
-    this.stepsAtEpoch = state.stepsAtEpoch;
-    this.progress = progress;
-    this.period = { ...emptySums(), ...control.period };
-    this.stepLog = { ...newStepLog(), ...state.steps };
-    this.controller.restore(this.history, this.stepsAtEpoch, control.memory);
-    if (this.recipe.control.earlyStop?.restoreBest) this.best = this.bestBefore();
+    const resumed = resume(checkpoint, this.recipe, this.stages);
+    [this.stage, this.compiled, this.state] = [resumed.stage, resumed.compiled, resumed.state];
+    [this.step, this.history, this.stepsAtEpoch] = [
+      resumed.step,
+      resumed.history,
+      resumed.stepsAtEpoch,
+    ];
+    [this.progress, this.period, this.stepLog] = [
+      resumed.progress,
+      resumed.period,
+      resumed.stepLog,
+    ];
+    this.controller.restore(this.history, this.stepsAtEpoch, resumed.memory);
+    if (!this.recipe.control.earlyStop?.restoreBest) return;
+    const replay = this.newController();
+    const best = bestBeforeResume(
+      this.recipe,
+      resumed,
+      replay,
+      this.stages,
+      this.options.resumeBest,
+    );
+    [this.best, this.bestEpoch] = [best?.best, best?.epoch];
   }
 
   /** Learning rates and stop conditions for this run, from step 0. */
@@ -252,30 +224,6 @@ class Run {
     const stepsPerEpoch = Math.ceil(this.data.train.count / this.recipe.batch);
     const { learningRate } = this.compiled.manifest;
     return new RunController(this.recipe, learningRate, stepsPerEpoch, this.options.epochs);
-  }
-
-  /**
-   * restore_best across a resume: the best state seen before the interruption is not in
-   * memory, but in the best checkpoint (`TrainOptions.resumeBest`). It counts when its epoch is
-   * the one the replayed history calls best; when the resumed checkpoint itself ends the best
-   * epoch (a run stopped between writing `last` and `best`), the resumed state is the best.
-   */
-  private bestBefore(): Feeds | undefined {
-    const replay = this.newController();
-    let bestEpoch: number | undefined;
-    this.history.forEach((m, i) => {
-      if (replay.afterEpoch(m, this.stepsAtEpoch[i]).best) bestEpoch = m.epoch;
-    });
-    if (bestEpoch === undefined) return undefined;
-    this.bestEpoch = bestEpoch;
-    const saved = this.options.resumeBest;
-    if (saved && saved.state.recipe === this.recipe.name && saved.state.epoch === bestEpoch) {
-      const best = this.stages.restore(saved, this.compiled);
-      if (!Array.isArray(best)) return best;
-    }
-    if (bestEpoch === this.history.length && this.progress.batchesDone === 0)
-      return copyState(this.state);
-    return undefined;
   }
 
   private sessionOptions() {
@@ -613,26 +561,8 @@ class Run {
     const dir = this.options.checkpoint?.dir;
     if (!dir) return;
     const tensors = await this.hostState();
-    const state: CheckpointState = {
-      format: 'netspec-checkpoint',
-      version: 1,
-      recipe: this.recipe.name,
-      epoch: this.history.length,
-      step: this.step,
-      history: this.history,
-      stepsAtEpoch: this.stepsAtEpoch,
-      steps: this.stepLog,
-      control: {
-        progress: this.progress,
-        period: this.period,
-        memory: this.controller.memory(),
-      } satisfies ControlState,
-    };
-    writeCheckpoint(`${dir}/${which}`, {
-      weights: namedTensors(tensors, this.recipe, this.compiled, 'weight'),
-      optimizer: namedTensors(tensors, this.recipe, this.compiled, 'optimizer'),
-      state,
-    });
+    const { recipe, compiled, controller } = this;
+    writeCheckpoint(`${dir}/${which}`, checkpointOf(recipe, compiled, tensors, this, controller));
     if (which === 'last') this.lastCheckpoint = this.step;
   }
 

@@ -13,7 +13,6 @@ import {
   MIN_OPSET,
   OpsetError,
 } from '../../compiler/index.js';
-import { DataError } from '../data/errors.js';
 import type { ChannelStats } from '../data/transforms/pipeline.js';
 import { needsStats } from '../data/transforms/pipeline.js';
 import type { EpochMetrics } from '../train.js';
@@ -23,7 +22,9 @@ import { dataRoots } from '../data/paths.js';
 import { DataFacts, dataWarnings } from '../data/probe.js';
 import type { LoadedSpec } from './load.js';
 import { loadRecipe, loadTrainedWeights, printDiagnostics, readSpec } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
+import { CODES } from '../../compiler/index.js';
+import { alreadyReported } from '../errors.js';
 
 const OPSET_DEFAULT = MAX_OPSET;
 
@@ -93,7 +94,11 @@ export function compileCommand(path: string, options: CompileOptions): number {
 
 function graphKind(name: string): GraphKind {
   const kind = GRAPH_KINDS.find((k) => k === name);
-  if (!kind) throw new UserError(`--print: no graph '${name}' (one of ${GRAPH_KINDS.join(', ')})`);
+  if (!kind)
+    throw new UserError(
+      CODES.commandLine,
+      `--print: no graph '${name}' (one of ${GRAPH_KINDS.join(', ')})`,
+    );
   return kind;
 }
 
@@ -178,6 +183,7 @@ export function exportMetadata(
 export function exportCommand(path: string, options: ExportOptions): number {
   if (options.opset !== undefined && (options.opset < MIN_OPSET || options.opset > MAX_OPSET)) {
     throw new UserError(
+      CODES.commandLine,
       `--opset ${options.opset}: netspec exports opsets ${MIN_OPSET} to ${MAX_OPSET}`,
     );
   }
@@ -197,7 +203,7 @@ export function exportCommand(path: string, options: ExportOptions): number {
     bytes = compileInference(model, weights, metadata, options.opset);
   } catch (e) {
     if (e instanceof OpsetError)
-      throw new UserError(`${path}: --opset ${options.opset}: ${e.message}`);
+      throw new UserError(CODES.commandLine, `${path}: --opset ${options.opset}: ${e.message}`);
     throw e;
   }
   writeFileAtomic(options.out, bytes);
@@ -217,11 +223,11 @@ function recipeModel(path: string, name: string | undefined) {
 function networkOf(path: string, name: string): Model {
   const loaded = readSpec(path);
   printDiagnostics(loaded);
-  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  if (hasErrors(loaded.diagnostics)) throw alreadyReported();
   const model = loaded.spec.networks.get(name);
   if (!model) {
     const known = [...loaded.spec.networks.keys()].join(', ') || 'none';
-    throw new UserError(`${path}: no network named '${name}' (found: ${known})`);
+    throw new UserError(CODES.commandLine, `${path}: no network named '${name}' (found: ${known})`);
   }
   return model;
 }
@@ -258,8 +264,9 @@ function loadForMetadata(recipe: Recipe, path: string, roots: string[], required
     return prepareData(recipe, path, dataRoots(roots));
   } catch (e) {
     if (!required) return undefined;
-    if (e instanceof DataError)
+    if (e instanceof UserError)
       throw new UserError(
+        e.code,
         `${path}: Normalize(auto) needs the training data's statistics, and the data could not be read: ${e.message}`,
       );
     throw e;

@@ -13,7 +13,8 @@ import { resolveDevice } from '../device.js';
 import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
 import { loadRecipe, loadTrainedWeights } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
+import { CODES } from '../../compiler/index.js';
 
 export interface ModelOptions {
   recipe?: string;
@@ -81,7 +82,11 @@ export async function evalCommand(
   const { recipe, session } = await trainedModel(path, options);
   const data = prepareData(recipe, path, dataRoots(options.data));
   const split = data[options.split as 'train' | 'test' | 'validation'];
-  if (!split) throw new UserError(`dataset '${recipe.dataset.name}' has no ${options.split} split`);
+  if (!split)
+    throw new UserError(
+      CODES.commandLine,
+      `dataset '${recipe.dataset.name}' has no ${options.split} split`,
+    );
   const report = await splitClassReport(
     session,
     recipe,

@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { format } from '../../grammar/index.js';
 import { writeFileAtomic } from '../weights.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { formatDiagnostic, summary } from './print.js';
+import { CODES } from '../../compiler/index.js';
 
 export interface FmtOptions {
   write?: boolean;
@@ -42,6 +43,7 @@ function readText(path: string): string {
     return readFileSync(path, 'utf8');
   } catch (e) {
     throw new UserError(
+      CODES.unreadableFile,
       `${path}: cannot read the spec (${(e as NodeJS.ErrnoException).code ?? e})`,
     );
   }

@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import type { Recipe } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import type { Split } from '../data/dataset.js';
-import { DataError } from '../data/errors.js';
 import { decodeAnySize } from '../data/images.js';
 import { resize } from '../data/transforms/image.js';
 import { needsStats, outputShape } from '../data/transforms/pipeline.js';
@@ -16,7 +15,7 @@ import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
 import type { ModelOptions } from './eval-command.js';
 import { logitsOf, trainedModel } from './eval-command.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 
 /** One image file as a one-example split the network can take, and how it was made to fit. */
 interface Prepared {
@@ -30,7 +29,7 @@ function readImage(file: string): Uint8Array {
     return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(CODES.dataUnreadable, `${file}: cannot be read (${code})`);
+    throw new UserError(CODES.dataUnreadable, `${file}: cannot be read (${code})`);
   }
 }
 
@@ -47,6 +46,7 @@ function prepare(file: string, recipe: Recipe): Prepared {
     if (!keepsSize) {
       const after = outputShape(steps, shape);
       throw new UserError(
+        CODES.dataMismatch,
         `${file}: the image is ${image.width}×${image.height}, evaluation's transform makes it [${after.join(', ')}], and network '${recipe.model.name}' takes [${wanted.join(', ')}]`,
       );
     }

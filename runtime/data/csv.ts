@@ -5,7 +5,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CODES } from '../../compiler/index.js';
 import { FloatRows } from './csv-float.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import { plural } from '../plural.js';
 
 export interface CsvLayout {
@@ -71,7 +71,7 @@ function openFile(path: string): number {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(e)})`;
-    throw new DataError(
+    throw new UserError(
       code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
       `${path}: ${reason}`,
     );
@@ -79,7 +79,7 @@ function openFile(path: string): number {
 }
 
 /**
- * Parses a whole file. Each bad value or row throws a DataError naming path:row:column. With a
+ * Parses a whole file. Each bad value or row throws a UserError naming path:row:column. With a
  * `sink`, the values of complete rows are handed to it a few megabytes at a time instead of
  * being kept (converting a spreadsheet larger than memory to a streamed cache); only the
  * labels are kept.
@@ -104,7 +104,7 @@ export function readCsv(
         const code = (e as NodeJS.ErrnoException).code;
         const reason =
           code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code})`;
-        throw new DataError(CODES.dataUnreadable, `${path}: ${reason}`);
+        throw new UserError(CODES.dataUnreadable, `${path}: ${reason}`);
       }
       if (n === 0) break;
       parser.feed(chunk, n);
@@ -256,7 +256,7 @@ class CsvParser {
     this.endField(bytes, at);
     if (this.column !== this.layout.columns) {
       const message = `row has ${plural(this.column, 'column')}, expected ${this.layout.columns}`;
-      throw new DataError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
+      throw new UserError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
     }
     this.rows++;
     if (this.sink && this.rows - this.flushed >= this.flushRows) this.flush();
@@ -286,7 +286,7 @@ class CsvParser {
     this.flushed = this.rows;
   }
 
-  private notInteger(bytes: Uint8Array, at: number): DataError {
+  private notInteger(bytes: Uint8Array, at: number): UserError {
     const what = this.column === this.layout.labelColumn ? 'label' : this.layout.what;
     const field = this.field(bytes, at);
     return this.fail(`${what} '${field}' is not an integer${this.hint(field)}`, this.column);
@@ -315,7 +315,7 @@ class CsvParser {
       .trim();
   }
 
-  private fail(message: string, column: number): DataError {
-    return new DataError(CODES.dataFormat, `${this.path}:${this.line}:${column + 1}: ${message}`);
+  private fail(message: string, column: number): UserError {
+    return new UserError(CODES.dataFormat, `${this.path}:${this.line}:${column + 1}: ${message}`);
   }
 }

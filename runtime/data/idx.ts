@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 
 export interface IdxArray {
   dims: number[];
@@ -30,7 +30,7 @@ export function checkIdxHeader(
   length: number,
   expectedRank: number,
 ): { dims: number[]; header: number } {
-  const fail = (what: string) => new DataError(CODES.dataFormat, `${path}: ${what}`);
+  const fail = (what: string) => new UserError(CODES.dataFormat, `${path}: ${what}`);
   if (length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = Buffer.from(bytes.subarray(0, 4)).toString('hex');
     throw fail(
@@ -67,12 +67,12 @@ export function checkIdxHeader(
 export const isGzip = (bytes: Uint8Array) => bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /** The message for a zlib error, shared by the in-memory and the streamed readers. */
-export function gzipError(path: string, e: unknown): DataError {
+export function gzipError(path: string, e: unknown): UserError {
   const reason =
     (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
       ? 'truncated gzip data'
       : 'corrupt gzip data';
-  return new DataError(CODES.dataFormat, `${path}: ${reason} (${(e as Error).message})`);
+  return new UserError(CODES.dataFormat, `${path}: ${reason} (${(e as Error).message})`);
 }
 
 function readBytes(path: string): Uint8Array {
@@ -84,11 +84,11 @@ function readBytes(path: string): Uint8Array {
 }
 
 /** A file that cannot be opened or read, in the words of the in-memory reader. */
-export function unreadable(path: string, e: unknown): DataError {
+export function unreadable(path: string, e: unknown): UserError {
   const code = (e as NodeJS.ErrnoException).code;
   const reason =
     code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(e)})`;
-  return new DataError(
+  return new UserError(
     code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
     `${path}: ${reason}`,
   );

@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 
 export interface ImageTable {
   images: Uint8Array;
@@ -40,13 +40,13 @@ export function readLabelledFolder(dir: string, labelsPath: string, shape: numbe
   return { images, labels, count: rows.length, lines: Int32Array.from(rows, (r) => r.line) };
 }
 
-function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown): DataError {
+function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown): UserError {
   const code = (e as NodeJS.ErrnoException).code;
   const why =
     code === 'ENOENT'
       ? `image '${row.file}' does not exist in ${dir}`
       : `cannot read ${join(dir, row.file)} (${code})`;
-  return new DataError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
+  return new UserError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
 }
 
 /** What a streamed image folder needs: the files in example order and their labels. */
@@ -109,7 +109,7 @@ function classFiles(dir: string): {
     .filter((name) => statSync(join(dir, name)).isDirectory())
     .sort();
   if (classNames.length === 0)
-    throw new DataError(
+    throw new UserError(
       CODES.dataFormat,
       `${dir}: has no class subfolders (and no labels: spreadsheet was given)`,
     );
@@ -125,7 +125,7 @@ function listDir(dir: string): string[] {
     return readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
+    throw new UserError(
       code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
       `${dir}: ${code === 'ENOTDIR' ? 'is not a folder' : `cannot be listed (${code})`}`,
     );
@@ -155,7 +155,7 @@ function readLabelSheet(path: string): SheetRow[] {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
+    throw new UserError(
       code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
       `${path}: cannot be read (${code})`,
     );
@@ -168,12 +168,12 @@ function readLabelSheet(path: string): SheetRow[] {
     if (index === 0 && !/^\d+$/.test(cells[1] ?? '')) return; // a header row
     const where = `${path}:${index + 1}`;
     if (cells.length !== 2)
-      throw new DataError(
+      throw new UserError(
         CODES.dataFormat,
         `${where}: row has ${cells.length} columns, expected 2 (filename,label)`,
       );
     if (!/^\d+$/.test(cells[1]))
-      throw new DataError(
+      throw new UserError(
         CODES.dataFormat,
         `${where}:2: label '${cells[1]}' is not a non-negative integer`,
       );
@@ -188,7 +188,7 @@ export function decodeImage(path: string, bytes: Uint8Array, shape: number[]): U
   const decoded = decodeAnySize(path, bytes, channels);
   if (decoded.width !== width || decoded.height !== height) {
     const message = `${path}: image is ${decoded.width}×${decoded.height}, but the dataset's shape says ${width}×${height}`;
-    throw new DataError(CODES.dataMismatch, message);
+    throw new UserError(CODES.dataMismatch, message);
   }
   return decoded.pixels;
 }
@@ -227,10 +227,10 @@ function decodeRgba(
     if (isJpeg) return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
   } catch (e) {
     const reason = (e as Error).message.split('\n')[0];
-    throw new DataError(
+    throw new UserError(
       CODES.dataFormat,
       `${path}: cannot decode ${isPng ? 'PNG' : 'JPEG'} (${reason})`,
     );
   }
-  throw new DataError(CODES.dataFormat, `${path}: not a PNG or JPEG file`);
+  throw new UserError(CODES.dataFormat, `${path}: not a PNG or JPEG file`);
 }

@@ -11,7 +11,7 @@ import type { Batch, BatchOptions } from './batches.js';
 import { batches, pixelBatches } from './batches.js';
 import type { Chunk, ChunkPlan } from './chunks.js';
 import { chunked, chunkedAsync } from './chunks.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import { outputShape } from './transforms/pipeline.js';
 import type { Split } from './sources.js';
 import type { WorkerInit } from './worker.js';
@@ -181,7 +181,7 @@ function ask(
       if (reply.id !== id) return;
       worker.off('message', onMessage);
       worker.off('error', reject);
-      if (reply.error) reject(new DataError(reply.error.code, reply.error.message));
+      if (reply.error) reject(new UserError(reply.error.code, reply.error.message));
       else resolve(reply.images);
     };
     worker.on('message', onMessage);

@@ -6,7 +6,7 @@
 import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import { decodeImage } from './images.js';
 
 export type StoreHandle =
@@ -122,10 +122,10 @@ class FileStore implements PixelStore {
     }
   }
 
-  private fail(what: string): DataError {
+  private fail(what: string): UserError {
     const { path, origin } = this.handle;
     const where = path === origin ? path : `${origin} (cached as ${path})`;
-    return new DataError(CODES.dataUnreadable, `${where}: ${what}`);
+    return new UserError(CODES.dataUnreadable, `${where}: ${what}`);
   }
 
   fingerprint(): string {
@@ -158,7 +158,7 @@ class ImageStore implements PixelStore {
         bytes = readFileSync(path);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new DataError(
+        throw new UserError(
           code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
           `${path}: cannot be read (${code ?? String(e)})`,
         );

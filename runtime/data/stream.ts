@@ -26,7 +26,7 @@ import { Worker } from 'node:worker_threads';
 import type { DataSource } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { writeFileAtomic } from '../weights.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import { checkIdxHeader, gzipError, isGzip, unreadable } from './idx.js';
 import { cacheDirs, writable } from './stats.js';
 import type { PixelStore } from './store.js';
@@ -234,7 +234,7 @@ function convertOnce(
   }
   const dir = dirs.find(writable);
   if (!dir)
-    throw new DataError(
+    throw new UserError(
       CODES.dataUnreadable,
       `${path}: cannot stream it: no writable cache folder for its converted copy (tried ${dirs.join(', ')})`,
     );

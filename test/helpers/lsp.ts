@@ -2,7 +2,7 @@
 // editor drives it: initialize, open documents, wait for their diagnostics, send requests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   createMessageConnection,
@@ -11,6 +11,7 @@ import {
   type MessageConnection,
 } from 'vscode-jsonrpc/node.js';
 import { afterAll, beforeAll, expect } from 'vitest';
+import { withFixtureModels } from './fixture-models.js';
 import { ROOT } from './spec.js';
 
 export interface LspDiagnostic {
@@ -95,9 +96,16 @@ export class LspClient {
     return waiting;
   }
 
-  /** Opens a file of the repository with its own text and URI. */
-  openFile(path: string): Promise<{ uri: string; text: string; published: Published }> {
-    const uri = uriOf(path);
+  /**
+   * Opens a file of the repository with its own text and URI; with `models`, from a mirror of
+   * its folder with the fixture models beside it (a spec naming `resnet18.onnx`).
+   */
+  openFile(
+    path: string,
+    models = false,
+  ): Promise<{ uri: string; text: string; published: Published }> {
+    const root = models ? withFixtureModels(dirname(path)) : ROOT;
+    const uri = pathToFileURL(join(root, path)).href;
     const text = readFileSync(join(ROOT, path), 'utf8');
     return this.open(uri, text).then((published) => ({ uri, text, published }));
   }

@@ -75,7 +75,7 @@ describe('hover', () => {
   });
 
   it('shows the module a surgery statement names, and the imported network', async () => {
-    const { uri, text } = await lsp.openFile('specs/resnet18-finetune.net');
+    const { uri, text } = await lsp.openFile('specs/resnet18-finetune.net', true);
     const conv1 = await hover(uri, text, '  replace conv1', 10);
     expect(conv1).toContain('module `conv1` of Finetuned: **Conv2d**');
     expect(conv1).toContain('[N, 1, 28, 28] → **[N, 64, 14, 14]**, 3,136 parameters');

@@ -130,7 +130,7 @@ sweep Data over Baseline {
     const finished = statSync(join(killed, 'trial-0', 'result.json')).mtimeMs;
     const resumed = netspec([...args, '--out', 'killed'], dir);
     expect(resumed.stderr).toBe('');
-    expect(resumed.status).toBe(0);
+    expect(resumed.status, resumed.stdout).toBe(0);
     expect(resumed.stdout).toContain('3 trials, 1 finished already');
     expect(statSync(join(killed, 'trial-0', 'result.json')).mtimeMs).toBe(finished);
     expect(readFileSync(join(killed, 'trial-1', 'train.log'), 'utf8')).toMatch(

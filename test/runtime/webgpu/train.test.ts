@@ -130,7 +130,7 @@ describe('netspec train --device webgpu', () => {
     expect(none.status).toBe(1);
     expect(none.stderr.trim().split('\n')).toHaveLength(1);
     expect(none.stderr).toMatch(
-      /^error: --device webgpu: no WebGPU adapter: no Vulkan driver was found: install/,
+      /^error NS4006: --device webgpu: no WebGPU adapter: no Vulkan driver was found: install/,
     );
     expect(existsSync(join(dir, 'none'))).toBe(false);
   });
@@ -142,7 +142,7 @@ describe('netspec train --device webgpu', () => {
     const big = cli(['train', 'big.net', '--device', 'webgpu', '--out', 'big']);
     expect(big.status).toBe(1);
     expect(big.stderr).toMatch(
-      /^error: out of GPU memory at step 1 \(epoch 1\): at batch size 120 the train step asks for up to [\d.]+ GiB/,
+      /^error NS4006: out of GPU memory at step 1 \(epoch 1\): at batch size 120 the train step asks for up to [\d.]+ GiB/,
     );
     expect(big.stderr).toMatch(
       /its largest tensor, conv2d1\/\S+ \[120, 4096, 26, 26\], is 1\.24 GiB\); lower the batch size; no checkpoint had been written$/m,
@@ -156,7 +156,7 @@ describe('netspec train --device webgpu', () => {
     });
     expect(lost.status).toBe(1);
     expect(lost.stderr).toMatch(
-      /^error: the GPU was lost at step 26 \(epoch 2\) .*the last checkpoint \(of step 20\) in ckpt\/last is intact: continue with --resume ckpt\/last/,
+      /^error NS4006: the GPU was lost at step 26 \(epoch 2\) .*the last checkpoint \(of step 20\) in ckpt\/last is intact: continue with --resume ckpt\/last/,
     );
     expect(JSON.parse(readFileSync(join(dir, 'ckpt', 'last', 'state.json'), 'utf8')).step).toBe(20);
     expect(existsSync(join(dir, 'lost', 'weights.safetensors'))).toBe(false);
