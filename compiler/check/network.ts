@@ -379,6 +379,7 @@ class BodyChecker {
       outputShape: result.shape,
       params: def.params(shapes, bound),
       span,
+      file: this.file,
     });
     return { name: path, shape: result.shape, span };
   }

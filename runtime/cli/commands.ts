@@ -1,7 +1,7 @@
 // The actions behind each CLI command.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Diagnostic, GraphKind, Model, Recipe } from '../../compiler/index.js';
+import type { Diagnostic, GraphKind, Model, Recipe, Target } from '../../compiler/index.js';
 import {
   compileInference,
   compileRecipe,
@@ -65,25 +65,29 @@ export interface CompileOptions {
   recipe?: string;
   /** Print the graphs' text form instead of writing files: `true` for all, or one kind. */
   print?: boolean | string;
+  /** The device the graphs are for: the ops it runs natively (default cpu). */
+  device?: Target;
 }
 
 export function compileCommand(path: string, options: CompileOptions): number {
-  const { recipe } = loadRecipe(path, options.recipe);
+  const { loaded, recipe } = loadRecipe(path, options.recipe);
+  const target = { target: options.device ?? 'cpu' };
   if (options.print) {
     const kinds = options.print === true ? GRAPH_KINDS : [graphKind(options.print)];
-    process.stdout.write(printRecipeGraphs(recipe, kinds));
+    process.stdout.write(printRecipeGraphs(recipe, kinds, target));
     return 0;
   }
-  const compiled = compileRecipe(recipe);
+  const compiled = compileRecipe(recipe, target);
+  printDiagnostics({ ...loaded, diagnostics: compiled.warnings });
   mkdirSync(options.out, { recursive: true });
   const { graphs } = compiled.manifest;
-  for (const kind of GRAPH_KINDS)
-    writeFileSync(join(options.out, graphs[kind].file), compiled[kind]);
+  const kinds = GRAPH_KINDS.filter((kind) => graphs[kind] !== undefined);
+  for (const kind of kinds) writeFileSync(join(options.out, graphs[kind]!.file), compiled[kind]!);
   writeFileSync(
     join(options.out, `${recipe.name}.manifest.json`),
     JSON.stringify(compiled.manifest, null, 2),
   );
-  const files = GRAPH_KINDS.map((kind) => graphs[kind].file).join(', ');
+  const files = kinds.map((kind) => graphs[kind]!.file).join(', ');
   process.stdout.write(`wrote ${files} and ${recipe.name}.manifest.json to ${options.out}\n`);
   return 0;
 }

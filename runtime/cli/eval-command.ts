@@ -8,7 +8,8 @@ import { batches, epochOrder } from '../data/batches.js';
 import { classReport, classReportText } from '../report/classes.js';
 import type { ClassReport } from '../report/classes.js';
 import { createSession, ort } from '../session.js';
-import type { Device } from '../session.js';
+import type { DeviceChoice } from '../device.js';
+import { resolveDevice } from '../device.js';
 import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
 import { loadRecipe, loadTrainedWeights } from './load.js';
@@ -19,14 +20,17 @@ export interface ModelOptions {
   recipe?: string;
   weights?: string;
   threads: number;
-  device: Device;
+  device: DeviceChoice;
+  noFallback?: boolean;
 }
 
 /** The inference session with trained weights, and what it needs to read batches. */
 export async function trainedModel(path: string, options: ModelOptions) {
   const { recipe } = loadRecipe(path, options.recipe);
   const weights = loadTrainedWeights(recipe.model, path, options.weights, recipe.name);
-  const session = await createSession(compileInference(recipe.model, weights), options);
+  const device = resolveDevice(options.device);
+  const model = compileInference(recipe.model, weights, {}, undefined, device);
+  const session = await createSession(model, { ...options, device });
   return { recipe, session };
 }
 

@@ -12,8 +12,12 @@ import type { StartWeights } from '../start-weights.js';
 import { resumeRecipe, startFrom } from '../start-weights.js';
 import { headerRows } from '../report/header.js';
 import { writeReport } from '../report/report.js';
-import type { Device } from '../session.js';
+import type { Device, DeviceChoice } from '../device.js';
+import { resolveDevice } from '../device.js';
 import { createSession } from '../session.js';
+import { bytePixels, untransformed } from '../data/batches.js';
+import { batchOptions } from '../evaluate.js';
+import { formatDiagnostic, summary } from './print.js';
 import type { TrainOptions, TrainResult } from '../train.js';
 import { defaultThreads, train } from '../train.js';
 import { encodeSafetensors, writeFileAtomic } from '../weights.js';
@@ -33,7 +37,9 @@ export interface TrainCommandOptions {
   out?: string;
   data: string[];
   threads: number;
-  device: Device;
+  device: DeviceChoice;
+  /** Fail rather than run on the CPU what the device cannot (`--no-fallback`). */
+  noFallback?: boolean;
   resume?: string;
   /** Start from these weights (a safetensors file, or a run or checkpoint folder). */
   weights?: string;
@@ -132,7 +138,8 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     epochs: options.epochs,
     dataRoots: dataRoots(options.data),
     threads: options.threads,
-    device: options.device,
+    device: resolveDevice(options.device),
+    noFallback: options.noFallback,
     json: options.json,
     resume: resumed && { ...resumed, from: options.resume! },
     start,
@@ -153,6 +160,7 @@ export interface RunRequest {
   dataRoots: string[];
   threads: number;
   device: Device;
+  noFallback?: boolean;
   json?: boolean;
   resume?: { checkpoint: Checkpoint; best?: Checkpoint; from: string };
   start?: StartWeights;
@@ -169,7 +177,19 @@ export interface RunOutcome {
 export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   const { recipe, out, specPath: path } = request;
   const data = prepareData(recipe, path, request.dataRoots);
-  const compiled = compileRecipe(recipe);
+  // Untransformed byte pixels go to a GPU as they are stored, scaled there.
+  const bytes =
+    request.device === 'webgpu' &&
+    bytePixels(data.train) &&
+    untransformed(batchOptions(recipe, data.stats, true, 1));
+  const compiled = compileRecipe(recipe, {
+    target: request.device,
+    ...(bytes && { pixelScale: data.train.scale }),
+  });
+  // Nodes the device would hand to the CPU (NS3001): said before anything runs.
+  for (const d of compiled.warnings)
+    process.stderr.write(formatDiagnostic(d, request.sources) + '\n');
+  if (compiled.warnings.length > 0) process.stderr.write(`${summary(compiled.warnings)}\n`);
   const epochs = request.epochs ?? recipe.epochs;
   const checkpoint = checkpointPlan(request);
   // Where the run will write: checked now, not after the first epoch.
@@ -248,6 +268,7 @@ async function trainInterruptibly(
       ...plan,
       threads: request.threads,
       device: request.device,
+      noFallback: request.noFallback,
       resume: resume?.checkpoint,
       resumeBest: resume?.best,
       startWeights: start !== undefined && start.skipped.length === 0,

@@ -1,13 +1,14 @@
-// Batches prepared ahead of the training step. onnxruntime-node runs a step on its own threads
-// and returns a promise at once, so the main thread is free while a step runs: each next batch
-// is made then, in a macrotask queued as the current one is handed over (`ahead`). Where cores
+// Batches prepared ahead of the training step. onnxruntime-node returns a step's promise at
+// once but runs the step synchronously in a later macrotask, blocking the main thread
+// (docs/decisions/0018): each next batch is made between steps, in a macrotask queued as the
+// current one is handed over (`ahead`). Where cores
 // are spare, worker threads (the split's pixels shared with them) make transformed batches
 // instead, several requests in flight, yielded in order; a streamed split's reads and decoding
 // move to the workers too.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchOptions } from './batches.js';
-import { batches } from './batches.js';
+import { batches, pixelBatches } from './batches.js';
 import type { Chunk, ChunkPlan } from './chunks.js';
 import { chunked, chunkedAsync } from './chunks.js';
 import { UserError } from '../errors.js';
@@ -63,6 +64,17 @@ export async function* prefetchedChunks(
     return;
   }
   yield* chunkedAsync(prefetchedBatches(split, order, batchSize, options, workers), plan);
+}
+
+/** Chunks of untransformed stored bytes: reads only, made on the main thread, ahead. */
+export async function* pixelChunks(
+  split: Split,
+  order: Uint32Array,
+  batchSize: number,
+  dropLast: boolean,
+  plan: ChunkPlan,
+): AsyncGenerator<Chunk<Uint8Array>> {
+  yield* ahead(chunked(pixelBatches(split, order, batchSize, dropLast), plan));
 }
 
 /**
