@@ -35,6 +35,7 @@ import {
   median,
 } from './language.js';
 import { readBinary, readImport } from '../runtime/cli/load.js';
+import { transferLines } from './gpu.js';
 import { startupLine } from './startup.js';
 
 /**
@@ -246,5 +247,6 @@ async function main() {
 }
 
 await main();
+for (const line of await transferLines()) console.log(line);
 console.log(csvIngestLine());
 console.log(streamReadLine());

@@ -36,4 +36,15 @@ export const CODES = {
   dataFormat: 'NS2002',
   dataMismatch: 'NS2003',
   dataUnreadable: 'NS2004',
+  // NS3xxx: devices (compiler/lower/placement.ts, runtime/device.ts)
+  cpuFallback: 'NS3001',
+  // NS4xxx: commands and runs (runtime/): what a command ends with, one line, exit code 1
+  commandLine: 'NS4001',
+  outputFolder: 'NS4002',
+  checkpoint: 'NS4003',
+  weightsFile: 'NS4004',
+  sweepFolder: 'NS4005',
+  device: 'NS4006',
+  unreadableFile: 'NS4007',
+  scheduler: 'NS4008',
 } as const;

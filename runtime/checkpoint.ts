@@ -18,6 +18,8 @@ import { CHECKPOINT_MARKER, checkCheckpointFolder, mark, owns, removeOwned } fro
 import type { StepLog } from './step-log.js';
 import type { NamedTensor } from './weights.js';
 import { decodeSafetensors, encodeSafetensors } from './weights.js';
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 export interface CheckpointState {
   format: 'netspec-checkpoint';
@@ -41,9 +43,9 @@ export interface Checkpoint {
   weights: Map<string, NamedTensor>;
   optimizer: Map<string, NamedTensor>;
   state: CheckpointState;
+  /** The folder it was read from. */
+  dir?: string;
 }
-
-export class CheckpointError extends Error {}
 
 /** A checkpoint folder's files, `state.json` first: without it the folder is not whole. */
 const FILES = ['state.json', 'model.safetensors', 'optimizer.safetensors'];
@@ -89,12 +91,13 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
   } catch (e) {
     removeOwned(temporary, CHECKPOINT_MARKER, FILES);
     if (moved) renameSync(previous, dir);
-    if (!(e as NodeJS.ErrnoException).code) throw new CheckpointError((e as Error).message);
+    if (!(e as NodeJS.ErrnoException).code)
+      throw new UserError(CODES.checkpoint, (e as Error).message);
     const code = (e as NodeJS.ErrnoException).code;
     const kept = existsSync(join(dir, 'state.json'))
       ? '; the previous checkpoint there is intact'
       : '';
-    throw new CheckpointError(`${dir}: cannot write the checkpoint (${code})${kept}`);
+    throw new UserError(CODES.checkpoint, `${dir}: cannot write the checkpoint (${code})${kept}`);
   }
   removeOwned(previous, CHECKPOINT_MARKER, FILES);
 }
@@ -106,19 +109,23 @@ function sha256(bytes: Uint8Array): string {
 /** Reads and verifies a checkpoint folder; a CheckpointError says what is wrong with it. */
 export function readCheckpoint(dir: string): Checkpoint {
   const statePath = join(dir, 'state.json');
-  if (!existsSync(statePath)) throw new CheckpointError(`${dir}: not a checkpoint (no state.json)`);
+  if (!existsSync(statePath))
+    throw new UserError(CODES.checkpoint, `${dir}: not a checkpoint (no state.json)`);
   const state = readState(statePath);
   for (const [name, expected] of Object.entries(state.checksums ?? {})) {
     const file = join(dir, name);
     if (!FILES.includes(name) || sha256(readPart(file)) !== expected)
-      throw new CheckpointError(`${file}: corrupt or truncated (checksum mismatch); not loaded`);
+      throw new UserError(
+        CODES.checkpoint,
+        `${file}: corrupt or truncated (checksum mismatch); not loaded`,
+      );
   }
   const tensors = (name: string) => {
     const file = join(dir, name);
     try {
       return decodeSafetensors(readPart(file), file);
     } catch (e) {
-      throw new CheckpointError(`${(e as Error).message}; not loaded`);
+      throw new UserError(CODES.checkpoint, `${(e as Error).message}; not loaded`);
     }
   };
   return {
@@ -133,13 +140,13 @@ function readState(path: string): CheckpointState {
   try {
     parsed = JSON.parse(readText(path, 'checkpoint'));
   } catch (e) {
-    if (e instanceof FileError) throw new CheckpointError(`${e.message}; not loaded`);
-    throw new CheckpointError(`${path}: corrupt (not JSON); not loaded`);
+    if (e instanceof FileError) throw new UserError(CODES.checkpoint, `${e.message}; not loaded`);
+    throw new UserError(CODES.checkpoint, `${path}: corrupt (not JSON); not loaded`);
   }
   if ((parsed as CheckpointState)?.format !== 'netspec-checkpoint')
-    throw new CheckpointError(`${path}: not a netspec checkpoint`);
+    throw new UserError(CODES.checkpoint, `${path}: not a netspec checkpoint`);
   const problem = stateProblem(parsed);
-  if (problem) throw new CheckpointError(`${path}: corrupt (${problem}); not loaded`);
+  if (problem) throw new UserError(CODES.checkpoint, `${path}: corrupt (${problem}); not loaded`);
   return parsed as CheckpointState;
 }
 
@@ -147,7 +154,7 @@ function readPart(path: string): Buffer {
   try {
     return readFile(path, 'weights');
   } catch (e) {
-    if (e instanceof FileError) throw new CheckpointError(`${e.message}; not loaded`);
+    if (e instanceof FileError) throw new UserError(CODES.checkpoint, `${e.message}; not loaded`);
     throw e;
   }
 }
@@ -178,7 +185,7 @@ export interface FoundCheckpoint {
  */
 export function findCheckpoint(dir: string): FoundCheckpoint | undefined {
   let newest: FoundCheckpoint | undefined;
-  let problem: CheckpointError | undefined;
+  let problem: UserError | undefined;
   for (const name of copiesOf(dirname(dir), basename(dir))) {
     const path = join(dirname(dir), name);
     try {
@@ -186,7 +193,7 @@ export function findCheckpoint(dir: string): FoundCheckpoint | undefined {
       if (!newest || checkpoint.state.step > newest.checkpoint.state.step)
         newest = { dir: path, checkpoint };
     } catch (e) {
-      if (!(e instanceof CheckpointError)) throw e;
+      if (!(e instanceof UserError && e.code === CODES.checkpoint)) throw e;
       if (name === basename(dir)) problem = e;
     }
   }
@@ -224,7 +231,7 @@ function newestOrNone(dir: string): FoundCheckpoint | undefined {
   try {
     return findCheckpoint(dir);
   } catch (e) {
-    if (e instanceof CheckpointError) return undefined;
+    if (e instanceof UserError && e.code === CODES.checkpoint) return undefined;
     throw e;
   }
 }

@@ -18,6 +18,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import type { Stats } from 'node:fs';
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 export type FileKind =
   'spec' | 'onnx' | 'weights' | 'checkpoint' | 'image' | 'labels' | 'data' | 'stream' | 'cache';
@@ -62,15 +64,15 @@ const WHAT: Readonly<Record<FileKind, string>> = {
   cache: 'cache entries',
 };
 
-/** A file that cannot be read; `message` is `path: reason`. */
-export class FileError extends Error {
+/** A file that cannot be read (NS4007); `message` is `path: reason`. */
+export class FileError extends UserError {
   constructor(
     readonly path: string,
     readonly reason: string,
     /** ENOENT for a missing file or a broken link; the errno or a netspec reason otherwise. */
-    readonly code: string,
+    readonly errno: string,
   ) {
-    super(`${path}: ${reason}`);
+    super(CODES.unreadableFile, `${path}: ${reason}`);
   }
 }
 
@@ -202,8 +204,12 @@ function decodes(bytes: Uint8Array): boolean {
   }
 }
 
-/** An output that could not be written; `message` is `path: cannot write … (reason)`. */
-export class WriteError extends Error {}
+/** An output that could not be written (NS4002); `message` is `path: cannot write … (reason)`. */
+export class WriteError extends UserError {
+  constructor(message: string) {
+    super(CODES.outputFolder, message);
+  }
+}
 
 const WRITE_REASONS: Readonly<Record<string, string>> = {
   ENOENT: 'its folder does not exist',

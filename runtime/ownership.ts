@@ -4,6 +4,8 @@
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 export const RUN_MARKER = '.netspec-run';
 export const CHECKPOINT_MARKER = '.netspec-checkpoint';
@@ -12,9 +14,6 @@ const MARKER_TEXT: Record<string, string> = {
   [RUN_MARKER]: 'netspec made this run folder and rewrites its outputs when it trains again.\n',
   [CHECKPOINT_MARKER]: 'netspec made this checkpoint folder and replaces it with the next one.\n',
 };
-
-/** A folder netspec did not make, where it would have to write. */
-export class OwnershipError extends Error {}
 
 export const owns = (dir: string, marker: string) => existsSync(join(dir, marker));
 
@@ -31,7 +30,8 @@ export function checkRunFolder(dir: string, what: string): void {
   if (!existsSync(dir) || owns(dir, RUN_MARKER)) return;
   if (!statSync(dir).isDirectory()) return; // output-check.ts reports a file in the way
   if (readdirSync(dir).length === 0) return;
-  throw new OwnershipError(
+  throw new UserError(
+    CODES.outputFolder,
     `${what}: ${dir} exists, is not empty and netspec did not make it (it has no ${RUN_MARKER}); ` +
       'netspec writes a run only into a new, empty or netspec-made folder',
   );
@@ -46,7 +46,8 @@ export function claimRunFolder(dir: string): void {
 /** Throws an OwnershipError when `dir` exists without the checkpoint marker. */
 export function checkCheckpointFolder(dir: string): void {
   if (!existsSync(dir) || owns(dir, CHECKPOINT_MARKER)) return;
-  throw new OwnershipError(
+  throw new UserError(
+    CODES.outputFolder,
     `${dir} exists and netspec did not write it (it has no ${CHECKPOINT_MARKER}); ` +
       'netspec does not replace it: move it, or write checkpoints to another folder',
   );

@@ -55,7 +55,8 @@ export class Stages {
         for (const p of layer.params) stepOffsets.set(`${layer.path}.${p.name}`, began);
       }
     }
-    const compiled = compileRecipe(stageRecipe(this.recipe, k), { stepOffsets });
+    const target = this.compiledByStage.get(0)!.target;
+    const compiled = compileRecipe(stageRecipe(this.recipe, k), { stepOffsets, target });
     this.compiledByStage.set(k, compiled);
     return compiled;
   }

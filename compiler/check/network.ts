@@ -436,6 +436,7 @@ class BodyChecker {
       outputShape: result.shape,
       params: def.params(shapes, bound),
       span,
+      file: this.file,
     };
     return this.model.add(node, this.file, span) ? { name: path, shape: result.shape, span } : null;
   }

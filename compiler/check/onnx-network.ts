@@ -159,6 +159,7 @@ class OnnxNetworkChecker {
       outputShape: result.shape,
       params,
       span: draft.span,
+      file: this.file,
       frozen,
       // Only layers with running statistics (batch norm) have batch statistics to keep.
       batchStats: frozen && batchStats === true && params.some((p) => p.kind === 'buffer'),

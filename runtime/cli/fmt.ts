@@ -2,8 +2,9 @@
 // would change (`--check`). A file with syntax errors is reported and never touched.
 import { format } from '../../grammar/index.js';
 import { FileError, readText, writeFileAtomic } from '../files.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { formatDiagnostic, summary } from './print.js';
+import { CODES } from '../../compiler/index.js';
 
 export interface FmtOptions {
   write?: boolean;
@@ -41,7 +42,8 @@ function readSpecText(path: string): string {
   try {
     return readText(path, 'spec');
   } catch (e) {
-    if (e instanceof FileError) throw new UserError(`${path}: cannot read the spec: ${e.reason}`);
+    if (e instanceof FileError)
+      throw new UserError(CODES.unreadableFile, `${path}: cannot read the spec: ${e.reason}`);
     throw e;
   }
 }

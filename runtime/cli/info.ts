@@ -11,8 +11,10 @@ import {
   onnxInputShape,
 } from '../../compiler/index.js';
 import { printDiagnostics, readBinary, readImport, readSpec } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { plural } from '../plural.js';
+import { CODES } from '../../compiler/index.js';
+import { alreadyReported } from '../errors.js';
 
 export function infoCommand(file: string, options: { input?: string; network?: string }): number {
   if (file.endsWith('.onnx')) {
@@ -32,10 +34,13 @@ export function infoCommand(file: string, options: { input?: string; network?: s
 function specModels(file: string, only: string | undefined) {
   const loaded = readSpec(file);
   printDiagnostics(loaded);
-  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  if (hasErrors(loaded.diagnostics)) throw alreadyReported();
   const models = [...loaded.spec.networks.values()].filter((m) => !only || m.name === only);
   if (models.length === 0)
-    throw new UserError(`${file}: no network${only ? ` named '${only}'` : ''} to describe`);
+    throw new UserError(
+      CODES.commandLine,
+      `${file}: no network${only ? ` named '${only}'` : ''} to describe`,
+    );
   return { models, recipes: [...loaded.spec.recipes.values()] };
 }
 
@@ -51,6 +56,7 @@ function inputFor(file: string, bytes: Uint8Array, input: string | undefined) {
     const dims = input.split(',').map(Number);
     if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d <= 0))
       throw new UserError(
+        CODES.commandLine,
         `--input ${input}: expected C,H,W, three positive whole numbers (e.g. 3,224,224)`,
       );
     return { dims };
@@ -71,7 +77,8 @@ function readingOnnx<T>(file: string, read: () => T): T {
   try {
     return read();
   } catch (e) {
-    if (e instanceof OnnxReadError) throw new UserError(`${file}: ${e.message}`);
+    if (e instanceof OnnxReadError)
+      throw new UserError(CODES.importProblem, `${file}: ${e.message}`);
     throw e;
   }
 }
@@ -79,13 +86,17 @@ function readingOnnx<T>(file: string, read: () => T): T {
 /** Imports the file through a one-line spec, so `info` sees exactly what a spec would. */
 function importForInfo(file: string, input: string | undefined): { model: Model; note?: string } {
   const bytes = readBinary(file);
-  if (!(bytes instanceof Uint8Array)) throw new UserError(`${file}: ${bytes.problem}`);
+  if (!(bytes instanceof Uint8Array))
+    throw new UserError(CODES.unreadableFile, `${file}: ${bytes.problem}`);
   const { dims, note } = inputFor(file, bytes, input);
   const name = basename(file, '.onnx').replace(/\W/g, '_').replace(/^(\d)/, '_$1');
   const text = `network ${name} = onnx(${JSON.stringify(resolve(file))}, shape: [${dims.join(', ')}]) {}\n`;
   const checked = checkSpec(text, '<info>', readImport, readBinary);
   if (hasErrors(checked.diagnostics)) {
-    throw new UserError(checked.diagnostics.map((d) => `${file}: ${d.message}`).join('\n'));
+    throw new UserError(
+      CODES.importProblem,
+      checked.diagnostics.map((d) => `${file}: ${d.message}`).join('\n'),
+    );
   }
   return { model: checked.spec.networks.get(name)!, note };
 }

@@ -14,8 +14,9 @@ import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
 import type { ModelOptions } from './eval-command.js';
 import { logitsOf, trainedModel } from './eval-command.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { readFile } from '../files.js';
+import { CODES } from '../../compiler/index.js';
 
 /** One image file as a one-example split the network can take, and how it was made to fit. */
 interface Prepared {
@@ -45,6 +46,7 @@ function prepare(file: string, recipe: Recipe): Prepared {
     if (!keepsSize) {
       const after = outputShape(steps, shape);
       throw new UserError(
+        CODES.dataMismatch,
         `${file}: the image is ${image.width}×${image.height}, evaluation's transform makes it [${after.join(', ')}], and network '${recipe.model.name}' takes [${wanted.join(', ')}]`,
       );
     }

@@ -4,7 +4,8 @@
 // value times `scale` must lie in [0, 1], the range a network's input expects from ToTensor.
 import { CODES } from '../../compiler/index.js';
 import type { CsvLayout } from './csv.js';
-import { DataError, headerLike, numberLike } from './errors.js';
+import { UserError } from '../errors.js';
+import { headerLike, numberLike } from './errors.js';
 import { plural } from '../plural.js';
 
 export interface FloatTable {
@@ -125,8 +126,8 @@ export class FloatRows {
     [this.labels, this.lines, this.values] = [grown(this.labels), grown(this.lines), values];
   }
 
-  private fail(message: string, column?: number): DataError {
+  private fail(message: string, column?: number): UserError {
     const where = column === undefined ? `${this.line}` : `${this.line}:${column + 1}`;
-    return new DataError(CODES.dataFormat, `${this.path}:${where}: ${message}`);
+    return new UserError(CODES.dataFormat, `${this.path}:${where}: ${message}`);
   }
 }

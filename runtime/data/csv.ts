@@ -6,7 +6,8 @@ import { closeSync, readSync } from 'node:fs';
 import { CODES } from '../../compiler/index.js';
 import { openFile } from '../files.js';
 import { FloatRows } from './csv-float.js';
-import { DataError, headerLike, numberLike, unreadable } from './errors.js';
+import { UserError } from '../errors.js';
+import { headerLike, numberLike, unreadable } from './errors.js';
 import { plural } from '../plural.js';
 
 export interface CsvLayout {
@@ -71,7 +72,7 @@ function firstLine(path: string): string {
   }
 }
 
-/** Opens a spreadsheet: a regular file, or a DataError saying what it is instead. */
+/** Opens a spreadsheet: a regular file, or a UserError saying what it is instead. */
 function open(path: string): number {
   try {
     return openFile(path, 'stream').fd;
@@ -81,7 +82,7 @@ function open(path: string): number {
 }
 
 /**
- * Parses a whole file. Each bad value or row throws a DataError naming path:row:column. With a
+ * Parses a whole file. Each bad value or row throws a UserError naming path:row:column. With a
  * `sink`, the values of complete rows are handed to it a few megabytes at a time instead of
  * being kept (converting a spreadsheet larger than memory to a streamed cache); only the
  * labels are kept.
@@ -106,7 +107,7 @@ export function readCsv(
         const code = (e as NodeJS.ErrnoException).code;
         const reason =
           code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code})`;
-        throw new DataError(CODES.dataUnreadable, `${path}: ${reason}`);
+        throw new UserError(CODES.dataUnreadable, `${path}: ${reason}`);
       }
       if (n === 0) break;
       parser.feed(chunk, n);
@@ -280,7 +281,7 @@ class CsvParser {
     this.endField(bytes, at);
     if (this.column !== this.layout.columns) {
       const message = `row has ${plural(this.column, 'column')}, expected ${this.layout.columns}`;
-      throw new DataError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
+      throw new UserError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
     }
     this.lines[this.rows] = this.line;
     this.rows++;
@@ -315,7 +316,7 @@ class CsvParser {
     this.flushed = this.rows;
   }
 
-  private notInteger(bytes: Uint8Array, at: number): DataError {
+  private notInteger(bytes: Uint8Array, at: number): UserError {
     const what = this.column === this.layout.labelColumn ? 'label' : this.layout.what;
     const field = this.field(bytes, at);
     const hint = this.hint(field);
@@ -350,7 +351,7 @@ class CsvParser {
       .trim();
   }
 
-  private fail(message: string, column: number): DataError {
-    return new DataError(CODES.dataFormat, `${this.path}:${this.line}:${column + 1}: ${message}`);
+  private fail(message: string, column: number): UserError {
+    return new UserError(CODES.dataFormat, `${this.path}:${this.line}:${column + 1}: ${message}`);
   }
 }

@@ -9,7 +9,7 @@ import type {
   TransformSpec,
 } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import type { Split } from './sources.js';
 import { loadSource, sourceFile } from './sources.js';
 import { splitOff, takeSubset } from './split.js';
@@ -68,7 +68,7 @@ export function loadDataset(
 function nonEmpty(split: Split, key: 'train' | 'test' | 'validation', at: DataFile): Split {
   if (split.count > 0) return split;
   const message = `${split.origin}: the ${key === 'train' ? 'training' : key} split has no examples (an empty file, a header only, or 0 images)`;
-  throw new DataError(CODES.dataFormat, message, at);
+  throw new UserError(CODES.dataFormat, message, at);
 }
 
 const taken = (split: Split, take: Take | undefined) => (take ? takeSubset(split, take) : split);
@@ -79,7 +79,7 @@ function checkShape(split: Split, at: DataFile, model: Model, transform?: Transf
   if (expected.join() !== produced.join()) {
     const after = transform ? ` after transform ${transform.name}` : '';
     const message = `${split.origin}: images are [${produced.join(', ')}]${after}, but network '${model.name}' takes input '${model.input.name}' of shape [${expected.join(', ')}]`;
-    throw new DataError(CODES.dataMismatch, message, at);
+    throw new UserError(CODES.dataMismatch, message, at);
   }
 }
 
@@ -88,7 +88,7 @@ function checkLabels(split: Split, at: DataFile, classes: number, named: boolean
     if (split.labels[i] < classes) continue;
     const why = named ? `the dataset names ${classes} classes` : `${classes} classes`;
     const message = `${split.labelAt(i)}: label ${split.labels[i]} is out of range for ${why} (0–${classes - 1})`;
-    throw new DataError(CODES.dataMismatch, message, at);
+    throw new UserError(CODES.dataMismatch, message, at);
   }
 }
 

@@ -1,31 +1,20 @@
-// A problem with a user's data file. Like a diagnostic, it names the file and says what is
-// wrong in one line; the CLI prints it and exits with code 1, writing nothing.
-import type { DataFile } from '../../compiler/index.js';
+// How the data readers word a file they cannot read, and which cells of a file a message may
+// quote.
 import { CODES } from '../../compiler/index.js';
+import { UserError } from '../errors.js';
 import { FileError } from '../files.js';
 
-export class DataError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    /** Where the spec names the file, when known. */
-    readonly at?: DataFile,
-  ) {
-    super(message);
-  }
-}
-
 /** A file that cannot be opened or read, in the words every data reader uses. */
-export function unreadable(path: string, e: unknown): DataError {
+export function unreadable(path: string, e: unknown): UserError {
   if (e instanceof FileError)
-    return new DataError(
-      e.code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
+    return new UserError(
+      e.errno === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
       e.message,
     );
   const code = (e as NodeJS.ErrnoException).code;
   const reason =
     code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(e)})`;
-  return new DataError(
+  return new UserError(
     code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
     `${path}: ${reason}`,
   );

@@ -4,7 +4,8 @@
 import { constants, gunzipSync } from 'node:zlib';
 import { CODES } from '../../compiler/index.js';
 import { FILE_LIMITS, formatBytes, readFile } from '../files.js';
-import { DataError, unreadable } from './errors.js';
+import { UserError } from '../errors.js';
+import { unreadable } from './errors.js';
 
 export interface IdxArray {
   dims: number[];
@@ -30,7 +31,7 @@ export function checkIdxHeader(
   length: number,
   expectedRank: number,
 ): { dims: number[]; header: number } {
-  const fail = (what: string) => new DataError(CODES.dataFormat, `${path}: ${what}`);
+  const fail = (what: string) => new UserError(CODES.dataFormat, `${path}: ${what}`);
   if (length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = Buffer.from(bytes.subarray(0, 4)).toString('hex');
     throw fail(
@@ -67,12 +68,12 @@ export function checkIdxHeader(
 export const isGzip = (bytes: Uint8Array) => bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /** The message for a zlib error, shared by the in-memory and the streamed readers. */
-export function gzipError(path: string, e: unknown): DataError {
+export function gzipError(path: string, e: unknown): UserError {
   const reason =
     (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
       ? 'truncated gzip data'
       : 'corrupt gzip data';
-  return new DataError(CODES.dataFormat, `${path}: ${reason} (${(e as Error).message})`);
+  return new UserError(CODES.dataFormat, `${path}: ${reason} (${(e as Error).message})`);
 }
 
 function readBytes(path: string): Uint8Array {
@@ -94,7 +95,7 @@ function decompress(path: string, bytes: Uint8Array): Uint8Array {
     return gunzipSync(bytes, { maxOutputLength: limit + 1 });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw gzipError(path, e);
-    throw new DataError(CODES.dataFormat, `${path}: ${inflatesPast(limit)}`);
+    throw new UserError(CODES.dataFormat, `${path}: ${inflatesPast(limit)}`);
   }
 }
 

@@ -8,7 +8,8 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CODES } from '../../compiler/index.js';
 import { checkFile, FileError, readFile } from '../files.js';
-import { DataError, numberLike, unreadable } from './errors.js';
+import { UserError } from '../errors.js';
+import { numberLike, unreadable } from './errors.js';
 
 export interface ImageTable {
   images: Uint8Array;
@@ -41,7 +42,7 @@ export function readLabelledFolder(dir: string, labelsPath: string, shape: numbe
   return { images, labels, count: rows.length, lines: Int32Array.from(rows, (r) => r.line) };
 }
 
-function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown): DataError {
+function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown): UserError {
   const code = (e as NodeJS.ErrnoException).code;
   const why =
     code === 'ENOENT'
@@ -49,7 +50,7 @@ function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown
       : e instanceof FileError
         ? e.message
         : `cannot read ${join(dir, row.file)} (${code})`;
-  return new DataError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
+  return new UserError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
 }
 
 /** What a streamed image folder needs: the files in example order and their labels. */
@@ -129,7 +130,7 @@ function classFiles(dir: string): {
     .filter((name) => isFolder(join(dir, name)))
     .sort();
   if (classNames.length === 0)
-    throw new DataError(
+    throw new UserError(
       CODES.dataFormat,
       `${dir}: has no class subfolders (and no labels: spreadsheet was given)`,
     );
@@ -145,7 +146,7 @@ function listDir(dir: string): string[] {
     return readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
+    throw new UserError(
       code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
       `${dir}: ${code === 'ENOTDIR' ? 'is not a folder' : `cannot be listed (${code})`}`,
     );
@@ -184,13 +185,13 @@ function readLabelSheet(path: string): SheetRow[] {
     if (index === 0 && !/^\d+$/.test(cells[1] ?? '')) return; // a header row
     const where = `${path}:${index + 1}`;
     if (cells.length !== 2)
-      throw new DataError(
+      throw new UserError(
         CODES.dataFormat,
         `${where}: row has ${cells.length} columns, expected 2 (filename,label)`,
       );
     if (!/^\d+$/.test(cells[1])) {
       const label = numberLike(cells[1]) ? `label '${cells[1]}'` : 'the label';
-      throw new DataError(CODES.dataFormat, `${where}:2: ${label} is not a non-negative integer`);
+      throw new UserError(CODES.dataFormat, `${where}:2: ${label} is not a non-negative integer`);
     }
     rows.push({ file: cells[0], label: Number(cells[1]), line: index + 1 });
   });
@@ -222,7 +223,7 @@ export function decodeAnySize(path: string, bytes: Uint8Array, channels: number)
   const declared = declaredSize(bytes);
   if (declared && declared.width * declared.height > MAX_IMAGE_PIXELS) {
     const message = `${path}: image is ${declared.width}×${declared.height}; netspec reads images of up to ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels`;
-    throw new DataError(CODES.dataFormat, message);
+    throw new UserError(CODES.dataFormat, message);
   }
   const rgba = decodeRgba(path, bytes);
   const { width, height } = rgba;
@@ -253,7 +254,7 @@ function checkSize(
 ): void {
   if (image.width === width && image.height === height) return;
   const message = `${path}: image is ${image.width}×${image.height}, but the dataset's shape says ${width}×${height}`;
-  throw new DataError(CODES.dataMismatch, message);
+  throw new UserError(CODES.dataMismatch, message);
 }
 
 /** The size a PNG's IHDR or a JPEG's start-of-frame declares, or undefined when not found. */
@@ -293,10 +294,10 @@ function decodeRgba(
     if (isJpeg(bytes)) return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
   } catch (e) {
     const reason = (e as Error).message.split('\n')[0];
-    throw new DataError(
+    throw new UserError(
       CODES.dataFormat,
       `${path}: cannot decode ${png ? 'PNG' : 'JPEG'} (${reason})`,
     );
   }
-  throw new DataError(CODES.dataFormat, `${path}: not a PNG or JPEG file`);
+  throw new UserError(CODES.dataFormat, `${path}: not a PNG or JPEG file`);
 }

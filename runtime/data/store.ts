@@ -7,7 +7,8 @@ import { closeSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
 import { FileError, openFile, readFile } from '../files.js';
-import { DataError, unreadable } from './errors.js';
+import { UserError } from '../errors.js';
+import { unreadable } from './errors.js';
 import { decodeImage } from './images.js';
 
 export type StoreHandle =
@@ -124,10 +125,10 @@ class FileStore implements PixelStore {
     }
   }
 
-  private fail(what: string): DataError {
+  private fail(what: string): UserError {
     const { path, origin } = this.handle;
     const where = path === origin ? path : `${origin} (cached as ${path})`;
-    return new DataError(CODES.dataUnreadable, `${where}: ${what}`);
+    return new UserError(CODES.dataUnreadable, `${where}: ${what}`);
   }
 
   fingerprint(): string {

@@ -25,7 +25,8 @@ import type { DataSource } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { writeFileAtomic } from '../files.js';
 import { checkFile, FILE_LIMITS, openFile, readFile, readText } from '../files.js';
-import { DataError, unreadable } from './errors.js';
+import { UserError } from '../errors.js';
+import { unreadable } from './errors.js';
 import { checkIdxHeader, gzipError, inflatesPast, isGzip, promisedIdxBytes } from './idx.js';
 import { cacheDirs, writable } from './stats.js';
 import type { PixelStore } from './store.js';
@@ -245,7 +246,7 @@ function convertOnce(
   }
   const dir = dirs.find(writable);
   if (!dir)
-    throw new DataError(
+    throw new UserError(
       CODES.dataUnreadable,
       `${path}: cannot stream it: no writable cache folder for its converted copy (tried ${dirs.join(', ')})`,
     );
@@ -328,7 +329,7 @@ function gunzipFile(path: string, target: string, limit: number): void {
   const text = Buffer.from(message.subarray(0, Atomics.load(status, 1))).toString('utf8');
   const error = JSON.parse(text) as { code?: string; message: string };
   if (error.code === 'ERR_INFLATES_PAST')
-    throw new DataError(CODES.dataFormat, `${path}: ${inflatesPast(limit)}`);
+    throw new UserError(CODES.dataFormat, `${path}: ${inflatesPast(limit)}`);
   throw gzipError(path, Object.assign(new Error(error.message), { code: error.code }));
 }
 

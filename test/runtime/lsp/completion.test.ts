@@ -11,6 +11,7 @@ import {
   TRAIN_SETTING_WORDS,
 } from '../../../compiler/index.js';
 import { after, MLP_SPEC, serverForTests, uriOf } from '../../helpers/lsp.js';
+import { RESNET18_ONNX } from '../../helpers/machine.js';
 
 interface Item {
   label: string;
@@ -129,8 +130,7 @@ describe('completion', () => {
   });
 
   it('offers the modules of an imported ONNX network after `replace` and `freeze`', async () => {
-    const text =
-      'network R = onnx("../../../shared/fixtures/resnet18/resnet18.onnx", shape: [3, 64, 64]) {\n  replace ';
+    const text = `network R = onnx(${JSON.stringify(RESNET18_ONNX)}, shape: [3, 64, 64]) {\n  replace `;
     const items = await complete(text, undefined, 'test/fixtures/onnx-modules.net');
     expect(labels(items)).toEqual(
       expect.arrayContaining(['conv1', 'fc', 'layer4.1.conv2', 'layer4.*', '*']),

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSpec } from '../../../compiler/index.js';
 import { Workspace } from '../../../runtime/lsp/workspace.js';
-import { ROOT, tempDir } from '../../helpers/spec.js';
-
-const ONNX = join(ROOT, '../shared/fixtures/resnet18/resnet18.onnx');
+import { RESNET18_ONNX as ONNX } from '../../helpers/machine.js';
+import { tempDir } from '../../helpers/spec.js';
 
 describe('workspace', () => {
   it('reads an ONNX file again only when it changes, and the checker imports it once per read', () => {

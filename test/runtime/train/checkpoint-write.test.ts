@@ -4,6 +4,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { CODES } from '../../../compiler/index.js';
+import { UserError } from '../../../runtime/errors.js';
 
 const full = { on: false };
 vi.mock('node:fs', async (original) => {
@@ -21,8 +23,7 @@ vi.mock('node:fs', async (original) => {
   };
 });
 
-const { CheckpointError, readCheckpoint, writeCheckpoint } =
-  await import('../../../runtime/checkpoint.js');
+const { readCheckpoint, writeCheckpoint } = await import('../../../runtime/checkpoint.js');
 const { tempDir } = await import('../../helpers/spec.js');
 
 function checkpoint(epoch: number) {
@@ -60,7 +61,8 @@ describe('writing a checkpoint', () => {
     full.on = true;
     try {
       expect(() => writeCheckpoint(last, checkpoint(2))).toThrow(
-        new CheckpointError(
+        new UserError(
+          CODES.checkpoint,
           `${last}: cannot write the checkpoint (ENOSPC); the previous checkpoint there is intact`,
         ),
       );

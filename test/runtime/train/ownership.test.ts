@@ -12,14 +12,10 @@ import {
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Checkpoint } from '../../../runtime/checkpoint.js';
-import {
-  CheckpointError,
-  findCheckpoint,
-  tidyCheckpoints,
-  writeCheckpoint,
-} from '../../../runtime/checkpoint.js';
+import { findCheckpoint, tidyCheckpoints, writeCheckpoint } from '../../../runtime/checkpoint.js';
 import { tinySpec, writeIdxPair } from '../../helpers/idx.js';
 import { netspec, tempDir } from '../../helpers/spec.js';
+import { UserError } from '../../../runtime/errors.js';
 
 function checkpoint(step: number): Checkpoint {
   return {
@@ -95,7 +91,7 @@ describe('runs replace only what netspec made', () => {
     const last = join(tempDir(), 'last');
     mkdirSync(last);
     writeFileSync(join(last, 'state.json'), '{}');
-    expect(() => writeCheckpoint(last, checkpoint(1))).toThrow(CheckpointError);
+    expect(() => writeCheckpoint(last, checkpoint(1))).toThrow(UserError);
     expect(readdirSync(last)).toEqual(['state.json']);
   });
 });
