@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, writeFileSync } from 'n
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { stateProblem } from './checkpoint-schema.js';
-import { FileError, readFile, readText } from './files.js';
+import { errnoOf, FileError, readFile, readText } from './files.js';
 import { CHECKPOINT_MARKER, checkCheckpointFolder, mark, owns, removeOwned } from './ownership.js';
 import type { StepLog } from './step-log.js';
 import type { NamedTensor } from './weights.js';
@@ -91,9 +91,8 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
   } catch (e) {
     removeOwned(temporary, CHECKPOINT_MARKER, FILES);
     if (moved) renameSync(previous, dir);
-    if (!(e as NodeJS.ErrnoException).code)
-      throw new UserError(CODES.checkpoint, (e as Error).message);
-    const code = (e as NodeJS.ErrnoException).code;
+    if (!errnoOf(e)) throw new UserError(CODES.checkpoint, (e as Error).message);
+    const code = errnoOf(e);
     const kept = existsSync(join(dir, 'state.json'))
       ? '; the previous checkpoint there is intact'
       : '';

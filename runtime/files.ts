@@ -76,6 +76,11 @@ export class FileError extends UserError {
   }
 }
 
+/** The errno of a failed read: a FileError's, or a system error's own code. */
+export function errnoOf(e: unknown): string | undefined {
+  return e instanceof FileError ? e.errno : (e as NodeJS.ErrnoException).code;
+}
+
 export function formatBytes(n: number): string {
   if (n >= GiB) return `${(n / GiB).toFixed(1)} GiB`;
   if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;

@@ -4,7 +4,7 @@
 // quote spec lines. An optional guard refuses paths first (the language server's workspace).
 import { realpathSync } from 'node:fs';
 import type { Unreadable } from '../compiler/index.js';
-import { checkFile, FileError, readFile, readText } from './files.js';
+import { checkFile, errnoOf, FileError, readFile, readText } from './files.js';
 
 /** Why a path may not be read (`outside the workspace folder`), or undefined when it may. */
 export type ReadGuard = (path: string) => string | undefined;
@@ -37,7 +37,7 @@ function readOr<T>(read: () => T): T | Unreadable {
     return read();
   } catch (e) {
     if (e instanceof FileError) return { problem: e.reason };
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoOf(e);
     return { problem: code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? e})` };
   }
 }

@@ -4,7 +4,7 @@
 // to fit in memory at once, and nothing is decoded to strings except to report a problem.
 import { closeSync, readSync } from 'node:fs';
 import { CODES } from '../../compiler/index.js';
-import { openFile } from '../files.js';
+import { errnoOf, openFile } from '../files.js';
 import { FloatRows } from './csv-float.js';
 import { UserError } from '../errors.js';
 import { headerLike, numberLike, unreadable } from './errors.js';
@@ -104,7 +104,7 @@ export function readCsv(
       try {
         n = readSync(fd, chunk, 0, CHUNK, null);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
+        const code = errnoOf(e);
         const reason =
           code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code})`;
         throw new UserError(CODES.dataUnreadable, `${path}: ${reason}`);

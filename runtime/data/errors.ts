@@ -2,7 +2,7 @@
 // quote.
 import { CODES } from '../../compiler/index.js';
 import { UserError } from '../errors.js';
-import { FileError } from '../files.js';
+import { errnoOf, FileError } from '../files.js';
 
 /** A file that cannot be opened or read, in the words every data reader uses. */
 export function unreadable(path: string, e: unknown): UserError {
@@ -11,7 +11,7 @@ export function unreadable(path: string, e: unknown): UserError {
       e.errno === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
       e.message,
     );
-  const code = (e as NodeJS.ErrnoException).code;
+  const code = errnoOf(e);
   const reason =
     code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(e)})`;
   return new UserError(

@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CODES } from '../../compiler/index.js';
-import { checkFile, FileError, readFile } from '../files.js';
+import { checkFile, errnoOf, FileError, readFile } from '../files.js';
 import { UserError } from '../errors.js';
 import { numberLike, unreadable } from './errors.js';
 
@@ -43,7 +43,7 @@ export function readLabelledFolder(dir: string, labelsPath: string, shape: numbe
 }
 
 function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown): UserError {
-  const code = (e as NodeJS.ErrnoException).code;
+  const code = errnoOf(e);
   const why =
     code === 'ENOENT'
       ? `image '${row.file}' does not exist in ${dir}`
@@ -145,7 +145,7 @@ function listDir(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errnoOf(e);
     throw new UserError(
       code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
       `${dir}: ${code === 'ENOTDIR' ? 'is not a folder' : `cannot be listed (${code})`}`,

@@ -19,6 +19,7 @@ import { readIdx } from './idx.js';
 import { listClassFolders, listLabelledFolder } from './images.js';
 import { resolveDataFile } from './paths.js';
 import { labelColumnIndex } from './sources.js';
+import { errnoOf } from '../files.js';
 
 export interface ProbeOptions {
   /** Extra folders data files are looked up in (`--data`, $NETSPEC_DATA). */
@@ -52,10 +53,7 @@ function stat(path: string) {
   try {
     return statSync(path);
   } catch (e) {
-    throw new UserError(
-      CODES.dataUnreadable,
-      `${path}: cannot be read (${(e as NodeJS.ErrnoException).code})`,
-    );
+    throw new UserError(CODES.dataUnreadable, `${path}: cannot be read (${errnoOf(e)})`);
   }
 }
 

@@ -6,7 +6,7 @@
 import { closeSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
-import { FileError, openFile, readFile } from '../files.js';
+import { errnoOf, FileError, openFile, readFile } from '../files.js';
 import { UserError } from '../errors.js';
 import { unreadable } from './errors.js';
 import { decodeImage } from './images.js';
@@ -108,7 +108,7 @@ class FileStore implements PixelStore {
       try {
         n = readSync(fd, target, at + done, length - done, position + done);
       } catch (e) {
-        throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
       }
       // The file shrank after it was checked: say so rather than train on zeros.
       if (n === 0) throw this.fail('is truncated (it changed while being read)');
@@ -121,7 +121,7 @@ class FileStore implements PixelStore {
       return openFile(this.handle.path, 'stream').fd;
     } catch (e) {
       if (e instanceof FileError) throw this.fail(e.reason);
-      throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
     }
   }
 
@@ -137,7 +137,7 @@ class FileStore implements PixelStore {
     try {
       stat = statSync(path);
     } catch (e) {
-      throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
     }
     return digest([path, stat.size, stat.mtimeMs, offset, pixels].join(':'), map);
   }
