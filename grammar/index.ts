@@ -76,7 +76,7 @@ function parseText(text: string, file: string, next: string | undefined): ParseR
  * The largest spec netspec reads, in characters, and the most tokens one declaration may have:
  * far beyond any real spec (the largest in specs/ has a few hundred tokens; 20,000 class names
  * take 40,000), small enough that the worst spec within both is checked in seconds
- * (docs/decisions/0017-limits.md).
+ * (docs/decisions/0020-limits.md).
  */
 export const MAX_SPEC_CHARS = 1 << 20;
 export const MAX_PART_TOKENS = 200_000;
