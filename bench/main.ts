@@ -1,21 +1,13 @@
 // `npm run bench`: throughput figures, printed, never asserted. Compares netspec's training
-// speed with the machine's measured matrix-multiply ceiling and with PyTorch on this machine.
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+// speed with the machine's measured matrix-multiply ceiling and with PyTorch on this machine
+// (a fair peer, interleaved: bench/peer.ts).
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 
-const SYSTEM_FASHION = '/usr/share/datasets/fashion-mnist';
-
-/** PyTorch 1.13 on this kind of machine as recorded in the design notes (PERF-NOTES.md; Adam, 2 threads). */
-const PERF_NOTES_PYTORCH_MLP = 15138;
-
-/** PyTorch 1.13 finetuning ResNet18 at 28×28, batch 64 (PERF-NOTES.md). */
-const PERF_NOTES_PYTORCH_FINETUNE = 676;
 const FINETUNE_IMAGES = 3200;
 /** Training images of the ResNet18-from-scratch figure: 30 batches of 64. */
 const RESNET_IMAGES = 1920;
-const PERF_NOTES_PYTORCH_CNN = 1056;
 /** Training images of the CNN figure: 200 batches of 64 (a full epoch takes minutes). */
 const CNN_IMAGES = 12800;
 import type { Recipe } from '../compiler/index.js';
@@ -33,37 +25,16 @@ import {
   firstDiagnostics,
   lspLatency,
   median,
+  ROOT,
 } from './language.js';
 import { readBinary, readImport } from '../runtime/cli/load.js';
 import { transferLines } from './gpu.js';
 import { startupLine } from './startup.js';
+import type { Peer } from './peer.js';
+import { comparisonText, findPeer, interleaved, peerLine } from './peer.js';
 
-/**
- * PyTorch on the same machine, same MLP and recipe, measured now by bench/pytorch_mlp.py with
- * Debian's python3-torch; undefined when PyTorch is not installed.
- */
-function pytorchMlp(threads: number): number | undefined {
-  return pytorch('pytorch_mlp.py', [String(threads)]);
-}
-
-/** The same for the seed's CNN (bench/pytorch_cnn.py), on the first `images` training images. */
-function pytorchCnn(threads: number, images: number): number | undefined {
-  return pytorch('pytorch_cnn.py', [String(threads), String(images)]);
-}
-
-/** The same for ResNet18 from scratch at 28×28, 1 channel (bench/pytorch_resnet18.py). */
-function pytorchResnet18(threads: number, images: number): number | undefined {
-  return pytorch('pytorch_resnet18.py', [String(threads), String(images)]);
-}
-
-function pytorch(script: string, args: string[]): number | undefined {
-  const path = resolve(import.meta.dirname, '../../bench', script);
-  const result = spawnSync('/usr/bin/python3', [path, SYSTEM_FASHION, ...args], {
-    encoding: 'utf8',
-  });
-  if (result.status !== 0) return undefined;
-  return (JSON.parse(result.stdout) as { images_per_second: number }).images_per_second;
-}
+/** Rounds of interleaved netspec and PyTorch runs behind each ratio. */
+const ROUNDS = Number(process.env.NETSPEC_BENCH_ROUNDS ?? 3);
 
 async function matmulGflops(n: number, threads: number): Promise<number> {
   const session = await createSession(matmulModel(n), { device: 'cpu', threads });
@@ -183,21 +154,33 @@ async function languageFigures() {
 }
 
 /** ResNet18 trained from scratch (every layer trainable, batch norm in training mode). */
-async function resnetFigure(gflops: number) {
-  const run = await subsetTraining('resnet18.net', 'Scratch', RESNET_IMAGES, 0);
-  const achieved = (run.imagesPerSecond * run.flopsPerImage) / 1e9;
-  const torch = pytorchResnet18(cpus().length, RESNET_IMAGES);
-  const versus = torch
-    ? `${fmt(run.imagesPerSecond / torch, 2)}× PyTorch on this machine (${fmt(torch)} images/s, same recipe)`
-    : 'PyTorch not measured (no /usr/bin/python3 with torch)';
+async function resnetFigure(peer: Peer | undefined, gflops: number) {
+  let flopsPerImage = 0;
+  const run = async () => {
+    const r = await subsetTraining('resnet18.net', 'Scratch', RESNET_IMAGES, 0);
+    flopsPerImage = r.flopsPerImage;
+    return r.imagesPerSecond;
+  };
+  const c = await interleaved(peer, run, 'pytorch_resnet18.py', [String(RESNET_IMAGES)], ROUNDS);
+  const achieved = (median(c.netspec) * flopsPerImage) / 1e9;
   console.log(
     `ResNet18 from scratch (1×28×28, 10 classes, batch 64, Adam, ${fmt(RESNET_IMAGES)} images): ` +
-      `${fmt(run.imagesPerSecond)} images/s = ${versus}; ${fmt(achieved, 1)} GFLOP/s = ` +
-      `${fmt((100 * achieved) / gflops, 1)}% of the MatMul ceiling (${fmt(run.flopsPerImage / 1e6, 1)} MFLOP/image)`,
+      `${comparisonText(c)}; ${fmt(achieved, 1)} GFLOP/s = ` +
+      `${fmt((100 * achieved) / gflops, 1)}% of the MatMul ceiling (${fmt(flopsPerImage / 1e6, 1)} MFLOP/image)`,
   );
 }
 
+/** The finetune spec's model, which the repository does not hold (45 MB). */
+const FINETUNE_MODEL = resolve(ROOT, 'specs/resnet18.onnx');
+
 async function main() {
+  if (!existsSync(FINETUNE_MODEL)) {
+    console.error(
+      `npm run bench times the ResNet18 finetune and needs its model at ${FINETUNE_MODEL}; ` +
+        'export it from torchvision as specs/resnet18-finetune.net says',
+    );
+    process.exit(1);
+  }
   console.log(startupLine());
   await languageFigures();
   const gflops1 = await matmulGflops(2048, 1);
@@ -205,44 +188,48 @@ async function main() {
   console.log(
     `fp32 MatMul 2048³ through onnxruntime (fastest of 10 runs): ${fmt(gflops1, 1)} GFLOP/s (1 thread), ${fmt(gflops2, 1)} GFLOP/s (2 threads)`,
   );
-  const mlp = await mlpTraining(0);
-  const ceiling = (gflops2 * 1e9) / mlp.flopsPerImage;
-  const torch = pytorchMlp(cpus().length);
-  const versus = torch
-    ? `${fmt(mlp.imagesPerSecond / torch, 2)}× PyTorch on this machine (${fmt(torch)} images/s, same recipe)`
-    : 'PyTorch not measured (no /usr/bin/python3 with torch)';
-  const noted = `${fmt(mlp.imagesPerSecond / PERF_NOTES_PYTORCH_MLP, 2)}× the PERF-NOTES PyTorch figure (${fmt(PERF_NOTES_PYTORCH_MLP)})`;
+  const peer = findPeer(cpus().length);
+  console.log(peerLine(peer));
+  let mlpFlops = 0;
+  const mlpRun = async () => {
+    const r = await mlpTraining(0);
+    mlpFlops = r.flopsPerImage;
+    return r.imagesPerSecond;
+  };
+  const mlp = await interleaved(peer, mlpRun, 'pytorch_mlp.py', [], ROUNDS);
+  const ceiling = (gflops2 * 1e9) / mlpFlops;
   console.log(
-    `MLP 784-256-10 training (Fashion-MNIST, batch 64, SGD+momentum, 1 epoch): ${fmt(mlp.imagesPerSecond)} images/s` +
-      ` = ${versus}, ${noted}; ${fmt((100 * mlp.imagesPerSecond) / ceiling, 1)}% of the MatMul ceiling` +
-      ` (${fmt(ceiling)} images/s at ${fmt(mlp.flopsPerImage / 1e6, 2)} MFLOP/image)`,
+    `MLP 784-256-10 training (Fashion-MNIST, batch 64, SGD+momentum, 1 epoch): ${comparisonText(mlp)}; ` +
+      `${fmt((100 * median(mlp.netspec)) / ceiling, 1)}% of the MatMul ceiling` +
+      ` (${fmt(ceiling)} images/s at ${fmt(mlpFlops / 1e6, 2)} MFLOP/image)`,
   );
-  const cnn = await cnnTraining(0);
-  const cnnCeiling = (gflops2 * 1e9) / cnn.flopsPerImage;
-  const cnnTorch = pytorchCnn(cpus().length, CNN_IMAGES);
-  const cnnVersus = cnnTorch
-    ? `${fmt(cnn.imagesPerSecond / cnnTorch, 2)}× PyTorch on this machine (${fmt(cnnTorch)} images/s, same recipe)`
-    : 'PyTorch not measured (no /usr/bin/python3 with torch)';
+  let cnnFlops = 0;
+  const cnnRun = async () => {
+    const r = await cnnTraining(0);
+    cnnFlops = r.flopsPerImage;
+    return r.imagesPerSecond;
+  };
+  const cnn = await interleaved(peer, cnnRun, 'pytorch_cnn.py', [String(CNN_IMAGES)], ROUNDS);
+  const cnnCeiling = (gflops2 * 1e9) / cnnFlops;
   console.log(
     `CNN conv32-conv64-maxpool-fc128-fc10 training (Fashion-MNIST, batch 64, SGD+momentum, ${fmt(CNN_IMAGES)} images): ` +
-      `${fmt(cnn.imagesPerSecond)} images/s = ${cnnVersus}, ` +
-      `${fmt(cnn.imagesPerSecond / PERF_NOTES_PYTORCH_CNN, 2)}× the PERF-NOTES PyTorch figure (${fmt(PERF_NOTES_PYTORCH_CNN)}, Adam); ` +
-      `${fmt((100 * cnn.imagesPerSecond) / cnnCeiling, 1)}% of the MatMul ceiling (${fmt(cnnCeiling)} images/s at ${fmt(cnn.flopsPerImage / 1e6, 1)} MFLOP/image)`,
+      `${comparisonText(cnn)}; ` +
+      `${fmt((100 * median(cnn.netspec)) / cnnCeiling, 1)}% of the MatMul ceiling (${fmt(cnnCeiling)} images/s at ${fmt(cnnFlops / 1e6, 1)} MFLOP/image)`,
   );
-  for (const line of await dataLines(cnn.imagesPerSecond)) console.log(line);
-  await resnetFigure(gflops2);
-  const finetune = await subsetTraining('resnet18-finetune.net', 'Finetune', FINETUNE_IMAGES, 0);
-  const finetuneTorch = pytorch('pytorch_finetune.py', [
-    String(cpus().length),
-    String(FINETUNE_IMAGES),
-  ]);
-  const finetuneVersus = finetuneTorch
-    ? `${fmt(finetune.imagesPerSecond / finetuneTorch, 2)}× PyTorch on this machine (${fmt(finetuneTorch)} images/s, same recipe)`
-    : 'PyTorch not measured (no /usr/bin/python3 with torch)';
+  for (const line of await dataLines(median(cnn.netspec))) console.log(line);
+  await resnetFigure(peer, gflops2);
+  const finetuneRun = async () =>
+    (await subsetTraining('resnet18-finetune.net', 'Finetune', FINETUNE_IMAGES, 0)).imagesPerSecond;
+  const finetune = await interleaved(
+    peer,
+    finetuneRun,
+    'pytorch_finetune.py',
+    [String(FINETUNE_IMAGES)],
+    ROUNDS,
+  );
   console.log(
     `ResNet18 finetune (frozen backbone, new conv1 and fc; 28×28, batch 64, Adam, ${FINETUNE_IMAGES} images): ` +
-      `${fmt(finetune.imagesPerSecond)} images/s = ${finetuneVersus}, ` +
-      `${fmt(finetune.imagesPerSecond / PERF_NOTES_PYTORCH_FINETUNE, 2)}× the PERF-NOTES PyTorch figure (${PERF_NOTES_PYTORCH_FINETUNE} images/s)`,
+      comparisonText(finetune),
   );
 }
 

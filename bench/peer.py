@@ -2,6 +2,7 @@
 dataset-fashion-mnist as float tensors in [0, 1] (N, 1, 28, 28) with int64 labels, and one
 shuffled training epoch in batches of 64, timed and printed as JSON. bench/gpu.sh sets
 NETSPEC_BENCH_TORCH_DEVICE=cuda and NETSPEC_BENCH_BATCH to time the same on a GPU."""
+import ctypes
 import gzip
 import json
 import os
@@ -23,6 +24,30 @@ def training_set(root, limit=None):
     x = torch.tensor(images, dtype=torch.float32) / 255
     y = torch.tensor(idx(root, "train-labels-idx1-ubyte.gz", 8).astype(np.int64))
     return x[:limit], y[:limit]
+
+
+def blas_in_use():
+    """Which BLAS this process's PyTorch calls: the file `libblas.so.3` resolved to, as mapped
+    into this process (Debian's python3-torch is built with BLAS_INFO=generic and calls whatever
+    `update-alternatives` points libblas.so.3 at), and for OpenBLAS its build and the kernel it
+    chose (OPENBLAS_CORETYPE changes that choice)."""
+    with open("/proc/self/maps") as maps:
+        mapped = {line.split()[-1] for line in maps if len(line.split()) >= 6}
+    blas = sorted(path for path in mapped if os.path.basename(path).startswith("libblas.so"))
+    if not blas:
+        return {"kind": "none", "library": None}
+    library = ctypes.CDLL(blas[0])
+    if not hasattr(library, "openblas_get_config"):
+        reference = "/blas/" in blas[0]
+        return {"kind": "reference" if reference else "other", "library": blas[0]}
+    library.openblas_get_config.restype = ctypes.c_char_p
+    library.openblas_get_corename.restype = ctypes.c_char_p
+    return {
+        "kind": "openblas",
+        "library": blas[0],
+        "config": library.openblas_get_config().decode(),
+        "core": library.openblas_get_corename().decode(),
+    }
 
 
 def report_epoch(net, opt, x, y, steady=True):
@@ -48,4 +73,9 @@ def report_epoch(net, opt, x, y, steady=True):
             start, timed = time.perf_counter(), len(y) - len(batch)
     sync()
     seconds = time.perf_counter() - start
-    json.dump({"images_per_second": timed / seconds, "threads": torch.get_num_threads()}, sys.stdout)
+    report = {"images_per_second": timed / seconds, "threads": torch.get_num_threads()}
+    json.dump({**report, "blas": blas_in_use()}, sys.stdout)
+
+
+if __name__ == "__main__":
+    json.dump({"blas": blas_in_use(), "torch": torch.__version__}, sys.stdout)
