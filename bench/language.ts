@@ -14,7 +14,7 @@ import {
 } from 'vscode-jsonrpc/node.js';
 import { checkSpec } from '../compiler/index.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
+export const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A spec of about `lines` lines: many small networks, each a residual MLP, and one recipe. */
 export function generatedSpec(lines: number): string {

@@ -1,7 +1,7 @@
 // `npm run bench`: throughput figures, printed, never asserted. Compares netspec's training
 // speed with the machine's measured matrix-multiply ceiling and with PyTorch on this machine
 // (a fair peer, interleaved: bench/peer.ts).
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 
@@ -25,8 +25,10 @@ import {
   firstDiagnostics,
   lspLatency,
   median,
+  ROOT,
 } from './language.js';
 import { readBinary, readImport } from '../runtime/cli/load.js';
+import { transferLines } from './gpu.js';
 import { startupLine } from './startup.js';
 import { convLowering } from '../runtime/blocked-probe.js';
 import type { Peer } from './peer.js';
@@ -172,7 +174,17 @@ async function resnetFigure(peer: Peer | undefined, gflops: number) {
   );
 }
 
+/** The finetune spec's model, which the repository does not hold (45 MB). */
+const FINETUNE_MODEL = resolve(ROOT, 'specs/resnet18.onnx');
+
 async function main() {
+  if (!existsSync(FINETUNE_MODEL)) {
+    console.error(
+      `npm run bench times the ResNet18 finetune and needs its model at ${FINETUNE_MODEL}; ` +
+        'export it from torchvision as specs/resnet18-finetune.net says',
+    );
+    process.exit(1);
+  }
   console.log(startupLine());
   await languageFigures();
   const gflops1 = await matmulGflops(2048, 1);
@@ -226,5 +238,6 @@ async function main() {
 }
 
 await main();
+for (const line of await transferLines()) console.log(line);
 console.log(csvIngestLine());
 console.log(streamReadLine());

@@ -1,6 +1,7 @@
 """What the PyTorch peer scripts of `npm run bench` share: Fashion-MNIST from Debian's
 dataset-fashion-mnist as float tensors in [0, 1] (N, 1, 28, 28) with int64 labels, and one
-shuffled training epoch in batches of 64, timed and printed as JSON."""
+shuffled training epoch in batches of 64, timed and printed as JSON. bench/gpu.sh sets
+NETSPEC_BENCH_TORCH_DEVICE=cuda and NETSPEC_BENCH_BATCH to time the same on a GPU."""
 import ctypes
 import gzip
 import json
@@ -53,17 +54,24 @@ def report_epoch(net, opt, x, y, steady=True):
     """Trains one shuffled epoch with cross-entropy and prints its images/s as JSON. `steady`
     times from the end of the first step, as netspec's steady-state figures are; otherwise the
     whole epoch, as its MLP figure is."""
+    device = torch.device(os.environ.get("NETSPEC_BENCH_TORCH_DEVICE", "cpu"))
+    size = int(os.environ.get("NETSPEC_BENCH_BATCH", "64"))
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    net.to(device)
+    x, y = x.to(device), y.to(device)
     loss_fn = torch.nn.CrossEntropyLoss()
-    order = torch.randperm(len(y))
+    order = torch.randperm(len(y), device=device)
     start, timed = time.perf_counter(), len(y)
-    for i in range(0, len(y), 64):
-        batch = order[i : i + 64]
+    for i in range(0, len(y), size):
+        batch = order[i : i + size]
         opt.zero_grad()
         loss = loss_fn(net(x[batch]), y[batch])
         loss.backward()
         opt.step()
         if steady and i == 0:
+            sync()
             start, timed = time.perf_counter(), len(y) - len(batch)
+    sync()
     seconds = time.perf_counter() - start
     report = {"images_per_second": timed / seconds, "threads": torch.get_num_threads()}
     json.dump({**report, "blas": blas_in_use()}, sys.stdout)

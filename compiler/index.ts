@@ -15,6 +15,11 @@ import { lowerBlockedConvs } from './lower/blocked-conv.js';
 export type { ConvLowering } from './lower/blocked-conv.js';
 export { STANDARD as STANDARD_CONV } from './lower/blocked-conv.js';
 export { BLOCK_SIZES } from './ops/nchwc.js';
+import { placementWarnings } from './lower/placement.js';
+import { graphMemory } from './lower/memory.js';
+import type { StepMemory } from './lower/memory.js';
+import type { Target } from './targets.js';
+import { stepsInLoop } from './targets.js';
 import type { ProbeManifest } from './lower/probe.js';
 import {
   bufferShapes,
@@ -69,8 +74,13 @@ export type { ArgSpec } from './vocabulary/args.js';
 export type { Manifest, GraphEntry, TensorEntry, Role } from './lower/manifest.js';
 export { carriedKey } from './lower/manifest.js';
 export type { DType, Shape } from './ir/graph.js';
+import type { DType, Shape } from './ir/graph.js';
+export type { StepMemory, ValueBytes } from './lower/memory.js';
+export { bytesAt } from './lower/memory.js';
+export type { Target } from './targets.js';
+export { TARGETS, integerType } from './targets.js';
 export { CODES } from './codes.js';
-export type { ParseFile, ReadFile } from './check/program.js';
+export type { ParseFile, ReadFile, Unreadable } from './check/program.js';
 export type { ReadBinary } from './check/onnx-network.js';
 import type { ReadBinary } from './check/onnx-network.js';
 import { onnx } from './ops/index.js';
@@ -153,10 +163,20 @@ export interface CompiledRecipe {
   manifest: Manifest;
   /** ONNX bytes of the train and eval steps, and of the inference model with the initial weights. */
   train: Uint8Array;
-  /** The train step run several times per onnxruntime run (lower/steps-loop.ts). */
-  steps: Uint8Array;
+  /**
+   * The train step run several times per onnxruntime run (lower/steps-loop.ts); absent for a
+   * target without Loop (WebGPU), which runs one step per run with its state on the device.
+   */
+  steps?: Uint8Array;
   eval: Uint8Array;
   infer: Uint8Array;
+  /** The device the graphs are for, and the pixel scale of uint8 image input, if any. */
+  target: Target;
+  pixelScale?: number;
+  /** What the train step asks of a device's memory (an upper bound). */
+  memory: StepMemory;
+  /** Nodes that would run on the CPU instead of the target, one warning per spec construct. */
+  warnings: Diagnostic[];
 }
 
 function entry(file: string, built: BuiltGraph): GraphEntry {
@@ -166,7 +186,7 @@ function entry(file: string, built: BuiltGraph): GraphEntry {
 /** The four IR graphs of a recipe, before they are written as ONNX. */
 export interface RecipeGraphs {
   train: BuiltGraph;
-  steps: BuiltGraph;
+  steps?: BuiltGraph;
   eval: BuiltGraph;
   infer: BuiltGraph;
 }
@@ -175,12 +195,14 @@ export type GraphKind = keyof RecipeGraphs;
 export const GRAPH_KINDS: readonly GraphKind[] = ['train', 'steps', 'eval', 'infer'];
 
 export function recipeGraphs(recipe: Recipe, options: StepOptions = {}): RecipeGraphs {
+  const target = options.target ?? 'cpu';
   const train = buildTrainStep(recipe, options);
+  const initial = initialParameters(recipe.model, recipe.seed, recipe.init);
   return {
     train,
-    steps: buildStepsLoop(train),
-    eval: buildEvalStep(recipe, options.conv),
-    infer: buildInference(recipe.model, initialParameters(recipe.model, recipe.seed, recipe.init)),
+    ...(stepsInLoop(target) && { steps: buildStepsLoop(train) }),
+    eval: buildEvalStep(recipe, { target, conv: options.conv }),
+    infer: buildInference(recipe.model, initial, target),
   };
 }
 
@@ -191,7 +213,10 @@ export function printRecipeGraphs(
   options: StepOptions = {},
 ) {
   const graphs = recipeGraphs(recipe, options);
-  return kinds.map((kind) => printGraph(graphs[kind].graph)).join('\n');
+  return kinds
+    .flatMap((kind) => graphs[kind] ?? [])
+    .map((built) => printGraph(built.graph))
+    .join('\n');
 }
 
 export function compileRecipe(recipe: Recipe, options: StepOptions = {}): CompiledRecipe {
@@ -214,20 +239,30 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
     optimizerSlots: recipe.optimizer.def.slots(recipe.optimizer.args),
     graphs: {
       train: entry(file('train'), graphs.train),
-      steps: entry(file('steps'), graphs.steps),
+      ...(graphs.steps && { steps: entry(file('steps'), graphs.steps) }),
       eval: entry(file('eval'), graphs.eval),
       infer: entry(file('infer'), graphs.infer),
     },
   };
   const doc = `netspec ${recipe.name} (${recipe.file})`;
-  const write = (kind: GraphKind, what: string) =>
-    serializeModel(graphs[kind].graph, { docString: `${doc}: ${what}` });
+  const write = (built: BuiltGraph, what: string) =>
+    serializeModel(built.graph, { docString: `${doc}: ${what}` });
+  const target = options.target ?? 'cpu';
+  const built = [graphs.train, graphs.steps, graphs.eval, graphs.infer].flatMap((g) => g ?? []);
   return {
     manifest,
-    train: write('train', 'training step'),
-    steps: write('steps', 'training steps, several per run'),
-    eval: write('eval', 'evaluation step'),
-    infer: write('infer', 'inference (initial weights)'),
+    train: write(graphs.train, 'training step'),
+    ...(graphs.steps && { steps: write(graphs.steps, 'training steps, several per run') }),
+    eval: write(graphs.eval, 'evaluation step'),
+    infer: write(graphs.infer, 'inference (initial weights)'),
+    target,
+    ...(options.pixelScale !== undefined && { pixelScale: options.pixelScale }),
+    memory: graphMemory(graphs.train.graph),
+    warnings: placementWarnings(
+      recipe,
+      built.map((g) => g.graph),
+      target,
+    ),
   };
 }
 
@@ -235,8 +270,11 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
  * The evaluation-mode gradient of one batch's objective (`<param>.grad` outputs), for the full
  * training-set gradient norm a `stop when full_grad_norm …` condition tests.
  */
-export function compileGradient(recipe: Recipe): { graph: GraphEntry; onnx: Uint8Array } {
-  const built = buildGradientStep(recipe);
+export function compileGradient(
+  recipe: Recipe,
+  target: Target = 'cpu',
+): { graph: GraphEntry; onnx: Uint8Array } {
+  const built = buildGradientStep(recipe, target);
   const doc = `netspec ${recipe.name} (${recipe.file}): gradient of one batch, evaluation mode`;
   return {
     graph: entry(`${recipe.name}.gradient.onnx`, built),
@@ -253,8 +291,9 @@ export function compileInference(
   weights: ReadonlyMap<string, Float32Array>,
   metadata: Record<string, string> = {},
   opset?: number,
+  target: Target = 'cpu',
 ): Uint8Array {
-  const built = buildInference(model, weights);
+  const built = buildInference(model, weights, target);
   return serializeModel(built.graph, {
     docString: `netspec ${model.name}: inference`,
     metadata,
@@ -276,6 +315,20 @@ export function compileProbe(recipe: Recipe): CompiledProbe {
   return { manifest: built.manifest, onnx: serializeModel(built.graph, { docString: doc }) };
 }
 
+/**
+ * A graph that hands each input back as an output of the same name + `.copy`: run on a device
+ * with its inputs there, it brings them to the host (onnxruntime-node cannot read a device
+ * tensor otherwise).
+ */
+export function copyModel(
+  values: readonly { name: string; dtype: DType; shape: Shape }[],
+): Uint8Array {
+  const b = new GraphBuilder('copy');
+  for (const v of values)
+    b.output(b.op(onnx.Identity, [b.input(v.name, v.dtype, v.shape)], {}, `${v.name}.copy`));
+  return serializeModel(b.graph);
+}
+
 /** One n×n·n×n float32 MatMul: the benchmark of the machine's matrix-multiply ceiling. */
 export function matmulModel(n: number): Uint8Array {
   const b = new GraphBuilder('matmul');
@@ -285,7 +338,12 @@ export function matmulModel(n: number): Uint8Array {
   return serializeModel(b.graph);
 }
 
-/** The fixed [C, H, W] input size of an ONNX model, or undefined when any of them is dynamic. */
+export { OnnxReadError } from './onnx/read.js';
+
+/**
+ * The fixed [C, H, W] input size of an ONNX model, or undefined when any of them is dynamic.
+ * Throws an OnnxReadError when the bytes are not a valid ONNX model.
+ */
 export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
   const dims = onnxInputShape(bytes);
   return dims && dims.every((d) => typeof d === 'number' && d > 0) ? (dims as number[]) : undefined;

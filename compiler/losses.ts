@@ -2,7 +2,8 @@
 // Every loss returns the batch mean, as torch.nn's losses do with reduction='mean'. The
 // regression-style losses (mse, l1, bce_with_logits) compare the outputs with the one-hot
 // encoding of the class labels, so they train classifiers too.
-import { formatShape } from './ir/graph.js';
+import { formatShape, tensor } from './ir/graph.js';
+import { logSoftmax } from './ops/activation.js';
 import type { Shape } from './ir/graph.js';
 import type { GraphBuilder } from './ir/builder.js';
 import { reduceMean } from './ir/ops-helpers.js';
@@ -23,11 +24,18 @@ function perClass(name: string, what: string) {
   };
 }
 
-/** labels[:, None] == arange(C) as floats: portable to every provider and float type. */
-function oneHot(b: GraphBuilder, labels: string, like: string): string {
+/**
+ * labels[:, None] == arange(C) as floats, the labels int64 or (on a target that computes no
+ * int64) int32: portable to every provider and float type.
+ */
+export function oneHot(b: GraphBuilder, labels: string, like: string): string {
   const classes = b.info(like).shape[1] as number;
   const column = b.op(onnx.Unsqueeze, [labels, b.int64s([1])]);
-  const classIds = b.int64s(Array.from({ length: classes }, (_, i) => i));
+  const ids = Array.from({ length: classes }, (_, i) => i);
+  const classIds =
+    b.info(labels).dtype === 'int64'
+      ? b.int64s(ids)
+      : b.op(onnx.Constant, [], { value: tensor('int32', [classes], Int32Array.from(ids)) });
   return b.op(onnx.Cast, [b.op(onnx.Equal, [column, classIds])], { to: b.floatType });
 }
 
@@ -58,7 +66,7 @@ const crossEntropy: LossDef = {
   check: perClass('cross_entropy', 'logits'),
   build(b, logits, labels, args) {
     const smoothing = numberArg(args, 'label_smoothing');
-    if (smoothing === 0) {
+    if (smoothing === 0 && b.runs(onnx.SoftmaxCrossEntropyLoss, [logits, labels], 2)) {
       // The fused op; its second output (log-probabilities) is kept for the gradient rule.
       const [loss] = b.opN(onnx.SoftmaxCrossEntropyLoss, [logits, labels], 2, {
         reduction: 'mean',
@@ -66,12 +74,15 @@ const crossEntropy: LossDef = {
       return loss;
     }
     const classes = b.info(logits).shape[1] as number;
-    const target = b.op(onnx.Add, [
-      b.op(onnx.Mul, [oneHot(b, labels, logits), b.scalar(1 - smoothing)]),
-      b.scalar(smoothing / classes),
-    ]);
-    const logProbs = b.op(onnx.LogSoftmax, [logits], { axis: 1 });
-    return expectedNegLogLikelihood(b, logProbs, target);
+    const hot = oneHot(b, labels, logits);
+    const target =
+      smoothing === 0
+        ? hot
+        : b.op(onnx.Add, [
+            b.op(onnx.Mul, [hot, b.scalar(1 - smoothing)]),
+            b.scalar(smoothing / classes),
+          ]);
+    return expectedNegLogLikelihood(b, logSoftmax(b, logits, 1), target);
   },
 };
 

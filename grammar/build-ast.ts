@@ -92,6 +92,7 @@ function buildNetwork(node: CstNode, name: Identifier, span: Span): Declaration 
   const sourceSpan = sourceNode && nodeSpan(sourceNode);
   if (callee === undefined || args === undefined || sourceSpan === undefined) return undefined;
   const source = buildCall(callee, args, sourceSpan);
+  if (source === undefined) return undefined;
   const body = childNodes(onnx, 'surgeryStatement').map(buildSurgeryStatement).filter(isDefined);
   return { kind: 'OnnxNetwork', name, source, body, span };
 }

@@ -95,8 +95,8 @@ export function buildTrainStatement(node: CstNode): TrainStatement | undefined {
   const name = call && childToken(call, 'name');
   const args = call && childNode(call, 'arguments');
   const span = call && nodeSpan(call);
-  if (name === undefined || args === undefined || span === undefined) return undefined;
-  return { kind: 'CallStatement', call: buildCall(name, args, span), span };
+  const built = name && args && span && buildCall(name, args, span);
+  return built && { kind: 'CallStatement', call: built, span: span! };
 }
 
 /** The `every N unit` part of a checkpoint or stop statement; nulls when absent. */

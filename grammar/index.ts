@@ -1,8 +1,9 @@
 // The public entry point of the grammar: text in, AST and diagnostics out. Parsing never
 // throws on user input; a broken file yields a partial AST and one diagnostic per mistake.
-import type { IRecognitionException } from 'chevrotain';
+import type { IRecognitionException, IToken } from 'chevrotain';
 import type { SpecFile } from './ast.js';
 import { buildSpecFile } from './build-ast.js';
+import { reportingTo } from './build-expr.js';
 import { emptySpanAt, endOfText, tokenSpan } from './cst.js';
 import { diagnostic, type Diagnostic, type Span } from './diagnostics.js';
 import { torchHabits } from './habits.js';
@@ -34,6 +35,7 @@ export type PartCache = ParseCache<ParseResult>;
  * the cache's last parse are reused, not parsed again.
  */
 export function parse(text: string, file: string, cache?: PartCache): ParseResult {
+  if (text.length > MAX_SPEC_CHARS) return tooLarge(text, file);
   const parts = splitChunks(text).map(
     (chunk) => cache?.take(chunk) ?? parsePart(chunk, file, cache),
   );
@@ -70,23 +72,65 @@ function parseText(text: string, file: string, next: string | undefined): ParseR
   }
 }
 
+/**
+ * The largest spec netspec reads, in characters, and the most tokens one declaration may have:
+ * far beyond any real spec (the largest in specs/ has a few hundred tokens; 20,000 class names
+ * take 40,000), small enough that the worst spec within both is checked in seconds
+ * (docs/decisions/0020-limits.md).
+ */
+export const MAX_SPEC_CHARS = 1 << 20;
+export const MAX_PART_TOKENS = 200_000;
+
 function parseUnguarded(text: string, file: string, next: string | undefined): ParseResult {
   const lexed = lex(text, file);
+  if (lexed.tokens.length > MAX_PART_TOKENS) return tooManyTokens(text, file, lexed.tokens);
   const { cst, errors } = parseTokens(lexed.tokens, next === undefined ? undefined : `'${next}'`);
   const parseDiagnostics = errors
     .map((error) => parseErrorDiagnostic(error, text, file, next))
     .filter((d) => !followsDroppedInput(lexed, d.span.start.offset));
-  const ast = buildSpecFile(cst, file, text);
-  const all = [...lexed.diagnostics, ...parseDiagnostics, ...torchHabits(ast, text, file)];
+  const limits: Diagnostic[] = [];
+  const report = (message: string, span: Span) =>
+    limits.push(diagnostic('NS0005', message, file, span));
+  const ast = reportingTo(report, () => buildSpecFile(cst, file, text));
+  const all = [
+    ...lexed.diagnostics,
+    ...parseDiagnostics,
+    ...limits,
+    ...torchHabits(ast, text, file),
+  ];
   const comments = lexed.comments.map((token) => ({ text: token.image, span: tokenSpan(token) }));
   return { ast, diagnostics: sortByPosition(dropRepeats(all)), comments };
 }
 
 function nestedTooDeeply(text: string, file: string): ParseResult {
-  const span = { start: { offset: 0, line: 1, column: 1 }, end: endOfText(text) };
+  return unparsed(text, file, 'NS0003', 'the file is nested too deeply to parse');
+}
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+function tooLarge(text: string, file: string): ParseResult {
+  const message = `the file has ${count(text.length)} characters; a spec may have up to ${count(MAX_SPEC_CHARS)}`;
+  return unparsed(text, file, 'NS0005', message);
+}
+
+function tooManyTokens(text: string, file: string, tokens: IToken[]): ParseResult {
+  const message = `a declaration of ${count(tokens.length)} tokens (names, numbers, strings, symbols); a declaration may have up to ${count(MAX_PART_TOKENS)}`;
+  return unparsed(text, file, 'NS0005', message, tokenSpan(tokens[MAX_PART_TOKENS]));
+}
+
+/** A file left unparsed: an empty tree and one diagnostic (at its start unless given). */
+function unparsed(
+  text: string,
+  file: string,
+  code: string,
+  message: string,
+  at?: Span,
+): ParseResult {
+  const start = { offset: 0, line: 1, column: 1 };
+  const span = { start, end: endOfText(text) };
   const ast: SpecFile = { kind: 'File', file, imports: [], declarations: [], span };
-  const message = 'the file is nested too deeply to parse';
-  return { ast, diagnostics: [diagnostic('NS0003', message, file, span)], comments: [] };
+  const where = at ?? { start, end: start };
+  return { ast, diagnostics: [diagnostic(code, message, file, where)], comments: [] };
 }
 
 function parseErrorDiagnostic(

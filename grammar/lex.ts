@@ -29,7 +29,8 @@ export interface LexResult {
 }
 
 export function lex(text: string, file: string): LexResult {
-  const result = netspecLexer.tokenize(text);
+  // A byte-order mark some editors write is white space (same length: positions stay).
+  const result = netspecLexer.tokenize(text.startsWith('\uFEFF') ? ` ${text.slice(1)}` : text);
   const diagnostics = result.errors.map((error) => lexingErrorDiagnostic(error, text, file));
   for (const token of result.tokens) {
     if (tokenMatcher(token, StringLiteral)) diagnostics.push(...stringDiagnostics(token, file));

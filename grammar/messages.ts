@@ -38,17 +38,7 @@ const DECLARATION_RULES = new Set([
   'sweepDecl',
   'onnxBody',
 ]);
-const EXPRESSION_RULES = new Set([
-  'expression',
-  'disjunction',
-  'conjunction',
-  'negation',
-  'comparison',
-  'additive',
-  'multiplicative',
-  'unary',
-  'primary',
-]);
+const EXPRESSION_RULES = new Set(['expression', 'operation', 'primary']);
 const STATEMENT_RULES = new Set([
   'networkStatement',
   'trainStatement',

@@ -377,88 +377,58 @@ class NetspecParser extends CstParser {
 
   /** A chain `a -> B -> C`, or a single stage. */
   expression = this.RULE('expression', () => {
-    this.SUBRULE(this.namedStage, { LABEL: 'stage' });
+    this.SUBRULE(this.operation, { LABEL: 'stage' });
     this.MANY(() => {
       this.CONSUME(Arrow);
-      this.SUBRULE2(this.namedStage, { LABEL: 'stage' });
+      this.SUBRULE2(this.operation, { LABEL: 'stage' });
     });
   });
 
-  /** A stage, optionally naming its layer: `Conv2d(1, 64, 7) as conv1`, `Block(64) as layer1.0`. */
-  namedStage = this.RULE('namedStage', () => {
-    this.SUBRULE(this.disjunction, { LABEL: 'value' });
-    this.OPTION(() => {
-      this.CONSUME(As);
+  /**
+   * A stage: operands joined by binary operators, each operand after its prefix operators
+   * (`-a * b + c`, `not x > 1 and y`), optionally naming its layer (`Conv2d(1, 64, 7) as conv1`).
+   * The row is recorded flat, in one CST node; grammar/build-expr.ts applies precedence with
+   * an explicit stack. One node per stage instead of one per precedence level keeps a long list
+   * cheap, and no run of operators or operands costs recursion.
+   */
+  operation = this.RULE('operation', () => {
+    this.MANY(() =>
+      this.OR3([
+        { ALT: () => this.CONSUME2(Minus, { LABEL: 'prefix' }) },
+        { ALT: () => this.CONSUME(Not, { LABEL: 'prefix' }) },
+      ]),
+    );
+    this.SUBRULE(this.primary, { LABEL: 'operand' });
+    this.MANY2(() => {
       this.OR([
-        { ALT: () => this.CONSUME(DottedPath, { LABEL: 'alias' }) },
-        { ALT: () => this.CONSUME(Name, { LABEL: 'alias' }) },
-      ]);
-    });
-  });
-
-  disjunction = this.RULE('disjunction', () => {
-    this.SUBRULE(this.conjunction, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.CONSUME(Or, { LABEL: 'operator' });
-      this.SUBRULE2(this.conjunction, { LABEL: 'operand' });
-    });
-  });
-
-  conjunction = this.RULE('conjunction', () => {
-    this.SUBRULE(this.negation, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.CONSUME(And, { LABEL: 'operator' });
-      this.SUBRULE2(this.negation, { LABEL: 'operand' });
-    });
-  });
-
-  // `not` repeats in a loop, like unary minus, so a long run of them cannot exhaust the stack.
-  negation = this.RULE('negation', () => {
-    this.MANY(() => this.CONSUME(Not, { LABEL: 'operator' }));
-    this.SUBRULE(this.comparison, { LABEL: 'operand' });
-  });
-
-  comparison = this.RULE('comparison', () => {
-    this.SUBRULE(this.additive, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.OR([
+        { ALT: () => this.CONSUME(Or, { LABEL: 'operator' }) },
+        { ALT: () => this.CONSUME(And, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(EqualEqual, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(NotEqual, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(LessEqual, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(GreaterEqual, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(Less, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(Greater, { LABEL: 'operator' }) },
-      ]);
-      this.SUBRULE2(this.additive, { LABEL: 'operand' });
-    });
-  });
-
-  additive = this.RULE('additive', () => {
-    this.SUBRULE(this.multiplicative, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.OR([
         { ALT: () => this.CONSUME(Plus, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(Minus, { LABEL: 'operator' }) },
-      ]);
-      this.SUBRULE2(this.multiplicative, { LABEL: 'operand' });
-    });
-  });
-
-  multiplicative = this.RULE('multiplicative', () => {
-    this.SUBRULE(this.unary, { LABEL: 'operand' });
-    this.MANY(() => {
-      this.OR([
         { ALT: () => this.CONSUME(Star, { LABEL: 'operator' }) },
         { ALT: () => this.CONSUME(Slash, { LABEL: 'operator' }) },
       ]);
-      this.SUBRULE2(this.unary, { LABEL: 'operand' });
+      this.MANY3(() =>
+        this.OR4([
+          { ALT: () => this.CONSUME3(Minus, { LABEL: 'prefix' }) },
+          { ALT: () => this.CONSUME2(Not, { LABEL: 'prefix' }) },
+        ]),
+      );
+      this.SUBRULE2(this.primary, { LABEL: 'operand' });
     });
-  });
-
-  // `-` repeats in a loop rather than by recursion, so `- - - … 1` cannot exhaust the stack.
-  unary = this.RULE('unary', () => {
-    this.MANY(() => this.CONSUME(Minus, { LABEL: 'operator' }));
-    this.SUBRULE(this.primary, { LABEL: 'operand' });
+    this.OPTION(() => {
+      this.CONSUME(As);
+      this.OR2([
+        { ALT: () => this.CONSUME(DottedPath, { LABEL: 'alias' }) },
+        { ALT: () => this.CONSUME(Name, { LABEL: 'alias' }) },
+      ]);
+    });
   });
 
   primary = this.RULE('primary', () => {

@@ -3,8 +3,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export class DeviceError extends Error {}
-
 /**
  * The command that installs onnxruntime's CUDA provider into this installation: its install
  * script, which netspec's package.json keeps from running at `npm ci` (it downloads from

@@ -25,6 +25,12 @@ export function batchOptions(
   };
 }
 
+/** A batch's labels as a graph takes them: int64, or int32 on a device that computes no int64. */
+export function labelTensor(labels: BigInt64Array, type: 'int64' | 'int32'): ort.Tensor {
+  if (type === 'int64') return new ort.Tensor('int64', labels, [labels.length]);
+  return new ort.Tensor('int32', Int32Array.from(labels, Number), [labels.length]);
+}
+
 /** Loss and accuracy of the current parameters on a whole split, in large batches. */
 export async function evaluate(
   session: ort.InferenceSession,
@@ -32,6 +38,7 @@ export async function evaluate(
   split: Split,
   imagesName: string,
   feeding: BatchOptions = {},
+  labelType: 'int64' | 'int32' = 'int64',
 ): Promise<{ loss: number; accuracy: number }> {
   let lossSum = 0;
   let correct = 0;
@@ -40,7 +47,7 @@ export async function evaluate(
     const out = await session.run({
       ...params,
       [imagesName]: new ort.Tensor('float32', batch.images, [batch.size, ...batch.shape]),
-      labels: new ort.Tensor('int64', batch.labels, [batch.size]),
+      labels: labelTensor(batch.labels, labelType),
     });
     lossSum += (out.loss.data as Float32Array)[0] * batch.size;
     correct += (out.correct.data as Float32Array)[0];

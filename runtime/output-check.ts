@@ -5,8 +5,8 @@
 import { closeSync, openSync, statfsSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { CompiledRecipe } from '../compiler/index.js';
-
-export class OutputError extends Error {}
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 /** Free bytes of the file system holding a folder (fs.statfs; injectable for tests). */
 export type FreeSpace = (dir: string) => number;
@@ -58,7 +58,7 @@ const formatBytes = (n: number) =>
       : `${Math.ceil(n / 1024)} KiB`;
 
 /**
- * Throws an OutputError naming the first folder the run could not write, or whose file system
+ * Throws a UserError (NS4002) naming the first folder the run could not write, or whose file system
  * has clearly too little free space for what the run writes there (several folders on one
  * file system add up).
  */
@@ -68,7 +68,8 @@ export function checkOutputs(needs: OutputNeed[], free: FreeSpace = freeSpace): 
     const at = existingAncestor(need.dir);
     const stat = statSync(at);
     if (!stat.isDirectory()) {
-      throw new OutputError(
+      throw new UserError(
+        CODES.outputFolder,
         at === resolve(need.dir)
           ? `${need.what}: ${need.dir} is a file, not a folder`
           : `${need.what}: cannot create ${need.dir}: ${at} is a file, not a folder`,
@@ -82,7 +83,7 @@ export function checkOutputs(needs: OutputNeed[], free: FreeSpace = freeSpace): 
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const where = at === resolve(need.dir) ? need.dir : `${at} (to create ${need.dir})`;
-      throw new OutputError(`${need.what}: cannot write in ${where} (${code})`);
+      throw new UserError(CODES.outputFolder, `${need.what}: cannot write in ${where} (${code})`);
     }
     const entry = byDevice.get(stat.dev) ?? { at, bytes: 0, what: [] };
     entry.bytes += need.bytes;
@@ -92,7 +93,8 @@ export function checkOutputs(needs: OutputNeed[], free: FreeSpace = freeSpace): 
   for (const { at, bytes, what } of byDevice.values()) {
     const available = free(at);
     if (available < bytes) {
-      throw new OutputError(
+      throw new UserError(
+        CODES.outputFolder,
         `${what.join(' and ')}: not enough disk space: ${formatBytes(available)} free on the file system of ${at}, a checkpoint needs ${formatBytes(bytes)}`,
       );
     }

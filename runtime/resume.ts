@@ -10,9 +10,8 @@ import { emptySums, newStepLog } from './step-log.js';
 import type { EpochMetrics } from './train.js';
 import type { Feeds } from './train-state.js';
 import { copyState, namedTensors } from './train-state.js';
-
-/** A checkpoint that does not belong to the spec it resumes; said to the user, nothing written. */
-export class ResumeError extends Error {}
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 /** Where an epoch stands: enough to continue it mid-way after a resume. */
 export interface EpochProgress extends Sums {
@@ -84,11 +83,13 @@ export interface Resumed extends RunPosition {
   memory?: ControlMemory;
 }
 
-/** The run `checkpoint` continues; a ResumeError when it is not one of `recipe`'s. */
+/** The run `checkpoint` continues; a UserError when it is not one of `recipe`'s. */
 export function resume(checkpoint: Checkpoint, recipe: Recipe, stages: Stages): Resumed {
   const saved = checkpoint.state;
+  const refuse = (problem: string) =>
+    new UserError(CODES.checkpoint, `${checkpoint.dir ?? 'the checkpoint'}: ${problem}`);
   if (saved.recipe !== recipe.name)
-    throw new ResumeError(`the checkpoint is of recipe '${saved.recipe}', not '${recipe.name}'`);
+    throw refuse(`the checkpoint is of recipe '${saved.recipe}', not '${recipe.name}'`);
   // The checkpoint holds the state of the stage that wrote it, derived from its epoch count.
   const control = saved.control as ControlState;
   const progress = { ...emptySums(), ...control.progress };
@@ -96,7 +97,7 @@ export function resume(checkpoint: Checkpoint, recipe: Recipe, stages: Stages): 
   const compiled = stages.compiled(stage, saved.stepsAtEpoch);
   const state = stages.restore(checkpoint, compiled);
   if (Array.isArray(state))
-    throw new ResumeError(`the checkpoint does not fit the spec's model:\n  ${state.join('\n  ')}`);
+    throw refuse(`the checkpoint does not fit the spec's model:\n  ${state.join('\n  ')}`);
   return {
     stage,
     compiled,

@@ -56,7 +56,12 @@ export class Stages {
         for (const p of layer.params) stepOffsets.set(`${layer.path}.${p.name}`, began);
       }
     }
-    const compiled = compileRecipe(stageRecipe(this.recipe, k), { stepOffsets, conv: this.conv });
+    const target = this.compiledByStage.get(0)!.target;
+    const compiled = compileRecipe(stageRecipe(this.recipe, k), {
+      stepOffsets,
+      target,
+      conv: this.conv,
+    });
     this.compiledByStage.set(k, compiled);
     return compiled;
   }

@@ -7,7 +7,8 @@
 // model's pretrained values are), so everything that reads initial values agrees with them:
 // the first step's inputs, the constants of frozen layers, the weights saved for layers that
 // are not trained, and each later stage's graphs.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from './files.js';
 import { join } from 'node:path';
 import type { Model, Recipe } from '../compiler/index.js';
 import { parameterShapes, stageAt, stageRecipe } from '../compiler/index.js';
@@ -15,9 +16,8 @@ import type { Checkpoint } from './checkpoint.js';
 import type { RawTensor } from './weights.js';
 import { decodeSafetensorsRaw, toFloat32 } from './weights.js';
 import { plural } from './plural.js';
-
-/** A weights file that cannot start the run: the message lists every problem. */
-export class StartWeightsError extends Error {}
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
 
 export interface StartWeights {
   /** The recipe whose model starts from the file's values. */
@@ -35,19 +35,22 @@ export interface StartWeights {
  * (`weights.safetensors`) or a checkpoint folder (`model.safetensors`).
  */
 export function startWeightsFile(path: string): string {
-  if (!existsSync(path)) throw new StartWeightsError(`${path}: no such file`);
+  if (!existsSync(path)) throw new UserError(CODES.weightsFile, `${path}: no such file`);
   if (!statSync(path).isDirectory()) return path;
   const candidates = [join(path, 'weights.safetensors'), join(path, 'model.safetensors')];
   const found = candidates.find((c) => existsSync(c));
   if (!found)
-    throw new StartWeightsError(`${path}: no weights there (looked for ${candidates.join(', ')})`);
+    throw new UserError(
+      CODES.weightsFile,
+      `${path}: no weights there (looked for ${candidates.join(', ')})`,
+    );
   return found;
 }
 
 /**
  * `recipe` with its model starting from the weights in `path`. Every parameter and buffer of
  * the model must be in the file with its shape and a dtype that converts to float32, and the
- * file must hold nothing else; otherwise a StartWeightsError lists every problem. With
+ * file must hold nothing else; otherwise a UserError (NS4004) lists every problem. With
  * `partial`, the tensors that fit are loaded and the rest is listed in `skipped` (the model's
  * own initial values stay for what the file lacks); a file of which nothing fits is still an
  * error.
@@ -60,7 +63,10 @@ export function startFrom(recipe: Recipe, path: string, partial = false): StartW
       ? 'none of its tensors fit'
       : 'with --weights-partial, the tensors that fit are loaded and the rest initialized';
     const count = plural(problems.length, 'problem');
-    throw new StartWeightsError(`${what} (${count}; ${hint}):\n  ${problems.join('\n  ')}`);
+    throw new UserError(
+      CODES.weightsFile,
+      `${what} (${count}; ${hint}):\n  ${problems.join('\n  ')}`,
+    );
   }
   // Values the model already had (an imported model's pretrained ones) stay where the file has none.
   const initial = new Map([...(recipe.model.initial ?? []), ...values]);
@@ -74,13 +80,14 @@ export function startFrom(recipe: Recipe, path: string, partial = false): StartW
 
 /**
  * A trained model's weights (`eval`, `predict`, `export`): every parameter and buffer, or a
- * StartWeightsError listing every problem, as `train --weights` does.
+ * UserError (NS4004) listing every problem, as `train --weights` does.
  */
 export function trainedWeights(model: Model, path: string): Map<string, Float32Array> {
   const { file, values, problems } = fitWeights(model, path);
   if (problems.length === 0) return values;
   const count = plural(problems.length, 'problem');
-  throw new StartWeightsError(
+  throw new UserError(
+    CODES.weightsFile,
     `${file} does not fit ${model.name} (${count}):\n  ${problems.join('\n  ')}`,
   );
 }
@@ -90,9 +97,9 @@ function fitWeights(model: Model, path: string) {
   const file = startWeightsFile(path);
   let stored: Map<string, RawTensor>;
   try {
-    stored = decodeSafetensorsRaw(readFileSync(file), file);
+    stored = decodeSafetensorsRaw(readFile(file, 'weights'), file);
   } catch (e) {
-    throw new StartWeightsError((e as Error).message);
+    throw new UserError(CODES.weightsFile, (e as Error).message);
   }
   const shapes = parameterShapes(model);
   const problems: string[] = [];

@@ -51,7 +51,7 @@ export class StepRunner {
     rates: Float32Array,
   ): Promise<ChunkResult> {
     const feeds: Feeds = {};
-    for (const input of this.compiled.manifest.graphs.steps.inputs) {
+    for (const input of this.compiled.manifest.graphs.steps!.inputs) {
       feeds[input.name] = this.feed(input, state, chunk, firstStep, rates);
     }
     return this.read(await this.session.run(feeds), chunk.steps);
@@ -85,7 +85,7 @@ export class StepRunner {
     const monitors: string[] = [];
     const terms: string[] = [];
     let updatedNorm = NaN;
-    for (const output of this.compiled.manifest.graphs.steps.outputs) {
+    for (const output of this.compiled.manifest.graphs.steps!.outputs) {
       const { role } = output;
       const key = carriedKey(role);
       const value = out[output.name];

@@ -1,7 +1,8 @@
-// The training loop: one onnxruntime `run` of the compiled step graph per minibatch. The
-// manifest's roles say which outputs feed which inputs next step (parameters, buffers,
-// optimizer state), so this loop knows nothing about any particular optimizer or model. The
-// recipe's run control sets the learning rate before each step and decides after each step,
+// The training loop: onnxruntime runs of the compiled step graphs over minibatches, several
+// steps per run on the CPU and CUDA (an ONNX Loop), one step per run on WebGPU with the state
+// left on the device (device-steps.ts). The manifest's roles say which outputs feed which
+// inputs next step (parameters, buffers, optimizer state), so this loop knows nothing about any
+// particular optimizer or model. The recipe's run control sets the learning rate before each step and decides after each step,
 // period or epoch whether to stop; checkpoints capture everything needed to continue exactly.
 import { availableParallelism } from 'node:os';
 import type { CompiledRecipe, ConvLowering, Recipe } from '../compiler/index.js';
@@ -11,10 +12,11 @@ import { writeCheckpoint } from './checkpoint.js';
 import type { PeriodValues } from './control.js';
 import { RunController } from './control.js';
 import { epochOrder } from './data/batches.js';
+import type { Images } from './data/batches.js';
 import type { Split } from './data/dataset.js';
 import type { Chunk } from './data/chunks.js';
 import { firstSteps, planChunks } from './data/chunks.js';
-import { prefetchedChunks } from './data/prefetch.js';
+import { pixelChunks, prefetchedChunks } from './data/prefetch.js';
 import type { ChannelStats } from './data/transforms/pipeline.js';
 import { divergenceMessage, firstDivergence } from './divergence.js';
 import { batchOptions, evaluate } from './evaluate.js';
@@ -26,6 +28,10 @@ import { lsuvInitialize } from './lsuv.js';
 import { createSession, ort } from './session.js';
 import type { StepRecord } from './step-runner.js';
 import { StepRunner } from './step-runner.js';
+import type { ChunkResult } from './step-runner.js';
+import type { Transfers } from './device-steps.js';
+import { DeviceStepRunner, HostCopies, labelType, releaseState } from './device-steps.js';
+import { deviceFailure } from './device-failure.js';
 import type { StageStart } from './stages.js';
 import { Stages } from './stages.js';
 import type { Feeds } from './train-state.js';
@@ -125,6 +131,8 @@ export interface TrainResult {
   /** The loss, gradient or parameters stopped being finite: `stopped` says where and why. */
   diverged?: boolean;
   interrupted: boolean;
+  /** On a device that keeps the state: the bytes moved between it and the host, and steps. */
+  transfers?: Transfers;
 }
 
 export interface TrainData {
@@ -132,6 +140,17 @@ export interface TrainData {
   test?: Split;
   validation?: Split;
   stats?: ChannelStats;
+}
+
+/** One run of steps over a chunk of batches: the Loop graph's, or single steps on a device. */
+interface Runner {
+  run(
+    state: Feeds,
+    chunk: Chunk<Images>,
+    firstStep: number,
+    rates: Float32Array,
+  ): Promise<ChunkResult>;
+  release(): Promise<void>;
 }
 
 class Run {
@@ -157,6 +176,9 @@ class Run {
   /** `unfreeze … after N epochs`: the stage whose graphs `compiled` holds. */
   private stages: Stages;
   private stage = 0;
+  /** Where the state lives on a device (WebGPU): brings it to the host when asked. */
+  private host?: HostCopies;
+  private transfers?: Transfers;
 
   constructor(
     readonly recipe: Recipe,
@@ -171,6 +193,7 @@ class Run {
     this.controller = this.newController();
     this.state = initialState(recipe, compiled);
     this.stages = new Stages(recipe, compiled, options.conv);
+    if (!compiled.steps) this.host = new HostCopies(this.sessionOptions());
     this.progress = freshProgress(1);
     if (options.resume) this.restore(options.resume);
   }
@@ -208,33 +231,90 @@ class Run {
     return new RunController(this.recipe, learningRate, stepsPerEpoch, this.options.epochs);
   }
 
-  async run(): Promise<TrainResult> {
+  private sessionOptions() {
     const { options } = this;
-    const sessions = { ...options, threads: options.threads || defaultThreads(this.recipe) };
-    const stepRunner = async () =>
-      new StepRunner(await createSession(this.compiled.steps, sessions), this.compiled);
-    let runner = await stepRunner();
+    return { ...options, threads: options.threads || defaultThreads(this.recipe) };
+  }
+
+  /** Several steps per run in the Loop graph, or on a device without Loop one per run. */
+  private async runner(): Promise<Runner> {
+    const sessions = this.sessionOptions();
+    if (this.compiled.steps)
+      return new StepRunner(await createSession(this.compiled.steps, sessions), this.compiled);
+    const runner = await DeviceStepRunner.create(this.compiled, sessions);
+    // One count for the whole run, across stages.
+    if (this.transfers) Object.assign(runner.transfers, this.transfers);
+    this.transfers = runner.transfers;
+    return runner;
+  }
+
+  async run(): Promise<TrainResult> {
+    try {
+      return await this.train();
+    } catch (e) {
+      throw deviceFailure(e, this.failureContext());
+    }
+  }
+
+  /** What a device failure's message says about where the run stood. */
+  private failureContext() {
+    return {
+      batch: this.recipe.batch,
+      step: this.step,
+      epoch: this.progress.epoch,
+      memory: this.compiled.memory,
+      checkpoints: this.options.checkpoint?.dir,
+      written: this.lastCheckpoint,
+    };
+  }
+
+  private async train(): Promise<TrainResult> {
+    const { options } = this;
+    const sessions = this.sessionOptions();
+    let runner = await this.runner();
     this.evalSession = await createSession(this.compiled.eval, sessions);
-    this.fullGradient = new FullGradient(this.recipe, sessions);
+    // The gradient pass of full_grad_norm is a CPU graph, fed the weights on the host.
+    this.fullGradient = new FullGradient(this.recipe, { ...sessions, device: 'cpu' });
     let stopped: string | undefined;
     try {
       while (this.progress.epoch <= options.epochs && !stopped) {
-        if (this.enterStage(this.progress.epoch)) {
+        if (await this.enterStage(this.progress.epoch)) {
           await Promise.all([runner.release(), this.evalSession.release()]);
-          runner = await stepRunner();
+          runner = await this.runner();
           this.evalSession = await createSession(this.compiled.eval, sessions);
         }
         const end = await this.epoch(runner);
         if (end === 'interrupted')
-          return this.finish('interrupted: a checkpoint was written', true);
-        if ('diverged' in end) return this.finish(end.diverged, false, true);
+          return await this.finish('interrupted: a checkpoint was written', true);
+        if ('diverged' in end) return await this.finish(end.diverged, false, true);
         stopped = await this.afterEpoch(end.stopped);
       }
+      const restored = this.restoreBest();
+      return { ...(await this.finish(stopped, false)), restored };
     } finally {
-      await this.fullGradient.release();
+      await Promise.all([this.fullGradient.release(), this.host?.release()]);
     }
-    const restored = this.restoreBest();
-    return { ...this.finish(stopped, false), restored };
+  }
+
+  /**
+   * The state as host tensors (`copy`: never the ones the run goes on updating): on a device,
+   * its tensors brought back; on the host, the tensors themselves or a copy.
+   */
+  private async hostState(copy = false): Promise<Feeds> {
+    if (this.host) return this.host.toHost(this.state, this.transfers);
+    return copy ? copyState(this.state) : this.state;
+  }
+
+  /** A copy of the state as the best so far; on a device, only where restore_best will use it. */
+  private async bestCopy(): Promise<Feeds | undefined> {
+    if (this.host && !this.recipe.control.earlyStop?.restoreBest) return undefined;
+    return this.hostState(true);
+  }
+
+  /** The run goes on from `state`; what the old state held on the device is freed. */
+  private replaceState(state: Feeds): void {
+    releaseState(this.state, state);
+    this.state = state;
   }
 
   /**
@@ -244,13 +324,13 @@ class Run {
   private async afterEpoch(stoppedWithin: string | undefined): Promise<string | undefined> {
     const metrics = await this.endEpoch();
     const outcome = this.controller.afterEpoch(metrics, this.step);
-    if (outcome.best) [this.best, this.bestEpoch] = [copyState(this.state), metrics.epoch];
+    if (outcome.best) [this.best, this.bestEpoch] = [await this.bestCopy(), metrics.epoch];
     this.history.push(metrics);
     this.stepsAtEpoch.push(this.step);
     this.progress = freshProgress(metrics.epoch + 1);
     this.options.onEpoch?.(metrics);
     // An epoch cut short is not a whole one: a checkpoint of it could not resume where it was.
-    if (!metrics.partial) this.maybeCheckpoint('epoch', metrics.epoch, outcome.best);
+    if (!metrics.partial) await this.maybeCheckpoint('epoch', metrics.epoch, outcome.best);
     return stoppedWithin ?? outcome.stop;
   }
 
@@ -261,17 +341,17 @@ class Run {
   private restoreBest(): TrainResult['restored'] {
     const early = this.recipe.control.earlyStop;
     if (!this.best || !early?.restoreBest || this.bestEpoch === undefined) return undefined;
-    this.state = this.best;
+    this.replaceState(this.best);
     if (this.bestEpoch === this.history.at(-1)?.epoch) return undefined;
     return { epoch: this.bestEpoch, monitor: early.monitor, value: this.controller.best };
   }
 
   /** Switches to the graphs of the stage `epoch` trains in; true when they changed. */
-  private enterStage(epoch: number): boolean {
+  private async enterStage(epoch: number): Promise<boolean> {
     const next = this.stages.at(epoch);
     if (next === this.stage) return false;
     const compiled = this.stages.compiled(next, this.stepsAtEpoch);
-    this.state = this.stages.carry(this.state, this.compiled, compiled);
+    this.replaceState(this.stages.carry(await this.hostState(), this.compiled, compiled));
     if (this.best) this.best = this.stages.carry(this.best, this.compiled, compiled);
     [this.stage, this.compiled] = [next, compiled];
     this.options.onStage?.(this.stages.start(next, epoch));
@@ -283,7 +363,7 @@ class Run {
    * to an interruption, or to a divergence.
    */
   private async epoch(
-    runner: StepRunner,
+    runner: Runner,
   ): Promise<{ stopped?: string } | 'interrupted' | { diverged: string }> {
     const { recipe, data, progress } = this;
     const started = performance.now() - progress.seconds * 1000;
@@ -292,8 +372,9 @@ class Run {
     // Batches already done before a resume are skipped: the order is derived, not stored.
     const remaining = order.subarray(Math.min(order.length, progress.batchesDone * recipe.batch));
     const { controller } = this;
+    const pixels = this.compiled.pixelScale !== undefined;
     const plan = planChunks({
-      batchBytes: 4 * recipe.batch * this.imagePixels,
+      batchBytes: (pixels ? 1 : 4) * recipe.batch * this.imagePixels,
       stepsPerRun: this.options.stepsPerRun,
       checkpoint: this.options.checkpoint,
       firstStep: this.step,
@@ -301,18 +382,20 @@ class Run {
       endsAfter: (step) =>
         controller.afterStep(step) !== undefined || controller.periodEndsAt(step),
     });
-    const chunks = prefetchedChunks(data.train, remaining, recipe.batch, feeding, plan);
+    const chunks: AsyncIterable<Chunk<Images>> = pixels
+      ? pixelChunks(data.train, remaining, recipe.batch, feeding.dropLast ?? false, plan)
+      : prefetchedChunks(data.train, remaining, recipe.batch, feeding, plan);
     // From the end of one run to the next chunk in hand: time the loop waits for data.
     let waiting = performance.now();
     for await (const chunk of chunks) {
       progress.dataSeconds = (progress.dataSeconds ?? 0) + (performance.now() - waiting) / 1000;
       const diverged = await this.runChunk(runner, chunk, started);
       if (diverged) return { diverged };
-      this.maybeCheckpoint('step', this.step, false);
+      await this.maybeCheckpoint('step', this.step, false);
       const stopped = await this.stopAfterSteps();
       if (stopped) return { stopped };
       if (this.options.signal?.aborted) {
-        this.writeCheckpoint('last');
+        await this.writeCheckpoint('last');
         return 'interrupted';
       }
       waiting = performance.now();
@@ -347,14 +430,26 @@ class Run {
     if (!tested || !split) return {};
     const feeding = batchOptions(this.recipe, this.data.stats, false, this.progress.epoch);
     const weights = weightFeeds(this.state, this.compiled);
-    const v = await evaluate(this.evalSession, weights, split, this.imagesName, feeding);
+    const v = await evaluate(
+      this.evalSession,
+      weights,
+      split,
+      this.imagesName,
+      feeding,
+      this.labelType(),
+    );
     return { valLoss: v.loss, valAccuracy: v.accuracy };
   }
 
+  /** The eval graph's label type: int64, or int32 on a device that computes no int64. */
+  private labelType() {
+    return labelType(this.compiled.manifest.graphs.eval.inputs.find((i) => i.name === 'labels')!);
+  }
+
   /** ‖∇f(θ)‖ of the current weights over the whole training set. */
-  private fullGradNorm(): Promise<number> {
+  private async fullGradNorm(): Promise<number> {
     const feeding = batchOptions(this.recipe, this.data.stats, false, this.progress.epoch);
-    const weights = weightFeeds(this.state, this.compiled);
+    const weights = weightFeeds(await this.hostState(), this.compiled);
     const input = { imagesName: this.imagesName, feeding };
     return this.fullGradient!.norm(this.stage, weights, this.data.train, input);
   }
@@ -365,8 +460,8 @@ class Run {
    * numbers: runs are deterministic) — and the message says what happened.
    */
   private async runChunk(
-    runner: StepRunner,
-    chunk: Chunk,
+    runner: Runner,
+    chunk: Chunk<Images>,
     epochStarted: number,
   ): Promise<string | undefined> {
     const [start, first, progress] = [this.state, this.step, this.progress];
@@ -379,11 +474,12 @@ class Run {
     const kept = divergence?.keep ?? chunk.steps;
     result.steps.slice(0, kept).forEach((step, j) => this.record(step, chunk.size, rates[j]));
     if (!divergence) {
-      this.state = result.state;
+      this.replaceState(result.state);
       return undefined;
     }
+    releaseState(result.state, start);
     if (kept > 0)
-      this.state = (await runner.run(start, firstSteps(chunk, kept), first, rates)).state;
+      this.replaceState((await runner.run(start, firstSteps(chunk, kept), first, rates)).state);
     const where = { firstStep: first, epoch: progress.epoch, lastLoss: this.lastLoss };
     return divergenceMessage(divergence, where);
   }
@@ -432,14 +528,16 @@ class Run {
     };
     if (this.controller.tests('full_grad_norm') && this.controller.checksAfterEpoch(p.epoch))
       metrics.monitors!.full_grad_norm = await this.fullGradNorm();
+    // On a device the eval graph reads the weights where they are.
     const weights = weightFeeds(this.state, this.compiled);
     const feeding = batchOptions(this.recipe, this.data.stats, false, p.epoch);
+    const input = [this.imagesName, feeding, this.labelType()] as const;
     if (this.data.validation) {
-      const v = await evaluate(session, weights, this.data.validation, this.imagesName, feeding);
+      const v = await evaluate(session, weights, this.data.validation, ...input);
       [metrics.valLoss, metrics.valAccuracy] = [v.loss, v.accuracy];
     }
     if (this.data.test) {
-      const t = await evaluate(session, weights, this.data.test, this.imagesName, feeding);
+      const t = await evaluate(session, weights, this.data.test, ...input);
       [metrics.testLoss, metrics.testAccuracy] = [t.loss, t.accuracy];
     }
     return metrics;
@@ -454,25 +552,45 @@ class Run {
     return steps < of ? { partial: { steps, of } } : {};
   }
 
-  private maybeCheckpoint(unit: 'epoch' | 'step', count: number, best: boolean): void {
+  private async maybeCheckpoint(unit: 'epoch' | 'step', count: number, best: boolean) {
     const every = this.options.checkpoint;
     if (!every) return;
-    if (every.unit === unit && count % every.every === 0) this.writeCheckpoint('last');
-    if (best && unit === 'epoch') this.writeCheckpoint('best');
+    if (every.unit === unit && count % every.every === 0) await this.writeCheckpoint('last');
+    if (best && unit === 'epoch') await this.writeCheckpoint('best');
   }
 
-  writeCheckpoint(which: 'last' | 'best'): void {
+  /** The step of the last checkpoint written (`last`), for a device failure's message. */
+  private lastCheckpoint?: number;
+
+  async writeCheckpoint(which: 'last' | 'best'): Promise<void> {
     const dir = this.options.checkpoint?.dir;
     if (!dir) return;
-    const { recipe, compiled, state, controller } = this;
-    writeCheckpoint(`${dir}/${which}`, checkpointOf(recipe, compiled, state, this, controller));
+    const tensors = await this.hostState();
+    const { recipe, compiled, controller } = this;
+    writeCheckpoint(`${dir}/${which}`, checkpointOf(recipe, compiled, tensors, this, controller));
+    if (which === 'last') this.lastCheckpoint = this.step;
   }
 
-  private finish(stopped: string | undefined, interrupted: boolean, diverged = false): TrainResult {
+  private async finish(
+    stopped: string | undefined,
+    interrupted: boolean,
+    diverged = false,
+  ): Promise<TrainResult> {
     const weights = new Map<string, Float32Array>();
-    for (const [name, t] of namedTensors(this.state, this.recipe, this.compiled, 'weight'))
+    const state = await this.hostState();
+    for (const [name, t] of namedTensors(state, this.recipe, this.compiled, 'weight'))
       weights.set(name, t.data);
-    return { weights, history: this.history, steps: this.stepLog, stopped, interrupted, diverged };
+    releaseState(this.state);
+    const { history, stepLog: steps, transfers } = this;
+    return {
+      weights,
+      history,
+      steps,
+      stopped,
+      interrupted,
+      diverged,
+      ...(transfers && { transfers }),
+    };
   }
 }
 
@@ -502,7 +620,11 @@ export async function train(
   // A fresh run's drawn weights are rescaled on its first minibatch; a resumed one has its own,
   // and one started from saved weights (`--weights`) keeps them as they were saved.
   if (recipe.init?.name === 'lsuv' && !options.resume && !options.startWeights) {
-    const lsuv = await lsuvInitialize(recipe, data.train, data.stats, run.state, options);
+    // On the CPU whatever the device: its probe graph is a one-off, of the initial weights.
+    const lsuv = await lsuvInitialize(recipe, data.train, data.stats, run.state, {
+      ...options,
+      device: 'cpu',
+    });
     run.state = lsuv.state;
     options.onLsuv?.(lsuv.layers);
   }

@@ -1,7 +1,7 @@
 // Weights on disk in the safetensors format (https://huggingface.co/docs/safetensors): an
 // 8-byte little-endian header length, a JSON header mapping each tensor's name to its dtype,
 // shape and byte range, then the raw little-endian data. Names are PyTorch state_dict names.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFile } from './files.js';
 
 export interface NamedTensor {
   shape: number[];
@@ -56,33 +56,65 @@ export const DTYPE_BYTES: Readonly<Record<string, number>> = {
   BOOL: 1,
 };
 
+/** safetensors' own bound on the JSON header. */
+const MAX_HEADER_BYTES = 100_000_000;
+
+/** Elements of one stored tensor netspec converts (a float32 array of them must fit). */
+const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+interface HeaderEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+/** Why a header entry is malformed, or undefined. Offsets and dims are checked before use. */
+function entryProblem(entry: unknown, bodyBytes: number): string | undefined {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+    return 'is not an object';
+  const { dtype, shape, data_offsets: offsets } = entry as Partial<HeaderEntry>;
+  if (typeof dtype !== 'string') return 'has no dtype';
+  const count = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+  if (!Array.isArray(shape) || !shape.every(count)) return 'has no shape of non-negative integers';
+  if (shape.reduce((n, d) => n * d, 1) > MAX_TENSOR_ELEMENTS)
+    return `has ${shape.join('×')} elements, more than netspec reads (${MAX_TENSOR_ELEMENTS})`;
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(count))
+    return 'has no data_offsets [start, end]';
+  const [start, end] = offsets;
+  if (start > end || end > bodyBytes) return 'lies outside the file';
+  const size = shape.reduce((n, d) => n * d, 1) * (DTYPE_BYTES[dtype] ?? 0);
+  if (dtype in DTYPE_BYTES && size !== end - start)
+    return `has ${end - start} bytes for shape [${shape.join(', ')}]`;
+  return undefined;
+}
+
 /**
- * Every tensor of a safetensors file in its stored dtype, in header order. Byte ranges are
- * checked against the file and, for known dtypes, against the shape: a truncated file or one
- * that is not safetensors fails here, naming the file.
+ * Every tensor of a safetensors file in its stored dtype, in header order. The header is
+ * validated before anything is allocated: byte ranges against the file and, for known dtypes,
+ * against the shape; a truncated file or one that is not safetensors fails here, naming it.
  */
 export function decodeSafetensorsRaw(bytes: Buffer, path: string): Map<string, RawTensor> {
   const fail = (what: string) => new Error(`${path}: not a safetensors file (${what})`);
   if (bytes.length < 8) throw fail('too short');
   const length = Number(bytes.readBigUInt64LE(0));
+  if (length > MAX_HEADER_BYTES) throw fail(`a header of ${length} bytes`);
   if (8 + length > bytes.length) throw fail('header longer than the file');
-  let header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  let header: unknown;
   try {
     header = JSON.parse(bytes.subarray(8, 8 + length).toString('utf8'));
   } catch {
     throw fail('header is not JSON');
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header))
+    throw fail('header is not a JSON object');
   const body = bytes.subarray(8 + length);
   const tensors = new Map<string, RawTensor>();
   for (const [name, entry] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const [start, end] = entry?.data_offsets ?? [];
-    if (!Array.isArray(entry?.shape) || !(0 <= start && start <= end && end <= body.length))
-      throw fail(`tensor '${name}' lies outside the file`);
-    const size = entry.shape.reduce((n, d) => n * d, 1) * (DTYPE_BYTES[entry.dtype] ?? 0);
-    if (entry.dtype in DTYPE_BYTES && size !== end - start)
-      throw fail(`tensor '${name}' has ${end - start} bytes for shape [${entry.shape.join(', ')}]`);
-    tensors.set(name, { dtype: entry.dtype, shape: entry.shape, bytes: body.subarray(start, end) });
+    const problem = entryProblem(entry, body.length);
+    if (problem) throw fail(`tensor '${name}' ${problem}`);
+    const { dtype, shape, data_offsets: offsets } = entry as HeaderEntry;
+    tensors.set(name, { dtype, shape, bytes: body.subarray(offsets[0], offsets[1]) });
   }
   return tensors;
 }
@@ -151,13 +183,6 @@ function halfToFloat(bits: number): number {
   return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
-/** Writes atomically: a reader never sees a half-written file. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  writeFileSync(temporary, bytes);
-  renameSync(temporary, path);
-}
-
 export function readSafetensors(path: string): Map<string, NamedTensor> {
-  return decodeSafetensors(readFileSync(path), path);
+  return decodeSafetensors(readFile(path, 'weights'), path);
 }

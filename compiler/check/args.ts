@@ -116,6 +116,11 @@ const TYPE_NAMES: Record<ArgType, string> = {
 };
 
 function typeProblem(value: SpecValue, spec: ArgSpec): string | undefined {
+  const unsafe = [value, ...(value.t === 'list' ? value.items : [])].find(
+    (v) => v.t === 'num' && v.int && !Number.isSafeInteger(v.v),
+  );
+  if (unsafe && spec.type !== 'number' && spec.type !== 'numbers' && spec.type !== 'any')
+    return `must be an integer up to ${Number.MAX_SAFE_INTEGER.toLocaleString('en-US')} (2^53 − 1), found ${describe(unsafe)}`;
   const ok = (() => {
     switch (spec.type) {
       case 'int':

@@ -19,6 +19,7 @@ import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
 import { LAYERS } from '../layers/registry.js';
 import { bindArgs } from './args.js';
+import { elements, LIMITS, shown } from './limits.js';
 import { didYouMean } from './names.js';
 import { evaluate, EvalError } from './values.js';
 import type { ArgSpec, BoundArgs } from '../vocabulary/args.js';
@@ -49,6 +50,10 @@ class ModelBuilder {
   readonly nodes: ModelNode[] = [];
   private counts = new Map<string, number>();
   private used = new Set<string>();
+  /** Parameter and buffer elements so far. */
+  parameters = 0;
+  /** A limit was passed and reported: nothing more is added. */
+  full = false;
 
   constructor(
     readonly diags: Diagnostic[],
@@ -68,6 +73,40 @@ class ModelBuilder {
     return path;
   }
 
+  /**
+   * Adds a node unless it passes a limit (reported once, at `span`, after which the model stays
+   * as it is): its output or a parameter too large, too many parameters or layers.
+   */
+  add(node: ModelNode, file: string, span: Span): boolean {
+    if (this.full) return false;
+    const problem = this.limitProblem(node);
+    if (problem) {
+      this.diags.push(diagnostic(CODES.limit, problem, file, span));
+      this.full = true;
+      return false;
+    }
+    this.nodes.push(node);
+    return true;
+  }
+
+  private limitProblem(node: ModelNode): string | undefined {
+    const tensor = LIMITS.tensorElements;
+    const output = elements(node.outputShape);
+    if (output > tensor)
+      return `${node.path}'s output ${formatShape(node.outputShape)} has ${shown(output)} elements per example; a tensor may have up to ${shown(tensor)}`;
+    for (const p of node.params) {
+      const count = elements(p.shape);
+      if (count > tensor)
+        return `${node.path}.${p.name} [${p.shape.join(', ')}] has ${shown(count)} elements; a tensor may have up to ${shown(tensor)}`;
+      this.parameters += count;
+    }
+    if (this.parameters > LIMITS.parameters)
+      return `the model has ${shown(this.parameters)} parameters with ${node.path}; a model may have up to ${shown(LIMITS.parameters)}`;
+    if (this.nodes.length >= LIMITS.layers)
+      return `the model has more than ${shown(LIMITS.layers)} layers; a model may have up to ${shown(LIMITS.layers)} layers`;
+    return undefined;
+  }
+
   /** A name the spec gives with `as`; undefined when it is taken already. */
   claim(path: string): string | undefined {
     if (this.used.has(path)) return undefined;
@@ -80,6 +119,8 @@ class ModelBuilder {
 class BodyChecker {
   private values = new Map<string, Result>();
   input?: NetValue;
+  /** An `input` statement was seen, even one whose shape was wrong (already reported). */
+  hasInput = false;
 
   constructor(
     private model: ModelBuilder,
@@ -120,6 +161,7 @@ class BodyChecker {
   }
 
   private declareInput(name: string, span: Span, shapeExpr: Expr | null): Result {
+    this.hasInput = true;
     if (this.input || (this.given !== undefined && this.values.has(name))) {
       this.error(CODES.networkInput, 'a network or block has one input', span);
       return null;
@@ -134,7 +176,11 @@ class BodyChecker {
       return null;
     }
     const dims = this.evaluateShape(shapeExpr);
-    if (!dims) return null;
+    // A wrong shape is reported once: the input's later uses are poisoned, not unknown.
+    if (!dims) {
+      this.values.set(name, null);
+      return null;
+    }
     this.input = { name, shape: ['N', ...dims], span };
     this.values.set(name, this.input);
     return this.input;
@@ -158,7 +204,11 @@ class BodyChecker {
     try {
       const value = evaluate(expr, this.constants);
       if (value.t === 'list' && value.items.every((i) => i.t === 'num' && i.int && i.v > 0)) {
-        return value.items.map((i) => (i.t === 'num' ? i.v : 0));
+        const dims = value.items.map((i) => (i.t === 'num' ? i.v : 0));
+        if (elements(dims) <= LIMITS.tensorElements) return dims;
+        const message = `an input of ${shown(elements(dims))} elements; a tensor may have up to ${shown(LIMITS.tensorElements)}`;
+        this.error(CODES.limit, message, expr.span);
+        return undefined;
       }
     } catch (e) {
       if (!(e instanceof EvalError)) throw e;
@@ -304,8 +354,14 @@ class BodyChecker {
         );
         return null;
       }
+      if (times.v > LIMITS.repeat) {
+        const message = `a stage repeated ${shown(times.v)} times; a stage may be repeated up to ${shown(LIMITS.repeat)} times`;
+        this.error(CODES.limit, message, stage.right.span);
+        return null;
+      }
       let value = input;
-      for (let i = 0; i < times.v; i++) value = this.applyStage(stage.left, value);
+      for (let i = 0; i < times.v && !this.model.full; i++)
+        value = this.applyStage(stage.left, value);
       return value;
     }
     if (stage.kind !== 'Name' && stage.kind !== 'Call') {
@@ -329,6 +385,7 @@ class BodyChecker {
     input: Result,
     alias?: Identifier,
   ): Result {
+    if (this.model.full) return null;
     const block = this.model.blocks.get(name);
     if (block) return this.applyBlock(block, args, span, input, alias);
     const def = LAYERS.get(name);
@@ -370,7 +427,7 @@ class BodyChecker {
     }
     const path = this.pathFor(def.name, alias);
     if (!path) return null;
-    this.model.nodes.push({
+    const node: ModelNode = {
       path,
       def,
       args: bound,
@@ -379,8 +436,9 @@ class BodyChecker {
       outputShape: result.shape,
       params: def.params(shapes, bound),
       span,
-    });
-    return { name: path, shape: result.shape, span };
+      file: this.file,
+    };
+    return this.model.add(node, this.file, span) ? { name: path, shape: result.shape, span } : null;
   }
 
   /** The module path of a new layer or block: its `as` name, else `<kind><k>`. */
@@ -513,6 +571,8 @@ export function bindParams(
     }
     specs.push({ name: p.name.name, type: 'any', default: fallback, doc: `parameter of ${what}` });
   }
+  // A default that could not be evaluated is reported once, not again as a missing argument.
+  if (diags.length > before) return undefined;
   const bound = bindArgs(args, specs, { what, file, span, constants }, diags);
   return diags.length > before ? undefined : bound?.values;
 }
@@ -528,7 +588,7 @@ export function checkNetwork(
   const body = new BodyChecker(model, file, '', constants, []);
   const result = body.body(decl.body);
   const name = decl.name.name;
-  if (!body.input) {
+  if (!body.hasInput) {
     diags.push(
       diagnostic(
         CODES.networkInput,
@@ -544,7 +604,7 @@ export function checkNetwork(
     diags.push(diagnostic(CODES.networkStructure, message, file, decl.name.span));
     return undefined;
   }
-  if (result === null) return undefined;
+  if (result === null || !body.input) return undefined;
   const { name: inputName, shape } = body.input;
   return {
     name,

@@ -12,14 +12,15 @@ import { formatShape } from '../ir/graph.js';
 import { LAYERS } from '../layers/registry.js';
 import { OnnxReadError, readOnnx } from '../onnx/read.js';
 import { bindArgs } from './args.js';
+import type { Unreadable } from './program.js';
 import type { Draft, Drafts } from './onnx-surgery.js';
 import { Surgery } from './onnx-surgery.js';
 import type { ArgSpec } from '../vocabulary/args.js';
 import { bindValues, stringArg } from '../vocabulary/args.js';
 import type { Model, ModelNode } from '../vocabulary/model.js';
 
-/** Reads a binary file for the checker; undefined when it cannot be read. */
-export type ReadBinary = (path: string) => Uint8Array | undefined;
+/** Reads a binary file for the checker, or says why it cannot (undefined: for no given reason). */
+export type ReadBinary = (path: string) => Uint8Array | Unreadable | undefined;
 
 export const SOURCE_ARGS: ArgSpec[] = [
   { name: 'path', type: 'string', doc: 'the ONNX file, relative to the spec' },
@@ -62,7 +63,8 @@ class OnnxNetworkChecker {
   private load(path: string, readBinary: ReadBinary | undefined): ImportedGraph | undefined {
     const span = this.decl.source.span;
     const bytes = readBinary?.(path);
-    if (!bytes) return this.fail(CODES.importProblem, unreadable(path), span);
+    if (!(bytes instanceof Uint8Array))
+      return this.fail(CODES.importProblem, unreadable(path, bytes), span);
     const imported = importOnnx(bytes);
     if ('graph' in imported) return imported.graph;
     return this.fail(imported.code, `${path}: ${imported.problem}`, span);
@@ -157,6 +159,7 @@ class OnnxNetworkChecker {
       outputShape: result.shape,
       params,
       span: draft.span,
+      file: this.file,
       frozen,
       // Only layers with running statistics (batch norm) have batch statistics to keep.
       batchStats: frozen && batchStats === true && params.some((p) => p.kind === 'buffer'),
@@ -173,7 +176,10 @@ class OnnxNetworkChecker {
  * The message for a model file that cannot be read, most often one not exported yet: it says
  * how to export one, because the example specs name a model that is not committed beside them.
  */
-function unreadable(path: string): string {
+function unreadable(path: string, why: Unreadable | undefined): string {
+  // A file that is there but is no regular file, or too large: what is wrong with it.
+  if (why && why.problem !== 'no such file')
+    return `cannot read the ONNX file ${path}: ${why.problem}`;
   const exportCall = `torch.onnx.export(torchvision.models.resnet18(weights="DEFAULT"), torch.randn(1, 3, 224, 224), ${JSON.stringify(path)})`;
   return `cannot read the ONNX file ${path}; export a PyTorch model to it, e.g. torchvision's pretrained ResNet18 with ${exportCall}`;
 }

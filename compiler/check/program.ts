@@ -6,8 +6,13 @@ import type { Diagnostic, ParseResult, SpecFile } from '../../grammar/index.js';
 import { diagnostic, parse } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
 
-/** Returns a file's text, or undefined when it cannot be read. */
-export type ReadFile = (path: string) => string | undefined;
+/** Why a file could not be read, in the host's words: `is a named pipe, not a regular file`. */
+export interface Unreadable {
+  problem: string;
+}
+
+/** Returns a file's text, or why it cannot be read (undefined: it cannot, for no given reason). */
+export type ReadFile = (path: string) => string | Unreadable | undefined;
 
 /** Parses one file; an editor passes one that reuses what it parsed before (grammar's ParseCache). */
 export type ParseFile = (text: string, file: string) => ParseResult;
@@ -53,12 +58,16 @@ function visit(program: Program, file: string, text: string, stack: string[], re
       continue;
     }
     if (program.sources.has(target)) continue; // already loaded through another import
-    const imported = readers.readFile?.(target);
-    if (imported === undefined) {
+    // Only specs are read: a message never shows a line of another file (`/etc/passwd`).
+    const imported = target.endsWith('.net')
+      ? readers.readFile?.(target)
+      : { problem: 'not a .net spec' };
+    if (typeof imported !== 'string') {
+      const why = imported ? `${target}: ${imported.problem}` : `looked for ${target}`;
       program.diagnostics.push(
         diagnostic(
           CODES.importProblem,
-          `cannot read imported file '${imp.path.value}' (looked for ${target})`,
+          `cannot read imported file '${imp.path.value}' (${why})`,
           file,
           span,
         ),

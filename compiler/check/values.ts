@@ -16,6 +16,11 @@ export class EvalError extends Error {
 export function evaluate(expr: Expr, constants: Constants): SpecValue {
   switch (expr.kind) {
     case 'Number':
+      if (!Number.isFinite(expr.value))
+        throw new EvalError(
+          `the number ${shorten(expr.text)} is too large (beyond ±1.8e308)`,
+          expr,
+        );
       return { t: 'num', v: expr.value, int: expr.isInteger };
     case 'String':
       return { t: 'str', v: expr.value };
@@ -75,10 +80,22 @@ function binary(
       return { t: 'bool', v: a.v > b.v };
     case '>=':
       return { t: 'bool', v: a.v >= b.v };
-    default:
-      return arithmetic(op, a, b);
+    default: {
+      const result = arithmetic(op, a, b);
+      if (!Number.isFinite(result.v)) {
+        const why = op === '/' && b.v === 0 ? 'divides by zero' : 'is too large (beyond ±1.8e308)';
+        throw new EvalError(`this ${OPERATION_NAMES[op]} ${why}`, expr);
+      }
+      return result;
+    }
   }
 }
+
+const OPERATION_NAMES = { '+': 'sum', '-': 'difference', '*': 'product', '/': 'quotient' };
+
+/** A long literal, for messages. */
+const shorten = (text: string) =>
+  text.length > 24 ? `${text.slice(0, 12)}… (${text.length} characters)` : text;
 
 function sameValue(a: SpecValue, b: SpecValue): boolean {
   return JSON.stringify(a) === JSON.stringify(b) || (a.t === 'num' && b.t === 'num' && a.v === b.v);
@@ -90,20 +107,12 @@ function number(expr: Expr, constants: Constants): { v: number; int: boolean } {
   return value;
 }
 
+/** The result is an integer when it is a whole number, as a literal is (docs/language.md). */
 function arithmetic(
   op: '+' | '-' | '*' | '/',
-  a: { v: number; int: boolean },
-  b: { v: number; int: boolean },
-): SpecValue {
-  const int = a.int && b.int && op !== '/';
-  switch (op) {
-    case '+':
-      return { t: 'num', v: a.v + b.v, int };
-    case '-':
-      return { t: 'num', v: a.v - b.v, int };
-    case '*':
-      return { t: 'num', v: a.v * b.v, int };
-    case '/':
-      return { t: 'num', v: a.v / b.v, int: false };
-  }
+  a: { v: number },
+  b: { v: number },
+): { t: 'num'; v: number; int: boolean } {
+  const v = op === '+' ? a.v + b.v : op === '-' ? a.v - b.v : op === '*' ? a.v * b.v : a.v / b.v;
+  return { t: 'num', v, int: Number.isInteger(v) };
 }

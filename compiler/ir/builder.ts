@@ -4,6 +4,8 @@ import type { AttrSchema, AttrValues, OpDef } from '../ops/op.js';
 import type { AttrValue, DType, Graph, Node, Shape, Tensor, ValueInfo } from './graph.js';
 import { tensor } from './graph.js';
 import { onnx } from '../ops/index.js';
+import { support } from '../ops/support.js';
+import type { Target } from '../targets.js';
 
 export class GraphBuilder {
   readonly graph: Graph;
@@ -20,10 +22,13 @@ export class GraphBuilder {
   /**
    * @param floatType the floating-point type of the whole graph: float32 normally, float64 for
    *   gradient checks by finite differences.
+   * @param target the device the graph is for: lowerings and gradient rules ask `runs` whether
+   *   it runs an op natively and otherwise emit another formulation that it does.
    */
   constructor(
     name: string,
     readonly floatType: DType = 'float32',
+    readonly target: Target = 'cpu',
     graph?: Graph,
   ) {
     this.graph = graph ?? {
@@ -41,7 +46,7 @@ export class GraphBuilder {
    * highest number the graph's values carry, so none collides with an existing one.
    */
   static resuming(graph: Graph, floatType: DType = 'float32'): GraphBuilder {
-    const b = new GraphBuilder(graph.name, floatType, graph);
+    const b = new GraphBuilder(graph.name, floatType, 'cpu', graph);
     for (const name of graph.values.keys()) {
       const number = /_(\d+)$/.exec(name);
       if (number) b.counter = Math.max(b.counter, Number(number[1]) + 1);
@@ -132,6 +137,26 @@ export class GraphBuilder {
     });
   }
 
+  /**
+   * Whether this graph's target runs a node of `def` natively, made of these inputs with this
+   * many outputs and these attributes (its verdict, compiler/ops/support.ts). Emits nothing.
+   */
+  runs<S extends AttrSchema>(
+    def: OpDef<string, S>,
+    inputs: string[] = [],
+    outputs = 1,
+    attrs?: AttrValues<S>,
+  ): boolean {
+    const node = {
+      op: def.name,
+      inputs,
+      outputs: Array.from({ length: outputs }, (_, i) => `${def.name}:${i}`),
+      attrs: (attrs ?? {}) as Record<string, AttrValue>,
+      origin: this.origin,
+    };
+    return support(this.target, node, (value) => this.info(value)) === true;
+  }
+
   /** Runs `body` with node origins set to `origin` (the spec construct being lowered). */
   within<T>(origin: string, body: () => T): T {
     const saved = this.origin;
@@ -206,6 +231,8 @@ export function scalarTensor(value: number, dtype: DType): Tensor {
       return tensor(dtype, [], Int32Array.of(value));
     case 'uint32':
       return tensor(dtype, [], Uint32Array.of(value));
+    case 'uint8':
+      return tensor(dtype, [], Uint8Array.of(value));
     case 'bool':
       return tensor(dtype, [], Uint8Array.of(value ? 1 : 0));
   }

@@ -2,8 +2,12 @@
 // operators (default domain). Shapes are fully known except the batch dimension, written 'N'.
 // Autodiff, the optimizers and the ONNX writer all work on this one structure.
 
-/** int32 and uint32 serve dropout's 32-bit hash only; values are float or int64 elsewhere. */
-export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'bool';
+/**
+ * int32 and uint32 serve dropout's 32-bit hash, and are labels and the step counter on targets
+ * that compute no int64 (WebGPU); uint8 is raw pixels fed to a device. Values are float or
+ * int64 elsewhere.
+ */
+export type DType = 'float32' | 'float64' | 'int64' | 'int32' | 'uint32' | 'uint8' | 'bool';
 export type Dim = number | 'N';
 export type Shape = Dim[];
 

@@ -39,7 +39,26 @@ export function pad(b: GraphBuilder, x: string, pads: number[]): string {
   return b.op(onnx.Pad, [x, b.int64s(pads)]);
 }
 
-/** The number of elements of `x` as a float scalar, computed at runtime (batch included). */
+/**
+ * The number of elements of `x` as a float scalar, computed at runtime (batch included): by
+ * `Size`, or on a target without its kernel by counting the batch on the device.
+ */
 export function sizeOf(b: GraphBuilder, x: string): string {
-  return b.op(onnx.Cast, [b.op(onnx.Size, [x])], { to: b.floatType });
+  if (b.runs(onnx.Size, [x])) return b.op(onnx.Cast, [b.op(onnx.Size, [x])], { to: b.floatType });
+  const [first, ...rest] = b.info(x).shape;
+  const perExample = rest.reduce<number>((n, d) => n * (d as number), 1);
+  if (first !== 'N') return b.scalar(perExample * (first ?? 1));
+  const count = batchCount(b, x);
+  return perExample === 1 ? count : b.op(onnx.Mul, [count, b.scalar(perExample)]);
+}
+
+/**
+ * The batch size of `x` (its first dimension) as a float scalar, computed on the device: ones
+ * expanded to the batch's length and summed. The Shape feeds Expand's shape input, which every
+ * target reads as a shape, so no int64 is computed with.
+ */
+export function batchCount(b: GraphBuilder, x: string): string {
+  const batch = b.op(onnx.Shape, [x], { start: 0, end: 1 });
+  const ones = b.op(onnx.Expand, [b.floats([1], () => 1), batch]);
+  return b.reduceSum(ones, [0], false);
 }

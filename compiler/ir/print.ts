@@ -63,6 +63,7 @@ const SHORT_DTYPE: Record<DType, string> = {
   int64: 'i64',
   int32: 'i32',
   uint32: 'u32',
+  uint8: 'u8',
   bool: 'bool',
 };
 

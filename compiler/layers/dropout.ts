@@ -2,8 +2,11 @@
 // mask of an element is a pure function of (recipe seed, layer path, step counter, element
 // index), so the same spec and seed give the same masks on any provider, a step can be re-run
 // (finite differences, resumed runs) and every step differs. docs/decisions/0002-dropout-masks.md
-// says why not RandomUniformLike. Eval mode has no mask.
+// says why not RandomUniformLike. Eval mode has no mask. A target without integer bit operations
+// (WebGPU) gets another hash of the same inputs, in multiplications and additions only: its masks
+// are as reproducible, but not those of the CPU graph (docs/decisions/0017-webgpu.md).
 import type { GraphBuilder } from '../ir/builder.js';
+import { tensor } from '../ir/graph.js';
 import { reshape } from '../ir/ops-helpers.js';
 import { onnx } from '../ops/index.js';
 import { num } from '../vocabulary/values.js';
@@ -35,10 +38,37 @@ function hashInts(b: GraphBuilder, indices: string, step: string, seedSalt: numb
   const round = (x: string, s: number, m: number) =>
     b.op(onnx.Mul, [b.op(onnx.BitwiseXor, [x, shift(x, s)]), u(m)]);
   const finalize = (x: string) => round(round(x, 16, 0x85ebca6b), 13, 0xc2b2ae35);
-  const stepBits = b.op(onnx.Mod, [step, b.scalar(2 ** 32, 'int64')]);
-  const weyl = b.op(onnx.Mul, [b.op(onnx.Cast, [stepBits], { to: 'uint32' }), u(0x9e3779b9)]);
-  const key = finalize(b.op(onnx.Add, [weyl, u(seedSalt)]));
+  const key = finalize(b.op(onnx.Add, [stepWeyl(b, step), u(seedSalt)]));
   return finalize(b.op(onnx.BitwiseXor, [b.op(onnx.Mul, [indices, u(0x27d4eb2d)]), key]));
+}
+
+/** The step as a uint32 (its low 32 bits) on a Weyl sequence: step·⌊2³²/φ⌋ mod 2³². */
+function stepWeyl(b: GraphBuilder, step: string): string {
+  const bits =
+    b.info(step).dtype === 'int64' ? b.op(onnx.Mod, [step, b.scalar(2 ** 32, 'int64')]) : step;
+  return b.op(onnx.Mul, [
+    b.op(onnx.Cast, [bits], { to: 'uint32' }),
+    b.scalar(0x9e3779b9, 'uint32'),
+  ]);
+}
+
+/**
+ * `hashInts` for targets without BitShift and BitwiseXor: the index times an odd constant plus
+ * the step's key, then two rounds of h ← rotl(h·(2h + 1), 16) and an odd multiplier. h·(2h + 1)
+ * is a permutation polynomial of 32-bit words (nonlinear, as murmur3's XOR-shift) and a
+ * rotation by 16 is h·2¹⁶ + ⌊h/2¹⁶⌋: every stage is a bijection, made of Mul, Add and Div by a
+ * power of two. Its keep rates and the correlation of neighbouring decisions were compared
+ * with murmur3's (docs/decisions/).
+ */
+function arithmeticHash(b: GraphBuilder, indices: string, step: string, seedSalt: number) {
+  const u = (v: number) => b.scalar(v, 'uint32');
+  const rotate = (x: string) =>
+    b.op(onnx.Add, [b.op(onnx.Mul, [x, u(2 ** 16)]), b.op(onnx.Div, [x, u(2 ** 16)])]);
+  const square = (x: string) => b.op(onnx.Mul, [x, b.op(onnx.Add, [b.op(onnx.Add, [x, x]), u(1)])]);
+  const finalize = (x: string) =>
+    b.op(onnx.Mul, [rotate(square(rotate(square(x)))), u(0x165667b1)]);
+  const key = finalize(b.op(onnx.Add, [stepWeyl(b, step), u(seedSalt)]));
+  return finalize(b.op(onnx.Add, [b.op(onnx.Mul, [indices, u(0x27d4eb2d)]), key]));
 }
 
 /** Element indices (uint32) shaped like `x` (per example) or like one example (per batch). */
@@ -52,9 +82,30 @@ function elementIndices(b: GraphBuilder, x: string, perBatch: boolean): string {
     const flat = b.op(onnx.Range, [int(0), int(count), int(1)]);
     return unsigned(reshape(b, flat, [1, ...features]));
   }
+  if (!b.runs(onnx.Size, [x])) return countedIndices(b, x);
   const size = b.op(onnx.Cast, [b.op(onnx.Size, [x])], { to: 'int32' });
   const flat = b.op(onnx.Range, [int(0), size, int(1)]);
   return unsigned(b.reshapeLike(flat, x));
+}
+
+/**
+ * The same indices, n·F + f for example n and feature f, on a target without Size: n counted
+ * on the device (a running sum of int32 ones over the batch), f a constant.
+ */
+function countedIndices(b: GraphBuilder, x: string): string {
+  const features = b.info(x).shape.slice(1) as number[];
+  const count = features.reduce((n, d) => n * d, 1);
+  const batch = b.op(onnx.Shape, [x], { start: 0, end: 1 });
+  const ones = b.op(onnx.Expand, [b.scalar(1, 'int32'), batch]);
+  const counted = b.op(onnx.CumSum, [ones, b.scalar(0, 'int64')]);
+  const example = b.op(onnx.Cast, [b.op(onnx.Sub, [counted, ones])], { to: 'uint32' });
+  const first = b.op(onnx.Mul, [
+    reshape(b, example, ['N', ...features.map(() => 1)]),
+    b.scalar(count, 'uint32'),
+  ]);
+  const offsets = Uint32Array.from({ length: count }, (_, i) => i);
+  const within = b.op(onnx.Constant, [], { value: tensor('uint32', [1, ...features], offsets) });
+  return b.op(onnx.Add, [first, within]);
 }
 
 function lowerDropout(
@@ -68,7 +119,8 @@ function lowerDropout(
   if (ctx.step === undefined || ctx.seed === undefined)
     throw new Error('Dropout in train mode needs the step counter and seed');
   if (p === 1) return b.op(onnx.Mul, [x, b.scalar(0)]);
-  const hash = hashInts(
+  const bitOps = b.runs(onnx.BitShift) && b.runs(onnx.BitwiseXor);
+  const hash = (bitOps ? hashInts : arithmeticHash)(
     b,
     elementIndices(b, x, perBatch),
     ctx.step,

@@ -72,8 +72,25 @@ function batchStatisticsNorm(
   const variance = reduceMean(b, b.op(onnx.Mul, [centered, centered]), axes);
   const c = b.info(params.weight).shape[0] as number;
   const inputs = [x, params.weight, params.bias, reshape(b, mean, [c]), reshape(b, variance, [c])];
-  const y = b.op(onnx.BatchNormalizationOfBatch, inputs, { epsilon: eps });
+  const y = batchNormNode(b, onnx.BatchNormalizationOfBatch, inputs, eps);
   return { y, mean, variance };
+}
+
+/**
+ * A batch-norm node, its input viewed as [N, C, L, 1] where the target's kernel is wrong for the
+ * input's rank (WebGPU's, for [N, C]): the same per-channel numbers.
+ */
+function batchNormNode(
+  b: GraphBuilder,
+  def: typeof onnx.BatchNormalization | typeof onnx.BatchNormalizationOfBatch,
+  [x, ...perChannel]: string[],
+  eps: number,
+): string {
+  if (b.runs(def, [x, ...perChannel])) return b.op(def, [x, ...perChannel], { epsilon: eps });
+  const shape = b.info(x).shape;
+  const rest = shape.slice(2).reduce<number>((n, d) => n * (d as number), 1);
+  const view = reshape(b, x, ['N', shape[1], rest, 1]);
+  return reshape(b, b.op(def, [view, ...perChannel], { epsilon: eps }), shape);
 }
 
 /** (1 − m)·old + m·batch. */
@@ -148,7 +165,7 @@ function inferenceBatchNorm(
   eps: number,
 ): string {
   const { weight, bias, running_mean: mean, running_var: variance } = params;
-  return b.op(onnx.BatchNormalization, [x, weight, bias, mean, variance], { epsilon: eps });
+  return batchNormNode(b, onnx.BatchNormalization, [x, weight, bias, mean, variance], eps);
 }
 
 /**

@@ -80,7 +80,10 @@ const ceilArg: LayerDef['args'][number] = {
   doc: 'round the output size up rather than down',
 };
 
-/** torch.nn.MaxPool2d. In training the Indices output carries the gradient back. */
+/**
+ * torch.nn.MaxPool2d. In training the Indices output carries the gradient back, where the
+ * target computes it; elsewhere the gradient finds each window's maximum itself.
+ */
 export const MaxPool2d: LayerDef = {
   name: 'MaxPool2d',
   doc: 'Takes the maximum over sliding 2-D windows (torch.nn.MaxPool2d).',
@@ -99,7 +102,8 @@ export const MaxPool2d: LayerDef = {
       pads: g.pads,
       dilations: g.dilations,
     };
-    const indices = ctx.mode === 'train' || ctx.differentiated;
+    const indices =
+      (ctx.mode === 'train' || ctx.differentiated) && b.runs(onnx.MaxPool, [x], 2, attrs);
     return b.opN(onnx.MaxPool, [x], indices ? 2 : 1, attrs)[0];
   },
 };

@@ -1,6 +1,8 @@
 // Softmax and LogSoftmax along one dimension, lowered to the ONNX ops of the same names
-// (opset 13+ semantics: one axis, not the flattened trailing block).
+// (opset 13+ semantics: one axis, not the flattened trailing block), or on a target without a
+// LogSoftmax kernel to the stable form it computes.
 import { formatShape } from '../ir/graph.js';
+import { logSoftmax } from '../ops/activation.js';
 import { onnx } from '../ops/index.js';
 import { numberArg } from '../vocabulary/args.js';
 import type { LayerDef } from '../vocabulary/defs.js';
@@ -29,7 +31,10 @@ function softmaxLayer(
       return { shape: input };
     },
     params: noParams,
-    lower: (b, [x], _params, args) => b.op(op, [x], { axis: numberArg(args, 'dim') }),
+    lower: (b, [x], _params, args) =>
+      op === onnx.LogSoftmax
+        ? logSoftmax(b, x, numberArg(args, 'dim'))
+        : b.op(op, [x], { axis: numberArg(args, 'dim') }),
   };
 }
 

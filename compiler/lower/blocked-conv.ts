@@ -7,7 +7,7 @@
 // the standard Conv (dW in the [O, C, kh, kw] layout the optimizer updates) and a graph written
 // without it is the same computation in standard ops: what exports, WebGPU and CPUs without
 // the kernel get (the runtime's probe decides, runtime/blocked-probe.ts). Measurements:
-// docs/decisions/0017-blocked-convolutions.md.
+// docs/decisions/0021-blocked-convolutions.md.
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph, Node } from '../ir/graph.js';
 import { pad, reshape } from '../ir/ops-helpers.js';

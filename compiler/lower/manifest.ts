@@ -26,7 +26,7 @@ export type Role =
    * gradient at θ, before SAM and clipping), `param_norm` (‖θ‖ before the update).
    */
   | { kind: 'monitor'; monitor: string }
-  /** ‖θ‖ after a several-step run's last update: the state it hands back is checked too. */
+  /** ‖θ‖ after a run's last update: the state it hands back is checked too. */
   | { kind: 'updated_norm' };
 
 export interface TensorEntry {
@@ -62,8 +62,11 @@ export interface Manifest {
   learningRate: number;
   /** Optimizer state slots per parameter, e.g. momentum_buffer. */
   optimizerSlots: string[];
-  /** `steps` runs the train step several times in one onnxruntime run (lower/steps-loop.ts). */
-  graphs: { train: GraphEntry; steps: GraphEntry; eval: GraphEntry; infer: GraphEntry };
+  /**
+   * `steps` runs the train step several times in one onnxruntime run (lower/steps-loop.ts);
+   * absent for a target without Loop, whose runs are single steps.
+   */
+  graphs: { train: GraphEntry; steps?: GraphEntry; eval: GraphEntry; infer: GraphEntry };
 }
 
 /**

@@ -2,6 +2,7 @@
 // the loss, the global gradient norm, clipping (torch.nn.utils semantics) and SAM's ascent step.
 // Only Add/Mul/Div/Max/Neg/Sqrt/ReduceSum are used, all with shape rules and gradient rules.
 import type { GraphBuilder } from '../ir/builder.js';
+import { integerType } from '../targets.js';
 import { onnx } from '../ops/index.js';
 import type { Regularization } from '../vocabulary/model.js';
 
@@ -92,10 +93,20 @@ export function samPerturb(
 /**
  * Indices of the first and second half of the batch (the second gets the odd example), for
  * the half-batch gradient-variance estimate.
+ * Where int64 is not computed with (WebGPU), the batch is counted in int32 on the device,
+ * and Range reads its bounds from there.
  */
 export function batchHalves(b: GraphBuilder, x: string): [string, string] {
-  const int = (v: number) => b.scalar(v, 'int64');
-  const n = b.op(onnx.Gather, [b.op(onnx.Shape, [x]), int(0)], { axis: 0 });
+  const type = integerType(b.target);
+  const int = (v: number) => b.scalar(v, type);
+  const n =
+    type === 'int64'
+      ? b.op(onnx.Gather, [b.op(onnx.Shape, [x]), int(0)], { axis: 0 })
+      : b.reduceSum(
+          b.op(onnx.Expand, [int(1), b.op(onnx.Shape, [x], { start: 0, end: 1 })]),
+          [0],
+          false,
+        );
   const half = b.op(onnx.Div, [n, int(2)]);
   const first = b.op(onnx.Range, [int(0), half, int(1)]);
   const second = b.op(onnx.Range, [half, n, int(1)]);

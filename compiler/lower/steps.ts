@@ -13,6 +13,9 @@ import {
   trainableShapes,
 } from '../init.js';
 import { groupOf } from '../check/regularization.js';
+import { oneHot } from '../losses.js';
+import type { Target } from '../targets.js';
+import { integerType, stepsInLoop } from '../targets.js';
 import { lowerModel } from './forward.js';
 import type { ConvLowering } from './blocked-conv.js';
 import { lowerBlockedConvs, STANDARD } from './blocked-conv.js';
@@ -50,6 +53,14 @@ export interface StepOptions {
   stepOffsets?: ReadonlyMap<string, number>;
   /** Trainable convolutions on onnxruntime's blocked CPU kernel, or standard ops (the default). */
   conv?: ConvLowering;
+  /** The device the graphs are for (default cpu): lowerings pick ops it runs. */
+  target?: Target;
+  /**
+   * Images are fed as their uint8 pixels and become floats in the graph, pixel × `pixelScale`
+   * exactly as the loader computes them (ToTensor, with no other transform): a quarter of the
+   * bytes to move to a device.
+   */
+  pixelScale?: number;
 }
 
 class RoleGraph {
@@ -59,11 +70,10 @@ class RoleGraph {
 
   constructor(
     name: string,
-    floatType: DType,
-    private readonly conv: ConvLowering = STANDARD,
+    readonly options: StepOptions = {},
   ) {
-    this.b = new GraphBuilder(name, floatType);
-    this.b.convBlock = conv.block;
+    this.b = new GraphBuilder(name, options.floatType ?? 'float32', options.target ?? 'cpu');
+    this.b.convBlock = (options.conv ?? STANDARD).block;
   }
 
   input(name: string, dtype: DType, shape: TensorEntry['shape'], role: Role): string {
@@ -81,16 +91,33 @@ class RoleGraph {
   }
 
   done(): BuiltGraph {
-    lowerBlockedConvs(this.b.graph, this.conv);
+    lowerBlockedConvs(this.b.graph, this.options.conv ?? STANDARD);
     const graph = dropUnread(elideOutputIdentities(this.b.graph));
     return { graph, inputs: this.inputs, outputs: this.outputs };
   }
 }
 
 function batchInputs(g: RoleGraph, model: Model): { x: string; labels: string } {
-  const x = g.input(model.input.name, g.b.floatType, model.input.shape, { kind: 'images' });
-  const labels = g.input('labels', 'int64', ['N'], { kind: 'labels' });
+  const { name, shape } = model.input;
+  const { b, options } = g;
+  const x =
+    options.pixelScale === undefined
+      ? g.input(name, b.floatType, shape, { kind: 'images' })
+      : scaledPixels(b, g.input(name, 'uint8', shape, { kind: 'images' }), options.pixelScale);
+  const labels = g.input('labels', integerType(b.target), ['N'], { kind: 'labels' });
   return { x, labels };
+}
+
+/**
+ * uint8 pixels as the loader's floats: a lookup in the 256 values it computes (pixel / d for a
+ * scale of exactly 1/d, as torchvision's ToTensor divides, else pixel × scale), so the numbers
+ * are the same bits as the CPU graph's input.
+ */
+function scaledPixels(b: GraphBuilder, pixels: string, scale: number): string {
+  const d = Math.round(1 / scale);
+  const exact = Math.abs(1 / scale - d) < 1e-9;
+  const table = b.floats([256], (v) => (exact ? v / d : v * scale));
+  return b.op(onnx.Gather, [table, b.op(onnx.Cast, [pixels], { to: 'int32' })], { axis: 0 });
 }
 
 function paramInputs(g: RoleGraph, model: Model): Map<string, string> {
@@ -130,9 +157,23 @@ function frozenConstants(g: RoleGraph, recipe: Recipe): Map<string, string> {
 
 /** Number of correctly classified examples in the batch, as a float scalar. */
 function correctCount(b: GraphBuilder, logits: string, labels: string): string {
+  if (b.info(labels).dtype !== 'int64') return firstMaxCount(b, logits, labels);
   const predicted = b.op(onnx.ArgMax, [logits], { axis: 1, keepdims: 0 });
   const hits = b.op(onnx.Cast, [b.op(onnx.Equal, [predicted, labels])], { to: b.floatType });
   return b.reduceSum(hits, [0], false);
+}
+
+/**
+ * `correctCount` where ArgMax's int64 result cannot be compared (int32 labels): a row counts
+ * when its label's score is the row's first maximum, which is ArgMax's answer, ties included.
+ */
+function firstMaxCount(b: GraphBuilder, logits: string, labels: string): string {
+  const float = (v: string) => b.op(onnx.Cast, [v], { to: b.floatType });
+  const max = b.op(onnx.ReduceMax, [logits, b.int64s([1])], { keepdims: 1 });
+  const isMax = float(b.op(onnx.Equal, [logits, max]));
+  const seen = b.op(onnx.CumSum, [isMax, b.scalar(1, 'int64')]);
+  const first = b.op(onnx.Mul, [isMax, float(b.op(onnx.Equal, [seen, b.scalar(1)]))]);
+  return b.reduceSum(b.op(onnx.Mul, [first, oneHot(b, labels, logits)]), [0, 1], false);
 }
 
 function lossAndMetrics(
@@ -236,7 +277,7 @@ function gradVariance(
 }
 
 export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): BuiltGraph {
-  const g = new RoleGraph(`${recipe.name}.train`, options.floatType ?? 'float32', options.conv);
+  const g = new RoleGraph(`${recipe.name}.train`, options);
   const { b } = g;
   const { def: optimizer, args } = recipe.optimizer;
   const params = paramInputs(g, recipe.model);
@@ -252,7 +293,7 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
     state.set(name, Object.fromEntries(entries));
   }
   const lr = g.input('lr', b.floatType, [], { kind: 'lr' });
-  const step = g.input('step', 'int64', [], { kind: 'step' });
+  const step = g.input('step', integerType(b.target), [], { kind: 'step' });
   // The batch inputs come after the parameters in the lowering but are declared first by name.
   const ctx: LowerContext = { mode: 'train', step, seed: recipe.seed, internal: true };
   const fixed = new Map([...buffers, ...frozenConstants(g, recipe)]);
@@ -276,7 +317,7 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
     const grad = grads.get(name)!;
     const group = groupArgs(b, recipe, name, lr);
     const offset = options.stepOffsets?.get(name);
-    const own = offset ? b.op(onnx.Sub, [step, b.scalar(offset, 'int64')]) : step;
+    const own = offset ? b.op(onnx.Sub, [step, b.scalar(offset, b.info(step).dtype)]) : step;
     const inputs = { param, grad, state: state.get(name)!, lr: group.lr, step: own };
     const updated = b.within(`optimizer/${name}`, () => optimizer.update(b, inputs, group.args));
     g.output(updated.param, `${name}.next`, { kind: 'param', param: name });
@@ -287,7 +328,22 @@ export function buildTrainStep(recipe: Recipe, options: StepOptions = {}): Built
     const raw = rawGrads.get(name)!;
     if (options.gradients) g.output(raw, `${name}.grad`, { kind: 'gradient', param: name });
   }
+  if (!stepsInLoop(b.target)) deviceResidentOutputs(g, step);
   return g.done();
+}
+
+/**
+ * For a target that runs one step per run, its state staying on the device (no ONNX Loop
+ * there): the step counter's next value, so it stays there too, and ‖θ‖ after the update, so
+ * every state a run leaves behind is checked as the Loop graph's `end:param_norm` is.
+ */
+function deviceResidentOutputs(g: RoleGraph, step: string): void {
+  const { b } = g;
+  const next = b.op(onnx.Add, [step, b.scalar(1, b.info(step).dtype)]);
+  g.output(next, 'step.next', { kind: 'step' });
+  const updated = g.outputs.filter((o) => o.role.kind === 'param').map((o) => o.name);
+  const norm = b.within('monitor', () => globalNorm(b, updated));
+  g.output(norm, 'updated_norm', { kind: 'updated_norm' });
 }
 
 /**
@@ -307,8 +363,8 @@ function groupArgs(b: GraphBuilder, recipe: Recipe, name: string, lr: string) {
   return { args: merged, lr: ratio === 1 ? lr : b.op(onnx.Mul, [lr, b.scalar(ratio)]) };
 }
 
-export function buildEvalStep(recipe: Recipe, conv: ConvLowering = STANDARD): BuiltGraph {
-  const g = new RoleGraph(`${recipe.name}.eval`, 'float32', conv);
+export function buildEvalStep(recipe: Recipe, options: StepOptions = {}): BuiltGraph {
+  const g = new RoleGraph(`${recipe.name}.eval`, { ...options, floatType: 'float32' });
   const params = paramInputs(g, recipe.model);
   const buffers = bufferInputs(g, recipe.model);
   const state = new Map([...params, ...buffers, ...frozenConstants(g, recipe)]);
@@ -323,8 +379,8 @@ export function buildEvalStep(recipe: Recipe, conv: ConvLowering = STANDARD): Bu
  * evaluation mode: no dropout, batch norm from its running statistics. `full_grad_norm` weighs
  * it by batch size over the whole training set to get the notes' ‖∇f(θ)‖.
  */
-export function buildGradientStep(recipe: Recipe): BuiltGraph {
-  const g = new RoleGraph(`${recipe.name}.gradient`, 'float32');
+export function buildGradientStep(recipe: Recipe, target: Target = 'cpu'): BuiltGraph {
+  const g = new RoleGraph(`${recipe.name}.gradient`, { target });
   const params = paramInputs(g, recipe.model);
   const fixed = new Map([...bufferInputs(g, recipe.model), ...frozenConstants(g, recipe)]);
   const ctx: LowerContext = { mode: 'eval', internal: true, differentiated: true };
@@ -335,11 +391,13 @@ export function buildGradientStep(recipe: Recipe): BuiltGraph {
   return g.done();
 }
 
+/** The inference model; exports are for any device (cpu), `target` picks ops for one to run it. */
 export function buildInference(
   model: Model,
   weights: ReadonlyMap<string, Float32Array>,
+  target: Target = 'cpu',
 ): BuiltGraph {
-  const g = new RoleGraph(model.name, 'float32');
+  const g = new RoleGraph(model.name, { target });
   const { b } = g;
   const x = g.input(model.input.name, 'float32', model.input.shape, { kind: 'images' });
   const shapes = parameterShapes(model);

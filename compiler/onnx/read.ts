@@ -1,8 +1,9 @@
 // Reads ONNX model files into plain data: nodes with decoded attributes, initializers as
-// typed arrays, graph inputs and outputs. The importer (compiler/import/) works on this form,
+// typed arrays, graph inputs and outputs, validated (validate.ts) before use. The importer (compiler/import/) works on this form,
 // so protobuf stays inside compiler/onnx/.
 import type OnnxProto from 'onnx-proto';
 import { onnx } from './proto.js';
+import { graphProblem, MAX_ONNX_ELEMENTS } from './validate.js';
 
 type TensorProto = InstanceType<typeof OnnxProto.onnx.TensorProto>;
 type AttributeProto = InstanceType<typeof OnnxProto.onnx.AttributeProto>;
@@ -55,10 +56,10 @@ export function readOnnx(bytes: Uint8Array): OnnxModel {
   const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   const initializers = new Map<string, OnnxInitializer>();
   for (const t of graph.initializer ?? []) {
-    initializers.set(t.name ?? '', decodeTensor(t as TensorProto));
+    initializers.set(t.name ?? '', decodeTensor(t as TensorProto, `initializer '${t.name}'`));
   }
   const isInitializer = (name: string) => initializers.has(name);
-  return {
+  const read: OnnxModel = {
     irVersion: Number(model.irVersion),
     opset: Number(opset?.version ?? 0),
     producer: `${model.producerName} ${model.producerVersion}`.trim(),
@@ -69,13 +70,19 @@ export function readOnnx(bytes: Uint8Array): OnnxModel {
       inputs: [...(n.input ?? [])],
       outputs: [...(n.output ?? [])],
       attrs: Object.fromEntries(
-        (n.attribute ?? []).map((a) => [a.name ?? '', decodeAttr(a as AttributeProto)]),
+        (n.attribute ?? []).map((a) => [
+          a.name ?? '',
+          decodeAttr(a as AttributeProto, `attribute '${a.name}' of node '${n.name}'`),
+        ]),
       ),
     })),
     initializers,
     inputs: (graph.input ?? []).filter((v) => !isInitializer(v.name ?? '')).map(valueInfo),
     outputs: (graph.output ?? []).map(valueInfo),
   };
+  const problem = graphProblem(read);
+  if (problem) throw new OnnxReadError(problem);
+  return read;
 }
 
 function valueInfo(v: { name?: string | null; type?: unknown }): OnnxValue {
@@ -88,7 +95,7 @@ function valueInfo(v: { name?: string | null; type?: unknown }): OnnxValue {
   return { name: v.name ?? '', dims };
 }
 
-function decodeAttr(a: AttributeProto): OnnxAttr {
+function decodeAttr(a: AttributeProto, what: string): OnnxAttr {
   const T = onnx().AttributeProto.AttributeType;
   switch (a.type) {
     case T.FLOAT:
@@ -102,7 +109,7 @@ function decodeAttr(a: AttributeProto): OnnxAttr {
     case T.FLOATS:
       return [...a.floats];
     case T.TENSOR: {
-      const t = decodeTensor(a.t as TensorProto);
+      const t = decodeTensor(a.t as TensorProto, what);
       return t.data instanceof Float32Array ? t.data : Float32Array.from(t.data);
     }
     default:
@@ -110,24 +117,44 @@ function decodeAttr(a: AttributeProto): OnnxAttr {
   }
 }
 
-function decodeTensor(t: TensorProto): OnnxInitializer {
+/**
+ * A tensor's values, its dims and byte counts checked before anything is allocated: a tensor
+ * whose data does not fill its dims (or overfills them) is an error, never zero-filled.
+ */
+function decodeTensor(t: TensorProto, what: string): OnnxInitializer {
   const dims = t.dims.map(Number);
+  const fail = (problem: string) => new OnnxReadError(`${what} ${problem}`);
+  if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0))
+    throw fail(`has dimensions [${dims.join(', ')}]`);
   const count = dims.reduce((n, d) => n * d, 1);
+  if (count > MAX_ONNX_ELEMENTS)
+    throw fail(`has ${dims.join('×')} elements, more than netspec reads (${MAX_ONNX_ELEMENTS})`);
+  if (t.dataLocation === onnx().TensorProto.DataLocation.EXTERNAL)
+    throw fail('keeps its data in an external file, which netspec does not read');
   const D = onnx().TensorProto.DataType;
+  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+  const check = (found: number, expected: number, unit: string) => {
+    if (found !== expected)
+      throw fail(`holds ${found} ${unit} of data; its dims [${dims.join(', ')}] need ${expected}`);
+  };
   if (t.dataType === D.FLOAT) {
-    if (t.rawData && t.rawData.length > 0) {
+    if (raw) {
+      check(raw.length, count * 4, 'bytes');
       const copy = new Float32Array(count);
-      new Uint8Array(copy.buffer).set(t.rawData.subarray(0, count * 4));
+      new Uint8Array(copy.buffer).set(raw);
       return { dims, data: copy, dtype: 'float32' };
     }
+    check(t.floatData.length, count, 'values');
     return { dims, data: Float32Array.from(t.floatData), dtype: 'float32' };
   }
   if (t.dataType === D.INT64) {
-    if (t.rawData && t.rawData.length > 0) {
-      const view = new DataView(t.rawData.buffer, t.rawData.byteOffset, t.rawData.byteLength);
+    if (raw) {
+      check(raw.length, count * 8, 'bytes');
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
       const data = Array.from({ length: count }, (_, i) => Number(view.getBigInt64(8 * i, true)));
       return { dims, data, dtype: 'int64' };
     }
+    check(t.int64Data.length, count, 'values');
     return { dims, data: t.int64Data.map(Number), dtype: 'int64' };
   }
   return { dims, data: [], dtype: 'other' };

@@ -26,6 +26,7 @@ function elemType(dtype: DType): number {
     int64: codes.INT64,
     int32: codes.INT32,
     uint32: codes.UINT32,
+    uint8: codes.UINT8,
     bool: codes.BOOL,
   };
   return byDtype[dtype];

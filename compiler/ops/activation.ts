@@ -4,7 +4,7 @@ import type { GraphBuilder } from '../ir/builder.js';
 import type { ValueInfo } from '../ir/graph.js';
 import { attrNumber, layerUse } from '../import/conversion.js';
 import type { Downgrade, Gradients, OpNode, OutputType, WrittenNode } from './op.js';
-import { defineOp, OpsetError } from './op.js';
+import { defineOp, NO_WEBGPU_KERNEL, OpsetError } from './op.js';
 import { normalizeAxis, sameType } from './shapes.js';
 import { onnx } from './index.js';
 
@@ -37,6 +37,7 @@ export const Relu = defineOp({
   },
   since: 6,
   webgpu: true,
+  cuda: true,
   import: () => layerUse('ReLU'),
 });
 
@@ -54,6 +55,7 @@ export const Sigmoid = defineOp({
   },
   since: 6,
   webgpu: true,
+  cuda: true,
   import: () => layerUse('Sigmoid'),
 });
 
@@ -71,6 +73,7 @@ export const Tanh = defineOp({
   },
   since: 6,
   webgpu: true,
+  cuda: true,
   import: () => layerUse('Tanh'),
 });
 
@@ -84,7 +87,8 @@ export const Softplus = defineOp({
   /** softplus' = σ(x). */
   gradient: (b, node, [dY]): Gradients => [mul(b, dY!, b.op(onnx.Sigmoid, [node.inputs[0]]))],
   since: 1,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: true,
+  cuda: true,
 });
 
 export const LeakyRelu = defineOp({
@@ -102,6 +106,7 @@ export const LeakyRelu = defineOp({
   },
   since: 6,
   webgpu: true,
+  cuda: true,
   import: (n) => layerUse('LeakyReLU', { negative_slope: attrNumber(n.attrs.alpha, 0.01) }),
 });
 
@@ -120,6 +125,7 @@ export const Elu = defineOp({
   },
   since: 6,
   webgpu: true,
+  cuda: true,
   import: (n) => layerUse('ELU', { alpha: attrNumber(n.attrs.alpha, 1) }),
 });
 
@@ -141,6 +147,7 @@ export const Clip = defineOp({
   },
   since: 11,
   webgpu: true,
+  cuda: true,
   import: (node, { known }) => {
     // Bounds are inputs from opset 11, attributes before.
     const bound = (input: number, attr: string): number | undefined | null => {
@@ -190,6 +197,7 @@ export const HardSigmoid = defineOp({
   },
   since: 6,
   webgpu: true,
+  cuda: true,
   import: (n) => {
     const torch =
       attrNumber(n.attrs.alpha, 0.2) === Math.fround(1 / 6) &&
@@ -235,7 +243,8 @@ export const HardSwish = defineOp({
       },
     ];
   },
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: true,
+  cuda: true,
   import: () => layerUse('Hardswish'),
 });
 
@@ -293,8 +302,23 @@ export const Softmax = defineOp({
   since: 13,
   downgrade: lastAxisForm,
   webgpu: true,
+  cuda: true,
   import: (n) => layerUse('Softmax', { dim: attrNumber(n.attrs.axis, -1) }),
 });
+
+/**
+ * log softmax(x) along `axis`: LogSoftmax, or on a target without its kernel (x − m) − log Σ
+ * e^(x − m), m the maximum, which keeps e^(x − m) ≤ 1. The result does not depend on m, so m
+ * passes through StopGradient and the gradient is LogSoftmax's.
+ */
+export function logSoftmax(b: GraphBuilder, x: string, axis: number): string {
+  if (b.runs(onnx.LogSoftmax, [x])) return b.op(onnx.LogSoftmax, [x], { axis });
+  const axes = [axis < 0 ? axis + b.info(x).shape.length : axis];
+  const max = b.op(onnx.ReduceMax, [x, b.int64s(axes)], { keepdims: 1 });
+  const shifted = b.op(onnx.Sub, [x, b.op(onnx.StopGradient, [max])]);
+  const total = b.reduceSum(b.op(onnx.Exp, [shifted]), axes, true);
+  return b.op(onnx.Sub, [shifted, b.op(onnx.Log, [total])]);
+}
 
 export const LogSoftmax = defineOp({
   name: 'LogSoftmax',
@@ -310,6 +334,7 @@ export const LogSoftmax = defineOp({
   },
   since: 13,
   downgrade: lastAxisForm,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: true,
   import: (n) => layerUse('LogSoftmax', { dim: attrNumber(n.attrs.axis, -1) }),
 });

@@ -3,7 +3,7 @@
 // the broadcast output and the backward driver sums them back to each input's shape.
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Gradients } from './op.js';
-import { defineOp } from './op.js';
+import { defineOp, NO_WEBGPU_KERNEL } from './op.js';
 import { layerUse } from '../import/conversion.js';
 import { broadcastType, sameType } from './shapes.js';
 import { onnx } from './index.js';
@@ -20,6 +20,7 @@ export const Add = defineOp({
   gradient: (_b, _node, [dY]): Gradients => [dY, dY],
   since: 7,
   webgpu: true,
+  cuda: true,
   import: (node, { known }) =>
     node.inputs.some((i) => known.has(i)) ? { unsupported: 'Add of a constant' } : layerUse('Add'),
 });
@@ -37,6 +38,7 @@ export const Sub = defineOp({
   ],
   since: 7,
   webgpu: true,
+  cuda: true,
 });
 
 export const Mul = defineOp({
@@ -52,6 +54,7 @@ export const Mul = defineOp({
   },
   since: 7,
   webgpu: true,
+  cuda: true,
 });
 
 export const Div = defineOp({
@@ -72,6 +75,7 @@ export const Div = defineOp({
   },
   since: 7,
   webgpu: true,
+  cuda: true,
 });
 
 export const Pow = defineOp({
@@ -92,6 +96,7 @@ export const Pow = defineOp({
   },
   since: 7,
   webgpu: true,
+  cuda: true,
 });
 
 export const Max = defineOp({
@@ -103,7 +108,8 @@ export const Max = defineOp({
   shape: broadcastType,
   gradient: { unsupported: 'netspec takes maxima of optimizer state and counts only' },
   since: 8,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: true,
+  cuda: true,
 });
 
 export const Neg = defineOp({
@@ -116,6 +122,7 @@ export const Neg = defineOp({
   gradient: (b, _node, [dY]): Gradients => [b.op(onnx.Neg, [dY!])],
   since: 6,
   webgpu: true,
+  cuda: true,
 });
 
 export const Abs = defineOp({
@@ -126,10 +133,19 @@ export const Abs = defineOp({
   attrs: {},
   shape: sameType,
   /** |x|' = sign(x): 0 at 0, as PyTorch. */
-  gradient: (b, node, [dY]): Gradients => [mul(b, dY!, b.op(onnx.Sign, [node.inputs[0]]))],
+  gradient: (b, node, [dY]): Gradients => [mul(b, dY!, sign(b, node.inputs[0]))],
   since: 6,
   webgpu: true,
+  cuda: true,
 });
+
+/** sign(x), or where the target has no Sign kernel (x > 0) − (x < 0), the same −1, 0 or 1. */
+function sign(b: GraphBuilder, x: string): string {
+  if (b.runs(onnx.Sign, [x])) return b.op(onnx.Sign, [x]);
+  const side = (op: typeof onnx.Greater | typeof onnx.Less) =>
+    b.op(onnx.Cast, [b.op(op, [x, b.scalar(0)])], { to: b.floatType });
+  return b.op(onnx.Sub, [side(onnx.Greater), side(onnx.Less)]);
+}
 
 export const Sign = defineOp({
   name: 'Sign',
@@ -140,7 +156,8 @@ export const Sign = defineOp({
   shape: sameType,
   gradient: { none: 'piecewise constant: its derivative is zero wherever it exists' },
   since: 9,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: true,
 });
 
 export const Sqrt = defineOp({
@@ -156,6 +173,7 @@ export const Sqrt = defineOp({
   ],
   since: 6,
   webgpu: true,
+  cuda: true,
 });
 
 export const Exp = defineOp({
@@ -168,6 +186,7 @@ export const Exp = defineOp({
   gradient: (b, node, [dY]): Gradients => [mul(b, dY!, node.outputs[0])],
   since: 6,
   webgpu: true,
+  cuda: true,
 });
 
 export const Log = defineOp({
@@ -180,6 +199,7 @@ export const Log = defineOp({
   gradient: (b, node, [dY]): Gradients => [b.op(onnx.Div, [dY!, node.inputs[0]])],
   since: 6,
   webgpu: true,
+  cuda: true,
 });
 
 export const Erf = defineOp({
@@ -198,4 +218,5 @@ export const Erf = defineOp({
   },
   since: 9,
   webgpu: true,
+  cuda: true,
 });

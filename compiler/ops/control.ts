@@ -6,10 +6,12 @@ export const Loop = defineOp({
   name: 'Loop',
   doc: 'runs its body graph up to M times while the condition holds, carrying values between runs',
   inputs: ['M', 'cond', 'v_initial...'],
+  indexInputs: ['M'],
   outputs: ['v_final_and_scan_outputs...'],
   attrs: { body: 'graph' },
   shape: () => fail('Loop: the builder states its outputs’ types'),
   gradient: { unsupported: 'netspec loops over whole training steps, never differentiated' },
   since: 16,
   webgpu: 'no WebGPU kernel in onnxruntime 1.30 (each iteration would copy its state to the CPU)',
+  cuda: true,
 });

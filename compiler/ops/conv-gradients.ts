@@ -2,7 +2,7 @@
 // formulations were chosen by measurement (docs/decisions/0003-convolution-gradients.md):
 //   dX: ConvTranspose; a Conv of dY with the flipped, channel-swapped weights instead where the
 //       stride is 1 and dY has no more channels than X (then it is faster); one GEMM and Col2Im
-//       where the layer has few output positions.
+//       where the layer has few output positions and the target has a Col2Im kernel.
 //   dW: im2col by a grouped Conv with constant one-hot kernels, then one batched MatMul against
 //       dY and a sum over the batch; where the layer has few output positions (ResNet's later
 //       stages), one GEMM over batch × positions instead.
@@ -110,7 +110,7 @@ function convInputGrad(b: GraphBuilder, node: OpNode, dY: string, g: Geometry): 
   // blocked-layout (NCHWc) Conv.
   const positions = (b.info(dY).shape.slice(2) as number[]).reduce((n, d) => n * d, 1);
   const frozen = b.graph.initializers.has(w);
-  if (positions <= (frozen ? 4 : 16)) return gemmCol2Im(b, dY, w, g, hw);
+  if (positions <= (frozen ? 4 : 16) && b.runs(onnx.Col2Im)) return gemmCol2Im(b, dY, w, g, hw);
   // On the blocked CPU kernel the flipped Conv beats ConvTranspose at any channel counts.
   const [o, cg, kh, kw] = b.info(w).shape as number[];
   const blocked =

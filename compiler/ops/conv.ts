@@ -4,7 +4,7 @@ import type { Conversion, ImportContext } from '../import/conversion.js';
 import { attrInts, attrNumber, symmetricPadding } from '../import/conversion.js';
 import type { OnnxNode } from '../onnx/read.js';
 import { convGradient } from './conv-gradients.js';
-import { defineOp, fail } from './op.js';
+import { defineOp, fail, NO_CUDA_KERNEL, NO_WEBGPU_KERNEL } from './op.js';
 import { knownNumbers } from './shapes.js';
 import { nchw, slide, windowOf } from './windows.js';
 
@@ -28,6 +28,7 @@ export const Conv = defineOp({
   gradient: convGradient,
   since: 11,
   webgpu: true,
+  cuda: true,
   import: importConv,
 });
 
@@ -83,12 +84,14 @@ export const ConvTranspose = defineOp({
   gradient: { unsupported: 'netspec emits it only inside convolution and pooling gradients' },
   since: 11,
   webgpu: true,
+  cuda: true,
 });
 
 export const Col2Im = defineOp({
   name: 'Col2Im',
   doc: 'sums columns of window values back into an image (the adjoint of im2col)',
   inputs: ['input', 'image_shape', 'block_shape'],
+  indexInputs: ['image_shape', 'block_shape'],
   outputs: ['output'],
   attrs: { strides: 'ints', pads: 'ints', dilations: 'ints' },
   shape: ([x, imageShape, blockShape]) => {
@@ -103,5 +106,6 @@ export const Col2Im = defineOp({
   },
   gradient: { unsupported: 'netspec emits it only inside convolution gradients' },
   since: 18,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: NO_CUDA_KERNEL,
 });

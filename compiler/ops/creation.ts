@@ -4,7 +4,7 @@
 import type { ValueInfo } from '../ir/graph.js';
 import { isTensor } from '../ir/graph.js';
 import type { OutputType } from './op.js';
-import { defineOp, fail } from './op.js';
+import { defineOp, fail, NO_WEBGPU_KERNEL } from './op.js';
 import { targetShape } from './shapes.js';
 
 /** Integer constants up to this many elements carry their value (shapes, axes, pads, bounds). */
@@ -30,12 +30,14 @@ export const Constant = defineOp({
   gradient: { none: SHAPES_ONLY },
   since: 11,
   webgpu: true,
+  cuda: true,
 });
 
 export const ConstantOfShape = defineOp({
   name: 'ConstantOfShape',
   doc: 'a tensor of the shape given as an input, filled with one value',
   inputs: ['input'],
+  indexInputs: ['input'],
   outputs: ['output'],
   attrs: { value: 'tensor' },
   shape: ([shape], attrs) => {
@@ -44,21 +46,28 @@ export const ConstantOfShape = defineOp({
   },
   gradient: { none: SHAPES_ONLY },
   since: 9,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: true,
 });
 
 export const Shape = defineOp({
   name: 'Shape',
-  doc: 'the input’s shape, as int64',
+  doc: 'the input’s shape (or its dimensions start…end − 1), as int64',
   inputs: ['data'],
   outputs: ['shape'],
-  attrs: {},
-  shape: ([x]: ValueInfo[]): OutputType[] => [
-    { dtype: 'int64', shape: [x.shape.length], value: x.shape },
-  ],
+  attrs: { start: 'int', end: 'int' },
+  shape: ([x]: ValueInfo[], attrs): OutputType[] => {
+    const rank = x.shape.length;
+    const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + rank : i, 0), rank);
+    const dims = x.shape.slice(clamp(attrs.start ?? 0), clamp(attrs.end ?? rank));
+    return [{ dtype: 'int64', shape: [dims.length], value: dims }];
+  },
   gradient: { none: SHAPES_ONLY },
   since: 1,
+  attrSince: (attrs) =>
+    attrs.start !== undefined || attrs.end !== undefined ? ['start and end', 15] : undefined,
   webgpu: true,
+  cuda: true,
 });
 
 export const Size = defineOp({
@@ -70,7 +79,8 @@ export const Size = defineOp({
   shape: () => [{ dtype: 'int64', shape: [] }],
   gradient: { none: SHAPES_ONLY },
   since: 1,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: true,
 });
 
 export const Range = defineOp({
@@ -94,4 +104,5 @@ export const Range = defineOp({
     ['float32', 'int32'].includes(typeOf(node.inputs[0]).dtype)
       ? true
       : 'onnxruntime 1.30’s WebGPU Range takes float32 and int32 only',
+  cuda: true,
 });

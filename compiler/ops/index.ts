@@ -1,7 +1,7 @@
 // Every ONNX operator netspec emits or imports, one entry per op (families in the files beside
 // this one). Lowerings name ops through this table (`onnx.Mul`), so an op it does not define,
 // or an attribute its op does not declare, is a compile error, and so is an entry without a
-// gradient rule (or a mark saying why it has none), an opset or a WebGPU verdict.
+// gradient rule (or a mark saying why it has none), an opset, a WebGPU or a CUDA verdict.
 import type { AttrValues, OpDef } from './op.js';
 import {
   Clip,
@@ -29,6 +29,7 @@ import {
   Pad,
   Reshape,
   Slice,
+  StopGradient,
   Transpose,
   Unsqueeze,
 } from './layout.js';
@@ -38,7 +39,7 @@ import { SoftmaxCrossEntropyLoss } from './loss.js';
 import { NchwcConv, NchwcReorderInput, NchwcReorderOutput } from './nchwc.js';
 import { BatchNormalization, BatchNormalizationOfBatch } from './normalization.js';
 import { AveragePool, GlobalAveragePool, MaxPool, MaxUnpool, ScatterElements } from './pool.js';
-import { ArgMax, ReduceMean, ReduceSum, ReduceSumSquare } from './reduce.js';
+import { ArgMax, CumSum, ReduceMax, ReduceMean, ReduceSum, ReduceSumSquare } from './reduce.js';
 
 export const OPS = {
   Abs,
@@ -57,6 +58,7 @@ export const OPS = {
   ConstantOfShape,
   Conv,
   ConvTranspose,
+  CumSum,
   Div,
   Elu,
   Equal,
@@ -89,6 +91,7 @@ export const OPS = {
   Pad,
   Pow,
   Range,
+  ReduceMax,
   ReduceMean,
   ReduceSum,
   ReduceSumSquare,
@@ -104,6 +107,7 @@ export const OPS = {
   SoftmaxCrossEntropyLoss,
   Softplus,
   Sqrt,
+  StopGradient,
   Sub,
   Tanh,
   Transpose,

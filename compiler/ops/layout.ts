@@ -30,19 +30,40 @@ export const Identity = defineOp({
   gradient: (_b, _node, [dY]): Gradients => [dY],
   since: 1,
   webgpu: true,
+  cuda: true,
   import: () => ({ alias: true }),
+});
+
+/**
+ * Its input, written as an Identity, which the backward pass treats as a constant: a value the
+ * result does not depend on, such as the maximum a stable log-softmax subtracts and adds back.
+ */
+export const StopGradient = defineOp({
+  name: 'StopGradient',
+  doc: 'its input, through which no gradient flows',
+  inputs: ['input'],
+  outputs: ['output'],
+  attrs: {},
+  shape: sameType,
+  gradient: { none: 'the result it feeds does not depend on its value (a stabilizing shift)' },
+  since: 1,
+  writtenAs: 'Identity',
+  webgpu: true,
+  cuda: true,
 });
 
 export const Reshape = defineOp({
   name: 'Reshape',
   doc: 'the input’s elements in another shape (-1: the batch)',
   inputs: ['data', 'shape'],
+  indexInputs: ['shape'],
   outputs: ['reshaped'],
   attrs: {},
   shape: ([x, shape]) => [{ dtype: x.dtype, shape: targetShape(shape, 'Reshape') }],
   gradient: reshapeBack,
   since: 5,
   webgpu: true,
+  cuda: true,
   import: importReshape,
 });
 
@@ -86,6 +107,7 @@ export const Flatten = defineOp({
   gradient: reshapeBack,
   since: 11,
   webgpu: true,
+  cuda: true,
   import: (n) =>
     attrNumber(n.attrs.axis, 1) === 1
       ? layerUse('Flatten')
@@ -96,6 +118,7 @@ export const Unsqueeze = defineOp({
   name: 'Unsqueeze',
   doc: 'the input with size-1 axes inserted where the axes input says',
   inputs: ['data', 'axes'],
+  indexInputs: ['axes'],
   outputs: ['expanded'],
   attrs: {},
   shape: ([x, axesInput]) => {
@@ -111,6 +134,7 @@ export const Unsqueeze = defineOp({
   since: 13,
   downgrade: axesAsAttribute,
   webgpu: true,
+  cuda: true,
 });
 
 export const Transpose = defineOp({
@@ -133,6 +157,7 @@ export const Transpose = defineOp({
   },
   since: 1,
   webgpu: true,
+  cuda: true,
 });
 
 export const Concat = defineOp({
@@ -171,6 +196,7 @@ export const Concat = defineOp({
   },
   since: 11,
   webgpu: true,
+  cuda: true,
   import: (n) => layerUse('Concat', { dim: attrNumber(n.attrs.axis, 1) }),
 });
 
@@ -178,6 +204,7 @@ export const Slice = defineOp({
   name: 'Slice',
   doc: 'x[starts:ends] along axes, unit steps',
   inputs: ['data', 'starts', 'ends', 'axes'],
+  indexInputs: ['starts', 'ends', 'axes'],
   outputs: ['output'],
   attrs: {},
   shape: ([x, startsInput, endsInput, axesInput]) => {
@@ -213,12 +240,14 @@ export const Slice = defineOp({
   },
   since: 11,
   webgpu: true,
+  cuda: true,
 });
 
 export const Pad = defineOp({
   name: 'Pad',
-  doc: 'the input with zeros added: every axis’s begin amount, then every axis’s end amount',
-  inputs: ['data', 'pads'],
+  doc: 'the input with zeros (or constant_value) added: every axis’s begin amount, then every axis’s end amount',
+  inputs: ['data', 'pads', 'constant_value?'],
+  indexInputs: ['pads'],
   outputs: ['output'],
   attrs: { mode: 'string' },
   shape: ([x, padsInput]) => {
@@ -243,16 +272,18 @@ export const Pad = defineOp({
     const starts = axes.map((i) => pads[i]);
     const ends = axes.map((i) => pads[i] + (shape[i] as number));
     const dX = axes.length === 0 ? dY! : slice(b, dY!, starts, ends, axes);
-    return [dX, undefined];
+    return [dX, undefined, undefined];
   },
   since: 11,
   webgpu: true,
+  cuda: true,
 });
 
 export const Expand = defineOp({
   name: 'Expand',
   doc: 'the input broadcast to a shape given as an input',
   inputs: ['input', 'shape'],
+  indexInputs: ['shape'],
   outputs: ['output'],
   attrs: {},
   shape: ([x, shape]) => [
@@ -262,12 +293,14 @@ export const Expand = defineOp({
   gradient: (_b, _node, [dY]): Gradients => [dY, undefined],
   since: 8,
   webgpu: true,
+  cuda: true,
 });
 
 export const Gather = defineOp({
   name: 'Gather',
   doc: 'the entries of data at the indices along an axis',
   inputs: ['data', 'indices'],
+  indexInputs: ['indices'],
   outputs: ['output'],
   attrs: { axis: 'int' },
   shape: ([data, indices], attrs) => {
@@ -280,4 +313,5 @@ export const Gather = defineOp({
   },
   since: 11,
   webgpu: true,
+  cuda: true,
 });

@@ -44,6 +44,7 @@ export const Gemm = defineOp({
   },
   since: 11,
   webgpu: true,
+  cuda: true,
   import: importGemm,
 });
 
@@ -104,6 +105,7 @@ export const MatMul = defineOp({
   },
   since: 9,
   webgpu: true,
+  cuda: true,
   import: importMatMul,
 });
 

@@ -2,7 +2,7 @@
 // made of (a 32-bit multiply, xor and shift per element).
 import type { DType } from '../ir/graph.js';
 import type { Gradients } from './op.js';
-import { defineOp, fail } from './op.js';
+import { defineOp, fail, NO_CUDA_KERNEL, NO_WEBGPU_KERNEL } from './op.js';
 import { broadcastShapes, broadcastType, comparisonType } from './shapes.js';
 import { onnx } from './index.js';
 
@@ -18,6 +18,7 @@ export const Equal = defineOp({
   gradient: { none: 'a comparison: its output is bool' },
   since: 11,
   webgpu: true,
+  cuda: true,
 });
 
 export const Greater = defineOp({
@@ -30,6 +31,7 @@ export const Greater = defineOp({
   gradient: { none: 'a comparison: its output is bool' },
   since: 9,
   webgpu: true,
+  cuda: true,
 });
 
 export const Less = defineOp({
@@ -42,6 +44,7 @@ export const Less = defineOp({
   gradient: { none: 'a comparison: its output is bool' },
   since: 9,
   webgpu: true,
+  cuda: true,
 });
 
 export const Where = defineOp({
@@ -65,6 +68,7 @@ export const Where = defineOp({
   },
   since: 9,
   webgpu: true,
+  cuda: true,
 });
 
 export const Cast = defineOp({
@@ -80,7 +84,8 @@ export const Cast = defineOp({
   },
   gradient: { none: 'netspec casts masks, counts and indices, never differentiated values' },
   since: 6,
-  webgpu: true,
+  webgpu: (node) => (node.attrs.to === 'int64' ? 'WebGPU computes no int64 (Cast to int64)' : true),
+  cuda: true,
 });
 
 export const Mod = defineOp({
@@ -92,7 +97,8 @@ export const Mod = defineOp({
   shape: broadcastType,
   gradient: { none: INTEGER_HASH },
   since: 10,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: true,
 });
 
 export const BitShift = defineOp({
@@ -104,7 +110,8 @@ export const BitShift = defineOp({
   shape: broadcastType,
   gradient: { none: INTEGER_HASH },
   since: 11,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: NO_CUDA_KERNEL,
 });
 
 export const BitwiseXor = defineOp({
@@ -116,5 +123,6 @@ export const BitwiseXor = defineOp({
   shape: broadcastType,
   gradient: { none: INTEGER_HASH },
   since: 18,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: NO_CUDA_KERNEL,
 });

@@ -2,13 +2,14 @@
 // −log softmax(scores)[label], with log softmax as its second output.
 import type { Shape } from '../ir/graph.js';
 import type { Gradients } from './op.js';
-import { defineOp, fail } from './op.js';
+import { defineOp, fail, NO_WEBGPU_KERNEL } from './op.js';
 import { onnx } from './index.js';
 
 export const SoftmaxCrossEntropyLoss = defineOp({
   name: 'SoftmaxCrossEntropyLoss',
   doc: 'softmax cross-entropy of scores [N, C] against int64 labels [N]; log_prob as output 2',
   inputs: ['scores', 'labels'],
+  indexInputs: ['labels'],
   outputs: ['output', 'log_prob?'],
   attrs: { reduction: 'string' },
   shape: ([scores, labels], attrs) => {
@@ -39,5 +40,6 @@ export const SoftmaxCrossEntropyLoss = defineOp({
     return [b.op(onnx.Mul, [diff, b.op(onnx.Div, [dLoss!, n])]), undefined];
   },
   since: 13,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: true,
 });

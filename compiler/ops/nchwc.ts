@@ -28,6 +28,7 @@ export const NchwcReorderInput = defineOp({
   gradient: AFTER_AUTODIFF,
   since: 1,
   webgpu: CPU_ONLY,
+  cuda: CPU_ONLY,
 });
 
 export const NchwcReorderOutput = defineOp({
@@ -47,6 +48,7 @@ export const NchwcReorderOutput = defineOp({
   gradient: AFTER_AUTODIFF,
   since: 1,
   webgpu: CPU_ONLY,
+  cuda: CPU_ONLY,
 });
 
 export const NchwcConv = defineOp({
@@ -75,6 +77,7 @@ export const NchwcConv = defineOp({
   gradient: AFTER_AUTODIFF,
   since: 1,
   webgpu: CPU_ONLY,
+  cuda: CPU_ONLY,
 });
 
 /** The block sizes onnxruntime's NCHWc kernels use: 8 floats with AVX2, 16 with AVX-512. */

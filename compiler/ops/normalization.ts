@@ -13,6 +13,19 @@ import { onnx } from './index.js';
 
 const BN_ATTRS = { epsilon: 'float', momentum: 'float' } as const;
 
+/**
+ * onnxruntime 1.30's WebGPU BatchNormalization (NCHW layout) gives other numbers than the CPU
+ * for a [N, C] input whose C is a multiple of 4; ranks 3 and 4 agree (docs/decisions/).
+ * Lowerings view such an input as [N, C, 1, 1].
+ */
+const batchNormOnWebgpu = (
+  node: OpNode<typeof BN_ATTRS>,
+  typeOf: (value: string) => ValueInfo,
+): true | string =>
+  typeOf(node.inputs[0]).shape.length === 2
+    ? 'onnxruntime 1.30’s WebGPU BatchNormalization is wrong for [N, C] inputs'
+    : true;
+
 /** X [N, C, …] with per-channel scale, bias, mean and variance. */
 function batchNormShape([x, ...perChannel]: ValueInfo[]): OutputType[] {
   if (perChannel.some((v) => v.shape.length !== 1 || v.shape[0] !== x.shape[1]))
@@ -41,7 +54,8 @@ export const BatchNormalization = defineOp({
     return [dX, dGamma, dBeta, undefined, undefined];
   },
   since: 9,
-  webgpu: true,
+  webgpu: batchNormOnWebgpu,
+  cuda: true,
   import: importBatchNorm,
 });
 
@@ -81,7 +95,8 @@ export const BatchNormalizationOfBatch = defineOp({
   },
   since: 9,
   writtenAs: 'BatchNormalization',
-  webgpu: true,
+  webgpu: batchNormOnWebgpu,
+  cuda: true,
 });
 
 const mul = (b: GraphBuilder, x: string, y: string) => b.op(onnx.Mul, [x, y]);

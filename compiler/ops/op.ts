@@ -1,9 +1,9 @@
 // What netspec knows about an ONNX operator, in one definition per op: its inputs, outputs and
 // attributes, how its output types follow from its inputs (the shape rule), its gradient (or
 // why it has none), the opset its form dates from and how it is written for older ones, how a
-// node of it in an imported model becomes a layer, and whether each execution target runs it
-// natively. The table of every op is ops/index.ts; the GraphBuilder is typed by it, so an op or
-// attribute name that it does not define is a compile error.
+// node of it in an imported model becomes a layer, and whether each GPU target runs it natively
+// (the CPU runs every standard op). The table of every op is ops/index.ts; the GraphBuilder is
+// typed by it, so an op or attribute name that it does not define is a compile error.
 import type { GraphBuilder } from '../ir/builder.js';
 import type { AttrValue, DType, Graph, Shape, Tensor, ValueInfo } from '../ir/graph.js';
 import type { Conversion, ImportContext } from '../import/conversion.js';
@@ -82,11 +82,19 @@ export interface NoRule {
 }
 
 /**
- * Whether a target runs a node natively: true, or why not (the node then falls back). A
- * function decides per node, from its attributes and its values' types.
+ * Whether a target runs a node natively: true, or why not (onnxruntime then runs the node on the
+ * CPU, with copies to and from the device around it, or fails). A function decides per node,
+ * from its outputs, its attributes and its values' types. `true` holds for the element types a
+ * target computes with: on WebGPU, int64 is only read where `indexInputs` says (ops/support.ts).
  */
 export type Support<S extends AttrSchema> =
   true | string | ((node: OpNode<S>, typeOf: (value: string) => ValueInfo) => true | string);
+
+/** The verdict for an op that onnxruntime-node 1.30's WebGPU provider has no kernel for. */
+export const NO_WEBGPU_KERNEL = 'no WebGPU kernel in onnxruntime 1.30';
+
+/** The verdict for an op that onnxruntime's CUDA provider has no kernel for. */
+export const NO_CUDA_KERNEL = 'no CUDA kernel in onnxruntime';
 
 /** A node as it is written to ONNX: its attributes already in their written form. */
 export interface WrittenNode {
@@ -132,8 +140,21 @@ export interface OpDef<N extends string = string, S extends AttrSchema = AttrSch
   downgrade?: Downgrade;
   /** The opset an attribute value needs, when it is later than `since` (what, opset). */
   attrSince?: (attrs: WrittenNode['attrs']) => [string, number] | undefined;
-  /** Whether onnxruntime's WebGPU provider runs it (its CPU provider runs every standard op). */
+  /**
+   * Inputs that are shapes, axes or indices (int64 by the ONNX spec), which every target reads
+   * as such; an int64 value anywhere else is arithmetic on int64.
+   */
+  indexInputs?: readonly string[];
+  /**
+   * Whether onnxruntime-node 1.30's WebGPU provider runs it, as measured one op at a time on
+   * SwiftShader with CPU fallback disabled (docs/decisions/).
+   */
   webgpu: Support<S>;
+  /**
+   * Whether onnxruntime's CUDA provider has a kernel for it (its generated kernel table,
+   * docs/OperatorKernels.md in onnxruntime's repository; never run from here).
+   */
+  cuda: Support<S>;
   /** An op of netspec's own that is written as this standard op (its meaning differs in autodiff). */
   writtenAs?: string;
   /** How a node of this op in an imported ONNX model becomes a layer. */

@@ -1,6 +1,7 @@
-// Pooling: MaxPool (with its Indices output in training graphs), AveragePool and
-// GlobalAveragePool, and the two ops a max pool's gradient is placed with: MaxUnpool where the
-// windows are disjoint, ScatterElements(add) where they overlap.
+// Pooling: MaxPool (with its Indices output in training graphs, where the target computes it),
+// AveragePool and GlobalAveragePool, and the two ops a max pool's gradient is placed with:
+// MaxUnpool where the windows are disjoint, ScatterElements(add) where they overlap. Without
+// Indices, the gradient finds each window's maximum itself (pool-windows.ts).
 import type { GraphBuilder } from '../ir/builder.js';
 import { tensor } from '../ir/graph.js';
 import { sameShape } from '../ir/graph.js';
@@ -9,8 +10,9 @@ import type { Conversion } from '../import/conversion.js';
 import { attrInts, attrNumber, layerUse, symmetricPadding } from '../import/conversion.js';
 import type { OnnxNode } from '../onnx/read.js';
 import { slideBack } from './conv-gradients.js';
+import { maxPoolGradientByWindows } from './pool-windows.js';
 import type { AttrValues, Gradients, OpNode, OutputType } from './op.js';
-import { defineOp, fail } from './op.js';
+import { defineOp, fail, NO_CUDA_KERNEL, NO_WEBGPU_KERNEL } from './op.js';
 import { targetShape } from './shapes.js';
 import { nchw, slide, windowOf } from './windows.js';
 import type { ValueInfo } from '../ir/graph.js';
@@ -60,6 +62,7 @@ export const MaxPool = defineOp({
   since: 11,
   webgpu: (node) =>
     node.outputs.length > 1 ? 'onnxruntime 1.30’s WebGPU MaxPool has no Indices output' : true,
+  cuda: true,
   import: (node) => importPool(node, 'MaxPool2d'),
 });
 
@@ -67,21 +70,21 @@ export const MaxPool = defineOp({
  * Each output's gradient goes to the input element its Indices output names. Where windows do
  * not overlap, no element is named twice, and MaxUnpool (a plain store loop) places dY far
  * faster than ScatterElements, whose `add` reduction runs a generic per-element path
- * (docs/decisions/0011-max-pool-gradient.md). Overlapping or padded windows, ceil_mode, and
- * float64 graphs (no float64 MaxUnpool kernel) accumulate with ScatterElements(add).
+ * (docs/decisions/0011-max-pool-gradient.md). Overlapping or padded windows, ceil_mode, float64
+ * graphs (no float64 MaxUnpool kernel) and targets without MaxUnpool (CUDA) accumulate with
+ * ScatterElements(add).
  */
 function maxPoolGradient(b: GraphBuilder, node: OpNode<typeof POOL>, dY: string): string {
   const [x] = node.inputs;
   const indices = node.outputs[1];
-  if (!indices)
-    throw new Error('MaxPool: the gradient needs the Indices output (lower it in train mode)');
+  if (!indices) return maxPoolGradientByWindows(b, node, dY);
   const kernel = node.attrs.kernel_shape ?? [];
   const strides = node.attrs.strides ?? kernel.map(() => 1);
   const dilations = node.attrs.dilations ?? kernel.map(() => 1);
   const disjoint = kernel.every((k, i) => dilations[i] * (k - 1) < strides[i]);
   // onnxruntime's MaxUnpool refuses an output smaller than the windows' reach (ceil_mode, pads).
   const inside = !node.attrs.ceil_mode && (node.attrs.pads ?? []).every((p) => p === 0);
-  if (disjoint && inside && b.floatType === 'float32') {
+  if (disjoint && inside && b.floatType === 'float32' && b.runs(onnx.MaxUnpool)) {
     return b.op(onnx.MaxUnpool, [dY, indices, b.op(onnx.Shape, [x])], {
       kernel_shape: kernel,
       strides,
@@ -131,6 +134,7 @@ export const AveragePool = defineOp({
   },
   since: 11,
   webgpu: true,
+  cuda: true,
   import: (node) => importPool(node, 'AvgPool2d'),
 });
 
@@ -151,6 +155,7 @@ export const GlobalAveragePool = defineOp({
   },
   since: 1,
   webgpu: true,
+  cuda: true,
   import: () => layerUse('AdaptiveAvgPool2d', { output_size: 1 }),
 });
 
@@ -158,6 +163,7 @@ export const MaxUnpool = defineOp({
   name: 'MaxUnpool',
   doc: 'places each value at the position its index names, zeros elsewhere (a max pool’s gradient)',
   inputs: ['X', 'I', 'output_shape?'],
+  indexInputs: ['I', 'output_shape'],
   outputs: ['output'],
   attrs: { kernel_shape: 'ints', strides: 'ints', pads: 'ints' },
   shape: ([x, indices, outputShape]) => {
@@ -167,13 +173,15 @@ export const MaxUnpool = defineOp({
   },
   gradient: { unsupported: 'netspec emits it only inside max pools’ gradients' },
   since: 11,
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: NO_WEBGPU_KERNEL,
+  cuda: NO_CUDA_KERNEL,
 });
 
 export const ScatterElements = defineOp({
   name: 'ScatterElements',
   doc: 'data with updates written (or, with reduction add, added) at the indices along an axis',
   inputs: ['data', 'indices', 'updates'],
+  indexInputs: ['indices'],
   outputs: ['output'],
   attrs: { axis: 'int', reduction: 'string' },
   shape: ([data, indices, updates]) => {
@@ -189,5 +197,6 @@ export const ScatterElements = defineOp({
     const since = reduction === 'add' || reduction === 'mul' ? 16 : 18;
     return [`reduction="${String(reduction)}"`, since];
   },
-  webgpu: 'no WebGPU kernel in onnxruntime 1.30',
+  webgpu: true,
+  cuda: true,
 });

@@ -1,5 +1,6 @@
 // Reductions: sums and means over axes (losses, batch statistics, gradients' un-broadcasting),
-// the sum of squares (norms for monitoring and clipping) and ArgMax (predictions).
+// the sum of squares (norms for monitoring and clipping), ArgMax (predictions), and for targets
+// without ArgMax's int64 and MaxPool's Indices, maxima and running sums (CumSum).
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Shape, ValueInfo } from '../ir/graph.js';
 import { expandLike, reshape, sizeOf } from '../ir/ops-helpers.js';
@@ -49,6 +50,7 @@ export const ReduceSum = defineOp({
   name: 'ReduceSum',
   doc: 'the sum over the axes given as an input (all when none)',
   inputs: ['data', 'axes?'],
+  indexInputs: ['axes'],
   outputs: ['reduced'],
   attrs: REDUCE,
   shape: reduceShape('ReduceSum'),
@@ -56,12 +58,14 @@ export const ReduceSum = defineOp({
   since: 13,
   downgrade: axesAsAttribute,
   webgpu: true,
+  cuda: true,
 });
 
 export const ReduceMean = defineOp({
   name: 'ReduceMean',
   doc: 'the mean over the axes given as an input (all when none)',
   inputs: ['data', 'axes?'],
+  indexInputs: ['axes'],
   outputs: ['reduced'],
   attrs: REDUCE,
   shape: reduceShape('ReduceMean'),
@@ -79,6 +83,43 @@ export const ReduceMean = defineOp({
   since: 18,
   downgrade: axesAsAttribute,
   webgpu: true,
+  cuda: true,
+});
+
+export const ReduceMax = defineOp({
+  name: 'ReduceMax',
+  doc: 'the maximum over the axes given as an input (all when none)',
+  inputs: ['data', 'axes?'],
+  indexInputs: ['axes'],
+  outputs: ['reduced'],
+  attrs: REDUCE,
+  shape: reduceShape('ReduceMax'),
+  gradient: {
+    unsupported:
+      'netspec takes maxima for accuracy and for a log-softmax’s shift, never differentiated',
+  },
+  since: 18,
+  downgrade: axesAsAttribute,
+  webgpu: true,
+  cuda: true,
+});
+
+/**
+ * Running sums along the axis given as an input: on targets without MaxPool's Indices and
+ * ArgMax's int64, where the first maximum of a window or a row is, and example positions.
+ */
+export const CumSum = defineOp({
+  name: 'CumSum',
+  doc: 'running sums along an axis',
+  inputs: ['x', 'axis'],
+  indexInputs: ['axis'],
+  outputs: ['y'],
+  attrs: { exclusive: 'int', reverse: 'int' },
+  shape: ([x]) => [{ dtype: x.dtype, shape: x.shape }],
+  gradient: { unsupported: 'netspec counts masks and positions with it, never differentiated' },
+  since: 11,
+  webgpu: true,
+  cuda: true,
 });
 
 export const ReduceSumSquare = defineOp({
@@ -91,6 +132,7 @@ export const ReduceSumSquare = defineOp({
   gradient: { unsupported: 'netspec takes norms for monitoring and clipping only' },
   since: 1,
   webgpu: true,
+  cuda: true,
 });
 
 export const ArgMax = defineOp({
@@ -110,4 +152,5 @@ export const ArgMax = defineOp({
   gradient: { none: 'an index: piecewise constant' },
   since: 11,
   webgpu: true,
+  cuda: true,
 });

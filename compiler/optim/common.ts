@@ -24,7 +24,9 @@ export function movingSquareAverage(b: GraphBuilder, avg: string, x: string, bet
 
 /** The step being taken, counted from 1 as torch's `state['step']` is, as a float scalar. */
 export function stepNumber(b: GraphBuilder, step: string): string {
-  return b.op(onnx.Cast, [b.op(onnx.Add, [step, b.scalar(1, 'int64')])], { to: b.floatType });
+  return b.op(onnx.Cast, [b.op(onnx.Add, [step, b.scalar(1, b.info(step).dtype)])], {
+    to: b.floatType,
+  });
 }
 
 /** `1 − beta^t`, Adam's bias correction for an average that started at zero. */

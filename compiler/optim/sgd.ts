@@ -48,7 +48,7 @@ export const SGD: OptimizerDef = {
       let fresh = g;
       if (dampening > 0) {
         // torch starts the buffer at g itself; dampening applies from the second step on.
-        const first = b.op(onnx.Equal, [step, b.scalar(0, 'int64')]);
+        const first = b.op(onnx.Equal, [step, b.scalar(0, b.info(step).dtype)]);
         fresh = b.op(onnx.Where, [first, g, b.op(onnx.Mul, [g, b.scalar(1 - dampening)])]);
       }
       const buffer = b.op(onnx.Add, [

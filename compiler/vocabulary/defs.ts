@@ -31,7 +31,7 @@ export interface ParamSpec {
 export interface LowerContext {
   mode: 'train' | 'eval';
   /**
-   * Train mode only: the step counter (an int64 scalar graph input) and the recipe's seed,
+   * Train mode only: the step counter (an integer scalar graph input, int32 on WebGPU) and the recipe's seed,
    * from which dropout derives its masks, so the same spec and seed give the same masks.
    */
   step?: string;
@@ -105,7 +105,7 @@ export interface UpdateInputs {
   state: Record<string, string>;
   /** Scalar learning rate (a graph input, so schedules live in the runtime). */
   lr: string;
-  /** Scalar int64 count of steps taken before this one. */
+  /** Scalar integer count of steps taken before this one (int64, or int32 on WebGPU). */
   step: string;
 }
 

@@ -24,6 +24,8 @@ export interface LayerInstance {
   /** Trainable parameters and buffers (running statistics), in PyTorch's state_dict order. */
   params: ParamSpec[];
   span: Span;
+  /** The file `span` is in, where it is not the recipe's (a network imported from another spec). */
+  file?: string;
   /** Frozen by surgery: its parameters are constants of the train step. */
   frozen?: boolean;
   /**

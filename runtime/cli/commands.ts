@@ -1,7 +1,6 @@
 // The actions behind each CLI command.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Diagnostic, GraphKind, Model, Recipe } from '../../compiler/index.js';
+import type { Diagnostic, GraphKind, Model, Recipe, Target } from '../../compiler/index.js';
 import {
   compileInference,
   compileRecipe,
@@ -13,17 +12,18 @@ import {
   MIN_OPSET,
   OpsetError,
 } from '../../compiler/index.js';
-import { DataError } from '../data/errors.js';
 import type { ChannelStats } from '../data/transforms/pipeline.js';
 import { needsStats } from '../data/transforms/pipeline.js';
 import type { EpochMetrics } from '../train.js';
-import { writeFileAtomic } from '../weights.js';
+import { makeFolder, writeFileAtomic } from '../files.js';
 import { prepareData } from './data.js';
 import { dataRoots } from '../data/paths.js';
 import { DataFacts, dataWarnings } from '../data/probe.js';
 import type { LoadedSpec } from './load.js';
 import { loadRecipe, loadTrainedWeights, printDiagnostics, readSpec } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
+import { CODES } from '../../compiler/index.js';
+import { alreadyReported } from '../errors.js';
 
 const OPSET_DEFAULT = MAX_OPSET;
 
@@ -64,32 +64,40 @@ export interface CompileOptions {
   recipe?: string;
   /** Print the graphs' text form instead of writing files: `true` for all, or one kind. */
   print?: boolean | string;
+  /** The device the graphs are for: the ops it runs natively (default cpu). */
+  device?: Target;
 }
 
 export function compileCommand(path: string, options: CompileOptions): number {
-  const { recipe } = loadRecipe(path, options.recipe);
+  const { loaded, recipe } = loadRecipe(path, options.recipe);
+  const target = { target: options.device ?? 'cpu' };
   if (options.print) {
     const kinds = options.print === true ? GRAPH_KINDS : [graphKind(options.print)];
-    process.stdout.write(printRecipeGraphs(recipe, kinds));
+    process.stdout.write(printRecipeGraphs(recipe, kinds, target));
     return 0;
   }
-  const compiled = compileRecipe(recipe);
-  mkdirSync(options.out, { recursive: true });
+  const compiled = compileRecipe(recipe, target);
+  printDiagnostics({ ...loaded, diagnostics: compiled.warnings });
+  makeFolder(options.out);
   const { graphs } = compiled.manifest;
-  for (const kind of GRAPH_KINDS)
-    writeFileSync(join(options.out, graphs[kind].file), compiled[kind]);
-  writeFileSync(
+  const kinds = GRAPH_KINDS.filter((kind) => graphs[kind] !== undefined);
+  for (const kind of kinds) writeFileAtomic(join(options.out, graphs[kind]!.file), compiled[kind]!);
+  writeFileAtomic(
     join(options.out, `${recipe.name}.manifest.json`),
     JSON.stringify(compiled.manifest, null, 2),
   );
-  const files = GRAPH_KINDS.map((kind) => graphs[kind].file).join(', ');
+  const files = kinds.map((kind) => graphs[kind]!.file).join(', ');
   process.stdout.write(`wrote ${files} and ${recipe.name}.manifest.json to ${options.out}\n`);
   return 0;
 }
 
 function graphKind(name: string): GraphKind {
   const kind = GRAPH_KINDS.find((k) => k === name);
-  if (!kind) throw new UserError(`--print: no graph '${name}' (one of ${GRAPH_KINDS.join(', ')})`);
+  if (!kind)
+    throw new UserError(
+      CODES.commandLine,
+      `--print: no graph '${name}' (one of ${GRAPH_KINDS.join(', ')})`,
+    );
   return kind;
 }
 
@@ -174,6 +182,7 @@ export function exportMetadata(
 export function exportCommand(path: string, options: ExportOptions): number {
   if (options.opset !== undefined && (options.opset < MIN_OPSET || options.opset > MAX_OPSET)) {
     throw new UserError(
+      CODES.commandLine,
       `--opset ${options.opset}: netspec exports opsets ${MIN_OPSET} to ${MAX_OPSET}`,
     );
   }
@@ -193,7 +202,7 @@ export function exportCommand(path: string, options: ExportOptions): number {
     bytes = compileInference(model, weights, metadata, options.opset);
   } catch (e) {
     if (e instanceof OpsetError)
-      throw new UserError(`${path}: --opset ${options.opset}: ${e.message}`);
+      throw new UserError(CODES.commandLine, `${path}: --opset ${options.opset}: ${e.message}`);
     throw e;
   }
   writeFileAtomic(options.out, bytes);
@@ -213,11 +222,11 @@ function recipeModel(path: string, name: string | undefined) {
 function networkOf(path: string, name: string): Model {
   const loaded = readSpec(path);
   printDiagnostics(loaded);
-  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  if (hasErrors(loaded.diagnostics)) throw alreadyReported();
   const model = loaded.spec.networks.get(name);
   if (!model) {
     const known = [...loaded.spec.networks.keys()].join(', ') || 'none';
-    throw new UserError(`${path}: no network named '${name}' (found: ${known})`);
+    throw new UserError(CODES.commandLine, `${path}: no network named '${name}' (found: ${known})`);
   }
   return model;
 }
@@ -254,8 +263,9 @@ function loadForMetadata(recipe: Recipe, path: string, roots: string[], required
     return prepareData(recipe, path, dataRoots(roots));
   } catch (e) {
     if (!required) return undefined;
-    if (e instanceof DataError)
+    if (e instanceof UserError)
       throw new UserError(
+        e.code,
         `${path}: Normalize(auto) needs the training data's statistics, and the data could not be read: ${e.message}`,
       );
     throw e;

@@ -1,6 +1,6 @@
 // `netspec data <spec>`: what a dataset holds (counts, classes, shape, pixel statistics) and a
 // grid of samples after the transforms; and the data preparation `train` shares with it.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../files.js';
 import type { DatasetSpec, Recipe, TransformSpec } from '../../compiler/index.js';
 import { batches, epochOrder } from '../data/batches.js';
 import type { LoadedData } from '../data/dataset.js';
@@ -12,7 +12,9 @@ import type { ChannelStats } from '../data/transforms/pipeline.js';
 import { needsStats } from '../data/transforms/pipeline.js';
 import { hasErrors } from '../../compiler/index.js';
 import { printDiagnostics, readSpec } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
+import { CODES } from '../../compiler/index.js';
+import { alreadyReported } from '../errors.js';
 
 export type PreparedData = LoadedData & { stats?: ChannelStats };
 
@@ -36,7 +38,7 @@ export interface DataCommandOptions {
 export function dataCommand(path: string, options: DataCommandOptions, roots: string[]): number {
   const loaded = readSpec(path);
   printDiagnostics(loaded);
-  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  if (hasErrors(loaded.diagnostics)) throw alreadyReported();
   const { spec } = loaded;
   const dataset = pickDataset(spec.datasets, options.dataset, path);
   // The transform a recipe applies to this dataset, if any recipe does.
@@ -73,7 +75,7 @@ export function dataCommand(path: string, options: DataCommandOptions, roots: st
     });
     const normalize = normalization(transform, stats);
     const scale = gridScale(batch.shape[2]);
-    writeFileSync(options.grid, gridPng(batch, { names, normalize, scale }));
+    writeFileAtomic(options.grid, gridPng(batch, { names, normalize, scale }));
     const after = transform ? ` after ${transform.name}` : '';
     const undone = normalize ? '; Normalize undone for display (x·std + mean)' : '';
     lines.push(
@@ -101,12 +103,18 @@ function pickDataset(
   const names = [...datasets.keys()].join(', ') || 'none';
   if (name !== undefined) {
     const found = datasets.get(name);
-    if (!found) throw new UserError(`${path}: no dataset named '${name}' (found: ${names})`);
+    if (!found)
+      throw new UserError(
+        CODES.commandLine,
+        `${path}: no dataset named '${name}' (found: ${names})`,
+      );
     return found;
   }
   if (datasets.size === 1) return [...datasets.values()][0];
-  if (datasets.size === 0) throw new UserError(`${path}: the spec has no dataset`);
+  if (datasets.size === 0)
+    throw new UserError(CODES.commandLine, `${path}: the spec has no dataset`);
   throw new UserError(
+    CODES.commandLine,
     `${path}: the spec has several datasets (${names}); choose one with --dataset`,
   );
 }

@@ -8,24 +8,29 @@ import { batches, epochOrder } from '../data/batches.js';
 import { classReport, classReportText } from '../report/classes.js';
 import type { ClassReport } from '../report/classes.js';
 import { createSession, ort } from '../session.js';
-import type { Device } from '../session.js';
+import type { DeviceChoice } from '../device.js';
+import { resolveDevice } from '../device.js';
 import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
 import { loadRecipe, loadTrainedWeights } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
+import { CODES } from '../../compiler/index.js';
 
 export interface ModelOptions {
   recipe?: string;
   weights?: string;
   threads: number;
-  device: Device;
+  device: DeviceChoice;
+  noFallback?: boolean;
 }
 
 /** The inference session with trained weights, and what it needs to read batches. */
 export async function trainedModel(path: string, options: ModelOptions) {
   const { recipe } = loadRecipe(path, options.recipe);
   const weights = loadTrainedWeights(recipe.model, path, options.weights, recipe.name);
-  const session = await createSession(compileInference(recipe.model, weights), options);
+  const device = resolveDevice(options.device);
+  const model = compileInference(recipe.model, weights, {}, undefined, device);
+  const session = await createSession(model, { ...options, device });
   return { recipe, session };
 }
 
@@ -77,7 +82,11 @@ export async function evalCommand(
   const { recipe, session } = await trainedModel(path, options);
   const data = prepareData(recipe, path, dataRoots(options.data));
   const split = data[options.split as 'train' | 'test' | 'validation'];
-  if (!split) throw new UserError(`dataset '${recipe.dataset.name}' has no ${options.split} split`);
+  if (!split)
+    throw new UserError(
+      CODES.commandLine,
+      `dataset '${recipe.dataset.name}' has no ${options.split} split`,
+    );
   const report = await splitClassReport(
     session,
     recipe,

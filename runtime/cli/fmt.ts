@@ -1,10 +1,10 @@
 // `netspec fmt`: print specs canonically, rewrite them in place (`--write`) or list those that
 // would change (`--check`). A file with syntax errors is reported and never touched.
-import { readFileSync } from 'node:fs';
 import { format } from '../../grammar/index.js';
-import { writeFileAtomic } from '../weights.js';
-import { UserError } from './errors.js';
+import { FileError, readText, writeFileAtomic } from '../files.js';
+import { UserError } from '../errors.js';
 import { formatDiagnostic, summary } from './print.js';
+import { CODES } from '../../compiler/index.js';
 
 export interface FmtOptions {
   write?: boolean;
@@ -15,7 +15,7 @@ export function fmtCommand(paths: string[], options: FmtOptions): number {
   let failed = false;
   const changed: string[] = [];
   for (const path of paths) {
-    const source = readText(path);
+    const source = readSpecText(path);
     const result = format(source, path);
     if (result.diagnostics.length > 0) {
       const sources = new Map([[path, source]]);
@@ -37,12 +37,13 @@ export function fmtCommand(paths: string[], options: FmtOptions): number {
   return failed ? 1 : 0;
 }
 
-function readText(path: string): string {
+/** A spec's text; a file that is not UTF-8 text is refused, so --write never rewrites bytes. */
+function readSpecText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readText(path, 'spec');
   } catch (e) {
-    throw new UserError(
-      `${path}: cannot read the spec (${(e as NodeJS.ErrnoException).code ?? e})`,
-    );
+    if (e instanceof FileError)
+      throw new UserError(CODES.unreadableFile, `${path}: cannot read the spec: ${e.reason}`);
+    throw e;
   }
 }

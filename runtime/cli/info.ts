@@ -3,10 +3,18 @@
 
 import { basename, resolve } from 'node:path';
 import type { Model, Recipe } from '../../compiler/index.js';
-import { checkSpec, hasErrors, onnxInputDims, onnxInputShape } from '../../compiler/index.js';
+import {
+  checkSpec,
+  hasErrors,
+  OnnxReadError,
+  onnxInputDims,
+  onnxInputShape,
+} from '../../compiler/index.js';
 import { printDiagnostics, readBinary, readImport, readSpec } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { plural } from '../plural.js';
+import { CODES } from '../../compiler/index.js';
+import { alreadyReported } from '../errors.js';
 
 export function infoCommand(file: string, options: { input?: string; network?: string }): number {
   if (file.endsWith('.onnx')) {
@@ -26,10 +34,13 @@ export function infoCommand(file: string, options: { input?: string; network?: s
 function specModels(file: string, only: string | undefined) {
   const loaded = readSpec(file);
   printDiagnostics(loaded);
-  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  if (hasErrors(loaded.diagnostics)) throw alreadyReported();
   const models = [...loaded.spec.networks.values()].filter((m) => !only || m.name === only);
   if (models.length === 0)
-    throw new UserError(`${file}: no network${only ? ` named '${only}'` : ''} to describe`);
+    throw new UserError(
+      CODES.commandLine,
+      `${file}: no network${only ? ` named '${only}'` : ''} to describe`,
+    );
   return { models, recipes: [...loaded.spec.recipes.values()] };
 }
 
@@ -45,13 +56,14 @@ function inputFor(file: string, bytes: Uint8Array, input: string | undefined) {
     const dims = input.split(',').map(Number);
     if (dims.length !== 3 || dims.some((d) => !Number.isInteger(d) || d <= 0))
       throw new UserError(
+        CODES.commandLine,
         `--input ${input}: expected C,H,W, three positive whole numbers (e.g. 3,224,224)`,
       );
     return { dims };
   }
-  const fixed = onnxInputDims(bytes);
+  const fixed = readingOnnx(file, () => onnxInputDims(bytes));
   if (fixed) return { dims: fixed };
-  const shape = onnxInputShape(bytes) ?? [];
+  const shape = readingOnnx(file, () => onnxInputShape(bytes)) ?? [];
   const channels = typeof shape[0] === 'number' && shape[0] > 0 ? shape[0] : 3;
   const sizes = shape.slice(1).map((d) => (typeof d === 'number' && d > 0 ? d : DEFAULT_SIZE));
   const dims = [channels, ...(sizes.length === 2 ? sizes : [DEFAULT_SIZE, DEFAULT_SIZE])];
@@ -60,16 +72,31 @@ function inputFor(file: string, bytes: Uint8Array, input: string | undefined) {
   return { dims, note };
 }
 
+/** `read`'s result; a file that is not a valid ONNX model is the user's error, naming it. */
+function readingOnnx<T>(file: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof OnnxReadError)
+      throw new UserError(CODES.importProblem, `${file}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** Imports the file through a one-line spec, so `info` sees exactly what a spec would. */
 function importForInfo(file: string, input: string | undefined): { model: Model; note?: string } {
   const bytes = readBinary(file);
-  if (!bytes) throw new UserError(`${file}: cannot read the file`);
+  if (!(bytes instanceof Uint8Array))
+    throw new UserError(CODES.unreadableFile, `${file}: ${bytes.problem}`);
   const { dims, note } = inputFor(file, bytes, input);
   const name = basename(file, '.onnx').replace(/\W/g, '_').replace(/^(\d)/, '_$1');
   const text = `network ${name} = onnx(${JSON.stringify(resolve(file))}, shape: [${dims.join(', ')}]) {}\n`;
   const checked = checkSpec(text, '<info>', readImport, readBinary);
   if (hasErrors(checked.diagnostics)) {
-    throw new UserError(checked.diagnostics.map((d) => `${file}: ${d.message}`).join('\n'));
+    throw new UserError(
+      CODES.importProblem,
+      checked.diagnostics.map((d) => `${file}: ${d.message}`).join('\n'),
+    );
   }
   return { model: checked.spec.networks.get(name)!, note };
 }

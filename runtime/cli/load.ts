@@ -1,12 +1,16 @@
 // Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe;
 // reading the trained weights a command uses.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckedSpec, Diagnostic, Model, Recipe, SweepSpec } from '../../compiler/index.js';
+import { FileError, readText } from '../files.js';
+import { checkerHost } from '../host.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
-import { StartWeightsError, trainedWeights } from '../start-weights.js';
-import { UserError } from './errors.js';
+import { trainedWeights } from '../start-weights.js';
+import { UserError } from '../errors.js';
 import { formatDiagnostic, summary } from './print.js';
+import { CODES } from '../../compiler/index.js';
+import { alreadyReported } from '../errors.js';
 
 export interface LoadedSpec {
   path: string;
@@ -16,32 +20,17 @@ export interface LoadedSpec {
   sources: Map<string, string>;
 }
 
-/** Reads binary files (ONNX models) for the checker; undefined when unreadable. */
-export function readBinary(path: string): Uint8Array | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads imported files for the checker; undefined when unreadable (the checker reports it). */
-export function readImport(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
+/** How the CLI's checker reads the files a spec names (host.ts): anywhere the spec says. */
+export const { readBinary, readImport } = checkerHost();
 
 export function readSpec(path: string): LoadedSpec {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readText(path, 'spec');
   } catch (e) {
-    throw new UserError(
-      `${path}: cannot read the spec (${(e as NodeJS.ErrnoException).code ?? e})`,
-    );
+    if (e instanceof FileError)
+      throw new UserError(CODES.unreadableFile, `${path}: cannot read the spec: ${e.reason}`);
+    throw e;
   }
   const { spec, diagnostics, sources } = checkSpec(text, path, readImport, readBinary);
   return { path, spec, diagnostics, sources };
@@ -62,17 +51,22 @@ export function loadRecipe(
 ): { loaded: LoadedSpec; recipe: Recipe } {
   const loaded = readSpec(path);
   printDiagnostics(loaded);
-  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  if (hasErrors(loaded.diagnostics)) throw alreadyReported();
   const recipes = [...loaded.spec.recipes.values()];
   if (name !== undefined) {
     const recipe = loaded.spec.recipes.get(name);
     if (!recipe)
-      throw new UserError(`${path}: no train block named '${name}' (found: ${names(recipes)})`);
+      throw new UserError(
+        CODES.commandLine,
+        `${path}: no train block named '${name}' (found: ${names(recipes)})`,
+      );
     return { loaded, recipe };
   }
   if (recipes.length === 1) return { loaded, recipe: recipes[0] };
-  if (recipes.length === 0) throw new UserError(`${path}: the spec has no train block`);
+  if (recipes.length === 0)
+    throw new UserError(CODES.commandLine, `${path}: the spec has no train block`);
   throw new UserError(
+    CODES.commandLine,
     `${path}: the spec has several train blocks (${names(recipes)}); choose one with --recipe`,
   );
 }
@@ -81,11 +75,11 @@ export function loadRecipe(
 export function loadSweep(path: string, name: string): { loaded: LoadedSpec; sweep: SweepSpec } {
   const loaded = readSpec(path);
   printDiagnostics(loaded);
-  if (hasErrors(loaded.diagnostics)) throw new UserError('');
+  if (hasErrors(loaded.diagnostics)) throw alreadyReported();
   const sweep = loaded.spec.sweeps.get(name);
   if (sweep) return { loaded, sweep };
   const found = [...loaded.spec.sweeps.keys()].join(', ') || 'none';
-  throw new UserError(`${path}: no sweep named '${name}' (found: ${found})`);
+  throw new UserError(CODES.commandLine, `${path}: no sweep named '${name}' (found: ${found})`);
 }
 
 function names(recipes: { name: string }[]): string {
@@ -105,12 +99,8 @@ export function loadTrainedWeights(
   const path = file ?? join('runs', recipe, 'weights.safetensors');
   if (!existsSync(path))
     throw new UserError(
+      CODES.weightsFile,
       `${path}: no such file; train first (netspec train ${spec}) or pass --weights`,
     );
-  try {
-    return trainedWeights(model, path);
-  } catch (e) {
-    if (e instanceof StartWeightsError) throw new UserError(e.message);
-    throw e;
-  }
+  return trainedWeights(model, path);
 }

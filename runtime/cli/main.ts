@@ -16,6 +16,18 @@ function positiveInt(value: string): number {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** `--device`: the CPU, a GPU through WebGPU or CUDA, or auto (a GPU where there is one). */
+const deviceOption = () =>
+  new Option('--device <device>', 'where to run (auto: a GPU where there is one, else the CPU)')
+    .choices(['cpu', 'webgpu', 'cuda', 'auto'])
+    .default('cpu');
+
+/** commander's `--no-fallback` is `fallback: false`. */
+const withFallback = <T extends { fallback?: boolean }>(opts: T) => ({
+  ...opts,
+  noFallback: opts.fallback === false,
+});
+
 const program = new Command('netspec')
   .description('Check, compile, train and export neural networks described in .net spec files.')
   .version('0.1.0')
@@ -42,6 +54,11 @@ program
     '--print [graph]',
     'print the graphs as text instead of writing files (all, or one of train, steps, eval, infer)',
   )
+  .addOption(
+    new Option('--device <device>', 'the device the graphs are for (ops it runs natively)')
+      .choices(['cpu', 'webgpu', 'cuda'])
+      .default('cpu'),
+  )
   .action((spec, opts) => run(async () => (await commands()).compileCommand(spec, opts)));
 
 program
@@ -58,9 +75,8 @@ program
     positiveInt,
     0,
   )
-  .addOption(
-    new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
-  )
+  .addOption(deviceOption())
+  .option('--no-fallback', 'fail instead of running on the CPU what the device cannot')
   .option('--resume <dir>', 'continue from a checkpoint (a run folder or a checkpoint folder)')
   .option(
     '--weights <file>',
@@ -70,7 +86,7 @@ program
   .option('--weights-partial', 'with --weights: load the tensors that fit, initialize the rest')
   .option('--json', 'print progress as JSON event lines')
   .action((spec, opts) =>
-    run(async () => (await import('./train-command.js')).trainCommand(spec, opts)),
+    run(async () => (await import('./train-command.js')).trainCommand(spec, withFallback(opts))),
   );
 
 program
@@ -94,7 +110,9 @@ program
     0,
   )
   .addOption(
-    new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
+    new Option('--device <device>', 'where to run')
+      .choices(['cpu', 'webgpu', 'cuda'])
+      .default('cpu'),
   )
   .option(
     '--trial <k>',
@@ -161,11 +179,6 @@ program
   .action((file, opts) => run(async () => (await import('./info.js')).infoCommand(file, opts)));
 
 program
-  .command('devices')
-  .description('list the devices netspec can train on and what each runs')
-  .action(() => run(async () => (await import('./devices.js')).devicesCommand()));
-
-program
   .command('fmt')
   .description('format specs canonically (to stdout, or in place with --write)')
   .argument('<files...>', 'the .net files')
@@ -185,9 +198,8 @@ const modelOptions = (command: Command) =>
     .option('--recipe <name>', 'the train block (when the spec has several)')
     .option('--data <dir>', 'also look for data files under this folder (repeatable)', collect, [])
     .option('--threads <n>', 'CPU threads for onnxruntime (0: every core)', positiveInt, 0)
-    .addOption(
-      new Option('--device <device>', 'where to run').choices(['cpu', 'cuda']).default('cpu'),
-    );
+    .addOption(deviceOption())
+    .option('--no-fallback', 'fail instead of running on the CPU what the device cannot');
 
 modelOptions(
   program
@@ -202,7 +214,7 @@ modelOptions(
         .default('test'),
     ),
 ).action((spec, opts) =>
-  run(async () => (await import('./eval-command.js')).evalCommand(spec, opts)),
+  run(async () => (await import('./eval-command.js')).evalCommand(spec, withFallback(opts))),
 );
 
 modelOptions(
@@ -213,8 +225,16 @@ modelOptions(
     .argument('<images...>', 'image files')
     .option('--top <k>', 'how many classes to show per image', positiveInt, 3),
 ).action((spec, images, opts) =>
-  run(async () => (await import('./predict-command.js')).predictCommand(spec, images, opts)),
+  run(async () =>
+    (await import('./predict-command.js')).predictCommand(spec, images, withFallback(opts)),
+  ),
 );
+
+program
+  .command('devices')
+  .description('list the devices this install can run on, and how to get the missing ones')
+  .option('--json', 'print the findings as JSON')
+  .action((opts) => run(async () => (await import('./devices.js')).devicesCommand(opts)));
 
 program
   .command('docs')

@@ -4,11 +4,9 @@
 // transforms.Resize before calling the model — and the output says so; where the evaluation
 // transform itself changes the size, the image goes through it as it is, and a size that still
 // does not fit is refused with the sizes.
-import { readFileSync } from 'node:fs';
 import type { Recipe } from '../../compiler/index.js';
-import { CODES } from '../../compiler/index.js';
 import type { Split } from '../data/dataset.js';
-import { DataError } from '../data/errors.js';
+import { unreadable } from '../data/errors.js';
 import { decodeAnySize } from '../data/images.js';
 import { resize } from '../data/transforms/image.js';
 import { needsStats, outputShape } from '../data/transforms/pipeline.js';
@@ -16,7 +14,9 @@ import { dataRoots } from './commands.js';
 import { prepareData } from './data.js';
 import type { ModelOptions } from './eval-command.js';
 import { logitsOf, trainedModel } from './eval-command.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
+import { readFile } from '../files.js';
+import { CODES } from '../../compiler/index.js';
 
 /** One image file as a one-example split the network can take, and how it was made to fit. */
 interface Prepared {
@@ -27,10 +27,9 @@ interface Prepared {
 
 function readImage(file: string): Uint8Array {
   try {
-    return readFileSync(file);
+    return readFile(file, 'image');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(CODES.dataUnreadable, `${file}: cannot be read (${code})`);
+    throw unreadable(file, e);
   }
 }
 
@@ -47,6 +46,7 @@ function prepare(file: string, recipe: Recipe): Prepared {
     if (!keepsSize) {
       const after = outputShape(steps, shape);
       throw new UserError(
+        CODES.dataMismatch,
         `${file}: the image is ${image.width}×${image.height}, evaluation's transform makes it [${after.join(', ')}], and network '${recipe.model.name}' takes [${wanted.join(', ')}]`,
       );
     }

@@ -5,21 +5,17 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Device } from '../session.js';
 import type { SweepManifest } from '../sweep/folder.js';
-import {
-  prepareSweepFolder,
-  readSweepFolder,
-  SweepFolderError,
-  sweepManifest,
-} from '../sweep/folder.js';
+import { prepareSweepFolder, readSweepFolder, sweepManifest } from '../sweep/folder.js';
 import { collectTrials, ranked, rankingMetric, bestOf } from '../sweep/collect.js';
 import { jobManifest, jobYaml } from '../sweep/kubernetes.js';
 import { runLocal } from '../sweep/local.js';
 import { writeSweepReport } from '../sweep/report.js';
 import { onPath, sbatchScript, submit } from '../sweep/slurm.js';
 import { dataRoots } from './commands.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { loadSweep } from './load.js';
 import { runTrial } from './sweep-trial.js';
+import { CODES } from '../../compiler/index.js';
 
 export interface SweepCommandOptions {
   out?: string;
@@ -53,43 +49,39 @@ export async function sweepCommand(
   const modes = ['trial', 'collect', 'slurm', 'kubernetes'] as const;
   const chosen = modes.filter((m) => options[m] !== undefined && options[m] !== false);
   if (chosen.length > 1)
-    throw new UserError(`choose one of --${chosen.map((m) => m).join(', --')}`);
+    throw new UserError(CODES.commandLine, `choose one of --${chosen.map((m) => m).join(', --')}`);
   const out = options.out ?? join('sweeps', name);
-  try {
-    if (options.collect) return collect(out);
-    const { loaded, sweep } = loadSweep(path, name);
-    const manifest = sweepManifest(sweep, path);
-    if (options.trial !== undefined) {
-      const trial = sweep.trials[options.trial];
-      if (!trial)
-        throw new UserError(
-          `sweep '${name}' has ${sweep.trials.length} trials (0 to ${sweep.trials.length - 1}); there is no trial ${options.trial}`,
-        );
-      prepareSweepFolder(out, manifest);
-      const roots = dataRoots(options.data);
-      return await runTrial(loaded, manifest, trial, { ...options, out, dataRoots: roots });
-    }
-    if (options.slurm) return slurm(manifest, path, out, options);
-    if (options.kubernetes) return kubernetes(manifest, path, out, options);
+  if (options.collect) return collect(out);
+  const { loaded, sweep } = loadSweep(path, name);
+  const manifest = sweepManifest(sweep, path);
+  if (options.trial !== undefined) {
+    const trial = sweep.trials[options.trial];
+    if (!trial)
+      throw new UserError(
+        CODES.commandLine,
+        `sweep '${name}' has ${sweep.trials.length} trials (0 to ${sweep.trials.length - 1}); there is no trial ${options.trial}`,
+      );
     prepareSweepFolder(out, manifest);
-    const outcome = await runLocal(manifest, {
-      command: trialCommand(path, name),
-      args: forwarded(out, options),
-      out,
-      parallel: Math.max(1, options.parallel ?? 1),
-      threads: options.threads,
-      print: (line) => process.stdout.write(`${line}\n`),
-    });
-    const code = collect(out);
-    if (outcome.interrupted) {
-      process.stdout.write('interrupted: run the same command again to continue the sweep\n');
-      return 130;
-    }
-    return code;
-  } catch (e) {
-    if (e instanceof SweepFolderError) throw new UserError(e.message);
-    throw e;
+    const roots = dataRoots(options.data);
+    return await runTrial(loaded, manifest, trial, { ...options, out, dataRoots: roots });
   }
+  if (options.slurm) return slurm(manifest, path, out, options);
+  if (options.kubernetes) return kubernetes(manifest, path, out, options);
+  prepareSweepFolder(out, manifest);
+  const outcome = await runLocal(manifest, {
+    command: trialCommand(path, name),
+    args: forwarded(out, options),
+    out,
+    parallel: Math.max(1, options.parallel ?? 1),
+    threads: options.threads,
+    print: (line) => process.stdout.write(`${line}\n`),
+  });
+  const code = collect(out);
+  if (outcome.interrupted) {
+    process.stdout.write('interrupted: run the same command again to continue the sweep\n');
+    return 130;
+  }
+  return code;
 }
 
 /** The command that runs one trial, up to its `--trial`: node, netspec, `sweep`, spec, name. */
@@ -143,6 +135,7 @@ function slurm(
   }
   if (!onPath('sbatch'))
     throw new UserError(
+      CODES.commandLine,
       "--slurm needs Slurm's sbatch on the PATH, and it is not there (--dry-run prints the script without it)",
     );
   prepareSweepFolder(out, manifest);
@@ -152,7 +145,7 @@ function slurm(
   writeFileSync(file, script);
   const submitted = submit(file, options.wait ?? false);
   process.stdout.write(`${submitted.output}\n`);
-  if (!submitted.ok && !options.wait) throw new UserError(`sbatch ${file} failed`);
+  if (!submitted.ok && !options.wait) throw new UserError(CODES.scheduler, `sbatch ${file} failed`);
   if (options.wait) return collect(out);
   process.stdout.write(
     `wrote ${file}; when the tasks have run: netspec sweep ${path} ${manifest.sweep} --collect --out ${out}\n`,
@@ -168,6 +161,7 @@ function kubernetes(
 ): number {
   if (!options.image)
     throw new UserError(
+      CODES.commandLine,
       '--kubernetes needs --image: an image with netspec (and the data, or a volume with it)',
     );
   const args = ['sweep', path, manifest.sweep, ...forwarded(out, options)];

@@ -1,33 +1,43 @@
 // `netspec train`: load and check the spec, load the data, compile, train with progress
 // output, then write the run folder — weights, metrics, report. Ctrl-C stops after the current
 // step and writes a checkpoint; `--resume` continues from one exactly.
-import { existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import cliProgress from 'cli-progress';
-import type { Recipe } from '../../compiler/index.js';
+import { basename, dirname, join } from 'node:path';
+import type { CompiledRecipe, Recipe } from '../../compiler/index.js';
 import { compileInference, compileRecipe } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
-import type { LsuvLayerResult } from '../lsuv.js';
-import { CheckpointError, readCheckpoint } from '../checkpoint.js';
-import { checkOutputs, checkpointBytes, OutputError } from '../output-check.js';
+import { checkpointNamedBy, findCheckpoint, tidyCheckpoints } from '../checkpoint.js';
+import {
+  checkCheckpointFolder,
+  checkRunFolder,
+  claimRunFolder,
+  removeOwned,
+  RUN_MARKER,
+} from '../ownership.js';
+import { checkOutputs, checkpointBytes } from '../output-check.js';
 import type { StartWeights } from '../start-weights.js';
-import { resumeRecipe, startFrom, StartWeightsError } from '../start-weights.js';
+import { resumeRecipe, startFrom } from '../start-weights.js';
 import { headerRows } from '../report/header.js';
 import { writeReport } from '../report/report.js';
-import type { StageStart } from '../stages.js';
-import type { Device } from '../session.js';
+import type { Device, DeviceChoice } from '../device.js';
+import { resolveDevice } from '../device.js';
 import { createSession } from '../session.js';
-import type { EpochMetrics, StepProgress, TrainOptions, TrainResult } from '../train.js';
-import { ResumeError } from '../resume.js';
+import { bytePixels, untransformed } from '../data/batches.js';
+import { batchOptions } from '../evaluate.js';
+import { formatDiagnostic, summary } from './print.js';
+import type { TrainOptions, TrainResult } from '../train.js';
 import { defaultThreads, train } from '../train.js';
-import { encodeSafetensors, writeFileAtomic } from '../weights.js';
-import { dataRoots, epochLine } from './commands.js';
+import { encodeSafetensors } from '../weights.js';
+import { writeFileAtomic } from '../files.js';
+import { dataRoots } from './commands.js';
+import { reporter } from './train-progress.js';
+import type { PreparedData } from './data.js';
 import { prepareData } from './data.js';
 import { splitClassReport } from './eval-command.js';
 import { loadRecipe } from './load.js';
-import { UserError } from './errors.js';
+import { UserError } from '../errors.js';
 import { convLowering } from '../blocked-probe.js';
 import { plural } from '../plural.js';
+import { CODES } from '../../compiler/index.js';
 
 export interface TrainCommandOptions {
   recipe?: string;
@@ -35,7 +45,9 @@ export interface TrainCommandOptions {
   out?: string;
   data: string[];
   threads: number;
-  device: Device;
+  device: DeviceChoice;
+  /** Fail rather than run on the CPU what the device cannot (`--no-fallback`). */
+  noFallback?: boolean;
   resume?: string;
   /** Start from these weights (a safetensors file, or a run or checkpoint folder). */
   weights?: string;
@@ -45,89 +57,22 @@ export interface TrainCommandOptions {
 }
 
 /**
- * A run folder (…/runs/X) or a checkpoint folder (…/checkpoints/last) to resume from, and the
- * best checkpoint beside it (…/best) when there is one: restore_best needs the best weights
- * seen before the interruption.
+ * A run folder (…/runs/X) or a checkpoint folder (…/checkpoints/last) to resume from — its
+ * newest complete copy, wherever an interrupted write left it — and the best checkpoint beside
+ * it (…/best) when there is one: restore_best needs the best weights seen before the
+ * interruption.
  */
 export function loadResume(path: string): { checkpoint: Checkpoint; best?: Checkpoint } {
-  const candidates = [path, join(path, 'checkpoints', 'last'), join(path, 'last')];
-  const dir = candidates.find((c) => existsSync(join(c, 'state.json')));
-  if (!dir)
+  const dir = checkpointNamedBy(path);
+  const found = findCheckpoint(dir);
+  if (!found)
     throw new UserError(
-      `${path}: no checkpoint there (looked for state.json in ${candidates.join(', ')})`,
+      CODES.checkpoint,
+      `${path}: no checkpoint there (looked for ${dir} and the copies an interrupted write leaves beside it)`,
     );
-  const bestDir = join(dirname(resolve(dir)), 'best');
-  const hasBest = basename(resolve(dir)) !== 'best' && existsSync(join(bestDir, 'state.json'));
-  try {
-    return { checkpoint: readCheckpoint(dir), best: hasBest ? readCheckpoint(bestDir) : undefined };
-  } catch (e) {
-    if (e instanceof CheckpointError || e instanceof SyntaxError)
-      throw new UserError((e as Error).message);
-    throw e;
-  }
-}
-
-/** `init = lsuv`'s result: each layer's output variance on the first batch, before → after. */
-function lsuvLine(layers: LsuvLayerResult[]): string {
-  const each = layers.map(
-    (l) =>
-      `${l.layer} ${l.before.toPrecision(3)} → ${l.after.toPrecision(3)}` +
-      ` (${plural(l.rescales, 'rescale')})`,
-  );
-  return `lsuv: output variance on the first batch: ${each.join(', ')}`;
-}
-
-/** Progress: a bar on a terminal, one line per epoch otherwise, JSON events with --json. */
-/** `epoch 2: layer4.0.conv1, layer4.0.bn1, … (12 modules, 8,393,728 parameters) train from now on`. */
-function stageLine(s: StageStart): string {
-  const shown = s.modules.length > 3 ? [...s.modules.slice(0, 3), '…'] : s.modules;
-  const count = plural(s.modules.length, 'module');
-  const parameters = s.parameters.toLocaleString('en-US');
-  return `epoch ${s.epoch}: ${shown.join(', ')} (${count}, ${parameters} parameters) train from now on`;
-}
-
-function reporter(json: boolean | undefined, epochs: number) {
-  const write = (line: string) => process.stdout.write(line + '\n');
-  if (json) {
-    return {
-      step: (p: StepProgress) =>
-        p.step % 50 === 0 && write(JSON.stringify({ event: 'step', ...p })),
-      epoch: (m: EpochMetrics) => write(JSON.stringify({ event: 'epoch', ...m })),
-      lsuv: (layers: LsuvLayerResult[]) => write(JSON.stringify({ event: 'lsuv', layers })),
-      stage: (s: StageStart) => write(JSON.stringify({ event: 'stage', ...s })),
-      stop: () => undefined,
-    };
-  }
-  const bar = process.stdout.isTTY
-    ? new cliProgress.SingleBar({
-        format:
-          'epoch {epoch} |{bar}| {percentage}% loss {loss} acc {acc} {speed} img/s ETA {eta_formatted}',
-        clearOnComplete: true,
-      })
-    : undefined;
-  let active = false;
-  return {
-    step(p: StepProgress) {
-      if (!bar) return;
-      if (!active) bar.start(p.total, 0, {});
-      active = true;
-      const fields = {
-        epoch: p.epoch,
-        loss: p.loss.toFixed(4),
-        acc: (100 * p.accuracy).toFixed(1) + '%',
-        speed: Math.round(p.imagesPerSecond),
-      };
-      bar.update(p.seen, fields);
-    },
-    epoch(m: EpochMetrics) {
-      if (bar && active) bar.stop();
-      active = false;
-      write(epochLine(m, epochs));
-    },
-    lsuv: (layers: LsuvLayerResult[]) => write(lsuvLine(layers)),
-    stage: (s: StageStart) => write(stageLine(s)),
-    stop: () => bar?.stop(),
-  };
+  const best =
+    basename(dir) === 'best' ? undefined : findCheckpoint(join(dirname(found.dir), 'best'));
+  return { checkpoint: found.checkpoint, best: best?.checkpoint };
 }
 
 /** Why the run ended, for the report's header. */
@@ -160,12 +105,7 @@ export function restoredLine(restored: NonNullable<TrainResult['restored']>): st
 
 /** `--weights`: the recipe starting from the file's weights; a UserError listing every mismatch. */
 function loadStart(recipe: Recipe, options: TrainCommandOptions): StartWeights {
-  try {
-    return startFrom(recipe, options.weights!, options.weightsPartial);
-  } catch (e) {
-    if (e instanceof StartWeightsError) throw new UserError(e.message);
-    throw e;
-  }
+  return startFrom(recipe, options.weights!, options.weightsPartial);
 }
 
 /** `starting from runs/A/weights.safetensors (6 tensors)`, and with --weights-partial what was skipped. */
@@ -183,11 +123,12 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
   // one from saved weights. Both at once would have to drop one of them silently.
   if (options.weights && options.resume)
     throw new UserError(
+      CODES.commandLine,
       '--weights and --resume cannot be combined: --resume continues a run where it stopped, ' +
         '--weights starts a new run from saved weights',
     );
   if (options.weightsPartial && !options.weights)
-    throw new UserError('--weights-partial needs --weights <file>');
+    throw new UserError(CODES.commandLine, '--weights-partial needs --weights <file>');
   const { loaded, recipe: checked } = loadRecipe(path, options.recipe);
   const start = options.weights ? loadStart(checked, options) : undefined;
   const resumed = options.resume ? loadResume(options.resume) : undefined;
@@ -201,7 +142,8 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     epochs: options.epochs,
     dataRoots: dataRoots(options.data),
     threads: options.threads,
-    device: options.device,
+    device: resolveDevice(options.device),
+    noFallback: options.noFallback,
     json: options.json,
     resume: resumed && { ...resumed, from: options.resume! },
     start,
@@ -222,6 +164,7 @@ export interface RunRequest {
   dataRoots: string[];
   threads: number;
   device: Device;
+  noFallback?: boolean;
   json?: boolean;
   resume?: { checkpoint: Checkpoint; best?: Checkpoint; from: string };
   start?: StartWeights;
@@ -236,55 +179,107 @@ export interface RunOutcome {
 }
 
 export async function runTraining(request: RunRequest): Promise<RunOutcome> {
-  const { recipe, start, resume, out, specPath: path } = request;
+  const { recipe, out, specPath: path } = request;
   const data = prepareData(recipe, path, request.dataRoots);
+  // Untransformed byte pixels go to a GPU as they are stored, scaled there.
+  const bytes =
+    request.device === 'webgpu' &&
+    bytePixels(data.train) &&
+    untransformed(batchOptions(recipe, data.stats, true, 1));
   const conv = await convLowering(request.device);
-  const compiled = compileRecipe(recipe, { conv });
+  const compiled = compileRecipe(recipe, {
+    target: request.device,
+    conv,
+    ...(bytes && { pixelScale: data.train.scale }),
+  });
+  // Nodes the device would hand to the CPU (NS3001): said before anything runs.
+  for (const d of compiled.warnings)
+    process.stderr.write(formatDiagnostic(d, request.sources) + '\n');
+  if (compiled.warnings.length > 0) process.stderr.write(`${summary(compiled.warnings)}\n`);
   const epochs = request.epochs ?? recipe.epochs;
-  const every = recipe.control.checkpoint;
-  const checkpoint: TrainOptions['checkpoint'] = {
-    dir: request.checkpointDir ?? every?.dir ?? join(out, 'checkpoints'),
+  const checkpoint = checkpointPlan(request);
+  // Where the run will write: checked now, not after the first epoch.
+  const sizes = checkpointBytes(compiled);
+  checkOutputs([
+    { dir: out, what: `output folder ${out}`, bytes: sizes.weights },
+    { dir: checkpoint.dir, what: `checkpoint folder ${checkpoint.dir}`, bytes: sizes.checkpoint },
+  ]);
+  // Nothing netspec did not make is replaced: checked before the first step, not at the end.
+  checkRunFolder(out, '--out');
+  for (const which of ['last', 'best']) checkCheckpointFolder(join(checkpoint.dir, which));
+  tidyCheckpoints(checkpoint.dir);
+  claimRunFolder(out);
+  announce(request, data, epochs);
+  const started = performance.now();
+  const result = await trainInterruptibly(request, compiled, data, { epochs, checkpoint, conv });
+  if (result.interrupted) {
+    process.stdout.write(
+      `interrupted: checkpoint written to ${checkpoint.dir}/last; continue with --resume ${checkpoint.dir}/last\n`,
+    );
+    return { code: 130, result };
+  }
+  if (result.stopped && !result.diverged) process.stdout.write(`stopped: ${result.stopped}\n`);
+  if (result.restored) process.stdout.write(`${restoredLine(result.restored)}\n`);
+  const weightsPath = saveWeights(request, compiled, result);
+  const seconds = (performance.now() - started) / 1000;
+  const page = await writeRunReport(request, data, result, { epochs, seconds });
+  if (!request.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
+  if (!result.diverged) return { code: 0, result };
+  // Saved, but the run failed: the last finite weights are kept for a look, the exit code says so.
+  process.stderr.write(`${path}: training diverged at ${result.stopped}\n`);
+  return { code: 1, result };
+}
+
+/** Where checkpoints go and how often: the request's folder, the recipe's, or `<out>/checkpoints`. */
+function checkpointPlan(request: RunRequest): NonNullable<TrainOptions['checkpoint']> {
+  const every = request.recipe.control.checkpoint;
+  return {
+    dir: request.checkpointDir ?? every?.dir ?? join(request.out, 'checkpoints'),
     every: every?.every ?? 1,
     unit: every?.unit ?? 'epoch',
   };
-  // Where the run will write: checked now, not after the first epoch.
-  const sizes = checkpointBytes(compiled);
-  try {
-    checkOutputs([
-      { dir: out, what: `output folder ${out}`, bytes: sizes.weights },
-      { dir: checkpoint.dir, what: `checkpoint folder ${checkpoint.dir}`, bytes: sizes.checkpoint },
-    ]);
-  } catch (e) {
-    if (e instanceof OutputError) throw new UserError(e.message);
-    throw e;
-  }
-  const counts = `${data.train.count} train${data.validation ? `, ${data.validation.count} validation` : ''}, ${data.test?.count ?? 0} test`;
-  if (!request.json)
+}
+
+function splitCounts(data: PreparedData): string {
+  const validation = data.validation ? `, ${data.validation.count} validation` : '';
+  return `${data.train.count} train${validation}, ${data.test?.count ?? 0} test`;
+}
+
+/** The first lines: what trains on what, and the weights it starts from. */
+function announce(request: RunRequest, data: PreparedData, epochs: number): void {
+  const { recipe, start, json } = request;
+  if (!json)
     process.stdout.write(
-      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${counts}), ${plural(epochs, 'epoch')}\n`,
+      `training ${recipe.name}: ${recipe.model.name} on ${recipe.dataset.name} (${splitCounts(data)}), ${plural(epochs, 'epoch')}\n`,
     );
-  if (start) {
-    const { file, loaded: tensors, skipped } = start;
-    process.stdout.write(
-      request.json
-        ? JSON.stringify({ event: 'weights', file, loaded: tensors, skipped }) + '\n'
-        : startLine(start) + '\n',
-    );
-  }
-  const started = performance.now();
+  if (!start) return;
+  const { file, loaded, skipped } = start;
+  process.stdout.write(
+    json
+      ? JSON.stringify({ event: 'weights', file, loaded, skipped }) + '\n'
+      : startLine(start) + '\n',
+  );
+}
+
+/** Trains with progress output; Ctrl-C (or the request's signal) stops it with a checkpoint. */
+async function trainInterruptibly(
+  request: RunRequest,
+  compiled: CompiledRecipe,
+  data: PreparedData,
+  plan: Pick<TrainOptions, 'epochs' | 'checkpoint' | 'conv'>,
+): Promise<TrainResult> {
+  const { recipe, start, resume } = request;
   const abort = new AbortController();
   const onInterrupt = () => abort.abort();
   process.once('SIGINT', onInterrupt);
   request.signal?.addEventListener('abort', onInterrupt);
-  const progress = reporter(request.json, epochs);
-  let result;
+  const progress = reporter(request.json, plan.epochs);
   try {
-    result = await train(recipe, compiled, data, {
-      epochs,
+    return await train(recipe, compiled, data, {
+      ...plan,
       threads: request.threads,
       device: request.device,
-      conv,
-      checkpoint,
+      noFallback: request.noFallback,
       resume: resume?.checkpoint,
       resumeBest: resume?.best,
       startWeights: start !== undefined && start.skipped.length === 0,
@@ -295,24 +290,19 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
       onStage: progress.stage,
     });
   } catch (e) {
-    if (e instanceof ResumeError) throw new UserError(`${resume?.from}: ${e.message}`);
-    // A checkpoint that could not be written mid-run (a full disk): said in one line.
-    if (e instanceof CheckpointError) throw new UserError(e.message);
+    // A run that failed before writing anything leaves no run folder behind.
+    removeOwned(request.out, RUN_MARKER, []);
     throw e;
   } finally {
     progress.stop();
     process.off('SIGINT', onInterrupt);
     request.signal?.removeEventListener('abort', onInterrupt);
   }
-  if (result.interrupted) {
-    process.stdout.write(
-      `interrupted: checkpoint written to ${checkpoint.dir}/last; continue with --resume ${checkpoint.dir}/last\n`,
-    );
-    return { code: 130, result };
-  }
-  if (result.stopped && !result.diverged) process.stdout.write(`stopped: ${result.stopped}\n`);
-  if (result.restored) process.stdout.write(`${restoredLine(result.restored)}\n`);
-  mkdirSync(out, { recursive: true });
+}
+
+/** The final weights as `<out>/weights.safetensors`; its path. */
+function saveWeights(request: RunRequest, compiled: CompiledRecipe, result: TrainResult): string {
+  const { out, recipe, specPath } = request;
   const tensors = new Map(
     compiled.manifest.parameters.map((p) => [
       p.name,
@@ -320,12 +310,23 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     ]),
   );
   const weightsPath = join(out, 'weights.safetensors');
-  writeFileAtomic(
-    weightsPath,
-    encodeSafetensors(tensors, { spec: basename(path), recipe: recipe.name }),
-  );
-  // The per-class results of the final weights, on the test split (or validation): the same
-  // computation as `netspec eval`, through the inference model.
+  const metadata = { spec: basename(specPath), recipe: recipe.name };
+  writeFileAtomic(weightsPath, encodeSafetensors(tensors, metadata));
+  return weightsPath;
+}
+
+/**
+ * The run report: the settings as resolved, the curves, and the per-class results of the final
+ * weights on the test split (or validation) — the computation of `netspec eval`, through the
+ * inference model. Its page's path.
+ */
+async function writeRunReport(
+  request: RunRequest,
+  data: PreparedData,
+  result: TrainResult,
+  run: { epochs: number; seconds: number },
+): Promise<string> {
+  const { recipe, start, resume } = request;
   const heldOut = data.test ? 'test' : data.validation ? 'validation' : undefined;
   const classes = heldOut
     ? await splitClassReport(
@@ -339,32 +340,27 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     : undefined;
   const header = headerRows({
     recipe,
-    data: `${recipe.dataset.name}: ${counts}`,
+    data: `${recipe.dataset.name}: ${splitCounts(data)}`,
     epochs: {
-      asked: epochs,
+      asked: run.epochs,
       ran: result.history.length,
       fromCommandLine: request.epochs !== undefined,
     },
     steps: result.steps.step.at(-1) ?? 0,
     device: request.device,
     threads: request.threads || defaultThreads(recipe),
-    seconds: (performance.now() - started) / 1000,
-    ended: ended(result, epochs),
+    seconds: run.seconds,
+    ended: ended(result, run.epochs),
     finalWeights: finalWeights(result),
     start: start ? `--weights ${start.file}` : resume ? `--resume ${resume.from}` : undefined,
   });
-  const page = writeReport(out, {
+  return writeReport(request.out, {
     recipe: recipe.name,
-    specPath: path,
+    specPath: request.specPath,
     sources: request.sources,
     history: result.history,
     steps: result.steps,
     header,
     classes,
   });
-  if (!request.json) process.stdout.write(`saved ${weightsPath}; report ${page}\n`);
-  if (!result.diverged) return { code: 0, result };
-  // Saved, but the run failed: the last finite weights are kept for a look, the exit code says so.
-  process.stderr.write(`${path}: training diverged at ${result.stopped}\n`);
-  return { code: 1, result };
 }

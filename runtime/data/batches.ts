@@ -20,8 +20,11 @@ export function epochOrder(
   return shuffle ? new Rng(seed, `shuffle:epoch${epoch}`).shuffle(order) : order;
 }
 
-export interface Batch {
-  images: Float32Array;
+/** Images as the step graph's floats, or as their stored bytes for a graph that scales them. */
+export type Images = Float32Array | Uint8Array;
+
+export interface Batch<I extends Images = Float32Array> {
+  images: I;
   labels: BigInt64Array;
   size: number;
   /** [channels, height, width] of each image. */
@@ -81,6 +84,39 @@ function scaleInto(source: Pixels, scale: number, target: Float32Array, offset: 
 /** Does the block change anything (ToTensor alone, or nothing at all, does not)? */
 const transforms = (options: BatchOptions) =>
   (options.steps ?? []).some((s) => s.name !== 'ToTensor' && (options.training || !s.trainOnly));
+
+/** Whether the block leaves the pixels as ToTensor makes them (a graph can scale them itself). */
+export const untransformed = (options: BatchOptions) => !transforms(options);
+
+/** Whether a split stores its pixels as bytes (a streamed split always does). */
+export const bytePixels = (split: Split) =>
+  split.store !== undefined || split.images instanceof Uint8Array;
+
+/**
+ * `batches` of untransformed examples as their stored bytes, for a graph that turns them into
+ * floats itself (a quarter of the bytes to move to a GPU).
+ */
+export function* pixelBatches(
+  split: Split,
+  order: Uint32Array,
+  batchSize: number,
+  dropLast = false,
+): Generator<Batch<Uint8Array>> {
+  const shape = split.imageShape;
+  const pixels = shape.reduce((n, d) => n * d, 1);
+  const end = dropLast ? order.length - (order.length % batchSize) : order.length;
+  for (let start = 0; start < end; start += batchSize) {
+    const size = Math.min(batchSize, end - start);
+    const images = new Uint8Array(size * pixels);
+    const labels = new BigInt64Array(size);
+    const source = readPixels(split, order.subarray(start, start + size));
+    for (let k = 0; k < size; k++) {
+      images.set(source(k), k * pixels);
+      labels[k] = BigInt(split.labels[order[start + k]]);
+    }
+    yield { images, labels, size, shape };
+  }
+}
 
 /** Splits `order` into batches of `batchSize`; the last one may be smaller unless dropLast. */
 export function* batches(

@@ -1,10 +1,10 @@
 // Consecutive minibatches stacked for a several-step run (compiler/lower/steps-loop.ts): one
 // onnxruntime run takes a chunk's images as [steps, batch, …] and its labels as [steps, batch].
 // A chunk holds batches of one size only, so an epoch's short last batch runs alone.
-import type { Batch } from './batches.js';
+import type { Batch, Images } from './batches.js';
 
-export interface Chunk {
-  images: Float32Array;
+export interface Chunk<I extends Images = Float32Array> {
+  images: I;
   labels: BigInt64Array;
   /** Steps: batches stacked. */
   steps: number;
@@ -24,47 +24,50 @@ export interface ChunkPlan {
 }
 
 /** Batches stacked in order, in chunks as `plan` says (shorter where the batch size changes). */
-export function* chunked(batches: Iterable<Batch>, plan: ChunkPlan): Generator<Chunk> {
-  const group = new Grouper(plan);
+export function* chunked<I extends Images>(
+  batches: Iterable<Batch<I>>,
+  plan: ChunkPlan,
+): Generator<Chunk<I>> {
+  const group = new Grouper<I>(plan);
   for (const batch of batches) yield* group.add(batch);
   yield* group.flush();
 }
 
 /** `chunked` for batches that arrive asynchronously (made by worker threads). */
-export async function* chunkedAsync(
-  batches: AsyncIterable<Batch>,
+export async function* chunkedAsync<I extends Images>(
+  batches: AsyncIterable<Batch<I>>,
   plan: ChunkPlan,
-): AsyncGenerator<Chunk> {
-  const group = new Grouper(plan);
+): AsyncGenerator<Chunk<I>> {
+  const group = new Grouper<I>(plan);
   for await (const batch of batches) yield* group.add(batch);
   yield* group.flush();
 }
 
 /** The first `steps` batches of a chunk, as a chunk (views, no copy). */
-export function firstSteps(chunk: Chunk, steps: number): Chunk {
+export function firstSteps<I extends Images>(chunk: Chunk<I>, steps: number): Chunk<I> {
   const pixels = chunk.images.length / chunk.steps;
   return {
     ...chunk,
     steps,
-    images: chunk.images.subarray(0, steps * pixels),
+    images: chunk.images.subarray(0, steps * pixels) as I,
     labels: chunk.labels.subarray(0, steps * chunk.size),
   };
 }
 
-class Grouper {
-  private pending: Batch[] = [];
+class Grouper<I extends Images> {
+  private pending: Batch<I>[] = [];
   private done = 0;
 
   constructor(private plan: ChunkPlan) {}
 
-  *add(batch: Batch): Generator<Chunk> {
+  *add(batch: Batch<I>): Generator<Chunk<I>> {
     if (this.pending.length > 0 && batch.size !== this.pending[0].size) yield* this.flush();
     this.pending.push(batch);
     const count = this.done + this.pending.length;
     if (this.pending.length >= this.plan.steps || this.plan.boundary?.(count)) yield* this.flush();
   }
 
-  *flush(): Generator<Chunk> {
+  *flush(): Generator<Chunk<I>> {
     if (this.pending.length === 0) return;
     const chunk = stack(this.pending);
     this.done += this.pending.length;
@@ -73,11 +76,14 @@ class Grouper {
   }
 }
 
-function stack(batches: Batch[]): Chunk {
+function stack<I extends Images>(batches: Batch<I>[]): Chunk<I> {
   const [first] = batches;
   if (batches.length === 1) return { ...first, steps: 1 }; // as it is: no copy
   const pixels = first.images.length;
-  const images = new Float32Array(batches.length * pixels);
+  const length = batches.length * pixels;
+  const images = (
+    first.images instanceof Uint8Array ? new Uint8Array(length) : new Float32Array(length)
+  ) as I;
   const labels = new BigInt64Array(batches.length * first.size);
   batches.forEach((b, i) => {
     images.set(b.images, i * pixels);

@@ -4,22 +4,30 @@
 // value times `scale` must lie in [0, 1], the range a network's input expects from ToTensor.
 import { CODES } from '../../compiler/index.js';
 import type { CsvLayout } from './csv.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
+import { headerLike, numberLike } from './errors.js';
 import { plural } from '../plural.js';
 
 export interface FloatTable {
   /** Row-major pixel values after `scale`. */
   values: Float32Array;
   labels: Int32Array;
+  /** Each row's line in the file (blank lines make lines and rows differ). */
+  lines: Int32Array;
   rows: number;
 }
 
 const NL = 10;
 
+/** A cell as messages show it: quoted when it looks like a number or a column name (csv.ts). */
+const quoted = (cell: string, line: number) =>
+  numberLike(cell) || (line === 1 && headerLike(cell)) ? `'${cell}' ` : '';
+
 /** Parses float rows fed as byte chunks; the labels column (if any) holds whole numbers. */
 export class FloatRows {
   private values: Float32Array;
   private labels = new Int32Array(1024);
+  private lines = new Int32Array(1024);
   private rows = 0;
   private line = 0;
   /** Bytes of a line that began in an earlier chunk. */
@@ -53,6 +61,7 @@ export class FloatRows {
     return {
       values: this.values.subarray(0, this.rows * this.pixels),
       labels: this.labels.subarray(0, this.rows),
+      lines: this.lines.subarray(0, this.rows),
       rows: this.rows,
     };
   }
@@ -77,12 +86,15 @@ export class FloatRows {
       const value = text === '' ? NaN : Number(text);
       if (column === labelColumn) {
         if (!Number.isInteger(value) || value < 0)
-          throw this.fail(`label '${text}' is not a class index (0, 1, …)`, column);
+          throw this.fail(`label ${quoted(text, this.line)}is not a class index (0, 1, …)`, column);
         this.labels[this.rows] = value;
         return;
       }
       if (!Number.isFinite(value))
-        throw this.fail(`pixel '${text}' is not a number${this.headerHint()}`, column);
+        throw this.fail(
+          `pixel ${quoted(text, this.line)}is not a number${this.headerHint()}`,
+          column,
+        );
       const scaled = value * this.scale;
       if (!(scaled >= 0 && scaled <= 1))
         throw this.fail(
@@ -91,6 +103,7 @@ export class FloatRows {
         );
       this.values[pixel++] = scaled;
     });
+    this.lines[this.rows] = this.line;
     this.rows++;
   }
 
@@ -103,15 +116,18 @@ export class FloatRows {
 
   private grow(): void {
     if (this.rows < this.labels.length) return;
-    const labels = new Int32Array(this.labels.length * 2);
-    labels.set(this.labels);
+    const grown = (array: Int32Array) => {
+      const copy = new Int32Array(array.length * 2);
+      copy.set(array);
+      return copy;
+    };
     const values = new Float32Array(this.values.length * 2);
     values.set(this.values);
-    [this.labels, this.values] = [labels, values];
+    [this.labels, this.lines, this.values] = [grown(this.labels), grown(this.lines), values];
   }
 
-  private fail(message: string, column?: number): DataError {
+  private fail(message: string, column?: number): UserError {
     const where = column === undefined ? `${this.line}` : `${this.line}:${column + 1}`;
-    return new DataError(CODES.dataFormat, `${this.path}:${where}: ${message}`);
+    return new UserError(CODES.dataFormat, `${this.path}:${where}: ${message}`);
   }
 }

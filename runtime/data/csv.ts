@@ -2,10 +2,12 @@
 // or tabs, LF or CRLF, optional header row, optional trailing newline, blank lines skipped
 // (as pandas does). The file is read in chunks through one state machine, so the text never has
 // to fit in memory at once, and nothing is decoded to strings except to report a problem.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, readSync } from 'node:fs';
 import { CODES } from '../../compiler/index.js';
+import { errnoOf, openFile } from '../files.js';
 import { FloatRows } from './csv-float.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
+import { headerLike, numberLike, unreadable } from './errors.js';
 import { plural } from '../plural.js';
 
 export interface CsvLayout {
@@ -31,6 +33,8 @@ export interface CsvTable {
    */
   values: Uint8Array | Float32Array;
   labels: Int32Array;
+  /** The file's line (1-based) of each row: blank lines make them differ from row numbers. */
+  lines: Int32Array;
   rows: number;
 }
 
@@ -54,32 +58,31 @@ export function sniff(path: string, delimiter: string): { delimiter: number; hea
 }
 
 function firstLine(path: string): string {
-  const fd = openFile(path);
+  const fd = open(path);
   try {
     const buffer = Buffer.alloc(1 << 20);
     const n = readSync(fd, buffer, 0, buffer.length, 0);
     const text = buffer.subarray(0, n).toString('utf8');
-    return text.split('\n')[0].replace(/\r$/, '');
+    return text
+      .replace(/^\uFEFF/, '')
+      .split('\n')[0]
+      .replace(/\r$/, '');
   } finally {
     closeSync(fd);
   }
 }
 
-function openFile(path: string): number {
+/** Opens a spreadsheet: a regular file, or a UserError saying what it is instead. */
+function open(path: string): number {
   try {
-    return openSync(path, 'r');
+    return openFile(path, 'stream').fd;
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : `cannot be read (${code ?? String(e)})`;
-    throw new DataError(
-      code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
-      `${path}: ${reason}`,
-    );
+    throw unreadable(path, e);
   }
 }
 
 /**
- * Parses a whole file. Each bad value or row throws a DataError naming path:row:column. With a
+ * Parses a whole file. Each bad value or row throws a UserError naming path:row:column. With a
  * `sink`, the values of complete rows are handed to it a few megabytes at a time instead of
  * being kept (converting a spreadsheet larger than memory to a streamed cache); only the
  * labels are kept.
@@ -93,7 +96,7 @@ export function readCsv(
   const parser = layout.float
     ? new FloatRows(path, layout, String.fromCharCode(delimiter), layout.float.scale)
     : new CsvParser(path, layout, delimiter, sink);
-  const fd = openFile(path);
+  const fd = open(path);
   try {
     const chunk = Buffer.allocUnsafe(CHUNK);
     for (;;) {
@@ -101,10 +104,10 @@ export function readCsv(
       try {
         n = readSync(fd, chunk, 0, CHUNK, null);
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
+        const code = errnoOf(e);
         const reason =
           code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code})`;
-        throw new DataError(CODES.dataUnreadable, `${path}: ${reason}`);
+        throw new UserError(CODES.dataUnreadable, `${path}: ${reason}`);
       }
       if (n === 0) break;
       parser.feed(chunk, n);
@@ -130,6 +133,11 @@ class CsvParser {
   private pixel = 0;
   private rowHasContent = false;
   private skippingHeader: boolean;
+  /** Before the first byte: a UTF-8 byte-order mark there is skipped. */
+  private atStart = true;
+  /** A value's digits were followed by a space: another digit would make `1 2` read as 12. */
+  private closed = false;
+  private lines: Int32Array;
   private readonly pixels: number;
 
   constructor(
@@ -142,6 +150,7 @@ class CsvParser {
     this.flushRows = sink ? Math.max(1, Math.floor(SINK_BYTES / Math.max(1, this.pixels))) : 0;
     this.values = new Uint8Array(Math.max(1, this.pixels) * (sink ? this.flushRows : 1024));
     this.labels = new Int32Array(1024);
+    this.lines = new Int32Array(1024);
     this.skippingHeader = layout.header;
   }
 
@@ -154,6 +163,10 @@ class CsvParser {
     const delimiter = this.delimiter;
     const { labelColumn, max } = this.layout;
     let i = 0;
+    if (this.atStart && length > 0) {
+      this.atStart = false;
+      if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) i = 3;
+    }
     if (this.skippingHeader) {
       while (i < length && bytes[i] !== NL) i++;
       if (i === length) return;
@@ -167,16 +180,22 @@ class CsvParser {
     let pixel = this.pixel;
     let base = (this.rows - this.flushed) * this.pixels;
     let values = this.values;
+    let closed = this.closed;
     const pixels = this.pixels;
     const sync = () => {
       this.value = value;
       this.digits = digits;
       this.column = column;
       this.pixel = pixel;
+      this.closed = closed;
     };
     for (; i < length; i++) {
       const c = bytes[i];
       if (c >= ZERO && c <= NINE) {
+        if (closed) {
+          sync();
+          throw this.notInteger(bytes, i);
+        }
         value = value * 10 + (c - ZERO);
         digits++;
       } else if (
@@ -191,6 +210,7 @@ class CsvParser {
         column++;
         value = 0;
         digits = 0;
+        closed = false;
       } else if (c === delimiter || c === NL) {
         this.rowHasContent ||= column > 0 || digits > 0;
         sync();
@@ -203,8 +223,11 @@ class CsvParser {
         base = (this.rows - this.flushed) * pixels;
         value = 0;
         digits = 0;
+        closed = false;
         if (c === delimiter) this.rowHasContent = true;
-      } else if (c !== CR && c !== SPACE) {
+      } else if (c === CR || c === SPACE) {
+        closed = digits > 0;
+      } else {
         sync();
         throw this.notInteger(bytes, i);
       }
@@ -220,12 +243,14 @@ class CsvParser {
       return {
         values: new Uint8Array(0),
         labels: this.labels.subarray(0, this.rows),
+        lines: this.lines.subarray(0, this.rows),
         rows: this.rows,
       };
     }
     return {
       values: this.values.subarray(0, this.rows * this.pixels),
       labels: this.labels.subarray(0, this.rows),
+      lines: this.lines.subarray(0, this.rows),
       rows: this.rows,
     };
   }
@@ -256,8 +281,9 @@ class CsvParser {
     this.endField(bytes, at);
     if (this.column !== this.layout.columns) {
       const message = `row has ${plural(this.column, 'column')}, expected ${this.layout.columns}`;
-      throw new DataError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
+      throw new UserError(CODES.dataFormat, `${this.path}:${this.line}: ${message}`);
     }
+    this.lines[this.rows] = this.line;
     this.rows++;
     if (this.sink && this.rows - this.flushed >= this.flushRows) this.flush();
     // Room for the next row before its first pixel: the hot loop writes without checking.
@@ -275,9 +301,13 @@ class CsvParser {
   }
 
   private growLabels(): void {
-    const labels = new Int32Array(this.labels.length * 2);
-    labels.set(this.labels);
-    this.labels = labels;
+    const grow = (array: Int32Array) => {
+      const grown = new Int32Array(array.length * 2);
+      grown.set(array);
+      return grown;
+    };
+    this.labels = grow(this.labels);
+    this.lines = grow(this.lines);
   }
 
   private flush(): void {
@@ -286,10 +316,16 @@ class CsvParser {
     this.flushed = this.rows;
   }
 
-  private notInteger(bytes: Uint8Array, at: number): DataError {
+  private notInteger(bytes: Uint8Array, at: number): UserError {
     const what = this.column === this.layout.labelColumn ? 'label' : this.layout.what;
     const field = this.field(bytes, at);
-    return this.fail(`${what} '${field}' is not an integer${this.hint(field)}`, this.column);
+    const hint = this.hint(field);
+    if (numberLike(field) || (this.line === 1 && headerLike(field)))
+      return this.fail(`${what} '${field}' is not an integer${hint}`, this.column);
+    return this.fail(
+      `${what} is not an integer (found text that is not a number)${hint}`,
+      this.column,
+    );
   }
 
   /**
@@ -315,7 +351,7 @@ class CsvParser {
       .trim();
   }
 
-  private fail(message: string, column: number): DataError {
-    return new DataError(CODES.dataFormat, `${this.path}:${this.line}:${column + 1}: ${message}`);
+  private fail(message: string, column: number): UserError {
+    return new UserError(CODES.dataFormat, `${this.path}:${this.line}:${column + 1}: ${message}`);
   }
 }

@@ -9,7 +9,7 @@ import type {
   TransformSpec,
 } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import type { Split } from './sources.js';
 import { loadSource, sourceFile } from './sources.js';
 import { splitOff, takeSubset } from './split.js';
@@ -33,14 +33,15 @@ export function loadDataset(
   extraRoots: readonly string[],
   transform?: TransformSpec,
 ): LoadedData {
-  const load = (source: DataSource) => taken(loadSource(source, extraRoots), source.take);
-  let train = load(dataset.train);
-  const test = dataset.test ? load(dataset.test) : undefined;
+  const load = (key: 'train' | 'test' | 'validation', source: DataSource) =>
+    nonEmpty(taken(loadSource(source, extraRoots), source.take), key, sourceFile(source));
+  let train = load('train', dataset.train);
+  const test = dataset.test ? load('test', dataset.test) : undefined;
   let validation: Split | undefined;
   if (dataset.validation?.kind === 'split') {
     ({ train, validation } = splitOff(train, dataset.validation));
     validation = taken(validation, dataset.validation.take);
-  } else if (dataset.validation) validation = load(dataset.validation);
+  } else if (dataset.validation) validation = load('validation', dataset.validation);
   const classNames = dataset.classes ?? train.classNames;
   // Without class names, the network's output size says how many classes there are.
   const outputs = model?.outputShape[model.outputShape.length - 1];
@@ -63,6 +64,13 @@ export function loadDataset(
   return { train, test, validation, classes, classNames };
 }
 
+/** A split without examples would train on nothing (NaN losses): refused before anything runs. */
+function nonEmpty(split: Split, key: 'train' | 'test' | 'validation', at: DataFile): Split {
+  if (split.count > 0) return split;
+  const message = `${split.origin}: the ${key === 'train' ? 'training' : key} split has no examples (an empty file, a header only, or 0 images)`;
+  throw new UserError(CODES.dataFormat, message, at);
+}
+
 const taken = (split: Split, take: Take | undefined) => (take ? takeSubset(split, take) : split);
 
 function checkShape(split: Split, at: DataFile, model: Model, transform?: TransformSpec): void {
@@ -71,7 +79,7 @@ function checkShape(split: Split, at: DataFile, model: Model, transform?: Transf
   if (expected.join() !== produced.join()) {
     const after = transform ? ` after transform ${transform.name}` : '';
     const message = `${split.origin}: images are [${produced.join(', ')}]${after}, but network '${model.name}' takes input '${model.input.name}' of shape [${expected.join(', ')}]`;
-    throw new DataError(CODES.dataMismatch, message, at);
+    throw new UserError(CODES.dataMismatch, message, at);
   }
 }
 
@@ -80,7 +88,7 @@ function checkLabels(split: Split, at: DataFile, classes: number, named: boolean
     if (split.labels[i] < classes) continue;
     const why = named ? `the dataset names ${classes} classes` : `${classes} classes`;
     const message = `${split.labelAt(i)}: label ${split.labels[i]} is out of range for ${why} (0–${classes - 1})`;
-    throw new DataError(CODES.dataMismatch, message, at);
+    throw new UserError(CODES.dataMismatch, message, at);
   }
 }
 

@@ -1,10 +1,11 @@
 // Reads IDX files (the MNIST format: http://yann.lecun.com/exdb/mnist/), gzip-compressed or raw.
 // Layout: two zero bytes, a type code (0x08 = unsigned byte), the number of dimensions, each
 // dimension as a big-endian uint32, then the data in row-major order.
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants, gunzipSync } from 'node:zlib';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { FILE_LIMITS, formatBytes, readFile } from '../files.js';
+import { UserError } from '../errors.js';
+import { unreadable } from './errors.js';
 
 export interface IdxArray {
   dims: number[];
@@ -30,7 +31,7 @@ export function checkIdxHeader(
   length: number,
   expectedRank: number,
 ): { dims: number[]; header: number } {
-  const fail = (what: string) => new DataError(CODES.dataFormat, `${path}: ${what}`);
+  const fail = (what: string) => new UserError(CODES.dataFormat, `${path}: ${what}`);
   if (length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
     const magic = Buffer.from(bytes.subarray(0, 4)).toString('hex');
     throw fail(
@@ -67,38 +68,62 @@ export function checkIdxHeader(
 export const isGzip = (bytes: Uint8Array) => bytes[0] === 0x1f && bytes[1] === 0x8b;
 
 /** The message for a zlib error, shared by the in-memory and the streamed readers. */
-export function gzipError(path: string, e: unknown): DataError {
+export function gzipError(path: string, e: unknown): UserError {
   const reason =
     (e as NodeJS.ErrnoException).code === 'Z_BUF_ERROR'
       ? 'truncated gzip data'
       : 'corrupt gzip data';
-  return new DataError(CODES.dataFormat, `${path}: ${reason} (${(e as Error).message})`);
+  return new UserError(CODES.dataFormat, `${path}: ${reason} (${(e as Error).message})`);
 }
 
 function readBytes(path: string): Uint8Array {
   try {
-    return readFileSync(path);
+    return readFile(path, 'data');
   } catch (e) {
     throw unreadable(path, e);
   }
 }
 
-/** A file that cannot be opened or read, in the words of the in-memory reader. */
-export function unreadable(path: string, e: unknown): DataError {
-  const code = (e as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code ?? String(e)})`;
-  return new DataError(
-    code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
-    `${path}: ${reason}`,
-  );
-}
-
+/**
+ * Decompresses a gzip IDX file, never past the size its header promises (nor past the in-memory
+ * limit): a small file that would inflate to gigabytes stops at that bound.
+ */
 function decompress(path: string, bytes: Uint8Array): Uint8Array {
   if (!isGzip(bytes)) return bytes;
+  const limit = Math.min(promisedIdxBytes(bytes) ?? Infinity, FILE_LIMITS.data);
   try {
-    return gunzipSync(bytes);
+    return gunzipSync(bytes, { maxOutputLength: limit + 1 });
   } catch (e) {
-    throw gzipError(path, e);
+    if ((e as NodeJS.ErrnoException).code !== 'ERR_BUFFER_TOO_LARGE') throw gzipError(path, e);
+    throw new UserError(CODES.dataFormat, `${path}: ${inflatesPast(limit)}`);
   }
+}
+
+/** The message for gzip data that inflates past its bound. */
+export function inflatesPast(limit: number): string {
+  const bound =
+    limit === FILE_LIMITS.data
+      ? `netspec's limit for data read into memory, ${formatBytes(limit)}`
+      : `the ${limit} bytes its IDX header promises`;
+  return `corrupt gzip data: it decompresses to more than ${bound}`;
+}
+
+/**
+ * Bytes of the whole uncompressed IDX file (header and data) that its header promises, read by
+ * decompressing only the start of a gzip stream; undefined when that start holds no header.
+ */
+export function promisedIdxBytes(gzipStart: Uint8Array): number | undefined {
+  let head: Buffer;
+  try {
+    // The first 4 KiB inflate to at most about 4 MiB: enough for a header, never a bomb.
+    head = gunzipSync(gzipStart.subarray(0, 4096), { finishFlush: constants.Z_SYNC_FLUSH });
+  } catch {
+    return undefined; // corrupt: the full decompression says how
+  }
+  if (head.length < 4 || head[0] !== 0 || head[1] !== 0) return undefined;
+  const rank = head[3];
+  if (head.length < 4 + 4 * rank) return undefined;
+  let size = 1;
+  for (let i = 0; i < rank; i++) size *= head.readUInt32BE(4 + 4 * i);
+  return 4 + 4 * rank + size;
 }

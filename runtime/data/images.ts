@@ -2,12 +2,14 @@
 // `MyMNIST(image_dir, label_spreadsheet)`), or one subfolder per class as torchvision's
 // ImageFolder does (classes sorted by name). Every image is converted to the declared channels
 // and must have the declared height and width.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { checkFile, errnoOf, FileError, readFile } from '../files.js';
+import { UserError } from '../errors.js';
+import { numberLike, unreadable } from './errors.js';
 
 export interface ImageTable {
   images: Uint8Array;
@@ -30,7 +32,7 @@ export function readLabelledFolder(dir: string, labelsPath: string, shape: numbe
     const path = join(dir, row.file);
     let bytes: Buffer;
     try {
-      bytes = readFileSync(path);
+      bytes = readFile(path, 'image');
     } catch (e) {
       throw missingImage(dir, labelsPath, row, e);
     }
@@ -40,13 +42,15 @@ export function readLabelledFolder(dir: string, labelsPath: string, shape: numbe
   return { images, labels, count: rows.length, lines: Int32Array.from(rows, (r) => r.line) };
 }
 
-function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown): DataError {
-  const code = (e as NodeJS.ErrnoException).code;
+function missingImage(dir: string, labelsPath: string, row: SheetRow, e: unknown): UserError {
+  const code = errnoOf(e);
   const why =
     code === 'ENOENT'
       ? `image '${row.file}' does not exist in ${dir}`
-      : `cannot read ${join(dir, row.file)} (${code})`;
-  return new DataError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
+      : e instanceof FileError
+        ? e.message
+        : `cannot read ${join(dir, row.file)} (${code})`;
+  return new UserError(CODES.dataNotFound, `${labelsPath}:${row.line}: ${why}`);
 }
 
 /** What a streamed image folder needs: the files in example order and their labels. */
@@ -64,7 +68,7 @@ export function listLabelledFolder(dir: string, labelsPath: string, check = true
     const path = join(dir, row.file);
     if (!check) return path;
     try {
-      if (!statSync(path).isFile()) throw Object.assign(new Error(), { code: 'EISDIR' });
+      checkFile(path, 'image');
     } catch (e) {
       throw missingImage(dir, labelsPath, row, e);
     }
@@ -92,7 +96,7 @@ export function readClassFolders(dir: string, shape: number[]): ImageTable {
   const { classNames, files } = classFiles(dir);
   const pixels = shape[0] * shape[1] * shape[2];
   const images = new Uint8Array(files.length * pixels);
-  files.forEach((f, i) => images.set(decodeImage(f.path, readFileSync(f.path), shape), i * pixels));
+  files.forEach((f, i) => images.set(decodeImage(f.path, readImage(f.path), shape), i * pixels));
   return {
     images,
     labels: Int32Array.from(files, (f) => f.label),
@@ -101,15 +105,32 @@ export function readClassFolders(dir: string, shape: number[]): ImageTable {
   };
 }
 
+function readImage(path: string): Buffer {
+  try {
+    return readFile(path, 'image');
+  } catch (e) {
+    throw unreadable(path, e);
+  }
+}
+
+/** Whether a folder entry is a folder; a broken link or a vanished entry is not. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function classFiles(dir: string): {
   classNames: string[];
   files: { path: string; label: number }[];
 } {
   const classNames = listDir(dir)
-    .filter((name) => statSync(join(dir, name)).isDirectory())
+    .filter((name) => isFolder(join(dir, name)))
     .sort();
   if (classNames.length === 0)
-    throw new DataError(
+    throw new UserError(
       CODES.dataFormat,
       `${dir}: has no class subfolders (and no labels: spreadsheet was given)`,
     );
@@ -124,8 +145,8 @@ function listDir(dir: string): string[] {
   try {
     return readdirSync(dir);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
+    const code = errnoOf(e);
+    throw new UserError(
       code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
       `${dir}: ${code === 'ENOTDIR' ? 'is not a folder' : `cannot be listed (${code})`}`,
     );
@@ -136,7 +157,7 @@ function imageFiles(dir: string): string[] {
   const found: string[] = [];
   for (const name of listDir(dir).sort()) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) found.push(...imageFiles(path));
+    if (isFolder(path)) found.push(...imageFiles(path));
     else if (IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) found.push(path);
   }
   return found;
@@ -152,13 +173,9 @@ interface SheetRow {
 function readLabelSheet(path: string): SheetRow[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readFile(path, 'labels').toString('utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
-      code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
-      `${path}: cannot be read (${code})`,
-    );
+    throw unreadable(path, e);
   }
   const rows: SheetRow[] = [];
   text.split('\n').forEach((raw, index) => {
@@ -168,33 +185,46 @@ function readLabelSheet(path: string): SheetRow[] {
     if (index === 0 && !/^\d+$/.test(cells[1] ?? '')) return; // a header row
     const where = `${path}:${index + 1}`;
     if (cells.length !== 2)
-      throw new DataError(
+      throw new UserError(
         CODES.dataFormat,
         `${where}: row has ${cells.length} columns, expected 2 (filename,label)`,
       );
-    if (!/^\d+$/.test(cells[1]))
-      throw new DataError(
-        CODES.dataFormat,
-        `${where}:2: label '${cells[1]}' is not a non-negative integer`,
-      );
+    if (!/^\d+$/.test(cells[1])) {
+      const label = numberLike(cells[1]) ? `label '${cells[1]}'` : 'the label';
+      throw new UserError(CODES.dataFormat, `${where}:2: ${label} is not a non-negative integer`);
+    }
     rows.push({ file: cells[0], label: Number(cells[1]), line: index + 1 });
   });
   return rows;
 }
 
-/** Decodes a PNG or JPEG to the declared [channels, height, width] uint8 layout. */
+/**
+ * Decodes a PNG or JPEG to the declared [channels, height, width] uint8 layout. The size its
+ * header declares is checked first, so an image of another size (a 60000×60000 one of 150
+ * bytes) is refused before anything is decoded.
+ */
 export function decodeImage(path: string, bytes: Uint8Array, shape: number[]): Uint8Array {
   const [channels, height, width] = shape;
+  const declared = declaredSize(bytes);
+  if (declared) checkSize(path, declared, width, height);
   const decoded = decodeAnySize(path, bytes, channels);
-  if (decoded.width !== width || decoded.height !== height) {
-    const message = `${path}: image is ${decoded.width}×${decoded.height}, but the dataset's shape says ${width}×${height}`;
-    throw new DataError(CODES.dataMismatch, message);
-  }
+  checkSize(path, decoded, width, height);
   return decoded.pixels;
 }
 
+/**
+ * The most pixels an image of any size may have (`netspec predict` resizes it): 8K×8K. Checked
+ * from the header before decoding, as decodeImage checks its size.
+ */
+export const MAX_IMAGE_PIXELS = 8192 * 8192;
+
 /** Decodes a PNG or JPEG at its own size to `channels` (1: PIL's luma, 3: RGB) uint8 planes. */
 export function decodeAnySize(path: string, bytes: Uint8Array, channels: number) {
+  const declared = declaredSize(bytes);
+  if (declared && declared.width * declared.height > MAX_IMAGE_PIXELS) {
+    const message = `${path}: image is ${declared.width}×${declared.height}; netspec reads images of up to ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} pixels`;
+    throw new UserError(CODES.dataFormat, message);
+  }
   const rgba = decodeRgba(path, bytes);
   const { width, height } = rgba;
   const plane = width * height;
@@ -216,21 +246,58 @@ export function decodeAnySize(path: string, bytes: Uint8Array, channels: number)
   return { pixels: out, width, height };
 }
 
+function checkSize(
+  path: string,
+  image: { width: number; height: number },
+  width: number,
+  height: number,
+): void {
+  if (image.width === width && image.height === height) return;
+  const message = `${path}: image is ${image.width}×${image.height}, but the dataset's shape says ${width}×${height}`;
+  throw new UserError(CODES.dataMismatch, message);
+}
+
+/** The size a PNG's IHDR or a JPEG's start-of-frame declares, or undefined when not found. */
+export function declaredSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (isPng(bytes) && bytes.length >= 24)
+    return { width: view.getUint32(16), height: view.getUint32(20) };
+  if (!isJpeg(bytes)) return undefined;
+  // Markers: 0xFF, a code, then (except for standalone ones) a 2-byte length.
+  for (let at = 2; at + 9 <= bytes.length;) {
+    if (bytes[at] !== 0xff) return undefined;
+    const marker = bytes[at + 1];
+    if (marker === 0xff) {
+      at++; // fill byte
+      continue;
+    }
+    const isFrame = marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker);
+    if (isFrame) return { height: view.getUint16(at + 5), width: view.getUint16(at + 7) };
+    if (marker === 0xd9 || marker === 0xda) return undefined;
+    const standalone = marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);
+    at += standalone ? 2 : 2 + view.getUint16(at + 2);
+  }
+  return undefined;
+}
+
+const isPng = (bytes: Uint8Array) =>
+  bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
+const isJpeg = (bytes: Uint8Array) => bytes[0] === 0xff && bytes[1] === 0xd8;
+
 function decodeRgba(
   path: string,
   bytes: Uint8Array,
 ): { width: number; height: number; data: Uint8Array } {
-  const isPng = bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47;
-  const isJpeg = bytes[0] === 0xff && bytes[1] === 0xd8;
+  const png = isPng(bytes);
   try {
-    if (isPng) return PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    if (isJpeg) return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    if (png) return PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    if (isJpeg(bytes)) return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
   } catch (e) {
     const reason = (e as Error).message.split('\n')[0];
-    throw new DataError(
+    throw new UserError(
       CODES.dataFormat,
-      `${path}: cannot decode ${isPng ? 'PNG' : 'JPEG'} (${reason})`,
+      `${path}: cannot decode ${png ? 'PNG' : 'JPEG'} (${reason})`,
     );
   }
-  throw new DataError(CODES.dataFormat, `${path}: not a PNG or JPEG file`);
+  throw new UserError(CODES.dataFormat, `${path}: not a PNG or JPEG file`);
 }

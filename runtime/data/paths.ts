@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { DataFile } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 
 /** Where Debian's dataset packages (e.g. dataset-fashion-mnist) install their files. */
 export const SYSTEM_DATA_ROOT = '/usr/share/datasets';
@@ -29,10 +29,10 @@ export function resolveDataFile(file: DataFile, extraRoots: readonly string[]): 
   throw notFound(file, roots);
 }
 
-function notFound(file: DataFile, looked: string[]): DataError {
+function notFound(file: DataFile, looked: string[]): UserError {
   const hint = file.path.includes('fashion-mnist')
     ? "; Fashion-MNIST comes with Debian's package: apt-get install dataset-fashion-mnist"
     : '';
   const message = `cannot find data file '${file.path}' (looked in ${looked.join(', ')})${hint}; or pass --data DIR`;
-  return new DataError(CODES.dataNotFound, message, file);
+  return new UserError(CODES.dataNotFound, message, file);
 }

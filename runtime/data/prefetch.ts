@@ -1,16 +1,17 @@
-// Batches prepared ahead of the training step. onnxruntime-node runs a step on its own threads
-// and returns a promise at once, so the main thread is free while a step runs: each next batch
-// is made then, in a macrotask queued as the current one is handed over (`ahead`). Where cores
+// Batches prepared ahead of the training step. onnxruntime-node returns a step's promise at
+// once but runs the step synchronously in a later macrotask, blocking the main thread
+// (docs/decisions/0018): each next batch is made between steps, in a macrotask queued as the
+// current one is handed over (`ahead`). Where cores
 // are spare, worker threads (the split's pixels shared with them) make transformed batches
 // instead, several requests in flight, yielded in order; a streamed split's reads and decoding
 // move to the workers too.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchOptions } from './batches.js';
-import { batches } from './batches.js';
+import { batches, pixelBatches } from './batches.js';
 import type { Chunk, ChunkPlan } from './chunks.js';
 import { chunked, chunkedAsync } from './chunks.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import { outputShape } from './transforms/pipeline.js';
 import type { Split } from './sources.js';
 import type { WorkerInit } from './worker.js';
@@ -63,6 +64,17 @@ export async function* prefetchedChunks(
     return;
   }
   yield* chunkedAsync(prefetchedBatches(split, order, batchSize, options, workers), plan);
+}
+
+/** Chunks of untransformed stored bytes: reads only, made on the main thread, ahead. */
+export async function* pixelChunks(
+  split: Split,
+  order: Uint32Array,
+  batchSize: number,
+  dropLast: boolean,
+  plan: ChunkPlan,
+): AsyncGenerator<Chunk<Uint8Array>> {
+  yield* ahead(chunked(pixelBatches(split, order, batchSize, dropLast), plan));
 }
 
 /**
@@ -169,7 +181,7 @@ function ask(
       if (reply.id !== id) return;
       worker.off('message', onMessage);
       worker.off('error', reject);
-      if (reply.error) reject(new DataError(reply.error.code, reply.error.message));
+      if (reply.error) reject(new UserError(reply.error.code, reply.error.message));
       else resolve(reply.images);
     };
     worker.on('message', onMessage);

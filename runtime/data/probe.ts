@@ -14,11 +14,12 @@ import type {
 } from '../../compiler/index.js';
 import { CODES, diagnostic } from '../../compiler/index.js';
 import { readCsv, sniff } from './csv.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import { readIdx } from './idx.js';
 import { listClassFolders, listLabelledFolder } from './images.js';
 import { resolveDataFile } from './paths.js';
 import { labelColumnIndex } from './sources.js';
+import { errnoOf } from '../files.js';
 
 export interface ProbeOptions {
   /** Extra folders data files are looked up in (`--data`, $NETSPEC_DATA). */
@@ -52,10 +53,7 @@ function stat(path: string) {
   try {
     return statSync(path);
   } catch (e) {
-    throw new DataError(
-      CODES.dataUnreadable,
-      `${path}: cannot be read (${(e as NodeJS.ErrnoException).code})`,
-    );
+    throw new UserError(CODES.dataUnreadable, `${path}: cannot be read (${errnoOf(e)})`);
   }
 }
 
@@ -64,12 +62,12 @@ function located<T>(at: DataFile, read: () => T): T {
   try {
     return read();
   } catch (e) {
-    if (e instanceof DataError && e.at === undefined) throw new DataError(e.code, e.message, at);
+    if (e instanceof UserError && e.at === undefined) throw new UserError(e.code, e.message, at);
     throw e;
   }
 }
 
-/** The largest label a file holds, or a problem with the file (DataError). */
+/** The largest label a file holds, or a problem with the file (UserError). */
 type Labels = { max: number; file: DataFile } | undefined;
 
 export function dataWarnings(
@@ -189,7 +187,7 @@ class Probe {
     try {
       return check();
     } catch (e) {
-      if (!(e instanceof DataError) || e.at === undefined) throw e;
+      if (!(e instanceof UserError) || e.at === undefined) throw e;
       this.warn(e.code, e.message, e.at);
       return undefined;
     }

@@ -4,7 +4,7 @@
 import type { DataFile, DataSource, SourceName } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { readCsv, sniff } from './csv.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import { readIdx } from './idx.js';
 import type { ImageListing } from './images.js';
 import {
@@ -126,7 +126,7 @@ function loadIdx(source: DataSource & { kind: 'idx' }, roots: readonly string[])
   const [count, height, width] = streamed?.dims ?? images!.dims;
   if (labels.dims[0] !== count) {
     const message = `${labelsPath}: has ${labels.dims[0]} labels, but ${imagesPath} has ${count} images`;
-    throw new DataError(CODES.dataMismatch, message, source.labels);
+    throw new UserError(CODES.dataMismatch, message, source.labels);
   }
   const fields = {
     labels: Int32Array.from(labels.data),
@@ -165,19 +165,20 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
     : undefined;
   const table = streamed ?? readCsv(imagesPath, layout, delimiter);
   let labels = table.labels;
-  const first = source.header ? 2 : 1;
-  // Row numbers assume no blank lines in between (the parser skips them, as pandas does).
-  let labelAt = (i: number) => `${imagesPath}:${i + first}:${labelColumn + 1}`;
+  // Lines, not rows: blank lines (skipped, as pandas does) make them differ.
+  const imageLines = table.lines;
+  let labelAt = (i: number) => `${imagesPath}:${imageLines[i]}:${labelColumn + 1}`;
   if (source.labels) {
     const labelsPath = resolveDataFile(source.labels, roots);
     const sheet = sniff(labelsPath, 'auto');
     const labelLayout = { ...layout, columns: 1, labelColumn: 0, what: 'label', float: undefined };
-    labels = readCsv(labelsPath, labelLayout, sheet.delimiter).labels;
+    const sheetTable = readCsv(labelsPath, labelLayout, sheet.delimiter);
+    labels = sheetTable.labels;
     if (labels.length !== table.rows) {
       const message = `${labelsPath}: has ${labels.length} labels, but ${imagesPath} has ${table.rows} images`;
-      throw new DataError(CODES.dataMismatch, message, source.labels);
+      throw new UserError(CODES.dataMismatch, message, source.labels);
     }
-    labelAt = (i) => `${labelsPath}:${i + first}`;
+    labelAt = (i) => `${labelsPath}:${sheetTable.lines[i]}`;
   }
   if (streamed) {
     const fields = { labels, count: table.rows, imageShape: source.shape, scale: source.scale };
@@ -206,7 +207,7 @@ export function labelColumnIndex(
   const index = header.indexOf(column);
   if (index < 0) {
     const message = `${path}:1: no column named '${column}' in the header (found ${header.slice(0, 5).join(', ')}${header.length > 5 ? ', …' : ''})`;
-    throw new DataError(CODES.dataFormat, message, source.images);
+    throw new UserError(CODES.dataFormat, message, source.images);
   }
   return index;
 }

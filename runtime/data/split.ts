@@ -4,7 +4,7 @@
 // class proportions are kept.
 import type { SplitSource, Take } from '../../compiler/index.js';
 import { CODES, Rng } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import type { Split } from './sources.js';
 import { streamedSplit } from './sources.js';
 import { subsetStore } from './store.js';
@@ -21,7 +21,7 @@ export function takeSubset(split: Split, take: Take): Split {
   if (k > n || k < 1) {
     const asked = take.size < 1 ? `${take.size * 100}% of ${n} examples is ${k}` : `${k}`;
     const message = `take: ${asked}, but ${split.origin} has ${plural(n, 'example')}`;
-    throw new DataError(CODES.dataMismatch, message, take.at);
+    throw new UserError(CODES.dataMismatch, message, take.at);
   }
   const rng = new Rng(take.seed, 'take');
   const chosen = take.stratify
@@ -39,7 +39,7 @@ export function splitOff(train: Split, spec: SplitSource): { train: Split; valid
   const k = spec.size < 1 ? Math.round(spec.size * n) : spec.size;
   if (k < 1 || k >= n) {
     const message = `split: ${spec.size < 1 ? `${spec.size * 100}% of` : `${k} of`} ${n} training examples leaves ${k < 1 ? 'no validation' : 'no training'} examples`;
-    throw new DataError(CODES.dataMismatch, message, spec.at);
+    throw new UserError(CODES.dataMismatch, message, spec.at);
   }
   const rng = new Rng(spec.seed, 'split');
   const chosen = spec.stratify

@@ -3,11 +3,11 @@
 // after the deterministic steps that precede Normalize. Cached beside the spec, keyed by a
 // hash of the pixels and those steps, so a second run does not recompute them.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { TransformStep } from '../../compiler/index.js';
-import { writeFileAtomic } from '../weights.js';
+import { readText, writeFileAtomic, WriteError } from '../files.js';
 import type { Pixels, Split } from './sources.js';
 import type { ChannelStats } from './transforms/pipeline.js';
 import { pipeline } from './transforms/pipeline.js';
@@ -114,9 +114,7 @@ export function trainingStats(
   const dirs = cacheDirs(specFile);
   for (const dir of dirs) {
     try {
-      const stored = JSON.parse(
-        readFileSync(join(dir, `stats-${key}.json`), 'utf8'),
-      ) as ChannelStats;
+      const stored = JSON.parse(readText(join(dir, `stats-${key}.json`), 'cache')) as ChannelStats;
       return { ...stored, cached: true };
     } catch {
       // not cached there
@@ -124,8 +122,12 @@ export function trainingStats(
   }
   const stats = computeStats(split, prefix);
   const dir = dirs.find(writable);
-  if (dir)
-    writeFileAtomic(join(dir, `stats-${key}.json`), Buffer.from(JSON.stringify(stats) + '\n'));
+  try {
+    if (dir) writeFileAtomic(join(dir, `stats-${key}.json`), JSON.stringify(stats) + '\n');
+  } catch (e) {
+    // The cache saves time only: a full disk there does not stop the run.
+    if (!(e instanceof WriteError)) throw e;
+  }
   return { ...stats, cached: false };
 }
 

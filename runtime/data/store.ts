@@ -3,10 +3,12 @@
 // the cache a gzip IDX file or a CSV spreadsheet was converted to) is read in place with
 // positioned reads, adjacent examples in one read; an image folder decodes its files one by
 // one. A store is described by a plain-data handle, so a worker thread can open the same one.
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { closeSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
-import { DataError } from './errors.js';
+import { errnoOf, FileError, openFile, readFile } from '../files.js';
+import { UserError } from '../errors.js';
+import { unreadable } from './errors.js';
 import { decodeImage } from './images.js';
 
 export type StoreHandle =
@@ -106,7 +108,7 @@ class FileStore implements PixelStore {
       try {
         n = readSync(fd, target, at + done, length - done, position + done);
       } catch (e) {
-        throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
       }
       // The file shrank after it was checked: say so rather than train on zeros.
       if (n === 0) throw this.fail('is truncated (it changed while being read)');
@@ -116,16 +118,17 @@ class FileStore implements PixelStore {
 
   private open(): number {
     try {
-      return openSync(this.handle.path, 'r');
+      return openFile(this.handle.path, 'stream').fd;
     } catch (e) {
-      throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      if (e instanceof FileError) throw this.fail(e.reason);
+      throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
     }
   }
 
-  private fail(what: string): DataError {
+  private fail(what: string): UserError {
     const { path, origin } = this.handle;
     const where = path === origin ? path : `${origin} (cached as ${path})`;
-    return new DataError(CODES.dataUnreadable, `${where}: ${what}`);
+    return new UserError(CODES.dataUnreadable, `${where}: ${what}`);
   }
 
   fingerprint(): string {
@@ -134,7 +137,7 @@ class FileStore implements PixelStore {
     try {
       stat = statSync(path);
     } catch (e) {
-      throw this.fail(`cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
     }
     return digest([path, stat.size, stat.mtimeMs, offset, pixels].join(':'), map);
   }
@@ -155,13 +158,9 @@ class ImageStore implements PixelStore {
       const path = files[map ? map[indices[k]] : indices[k]];
       let bytes: Buffer;
       try {
-        bytes = readFileSync(path);
+        bytes = readFile(path, 'image');
       } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new DataError(
-          code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
-          `${path}: cannot be read (${code ?? String(e)})`,
-        );
+        throw unreadable(path, e);
       }
       target.set(decodeImage(path, bytes, shape), k * this.pixels);
     }

@@ -9,9 +9,7 @@ import { createHash } from 'node:crypto';
 import {
   closeSync,
   existsSync,
-  fstatSync,
   openSync,
-  readFileSync,
   readSync,
   readdirSync,
   renameSync,
@@ -25,9 +23,11 @@ import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DataSource } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
-import { writeFileAtomic } from '../weights.js';
-import { DataError } from './errors.js';
-import { checkIdxHeader, gzipError, isGzip, unreadable } from './idx.js';
+import { writeFileAtomic } from '../files.js';
+import { checkFile, FILE_LIMITS, openFile, readFile, readText } from '../files.js';
+import { UserError } from '../errors.js';
+import { unreadable } from './errors.js';
+import { checkIdxHeader, gzipError, inflatesPast, isGzip, promisedIdxBytes } from './idx.js';
 import { cacheDirs, writable } from './stats.js';
 import type { PixelStore } from './store.js';
 import { openStore } from './store.js';
@@ -54,16 +54,16 @@ export function streamBudget(): number {
 export function pixelBytesEstimate(kind: DataSource['kind'], path: string): number {
   let size: number;
   try {
-    size = statSync(path).size;
+    size = checkFile(path, 'stream').size;
   } catch {
-    return 0; // the loader reports the missing file
+    return 0; // the loader reports a missing or irregular file
   }
   if (kind === 'csv') return size / 2; // at least one digit and one delimiter per pixel
   if (kind !== 'idx') return size;
   // gzip keeps the uncompressed size modulo 2³² in its last four bytes.
   let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
+    fd = openFile(path, 'stream').fd;
     const head = Buffer.alloc(2);
     readSync(fd, head, 0, 2, 0);
     if (!isGzip(head) || size < 18) return size;
@@ -71,7 +71,7 @@ export function pixelBytesEstimate(kind: DataSource['kind'], path: string): numb
     readSync(fd, tail, 0, 4, size - 4);
     return Math.max(size, tail.readUInt32LE(0));
   } catch {
-    return 0; // a folder, an unreadable file: the loader reports it
+    return 0; // a folder, a pipe, an unreadable file: the loader reports it
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -91,24 +91,24 @@ export interface StreamedIdx {
 
 /** A rank-3 IDX images file as a store: read in place when raw, else through the cache. */
 export function streamIdx(path: string, specFile: string): StreamedIdx {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    throw unreadable(path, e);
-  }
   let head: Buffer;
   let size: number;
+  let gzipStart = Buffer.alloc(0);
   try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw Object.assign(new Error(), { code: 'EISDIR' });
-    size = stat.size;
-    head = Buffer.alloc(16);
-    readSync(fd, head, 0, 16, 0);
+    const file = openFile(path, 'stream');
+    try {
+      size = file.size;
+      head = Buffer.alloc(16);
+      readSync(file.fd, head, 0, 16, 0);
+      if (isGzip(head)) {
+        gzipStart = Buffer.alloc(Math.min(4096, size));
+        readSync(file.fd, gzipStart, 0, gzipStart.length, 0);
+      }
+    } finally {
+      closeSync(file.fd);
+    }
   } catch (e) {
     throw unreadable(path, e);
-  } finally {
-    closeSync(fd);
   }
   if (!isGzip(head)) {
     const { dims, header } = checkIdxHeader(path, head, size, 3);
@@ -123,7 +123,10 @@ export function streamIdx(path: string, specFile: string): StreamedIdx {
     return { dims, store, how: 'raw IDX, read in place' };
   }
   const cached = convertOnce(path, specFile, { kind: 'idx' }, (target) => {
-    gunzipFile(path, target);
+    // Never more than the header promises: a bomb stops there, and its partial copy is removed.
+    const promised = promisedIdxBytes(gzipStart);
+    gunzipFile(path, target, Math.min(promised ?? Infinity, FILE_LIMITS.stream));
+    checkIdxHeader(path, readHead(target, 16), statSync(target).size, 3);
     return {};
   });
   const raw = readHead(cached.pixelsPath, 16);
@@ -141,6 +144,8 @@ export function streamIdx(path: string, specFile: string): StreamedIdx {
 
 export interface ConvertedCsv {
   labels: Int32Array;
+  /** The file's line of each row. */
+  lines: Int32Array;
   rows: number;
   store: PixelStore;
   how: string;
@@ -155,13 +160,17 @@ export function streamCsv(
   specFile: string,
   layoutKey: unknown,
   pixels: number,
-  parse: (sink: (values: Uint8Array) => void) => { labels: Int32Array; rows: number },
+  parse: (sink: (values: Uint8Array) => void) => {
+    labels: Int32Array;
+    lines: Int32Array;
+    rows: number;
+  },
 ): ConvertedCsv {
   const cached = convertOnce(path, specFile, { kind: 'csv', layout: layoutKey }, (target) => {
     const fd = openSync(target, 'w');
     try {
-      const { labels, rows } = parse((values) => writeAll(fd, values));
-      return { labels, rows };
+      const { labels, lines, rows } = parse((values) => writeAll(fd, values));
+      return { labels, lines, rows };
     } finally {
       closeSync(fd);
     }
@@ -176,7 +185,8 @@ export function streamCsv(
     origin: path,
   });
   const labels = cached.labels ?? new Int32Array(rows);
-  return { labels, rows, store, how: `CSV, converted once to ${cached.pixelsPath}` };
+  const lines = cached.lines ?? new Int32Array(rows);
+  return { labels, lines, rows, store, how: `CSV, converted once to ${cached.pixelsPath}` };
 }
 
 function writeAll(fd: number, bytes: Uint8Array): void {
@@ -197,6 +207,7 @@ function readHead(path: string, length: number): Buffer {
 interface Converted {
   pixelsPath: string;
   labels?: Int32Array;
+  lines?: Int32Array;
   meta: Record<string, unknown>;
 }
 
@@ -210,12 +221,12 @@ function convertOnce(
   path: string,
   specFile: string,
   how: unknown,
-  convert: (target: string) => { labels?: Int32Array; rows?: number },
+  convert: (target: string) => { labels?: Int32Array; lines?: Int32Array; rows?: number },
 ): Converted {
   const stat = statSync(path);
   const key = createHash('sha256')
     .update(
-      JSON.stringify({ v: 1, path: resolve(path), size: stat.size, mtime: stat.mtimeMs, how }),
+      JSON.stringify({ v: 2, path: resolve(path), size: stat.size, mtime: stat.mtimeMs, how }),
     )
     .digest('hex')
     .slice(0, 32);
@@ -224,23 +235,24 @@ function convertOnce(
     const base = join(dir, `stream-${key}`);
     if (!existsSync(`${base}.json`)) continue;
     try {
-      const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as Record<string, unknown>;
+      const meta = JSON.parse(readText(`${base}.json`, 'cache')) as Record<string, unknown>;
       if (statSync(`${base}.u8`).size !== meta.bytes) continue;
-      const labels = meta.labels ? readLabels(`${base}.i32`) : undefined;
-      return { pixelsPath: `${base}.u8`, labels, meta };
+      const labels = meta.labels ? readInt32(`${base}.i32`) : undefined;
+      const lines = meta.labels ? readInt32(`${base}.lines.i32`) : undefined;
+      return { pixelsPath: `${base}.u8`, labels, lines, meta };
     } catch {
       // an incomplete or unreadable entry: convert again
     }
   }
   const dir = dirs.find(writable);
   if (!dir)
-    throw new DataError(
+    throw new UserError(
       CODES.dataUnreadable,
       `${path}: cannot stream it: no writable cache folder for its converted copy (tried ${dirs.join(', ')})`,
     );
   const base = join(dir, `stream-${key}`);
   const temporary = `${base}.u8.${process.pid}.tmp`;
-  let result: { labels?: Int32Array; rows?: number };
+  let result: { labels?: Int32Array; lines?: Int32Array; rows?: number };
   try {
     result = convert(temporary);
   } catch (e) {
@@ -252,9 +264,11 @@ function convertOnce(
     throw e;
   }
   renameSync(temporary, `${base}.u8`);
-  if (result.labels) {
-    const { buffer, byteOffset, byteLength } = result.labels;
-    writeFileAtomic(`${base}.i32`, Buffer.from(buffer, byteOffset, byteLength));
+  const int32s = { '.i32': result.labels, '.lines.i32': result.lines };
+  for (const [ext, array] of Object.entries(int32s)) {
+    if (!array) continue;
+    const { buffer, byteOffset, byteLength } = array;
+    writeFileAtomic(`${base}${ext}`, Buffer.from(buffer, byteOffset, byteLength));
   }
   const meta = {
     bytes: statSync(`${base}.u8`).size,
@@ -265,7 +279,7 @@ function convertOnce(
   };
   writeFileAtomic(`${base}.json`, Buffer.from(JSON.stringify(meta) + '\n'));
   removeStale(dir, meta.source, how, `stream-${key}`);
-  return { pixelsPath: `${base}.u8`, labels: result.labels, meta };
+  return { pixelsPath: `${base}.u8`, labels: result.labels, lines: result.lines, meta };
 }
 
 /**
@@ -280,17 +294,18 @@ function removeStale(dir: string, source: string, how: unknown, keep: string): v
     if (!name.startsWith('stream-') || !name.endsWith('.json') || name === `${keep}.json`) continue;
     const base = join(dir, name.slice(0, -'.json'.length));
     try {
-      const meta = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as Record<string, unknown>;
+      const meta = JSON.parse(readText(`${base}.json`, 'cache')) as Record<string, unknown>;
       if (meta.source !== source || JSON.stringify(meta.how) !== JSON.stringify(how)) continue;
-      for (const ext of ['.json', '.u8', '.i32']) rmSync(`${base}${ext}`, { force: true });
+      for (const ext of ['.json', '.u8', '.i32', '.lines.i32'])
+        rmSync(`${base}${ext}`, { force: true });
     } catch {
       // unreadable or already gone: leave it to whoever is using it
     }
   }
 }
 
-function readLabels(path: string): Int32Array {
-  const bytes = readFileSync(path);
+function readInt32(path: string): Int32Array {
+  const bytes = readFile(path, 'stream');
   const labels = new Int32Array(bytes.byteLength / 4);
   new Uint8Array(labels.buffer).set(bytes);
   return labels;
@@ -301,18 +316,20 @@ function readLabels(path: string): Int32Array {
  * no synchronous streaming API, and the loader is synchronous, so a worker thread streams
  * (file → gunzip → file) while this thread waits on a shared flag.
  */
-function gunzipFile(path: string, target: string): void {
+function gunzipFile(path: string, target: string, limit: number): void {
   const status = new Int32Array(new SharedArrayBuffer(8));
   const message = new Uint8Array(new SharedArrayBuffer(4096));
   const worker = new Worker(GUNZIP_WORKER, {
     eval: true,
-    workerData: { from: path, to: target, status: status.buffer, message: message.buffer },
+    workerData: { from: path, to: target, limit, status: status.buffer, message: message.buffer },
   });
   while (Atomics.load(status, 0) === 0) Atomics.wait(status, 0, 0, 1000);
   void worker.terminate();
   if (Atomics.load(status, 0) === 1) return;
   const text = Buffer.from(message.subarray(0, Atomics.load(status, 1))).toString('utf8');
   const error = JSON.parse(text) as { code?: string; message: string };
+  if (error.code === 'ERR_INFLATES_PAST')
+    throw new UserError(CODES.dataFormat, `${path}: ${inflatesPast(limit)}`);
   throw gzipError(path, Object.assign(new Error(error.message), { code: error.code }));
 }
 
@@ -321,7 +338,7 @@ const GUNZIP_WORKER = `
 const { workerData } = require('node:worker_threads');
 const { createReadStream, createWriteStream } = require('node:fs');
 const { createGunzip } = require('node:zlib');
-const { pipeline } = require('node:stream');
+const { pipeline, Transform } = require('node:stream');
 const status = new Int32Array(workerData.status);
 const done = (error) => {
   if (error) {
@@ -333,8 +350,16 @@ const done = (error) => {
   Atomics.store(status, 0, error ? 2 : 1);
   Atomics.notify(status, 0);
 };
+let written = 0;
+const bounded = new Transform({
+  transform(chunk, _, next) {
+    written += chunk.length;
+    if (written <= workerData.limit) return next(null, chunk);
+    next(Object.assign(new Error('inflates past its bound'), { code: 'ERR_INFLATES_PAST' }));
+  },
+});
 try {
-  pipeline(createReadStream(workerData.from), createGunzip(), createWriteStream(workerData.to), done);
+  pipeline(createReadStream(workerData.from), createGunzip(), bounded, createWriteStream(workerData.to), done);
 } catch (error) {
   done(error);
 }

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BatchOptions } from './batches.js';
 import { batches } from './batches.js';
-import { DataError } from './errors.js';
+import { UserError } from '../errors.js';
 import type { Pixels, Split } from './sources.js';
 import { streamedSplit } from './sources.js';
 import type { StoreHandle } from './store.js';
@@ -44,8 +44,8 @@ parentPort!.on('message', (request: WorkerRequest) => {
   try {
     batch = batches(split, request.indices, request.indices.length, options).next().value!;
   } catch (e) {
-    // A bad image of a streamed folder: the main thread reports it as the same DataError.
-    if (!(e instanceof DataError)) throw e;
+    // A bad image of a streamed folder: the main thread reports it as the same UserError.
+    if (!(e instanceof UserError)) throw e;
     parentPort!.postMessage({ id: request.id, error: { code: e.code, message: e.message } });
     return;
   }

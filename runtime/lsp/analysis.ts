@@ -2,7 +2,7 @@
 // checked spec with every file it imports (layers, shapes, parameters), and the diagnostics of
 // this file. Files are read through the workspace, which remembers what it parsed and read.
 import type { CheckResult, Diagnostic } from '../../compiler/index.js';
-import { checkSpec, diagnostic } from '../../compiler/index.js';
+import { checkSpec, CODES, diagnostic } from '../../compiler/index.js';
 import type { Declaration, ParseResult, SpecFile } from '../../grammar/index.js';
 import type { Workspace } from './workspace.js';
 
@@ -16,8 +16,16 @@ export interface Analysis {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * A document the editor sent with NUL characters or replacement characters (bytes that were
+ * not UTF-8) is not a spec: one diagnostic, nothing parsed.
+ */
+const isText = (text: string) => !text.includes('\u0000') && !text.includes('\uFFFD');
+
 export function analyze(workspace: Workspace, text: string, uri: string): Analysis {
   const file = workspace.fileOf(uri);
+  if (!isText(text)) return notText(uri, text, file);
+  workspace.readingFor(file);
   const parsed = workspace.parseFile(text, file);
   let checked: CheckResult | undefined;
   try {
@@ -31,6 +39,16 @@ export function analyze(workspace: Workspace, text: string, uri: string): Analys
   }
   const diagnostics = checked.diagnostics.filter((d) => d.file === file);
   return { uri, text, file, parsed, checked, diagnostics };
+}
+
+function notText(uri: string, text: string, file: string): Analysis {
+  const start = { offset: 0, line: 1, column: 1 };
+  const span = { start, end: start };
+  const ast: SpecFile = { kind: 'File', file, imports: [], declarations: [], span };
+  const message = 'not a text file: it holds NUL characters or bytes that are not UTF-8';
+  const diagnostics = [diagnostic(CODES.unexpectedCharacter, message, file, span)];
+  const parsed: ParseResult = { ast, diagnostics, comments: [] };
+  return { uri, text, file, parsed, checked: undefined, diagnostics };
 }
 
 /** Every parsed file of the analysis: this one first, then what it imports. */

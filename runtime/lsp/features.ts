@@ -61,7 +61,7 @@ export function registerFeatures(connection: Connection, session: Session): void
     return analysis === undefined ? otherwise : answer(analysis);
   };
 
-  connection.onCompletion((p) => at(p, (a, o) => complete(a, o, workspace.readBinary), []));
+  connection.onCompletion((p) => at(p, (a, o) => complete(a, o, workspace.bytesOf), []));
   connection.onHover((p) => at(p, hover, null));
   connection.onSignatureHelp((p) => at(p, signatureHelp, null));
   connection.onDefinition((p) => at(p, (a, o) => definition(a, o, uriOf), null));

@@ -1,11 +1,15 @@
 // `netspec lsp`: the language server over stdio. Documents are analysed on open and on every
 // change (full sync); an edit re-parses only the declaration it touches (workspace.ts) and
 // re-publishes the diagnostics of open documents that import the edited one. The features
-// (features.ts) read the latest analysis.
+// (features.ts) read the latest analysis. Input that is not well framed closes the connection
+// (framing.ts); documents read only files under the workspace folders (workspace-access.ts)
+// unless the client allows more.
 import {
   createConnection,
   DiagnosticSeverity,
   ProposedFeatures,
+  StreamMessageReader,
+  StreamMessageWriter,
   TextDocuments,
   TextDocumentSyncKind,
   type Diagnostic as LspDiagnostic,
@@ -16,7 +20,9 @@ import { analyze, type Analysis } from './analysis.js';
 import { DataCheck } from './data-check.js';
 import { CAPABILITIES, registerFeatures, type Session } from './features.js';
 import { toRange } from './positions.js';
+import { FramingGuard } from './framing.js';
 import { Workspace } from './workspace.js';
+import { workspaceAccess } from './workspace-access.js';
 
 const SEVERITIES = {
   error: DiagnosticSeverity.Error,
@@ -38,8 +44,20 @@ export function toLspDiagnostic(d: Diagnostic, uri: string, file: string): LspDi
   };
 }
 
+/** Ends the server on input it cannot answer: the editor sees the exit and restarts it. */
+function closeOn(error: Error): never {
+  process.stderr.write(`netspec lsp: closing the connection: ${error.message}\n`);
+  process.exit(1);
+}
+
 export function startLanguageServer(): void {
-  const connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout);
+  const input = new FramingGuard();
+  input.on('error', closeOn);
+  process.stdin.pipe(input);
+  const reader = new StreamMessageReader(input);
+  reader.onError(closeOn); // a body that is not JSON
+  const writer = new StreamMessageWriter(process.stdout);
+  const connection = createConnection(ProposedFeatures.all, reader, writer);
   const documents = new TextDocuments(TextDocument);
   const workspace: Workspace = new Workspace((file): string | undefined =>
     documents.get(workspace.uriOf(file))?.getText(),
@@ -94,10 +112,13 @@ export function startLanguageServer(): void {
     );
   };
 
-  connection.onInitialize(() => ({
-    capabilities: { textDocumentSync: TextDocumentSyncKind.Full, ...CAPABILITIES },
-    serverInfo: { name: 'netspec' },
-  }));
+  connection.onInitialize((params) => {
+    workspace.allowReads(workspaceAccess(params));
+    return {
+      capabilities: { textDocumentSync: TextDocumentSyncKind.Full, ...CAPABILITIES },
+      serverInfo: { name: 'netspec' },
+    };
+  });
 
   documents.onDidChangeContent(({ document }) => {
     generation++;

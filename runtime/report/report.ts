@@ -1,7 +1,7 @@
 // The run report: a folder with the resolved spec, the metrics logs (per epoch as JSONL and
 // CSV, per step as CSV), plots as SVG (plots.ts), a per-class table, and an index.html with a
 // header of every setting as resolved — static files a user opens in any browser.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { makeFolder, writeFileAtomic } from '../files.js';
 import { join } from 'node:path';
 import type { EpochMetrics } from '../train.js';
 import type { StepLog } from '../step-log.js';
@@ -33,7 +33,7 @@ const specCopy = (file: string) => `spec-${file.split('/').pop()}`;
 
 /** Writes the report files into `dir`; returns the path of index.html. */
 export function writeReport(dir: string, input: ReportInput): string {
-  mkdirSync(dir, { recursive: true });
+  makeFolder(dir);
   const plots = reportPlots(input.history, input.steps);
   if (input.classes) {
     const c = input.classes;
@@ -44,15 +44,15 @@ export function writeReport(dir: string, input: ReportInput): string {
       columnLabel: 'predicted class',
       counts: c.confusion,
     });
-    writeFileSync(join(dir, 'classes.csv'), classesCsv(c));
+    writeFileAtomic(join(dir, 'classes.csv'), classesCsv(c));
   }
-  for (const [name, svg] of Object.entries(plots)) writeFileSync(join(dir, name), svg);
-  writeFileSync(join(dir, 'metrics.csv'), metricsCsv(input.history));
-  writeFileSync(join(dir, 'metrics.jsonl'), metricsJsonl(input.history));
-  if (input.steps) writeFileSync(join(dir, 'steps.csv'), stepsCsv(input.steps));
-  for (const [file, text] of input.sources) writeFileSync(join(dir, specCopy(file)), text);
+  for (const [name, svg] of Object.entries(plots)) writeFileAtomic(join(dir, name), svg);
+  writeFileAtomic(join(dir, 'metrics.csv'), metricsCsv(input.history));
+  writeFileAtomic(join(dir, 'metrics.jsonl'), metricsJsonl(input.history));
+  if (input.steps) writeFileAtomic(join(dir, 'steps.csv'), stepsCsv(input.steps));
+  for (const [file, text] of input.sources) writeFileAtomic(join(dir, specCopy(file)), text);
   const page = join(dir, 'index.html');
-  writeFileSync(page, html(input, Object.keys(plots)));
+  writeFileAtomic(page, html(input, Object.keys(plots)));
   return page;
 }
 

@@ -6,7 +6,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { SweepSpec } from '../../compiler/index.js';
-import { writeFileAtomic } from '../weights.js';
+import { writeFileAtomic } from '../files.js';
+import { mark, RUN_MARKER } from '../ownership.js';
+import { CODES } from '../../compiler/index.js';
+import { UserError } from '../errors.js';
 
 export interface TrialEntry {
   index: number;
@@ -33,9 +36,6 @@ export interface TrialResult {
   error?: string;
 }
 
-/** A sweep folder that cannot be used: a message for the user, nothing written. */
-export class SweepFolderError extends Error {}
-
 const MANIFEST = 'sweep.json';
 const encoder = new TextEncoder();
 
@@ -60,11 +60,15 @@ export function prepareSweepFolder(dir: string, manifest: SweepManifest): void {
   if (existing) {
     const problem = difference(existing, manifest);
     if (problem)
-      throw new SweepFolderError(`${dir} holds ${problem}; choose another folder with --out`);
+      throw new UserError(
+        CODES.sweepFolder,
+        `${dir} holds ${problem}; choose another folder with --out`,
+      );
     return;
   }
   if (existsSync(dir) && readdirSync(dir).length > 0)
-    throw new SweepFolderError(
+    throw new UserError(
+      CODES.sweepFolder,
       `${dir} is not empty and holds no sweep (no ${MANIFEST}); netspec does not write into it — choose another folder with --out`,
     );
   mkdirSync(dir, { recursive: true });
@@ -73,7 +77,8 @@ export function prepareSweepFolder(dir: string, manifest: SweepManifest): void {
 
 export function readSweepFolder(dir: string): SweepManifest {
   const manifest = readManifestIfAny(dir);
-  if (!manifest) throw new SweepFolderError(`${dir}: not a sweep folder (no ${MANIFEST})`);
+  if (!manifest)
+    throw new UserError(CODES.sweepFolder, `${dir}: not a sweep folder (no ${MANIFEST})`);
   return manifest;
 }
 
@@ -82,7 +87,7 @@ function readManifestIfAny(dir: string): SweepManifest | undefined {
   if (!existsSync(path)) return undefined;
   const parsed = readJson(path) as Partial<SweepManifest> | undefined;
   if (parsed?.format !== 'netspec-sweep' || !Array.isArray(parsed.trials))
-    throw new SweepFolderError(`${path}: not a netspec sweep manifest`);
+    throw new UserError(CODES.sweepFolder, `${path}: not a netspec sweep manifest`);
   return parsed as SweepManifest;
 }
 
@@ -119,8 +124,10 @@ export function startTrialFolder(dir: string, trial: TrialEntry): void {
   const path = join(folder, 'trial.json');
   const held = existsSync(path) ? (readJson(path) as TrialEntry | undefined) : undefined;
   if (held && JSON.stringify(held.settings) !== JSON.stringify(trial.settings))
-    throw new SweepFolderError(`${folder} holds a trial with other settings`);
+    throw new UserError(CODES.sweepFolder, `${folder} holds a trial with other settings`);
   mkdirSync(folder, { recursive: true });
+  // The trial's run folder is netspec's: its training may write into it (ownership.ts).
+  mark(folder, RUN_MARKER);
   rmSync(join(folder, 'result.json'), { force: true });
   if (!held) writeJson(path, trial);
 }
@@ -147,22 +154,39 @@ export function claimTrial(dir: string, trial: TrialEntry): () => void {
     }
     const held = readJson(path) as { host: string; pid: number } | undefined;
     if (held && running(held))
-      throw new SweepFolderError(
+      throw new UserError(
+        CODES.sweepFolder,
         `${trialDir(dir, trial)} is being run by process ${held.pid}; wait for it to end`,
       );
     rmSync(path, { force: true });
   }
-  throw new SweepFolderError(`${trialDir(dir, trial)} is being claimed by another process`);
+  throw new UserError(
+    CODES.sweepFolder,
+    `${trialDir(dir, trial)} is being claimed by another process`,
+  );
 }
 
-/** Whether a claim's process is still running on this host. */
+/**
+ * Whether a claim's process is still running on this host. A killed process whose parent died
+ * too stays in the process table as a zombie until it is reaped; it runs nothing.
+ */
 function running(claim: { host: string; pid: number }): boolean {
   if (claim.host !== hostname()) return false;
   try {
     process.kill(claim.pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  return !zombie(claim.pid);
+}
+
+/** Linux's process state 'Z' in /proc/PID/stat (elsewhere: not known, so not a zombie). */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return false;
   }
 }
 

@@ -192,7 +192,10 @@ describe('lexing', () => {
     ['0.5', 0.5, false],
     ['.5', 0.5, false],
     ['1e-3', 0.001, false],
-    ['2.5E+4', 25000, false],
+    // Whole numbers are integers however they are written (docs/language.md).
+    ['2.5E+4', 25000, true],
+    ['32.0', 32, true],
+    ['1e12', 1e12, true],
     ['10%', 0.1, false],
     ['2.5%', 0.025, false],
   ])('reads the number %s', (text, value, isInteger) => {

@@ -77,6 +77,9 @@ export class LspClient {
       processId: process.pid,
       rootUri: null,
       capabilities: {},
+      // The fixture models are links to a folder outside the repository; reads confined to the
+      // workspace are test/runtime/lsp/robustness.test.ts's.
+      initializationOptions: { readOutsideWorkspace: true },
     });
     void this.connection.sendNotification('initialized', {});
     return result as { capabilities: Record<string, unknown> };

@@ -27,12 +27,22 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built CLI (`npm run build` first) with arguments, in `cwd`. */
-export function netspec(args: string[], cwd = ROOT, env = process.env): CliResult {
+/**
+ * Runs the built CLI (`npm run build` first) with arguments, in `cwd`. A run that hangs is
+ * killed after `timeout` ms (status null): spawnSync blocks vitest's own test timeout.
+ */
+export function netspec(
+  args: string[],
+  cwd = ROOT,
+  env = process.env,
+  timeout = 300_000,
+): CliResult {
   const result = spawnSync(process.execPath, [join(ROOT, 'bin/netspec.js'), ...args], {
     cwd,
     env,
     encoding: 'utf8',
+    maxBuffer: 1 << 28,
+    timeout,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }

@@ -82,7 +82,7 @@ describe('several steps per run', () => {
     const rates = [0.01, 0.02, 0.005, 0.01, 0.03];
     const start = initialState(recipe, compiled);
     const single = await singleSteps(compiled, start, rates);
-    const session = await ort.InferenceSession.create(compiled.steps, { intraOpNumThreads: 1 });
+    const session = await ort.InferenceSession.create(compiled.steps!, { intraOpNumThreads: 1 });
     const [chunk] = chunked(batches(STEPS), { steps: STEPS });
     const looped = await new StepRunner(session, compiled).run(
       start,

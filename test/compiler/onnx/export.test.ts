@@ -271,7 +271,9 @@ describe('netspec export (CLI)', () => {
         dir,
       );
       expect(result.status).toBe(1);
-      expect(result.stderr).toBe(`error: --opset ${opset}: netspec exports opsets 11 to 18\n`);
+      expect(result.stderr).toBe(
+        `error NS4001: --opset ${opset}: netspec exports opsets 11 to 18\n`,
+      );
       expect(existsSync(join(dir, 'm.onnx'))).toBe(false);
     }
   });

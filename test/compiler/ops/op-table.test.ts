@@ -1,8 +1,8 @@
 // The op table (compiler/ops/) as the compiler's unit: every op is named through it and
 // typed by it. The `@ts-expect-error` lines below are checked by `npm run typecheck`: each must
 // stay an error (a misspelled op, an unknown or mistyped attribute, a definition without a
-// gradient rule, an opset or a WebGPU verdict, an entry filed under another name), or the
-// typecheck fails.
+// gradient rule, an opset, a WebGPU or a CUDA verdict, an entry filed under another name), or
+// the typecheck fails.
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../../compiler/ir/builder.js';
 import { OPS, onnx, opDef } from '../../../compiler/ops/index.js';
@@ -32,6 +32,7 @@ export function compileTimeChecks(b: GraphBuilder, x: string, w: string) {
     shape: sameType,
     since: 1,
     webgpu: true,
+    cuda: true,
   } as const;
   defineOp({ ...complete, gradient: { none: 'a test' } });
   // @ts-expect-error a definition without a gradient rule or a mark saying why it has none
@@ -40,6 +41,8 @@ export function compileTimeChecks(b: GraphBuilder, x: string, w: string) {
   defineOp({ ...complete, since: undefined, gradient: { none: 'a test' } });
   // @ts-expect-error a definition without a WebGPU verdict
   defineOp({ ...complete, webgpu: undefined, gradient: { none: 'a test' } });
+  // @ts-expect-error a definition without a CUDA verdict
+  defineOp({ ...complete, cuda: undefined, gradient: { none: 'a test' } });
   // @ts-expect-error a table entry filed under another op's name
   const misfiled: { [K in 'Relu']: { name: K } } = { Relu: onnx.Sigmoid };
   return misfiled;

@@ -41,7 +41,7 @@ describe('netspec check', () => {
   it('a spec that does not exist is an error, not a crash', () => {
     const result = netspec(['check', 'nope.net']);
     expect(result.status).toBe(1);
-    expect(result.stderr).toBe('error: nope.net: cannot read the spec (ENOENT)\n');
+    expect(result.stderr).toBe('error NS4007: nope.net: cannot read the spec: no such file\n');
   });
 
   it('refuses to train or compile a spec with errors, writing nothing', () => {
@@ -77,7 +77,7 @@ describe('netspec compile and help', () => {
     const wrong = netspec(['compile', spec, '--print', 'backward'], cwd);
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toBe(
-      "error: --print: no graph 'backward' (one of train, steps, eval, infer)\n",
+      "error NS4001: --print: no graph 'backward' (one of train, steps, eval, infer)\n",
     );
   });
 

@@ -10,7 +10,7 @@ describe('netspec devices', () => {
     const block = expectedConvBlock();
     const result = netspec(['devices']);
     expect(result.status).toBe(0);
-    expect(result.stdout).toMatch(/^cpu {2}.+, \d+ cores; /);
+    expect(result.stdout).toMatch(/^cpu {5}onnxruntime-node .+, \d+ cores; /);
     expect(result.stdout).toContain(
       block > 0
         ? `blocked NCHWc kernel (block ${block})`

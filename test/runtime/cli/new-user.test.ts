@@ -82,7 +82,7 @@ describe('a new user', () => {
       expect(result.status, command[0]).toBe(1);
       const lines = result.stderr.trim().split('\n');
       expect(lines[0], command[0]).toMatch(
-        /^error: bad\.safetensors does not fit MLP \(3 problems/,
+        /^error NS4004: bad\.safetensors does not fit MLP \(3 problems/,
       );
       expect(lines.slice(1), command[0]).toEqual(problems);
     }
@@ -141,6 +141,6 @@ network R = onnx(${JSON.stringify(join(FIXTURE, 'resnet18.onnx'))}, shape: [3, 6
       'wrote f.onnx (opset 18, the imported weights; new layers fc initialized (seed 0), not trained)\n',
     );
     const missing = netspec(['export', 'net.net', '--network', 'Q', '-o', 'q.onnx'], dir);
-    expect(missing.stderr).toBe("error: net.net: no network named 'Q' (found: R)\n");
+    expect(missing.stderr).toBe("error NS4001: net.net: no network named 'Q' (found: R)\n");
   }, 60_000);
 });

@@ -87,7 +87,44 @@ describe('CSV and image-folder errors', () => {
       trainIn(dir, csv('abc.csv')),
       'NS2002',
       'abc.csv:2:5:',
-      "pixel 'abc' is not an integer",
+      // Text that is not a number is not quoted: a message never shows another kind of file.
+      'pixel is not an integer (found text that is not a number)',
+    );
+  });
+
+  it('a cell of two numbers (1 2) is an error, not 12', () => {
+    writeFileSync(join(dir, 'gap.csv'), [good, row((p) => (p === 4 ? '1 2' : 0)), good].join('\n'));
+    expectOneLine(
+      trainIn(dir, csv('gap.csv')),
+      'NS2002',
+      'gap.csv:2:5:',
+      "pixel '1 2' is not an integer",
+    );
+  });
+
+  it('a UTF-8 byte-order mark before the first row is skipped', () => {
+    writeFileSync(join(dir, 'bom.csv'), '\ufeff' + [good, good, good].join('\n'));
+    writeFileSync(join(dir, 'bom-labels.csv'), '\ufeff1\n2\n3\n');
+    const result = trainIn(dir, csv('bom.csv', 'bom-labels.csv'));
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  it('a label error names its line, blank lines counted', () => {
+    writeFileSync(join(dir, 'blank-labels.csv'), '1\n\n2\n\n\n12\n');
+    expectOneLine(
+      trainIn(dir, csv('good.csv', 'blank-labels.csv')),
+      'NS2003',
+      'blank-labels.csv:6:',
+      'label 12 is out of range for 10 classes',
+    );
+    writeFileSync(join(dir, 'label-column.csv'), `\n5,${good}\n\n12,${good}\n`);
+    const column = 'csv(images: "label-column.csv", label_column: 0)';
+    expectOneLine(
+      trainIn(dir, column),
+      'NS2003',
+      'label-column.csv:4:1',
+      'label 12 is out of range',
     );
   });
 

@@ -99,6 +99,6 @@ describe('IDX data errors', () => {
 
   it('an unreadable path (a directory)', () => {
     const result = trainIn(dir, tinySpec('.', 'labels'));
-    expectOneLineError(result, 'NS2004', 'is a directory');
+    expectOneLineError(result, 'NS2004', 'is a folder, not a file');
   });
 });

@@ -10,7 +10,7 @@ import type { DataSource, TransformStep } from '../../../compiler/index.js';
 import { checkSpec } from '../../../compiler/index.js';
 import type { Batch, BatchOptions } from '../../../runtime/data/batches.js';
 import { batches, epochOrder } from '../../../runtime/data/batches.js';
-import { DataError } from '../../../runtime/data/errors.js';
+import { UserError } from '../../../runtime/errors.js';
 import type { Split } from '../../../runtime/data/sources.js';
 import { loadSource } from '../../../runtime/data/sources.js';
 import { splitOff } from '../../../runtime/data/split.js';
@@ -298,13 +298,13 @@ describe('other streamed sources', () => {
 describe('bad files while streaming', () => {
   let dir: string;
   const at = (path: string) => ({ path, file: join(dir, 'spec.net'), span: undefined as never });
-  const errorOf = (source: DataSource): DataError => {
+  const errorOf = (source: DataSource): UserError => {
     try {
       const split = loadSource(source, [dir]);
       // Streamed image folders decode each file when it is first read.
       Array.from(batches(split, epochOrder(split.count, false, 0, 0), 64));
     } catch (e) {
-      if (e instanceof DataError) return e;
+      if (e instanceof UserError) return e;
       throw e;
     }
     throw new Error('no error');
@@ -390,7 +390,7 @@ describe('bad files while streaming', () => {
     expectSameError(source, 'a.png: cannot decode PNG');
   });
 
-  it('an image found bad mid-epoch by a loader worker is the same DataError', async () => {
+  it('an image found bad mid-epoch by a loader worker is the same UserError', async () => {
     const built = (await import(
       `${ROOT}/dist/runtime/data/prefetch.js`
     )) as typeof import('../../../runtime/data/prefetch.js');
@@ -414,7 +414,7 @@ describe('bad files while streaming', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(Error);
-    expect((error as DataError).code).toBe('NS2002');
+    expect((error as UserError).code).toBe('NS2002');
     expect((error as Error).message).toMatch(/ok30\.png: cannot decode PNG/);
     expect(batchesSeen).toEqual([8, 8, 8]); // the batches before the bad one
   });

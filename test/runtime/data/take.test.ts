@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSpec } from '../../../compiler/index.js';
 import { loadDataset } from '../../../runtime/data/dataset.js';
-import { DataError } from '../../../runtime/data/errors.js';
+import { UserError } from '../../../runtime/errors.js';
 import { analyze } from '../../../runtime/lsp/analysis.js';
 import { Workspace } from '../../../runtime/lsp/workspace.js';
 import { writeIdxPair } from '../../helpers/idx.js';
@@ -68,8 +68,8 @@ describe('take', () => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(DataError);
-    const { message, at } = error as DataError;
+    expect(error).toBeInstanceOf(UserError);
+    const { message, at } = error as UserError;
     expect(message).toMatch(/^take: 500, but .*images has 200 examples$/);
     expect(at!.span.start).toMatchObject({ line: 3, column: 41 });
   });

@@ -14,6 +14,7 @@ describe('workspace', () => {
     const model = join(dir, 'resnet18.onnx');
     copyFileSync(ONNX, model);
     const workspace = new Workspace(() => undefined);
+    workspace.readingFor(join(dir, 'spec.net')); // reads stay in the spec's folder
     const spec = `network R = onnx("resnet18.onnx", shape: [3, 32, 32]) {\n  freeze *\n}\n`;
     const check = () => checkSpec(spec, join(dir, 'spec.net'), undefined, workspace.readBinary);
     const weight = () => check().spec.networks.get('R')!.initial!.get('conv1.weight')!;

@@ -103,7 +103,7 @@ describe('netspec sweep --kubernetes', () => {
     const result = netspec(['sweep', 'mlp.net', 'Small', '--kubernetes'], specDir());
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      'error: --kubernetes needs --image: an image with netspec (and the data, or a volume with it)\n',
+      'error NS4001: --kubernetes needs --image: an image with netspec (and the data, or a volume with it)\n',
     );
   });
 });

@@ -130,7 +130,7 @@ sweep Data over Baseline {
     const finished = statSync(join(killed, 'trial-0', 'result.json')).mtimeMs;
     const resumed = netspec([...args, '--out', 'killed'], dir);
     expect(resumed.stderr).toBe('');
-    expect(resumed.status).toBe(0);
+    expect(resumed.status, resumed.stdout).toBe(0);
     expect(resumed.stdout).toContain('3 trials, 1 finished already');
     expect(statSync(join(killed, 'trial-0', 'result.json')).mtimeMs).toBe(finished);
     expect(readFileSync(join(killed, 'trial-1', 'train.log'), 'utf8')).toMatch(
@@ -152,14 +152,23 @@ function killWhen(cwd: string, args: string[], ready: () => boolean): Promise<vo
       detached: true,
       stdio: 'ignore',
     });
+    let killed = false;
     const timer = setInterval(() => {
       if (!ready()) return;
       clearInterval(timer);
+      killed = true;
       // The sweep and its trials (their own groups): every netspec process under `cwd`.
-      for (const pid of netspecPids(cwd)) process.kill(pid, 'SIGKILL');
-      resolve();
+      const pids = netspecPids(cwd);
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      // Resolved once they are gone: a busy machine delivers a SIGKILL when it gets to it.
+      const gone = setInterval(() => {
+        if (netspecPids(cwd).some((pid) => pids.includes(pid))) return;
+        clearInterval(gone);
+        resolve();
+      }, 20);
     }, 20);
     child.on('exit', (code) => {
+      if (killed) return;
       clearInterval(timer);
       reject(new Error(`the sweep ended (exit ${code}) before it could be killed`));
     });
@@ -175,7 +184,8 @@ function netspecPids(cwd: string): number[] {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       const where = readlinkSync(`/proc/${pid}/cwd`);
-      if (cmdline.includes('netspec.js') && where === cwd) pids.push(pid);
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+      if (cmdline.includes('netspec.js') && where === cwd && state !== 'Z') pids.push(pid);
     } catch {
       // the process ended meanwhile
     }

@@ -70,7 +70,7 @@ describe('netspec sweep --slurm without Slurm', () => {
     const result = netspec(['sweep', 'mlp.net', 'Small', '--slurm', '--out', 'x'], dir, env);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      "error: --slurm needs Slurm's sbatch on the PATH, and it is not there (--dry-run prints the script without it)\n",
+      "error NS4001: --slurm needs Slurm's sbatch on the PATH, and it is not there (--dry-run prints the script without it)\n",
     );
     expect(existsSync(join(dir, 'x'))).toBe(false);
   });

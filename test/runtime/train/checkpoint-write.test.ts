@@ -4,6 +4,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { CODES } from '../../../compiler/index.js';
+import { UserError } from '../../../runtime/errors.js';
 
 const full = { on: false };
 vi.mock('node:fs', async (original) => {
@@ -21,8 +23,7 @@ vi.mock('node:fs', async (original) => {
   };
 });
 
-const { CheckpointError, readCheckpoint, writeCheckpoint } =
-  await import('../../../runtime/checkpoint.js');
+const { readCheckpoint, writeCheckpoint } = await import('../../../runtime/checkpoint.js');
 const { tempDir } = await import('../../helpers/spec.js');
 
 function checkpoint(epoch: number) {
@@ -36,9 +37,18 @@ function checkpoint(epoch: number) {
       recipe: 'T',
       epoch,
       step: 10 * epoch,
-      history: [],
-      stepsAtEpoch: [],
-      control: {},
+      history: Array.from({ length: epoch }, (_, e) => ({
+        epoch: e + 1,
+        trainLoss: 1,
+        trainAccuracy: 0.5,
+        lr: 0.1,
+        imagesPerSecond: 100,
+        seconds: 1,
+      })),
+      stepsAtEpoch: Array.from({ length: epoch }, (_, e) => 10 * (e + 1)),
+      control: {
+        progress: { epoch: epoch + 1, batchesDone: 0, lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+      },
     },
   };
 }
@@ -51,7 +61,8 @@ describe('writing a checkpoint', () => {
     full.on = true;
     try {
       expect(() => writeCheckpoint(last, checkpoint(2))).toThrow(
-        new CheckpointError(
+        new UserError(
+          CODES.checkpoint,
           `${last}: cannot write the checkpoint (ENOSPC); the previous checkpoint there is intact`,
         ),
       );

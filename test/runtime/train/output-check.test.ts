@@ -4,9 +4,11 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileRecipe } from '../../../compiler/index.js';
-import { checkOutputs, checkpointBytes, OutputError } from '../../../runtime/output-check.js';
+import { checkOutputs, checkpointBytes } from '../../../runtime/output-check.js';
 import { tinySpec, writeIdxPair } from '../../helpers/idx.js';
 import { netspec, recipeOf, tempDir } from '../../helpers/spec.js';
+import { CODES } from '../../../compiler/index.js';
+import { UserError } from '../../../runtime/errors.js';
 
 describe('output checks', () => {
   it('counts a checkpoint as weights plus optimizer state', () => {
@@ -27,7 +29,8 @@ describe('output checks', () => {
     expect(() => checkOutputs(needs, free(1600))).not.toThrow();
     expect(asked).toEqual([dir]); // the nearest existing folder, once per file system
     expect(() => checkOutputs(needs, free(1599))).toThrow(
-      new OutputError(
+      new UserError(
+        CODES.outputFolder,
         `output folder out and checkpoint folder ckpt: not enough disk space: 2 KiB free on the file system of ${dir}, a checkpoint needs 2 KiB`,
       ),
     );
@@ -70,7 +73,7 @@ describe('output checks', () => {
     const out = netspec(['train', 'spec.net', '--out', 'blocker/run'], dir);
     expect(out.status).toBe(1);
     expect(out.stderr).toBe(
-      `error: output folder blocker/run: cannot create blocker/run: ${dir}/blocker is a file, not a folder\n`,
+      `error NS4002: output folder blocker/run: cannot create blocker/run: ${dir}/blocker is a file, not a folder\n`,
     );
     expect(out.stdout).toBe(''); // not even "training …"
     const spec = tinySpec('images', 'labels').replace(
@@ -81,7 +84,7 @@ describe('output checks', () => {
     const ckpt = netspec(['train', 'spec.net', '--out', 'run'], dir);
     expect(ckpt.status).toBe(1);
     expect(ckpt.stderr).toBe(
-      `error: checkpoint folder blocker/ckpt: cannot create blocker/ckpt: ${dir}/blocker is a file, not a folder\n`,
+      `error NS4002: checkpoint folder blocker/ckpt: cannot create blocker/ckpt: ${dir}/blocker is a file, not a folder\n`,
     );
     expect(existsSync(join(dir, 'run'))).toBe(false);
   }, 40_000);

@@ -118,7 +118,7 @@ describe('resume', () => {
     const result = netspec(['train', 'spec.net', '--resume', 'ckpt/last', '--out', 'b'], dir);
     expect(result.status).toBe(1);
     expect(result.stderr).toBe(
-      `error: ckpt/last/model.safetensors: corrupt or truncated (checksum mismatch); not loaded\n`,
+      `error NS4003: ckpt/last/model.safetensors: corrupt or truncated (checksum mismatch); not loaded\n`,
     );
     expect(existsSync(join(dir, 'b'))).toBe(false);
   });

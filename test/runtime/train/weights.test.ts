@@ -158,7 +158,7 @@ describe('netspec train --weights', () => {
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      'error: bad.safetensors does not fit Net (4 problems; with --weights-partial, the tensors ' +
+      'error NS4004: bad.safetensors does not fit Net (4 problems; with --weights-partial, the tensors ' +
         'that fit are loaded and the rest initialized):\n' +
         "  'linear1.weight' has shape [8, 784], the model needs [16, 784]\n" +
         "  'linear1.bias' is missing\n" +
@@ -172,12 +172,12 @@ describe('netspec train --weights', () => {
     const both = train(dir, '--weights', 'a', '--resume', 'a', '--out', 'x');
     expect(both.status).toBe(1);
     expect(both.stderr).toBe(
-      'error: --weights and --resume cannot be combined: --resume continues a run where it ' +
+      'error NS4001: --weights and --resume cannot be combined: --resume continues a run where it ' +
         'stopped, --weights starts a new run from saved weights\n',
     );
     const missing = train(dir, '--weights', 'nope.safetensors', '--out', 'x');
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toBe('error: nope.safetensors: no such file\n');
+    expect(missing.stderr).toBe('error NS4004: nope.safetensors: no such file\n');
     expect(existsSync(join(dir, 'x'))).toBe(false);
   }, 30_000);
 

@@ -1,0 +1,261 @@
+// Reading the files a spec or a command names, and writing outputs whole. Only regular files are read: a named pipe
+// would block the open forever and a device such as /dev/zero never ends, so the file type is
+// checked before opening, and the open itself does not block (a pipe swapped in between is
+// caught by the second check on the open file). Each kind of file has a size limit, checked
+// before anything is read; text must be UTF-8. Every reader of user-named files goes through
+// here, and says what is wrong in the same words.
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import type { Stats } from 'node:fs';
+import { CODES } from '../compiler/index.js';
+import { UserError } from './errors.js';
+
+export type FileKind =
+  'spec' | 'onnx' | 'weights' | 'checkpoint' | 'image' | 'labels' | 'data' | 'stream' | 'cache';
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+/**
+ * Bytes netspec reads of each kind of file. Whole-file reads stop below 2 GiB (Node's limit for
+ * one read, protobuf's for an ONNX file); a streamed source is read in pieces, so only absurd
+ * sizes are refused.
+ */
+export const FILE_LIMITS: Readonly<Record<FileKind, number>> = {
+  /** A .net file (grammar/index.ts limits its characters and tokens further). */
+  spec: 4 * MiB,
+  onnx: 2 * GiB - 1,
+  /** A safetensors file: weights, a checkpoint's model or optimizer state. */
+  weights: 2 * GiB - 1,
+  /** A checkpoint's state.json. */
+  checkpoint: 64 * MiB,
+  /** One PNG or JPEG. */
+  image: 64 * MiB,
+  /** An image folder's label spreadsheet. */
+  labels: 256 * MiB,
+  /** An IDX file read into memory. */
+  data: 2 * GiB - 1,
+  /** A CSV spreadsheet or a streamed IDX file. */
+  stream: 1024 * GiB,
+  /** A small file of netspec's caches (statistics, a conversion's description). */
+  cache: 64 * MiB,
+};
+
+const WHAT: Readonly<Record<FileKind, string>> = {
+  spec: 'specs',
+  onnx: 'ONNX files',
+  weights: 'safetensors files',
+  checkpoint: "checkpoints' state.json",
+  image: 'images',
+  labels: 'label spreadsheets',
+  data: 'data files in memory (stream: true reads larger ones from disk)',
+  stream: 'data files',
+  cache: 'cache entries',
+};
+
+/** A file that cannot be read (NS4007); `message` is `path: reason`. */
+export class FileError extends UserError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    /** ENOENT for a missing file or a broken link; the errno or a netspec reason otherwise. */
+    readonly errno: string,
+  ) {
+    super(CODES.unreadableFile, `${path}: ${reason}`);
+  }
+}
+
+/** The errno of a failed read: a FileError's, or a system error's own code. */
+export function errnoOf(e: unknown): string | undefined {
+  return e instanceof FileError ? e.errno : (e as NodeJS.ErrnoException).code;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= GiB) return `${(n / GiB).toFixed(1)} GiB`;
+  if (n >= MiB) return `${(n / MiB).toFixed(1)} MiB`;
+  return `${Math.ceil(n / 1024)} KiB`;
+}
+
+/** Why `stats` is not a readable file of `kind`, or undefined. */
+function typeProblem(stats: Stats, kind: FileKind): [reason: string, code: string] | undefined {
+  if (stats.isDirectory()) return ['is a folder, not a file', 'EISDIR'];
+  if (stats.isFIFO()) return ['is a named pipe, not a regular file', 'ENOTREG'];
+  if (stats.isCharacterDevice() || stats.isBlockDevice())
+    return ['is a device, not a regular file', 'ENOTREG'];
+  if (!stats.isFile()) return ['is not a regular file', 'ENOTREG'];
+  if (stats.size > FILE_LIMITS[kind])
+    return [
+      `is ${formatBytes(stats.size)}; netspec reads ${WHAT[kind]} up to ${formatBytes(FILE_LIMITS[kind])}`,
+      'EFBIG',
+    ];
+  return undefined;
+}
+
+function systemError(path: string, e: unknown): FileError {
+  const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+  if (code === 'ENOENT') {
+    const dangling = (() => {
+      try {
+        return lstatSync(path).isSymbolicLink();
+      } catch {
+        return false;
+      }
+    })();
+    return new FileError(path, dangling ? 'is a broken symbolic link' : 'no such file', code);
+  }
+  if (code === 'EACCES' || code === 'EPERM') return new FileError(path, 'permission denied', code);
+  return new FileError(path, `cannot be read (${code})`, code);
+}
+
+/** Throws a FileError unless `path` is a regular file of `kind` within its limit. */
+export function checkFile(path: string, kind: FileKind): Stats {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch (e) {
+    throw systemError(path, e);
+  }
+  const problem = typeProblem(stats, kind);
+  if (problem) throw new FileError(path, ...problem);
+  return stats;
+}
+
+/** Opens a checked file for reading; the caller closes it. */
+export function openFile(path: string, kind: FileKind): { fd: number; size: number } {
+  checkFile(path, kind);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (e) {
+    throw systemError(path, e);
+  }
+  const stats = fstatSync(fd);
+  const problem = typeProblem(stats, kind);
+  if (problem) {
+    closeSync(fd);
+    throw new FileError(path, ...problem);
+  }
+  return { fd, size: stats.size };
+}
+
+/** A whole file's bytes (never more than its kind's limit). */
+export function readFile(path: string, kind: FileKind): Buffer {
+  const { fd, size } = openFile(path, kind);
+  try {
+    const bytes = Buffer.allocUnsafe(size);
+    let done = 0;
+    while (done < size) {
+      const n = readSync(fd, bytes, done, size - done, done);
+      if (n === 0) break; // the file shrank while being read
+      done += n;
+    }
+    return bytes.subarray(0, done);
+  } catch (e) {
+    throw e instanceof FileError ? e : systemError(path, e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A text file as strict UTF-8 (a leading byte-order mark dropped). */
+export function readText(path: string, kind: FileKind): string {
+  return decodeText(path, readFile(path, kind));
+}
+
+/** Bytes as strict UTF-8, or a FileError saying where they stop being text. */
+export function decodeText(path: string, bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new FileError(path, `is not a text file (${firstInvalid(bytes)})`, 'EILSEQ');
+  }
+}
+
+/** Where the first byte that is not UTF-8 is: `byte 0xE9 at line 1, column 6 is not UTF-8`. */
+function firstInvalid(bytes: Uint8Array): string {
+  let at = 0;
+  while (at < bytes.length) {
+    const b = bytes[at];
+    const length = b < 0x80 ? 1 : b < 0xc2 ? 0 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : b < 0xf5 ? 4 : 0;
+    if (length === 0 || !decodes(bytes.subarray(at, at + length))) break;
+    at += length;
+  }
+  const lineStart = bytes.lastIndexOf(10, at - 1) + 1;
+  const line = bytes.subarray(0, at).filter((b) => b === 10).length + 1;
+  const column = utf8.decode(bytes.subarray(lineStart, at)).length + 1;
+  const byte = (bytes[at] ?? 0).toString(16).toUpperCase().padStart(2, '0');
+  return `byte 0x${byte} at line ${line}, column ${column} is not UTF-8`;
+}
+
+function decodes(bytes: Uint8Array): boolean {
+  try {
+    utf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An output that could not be written (NS4002); `message` is `path: cannot write … (reason)`. */
+export class WriteError extends UserError {
+  constructor(message: string) {
+    super(CODES.outputFolder, message);
+  }
+}
+
+const WRITE_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'its folder does not exist',
+  ENOTDIR: 'a part of its path is a file, not a folder',
+  EISDIR: 'it is a folder',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOSPC: 'the disk is full',
+  EDQUOT: 'the disk quota is used up',
+};
+
+function writeError(path: string, e: unknown, what = 'write'): WriteError {
+  const code = (e as NodeJS.ErrnoException).code ?? String(e);
+  return new WriteError(`${path}: cannot ${what} (${WRITE_REASONS[code] ?? code})`);
+}
+
+/**
+ * Writes a file whole: into a temporary name beside it, then renamed over it, so a reader never
+ * sees half a file and a failure (a full disk) leaves the old file and no temporary behind.
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, path);
+  } catch (e) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // never made
+    }
+    throw writeError(path, e);
+  }
+}
+
+/** Makes an output folder (and its parents), or a WriteError saying why it cannot. */
+export function makeFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw writeError(dir, e, 'create the folder');
+  }
+}
