@@ -16,7 +16,8 @@ import {
 } from './activations.js';
 import { Dropout } from './dropout.js';
 import { Identity } from './identity.js';
-import { BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm } from './normalization.js';
+import { BatchNorm1d, BatchNorm2d, InstanceNorm2d } from './batch-norm.js';
+import { GroupNorm, LayerNorm } from './layer-norm.js';
 import { LogSoftmax, Softmax } from './softmax.js';
 import { Add, Concat } from './combine.js';
 import { Conv2d } from './conv.js';

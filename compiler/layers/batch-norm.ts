@@ -1,56 +1,26 @@
-// Normalization layers. Statistics are built from ReduceMean and elementwise ops (not ONNX
-// BatchNormalization's training mode), so the train step runs on every provider and the
-// autodiff table covers it; batch norm then normalizes with an inference-form
-// BatchNormalization node fed those statistics. Batch and instance norm keep PyTorch's buffers: running_mean,
-// running_var (updated with the unbiased batch variance, new = (1−m)·old + m·batch) and
-// num_batches_tracked (a float32 scalar here; PyTorch's int64 loads from it with
-// load_state_dict, which copies across dtypes).
+// Batch and instance norm: statistics over the batch (and the spatial axes), with PyTorch's
+// buffers: running_mean, running_var (updated with the unbiased batch variance,
+// new = (1−m)·old + m·batch) and num_batches_tracked (a float32 scalar here; PyTorch's int64
+// loads from it with load_state_dict, which copies across dtypes). Statistics are built from
+// ReduceMean and elementwise ops (not ONNX BatchNormalization's training mode), so the train
+// step runs on every provider and the autodiff table covers it; batch norm then normalizes with
+// an inference-form BatchNormalization node fed those statistics.
 import type { GraphBuilder } from '../ir/builder.js';
 import type { Shape } from '../ir/graph.js';
-import { formatShape } from '../ir/graph.js';
 import { reduceMean, reshape, sizeOf } from '../ir/ops-helpers.js';
 import { onnx } from '../ops/index.js';
 import type { BoundArgs } from '../vocabulary/args.js';
 import { boolArg, numberArg } from '../vocabulary/args.js';
-import { bool, num } from '../vocabulary/values.js';
-import type { LayerDef, LowerContext, ParamSpec, ShapeResult } from '../vocabulary/defs.js';
-
-const ones = { kind: 'constant', value: 1 } as const;
-const zeros = { kind: 'constant', value: 0 } as const;
-
-const EPS = {
-  name: 'eps',
-  type: 'number',
-  default: num(1e-5),
-  doc: 'added to the variance',
-  above: 0,
-} as const;
-const MOMENTUM = {
-  name: 'momentum',
-  type: 'number',
-  default: num(0.1),
-  doc: 'weight of the batch in the running statistics',
-  min: 0,
-  max: 1,
-} as const;
-
-/** (x − mean)/√(var + eps) over `axes`, with the biased variance; returns the statistics too. */
-function standardize(b: GraphBuilder, x: string, axes: number[], eps: number) {
-  const mean = reduceMean(b, x, axes);
-  const centered = b.op(onnx.Sub, [x, mean]);
-  const variance = reduceMean(b, b.op(onnx.Mul, [centered, centered]), axes);
-  const std = b.op(onnx.Sqrt, [b.op(onnx.Add, [variance, b.scalar(eps)])]);
-  return { y: b.op(onnx.Div, [centered, std]), mean, variance };
-}
-
-/** y·γ + β with per-channel γ, β ([C]) broadcast along axis 1 of a rank-`rank` value. */
-function channelAffine(b: GraphBuilder, y: string, params: Record<string, string>, rank: number) {
-  if (!params.weight) return y;
-  const c = b.info(params.weight).shape[0];
-  const dims: Shape = [1, c, ...new Array<number>(rank - 2).fill(1)];
-  const scaled = b.op(onnx.Mul, [y, reshape(b, params.weight, dims)]);
-  return b.op(onnx.Add, [scaled, reshape(b, params.bias, dims)]);
-}
+import { bool } from '../vocabulary/values.js';
+import type { LayerDef, LowerContext } from '../vocabulary/defs.js';
+import {
+  channelAffine,
+  channelParams,
+  checkChannels,
+  EPS,
+  MOMENTUM,
+  standardize,
+} from './norm-common.js';
 
 /**
  * Batch norm with the batch's statistics as one BatchNormalization node fed the batch mean and
@@ -97,23 +67,6 @@ function batchNormNode(
 function blend(b: GraphBuilder, old: string, batch: string, m: number): string {
   const kept = b.op(onnx.Mul, [old, b.scalar(1 - m)]);
   return b.op(onnx.Add, [kept, b.op(onnx.Mul, [batch, b.scalar(m)])]);
-}
-
-function channelParams(channels: number, affine: boolean, track: boolean): ParamSpec[] {
-  const specs: ParamSpec[] = [];
-  if (affine)
-    specs.push(
-      { name: 'weight', shape: [channels], init: ones },
-      { name: 'bias', shape: [channels], init: zeros },
-    );
-  if (track) {
-    specs.push(
-      { name: 'running_mean', shape: [channels], init: zeros, kind: 'buffer' },
-      { name: 'running_var', shape: [channels], init: ones, kind: 'buffer' },
-      { name: 'num_batches_tracked', shape: [], init: zeros, kind: 'buffer' },
-    );
-  }
-  return specs;
 }
 
 interface RunningStats {
@@ -177,27 +130,6 @@ function unbiased(b: GraphBuilder, variance: string, count: string): string {
   const dof = b.op(onnx.Max, [b.op(onnx.Sub, [count, b.scalar(1)]), b.scalar(1)]);
   const correction = b.op(onnx.Div, [count, dof]);
   return b.op(onnx.Mul, [variance, correction]);
-}
-
-/** The rank and channel-count check shared by batch, instance and group norm. */
-function checkChannels(
-  name: string,
-  argName: string,
-  input: Shape,
-  args: BoundArgs,
-  forms: Record<number, string>,
-): ShapeResult | undefined {
-  if (!forms[input.length]) {
-    const expected = Object.values(forms).join(' or ');
-    return { error: `${name} expects a ${expected} input, found ${formatShape(input)}` };
-  }
-  const declared = numberArg(args, argName);
-  if (input[1] !== declared)
-    return {
-      error: `${name}(${argName}=${declared}) expects ${declared} channels, but its input has ${input[1]} (shape ${formatShape(input)})`,
-      arg: argName,
-    };
-  return undefined;
 }
 
 /** Batch norm over every axis but the channels (1), for inputs of the given ranks. */
@@ -270,6 +202,7 @@ export const BatchNorm1d = batchNorm(
   { 2: '[N, C]', 3: '[N, C, L]' },
   'Normalizes each channel of [N, C] or [N, C, L] by batch statistics, running statistics in eval (torch.nn.BatchNorm1d).',
 );
+
 export const BatchNorm2d = batchNorm(
   'BatchNorm2d',
   { 4: '[N, C, H, W]' },
@@ -325,109 +258,5 @@ export const InstanceNorm2d: LayerDef = {
       output,
       updates: updatedBuffers(b, params, stats, numberArg(args, 'momentum'), false),
     };
-  },
-};
-
-/** torch accepts one size or a list of trailing sizes. */
-function normalizedShape(args: BoundArgs): number[] | undefined {
-  const v = args.values.get('normalized_shape');
-  if (v?.t === 'num' && v.int) return [v.v];
-  if (v?.t === 'list' && v.items.every((i) => i.t === 'num' && i.int && i.v >= 1))
-    return v.items.map((i) => (i as { v: number }).v);
-  return undefined;
-}
-
-export const LayerNorm: LayerDef = {
-  name: 'LayerNorm',
-  doc: 'Normalizes each example over its trailing normalized_shape dimensions (torch.nn.LayerNorm).',
-  args: [
-    {
-      name: 'normalized_shape',
-      type: 'any',
-      doc: 'the trailing dimensions to normalize: a size or a list of sizes',
-    },
-    EPS,
-    {
-      name: 'elementwise_affine',
-      type: 'bool',
-      default: bool(true),
-      doc: 'learn an elementwise scale and shift',
-    },
-  ],
-  infer([input], args) {
-    const shape = normalizedShape(args);
-    if (!shape)
-      return {
-        error: 'LayerNorm: normalized_shape must be a positive integer or a list of them',
-        arg: 'normalized_shape',
-      };
-    const trailing = input.slice(1).slice(-shape.length);
-    if (shape.length >= input.length || trailing.join() !== shape.join())
-      return {
-        error: `LayerNorm: normalized_shape ${formatShape(shape)} must match the input's trailing dimensions, but the input is ${formatShape(input)}`,
-        arg: 'normalized_shape',
-      };
-    return { shape: input };
-  },
-  params(_inputs, args) {
-    const shape = normalizedShape(args)!;
-    if (!boolArg(args, 'elementwise_affine')) return [];
-    return [
-      { name: 'weight', shape, init: ones },
-      { name: 'bias', shape, init: zeros },
-    ];
-  },
-  lower(b, [x], params, args) {
-    const rank = b.info(x).shape.length;
-    const count = normalizedShape(args)!.length;
-    const axes = Array.from({ length: count }, (_, i) => rank - count + i);
-    const { y } = standardize(b, x, axes, numberArg(args, 'eps'));
-    if (!params.weight) return y;
-    return b.op(onnx.Add, [b.op(onnx.Mul, [y, params.weight]), params.bias]);
-  },
-};
-
-export const GroupNorm: LayerDef = {
-  name: 'GroupNorm',
-  doc: 'Normalizes each example over groups of num_channels/num_groups channels (torch.nn.GroupNorm).',
-  args: [
-    {
-      name: 'num_groups',
-      type: 'int',
-      doc: 'the number of groups the channels are split into',
-      min: 1,
-    },
-    { name: 'num_channels', type: 'int', doc: 'the number of channels C', min: 1 },
-    EPS,
-    {
-      name: 'affine',
-      type: 'bool',
-      default: bool(true),
-      doc: 'learn a per-channel scale and shift',
-    },
-  ],
-  infer([input], args) {
-    const forms = { 2: '[N, C]', 3: '[N, C, L]', 4: '[N, C, H, W]', 5: '[N, C, D, H, W]' };
-    const problem = checkChannels('GroupNorm', 'num_channels', input, args, forms);
-    if (problem) return problem;
-    const groups = numberArg(args, 'num_groups');
-    const channels = numberArg(args, 'num_channels');
-    if (channels % groups !== 0)
-      return {
-        error: `GroupNorm: num_channels ${channels} is not divisible by num_groups ${groups}`,
-        arg: 'num_groups',
-      };
-    return { shape: input };
-  },
-  params: (_inputs, args) =>
-    channelParams(numberArg(args, 'num_channels'), boolArg(args, 'affine'), false),
-  lower(b, [x], params, args) {
-    // [N, C, *] → [N, G, C/G·*]: each group is one row to standardize.
-    const shape = b.info(x).shape;
-    const groups = numberArg(args, 'num_groups');
-    const perGroup = (shape.slice(1) as number[]).reduce((n, d) => n * d, 1) / groups;
-    const grouped = reshape(b, x, ['N', groups, perGroup]);
-    const { y } = standardize(b, grouped, [2], numberArg(args, 'eps'));
-    return channelAffine(b, reshape(b, y, shape), params, shape.length);
   },
 };
