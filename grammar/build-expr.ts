@@ -136,7 +136,7 @@ const BINARY_OPERATORS: ReadonlyMap<string, BinaryOperator> = new Map([
 ]);
 
 /** Binding strength, loosest first; prefix `not` sits between `and` and comparisons. */
-const PRECEDENCE: Readonly<Record<BinaryOperator | 'not' | 'negate', number>> = {
+export const PRECEDENCE: Readonly<Record<BinaryOperator | 'not' | 'negate', number>> = {
   or: 1,
   and: 2,
   not: 3,

@@ -1,16 +1,9 @@
 // Printing expressions and network statements canonically: spaces around binary operators,
 // `name: value` arguments, parentheses only where precedence needs them, `if` over lines, and
 // chains broken before each `->` when they are too long or hold a comment.
-import type {
-  Argument,
-  BinaryExpr,
-  ChainExpr,
-  Expr,
-  IfExpr,
-  NetworkStatement,
-  StringLiteral,
-} from './ast.js';
+import type { Argument, ChainExpr, Expr, IfExpr, NetworkStatement, StringLiteral } from './ast.js';
 import { cat, indented, isFlat, join, text, type Doc } from './print-doc.js';
+import { PRECEDENCE } from './build-expr.js';
 
 export const MAX_WIDTH = 100;
 
@@ -23,29 +16,16 @@ export interface PrintContext {
   closeBraceAfter(offset: number): number;
 }
 
-// Binding strength, loosest first; an operand printed under a stronger operator gets parentheses.
+// Binding strength, loosest first (the parser's table); an operand printed under a stronger
+// operator gets parentheses.
 const CHAIN = 0;
-const NEGATION = 3;
-const UNARY_MINUS = 7;
+const NEGATION = PRECEDENCE.not;
+const UNARY_MINUS = PRECEDENCE.negate;
 const PRIMARY = 8;
-const BINARY_PRECEDENCE: Record<BinaryExpr['op'], number> = {
-  or: 1,
-  and: 2,
-  '==': 4,
-  '!=': 4,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  '+': 5,
-  '-': 5,
-  '*': 6,
-  '/': 6,
-};
 
 function precedence(e: Expr): number {
   if (e.kind === 'Chain') return CHAIN;
-  if (e.kind === 'Binary') return BINARY_PRECEDENCE[e.op];
+  if (e.kind === 'Binary') return PRECEDENCE[e.op];
   if (e.kind === 'Unary') return e.op === 'not' ? NEGATION : UNARY_MINUS;
   return PRIMARY;
 }
@@ -115,7 +95,7 @@ export function printExpr(e: Expr, ctx: PrintContext): Doc {
         ' -> ',
       );
     case 'Binary': {
-      const strength = BINARY_PRECEDENCE[e.op];
+      const strength = PRECEDENCE[e.op];
       const left = operand(e.left, strength, ctx);
       return cat(left, ` ${e.op} `, operand(e.right, strength + 1, ctx));
     }
