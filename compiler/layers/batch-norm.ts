@@ -132,11 +132,17 @@ function unbiased(b: GraphBuilder, variance: string, count: string): string {
   return b.op(onnx.Mul, [variance, correction]);
 }
 
-/** Batch norm over every axis but the channels (1), for inputs of the given ranks. */
-function batchNorm(name: string, forms: Record<number, string>, doc: string): LayerDef {
+/**
+ * What batch and instance norm share: their arguments (torch's defaults for `affine` and
+ * `track_running_stats` differ between them: both true, both false), the channel check and the
+ * parameters and buffers.
+ */
+function channelStatistics(
+  name: string,
+  forms: Record<number, string>,
+  defaults: boolean,
+): Pick<LayerDef, 'args' | 'infer' | 'params'> {
   return {
-    name,
-    doc,
     args: [
       { name: 'num_features', type: 'int', doc: 'the number of channels C', min: 1 },
       EPS,
@@ -144,13 +150,13 @@ function batchNorm(name: string, forms: Record<number, string>, doc: string): La
       {
         name: 'affine',
         type: 'bool',
-        default: bool(true),
+        default: bool(defaults),
         doc: 'learn a per-channel scale and shift',
       },
       {
         name: 'track_running_stats',
         type: 'bool',
-        default: bool(true),
+        default: bool(defaults),
         doc: 'keep running statistics for eval',
       },
     ],
@@ -162,6 +168,15 @@ function batchNorm(name: string, forms: Record<number, string>, doc: string): La
         boolArg(args, 'affine'),
         boolArg(args, 'track_running_stats'),
       ),
+  };
+}
+
+/** Batch norm over every axis but the channels (1), for inputs of the given ranks. */
+function batchNorm(name: string, forms: Record<number, string>, doc: string): LayerDef {
+  return {
+    name,
+    doc,
+    ...channelStatistics(name, forms, true),
     lower: (b, [x], params, args, ctx) => lowerBatchNorm(b, x, params, args, ctx),
   };
 }
@@ -212,33 +227,7 @@ export const BatchNorm2d = batchNorm(
 export const InstanceNorm2d: LayerDef = {
   name: 'InstanceNorm2d',
   doc: 'Normalizes each channel of each example of [N, C, H, W] over H×W (torch.nn.InstanceNorm2d).',
-  args: [
-    { name: 'num_features', type: 'int', doc: 'the number of channels C', min: 1 },
-    EPS,
-    MOMENTUM,
-    {
-      name: 'affine',
-      type: 'bool',
-      default: bool(false),
-      doc: 'learn a per-channel scale and shift',
-    },
-    {
-      name: 'track_running_stats',
-      type: 'bool',
-      default: bool(false),
-      doc: 'keep running statistics for eval',
-    },
-  ],
-  infer: ([input], args) =>
-    checkChannels('InstanceNorm2d', 'num_features', input, args, { 4: '[N, C, H, W]' }) ?? {
-      shape: input,
-    },
-  params: (_inputs, args) =>
-    channelParams(
-      numberArg(args, 'num_features'),
-      boolArg(args, 'affine'),
-      boolArg(args, 'track_running_stats'),
-    ),
+  ...channelStatistics('InstanceNorm2d', { 4: '[N, C, H, W]' }, false),
   lower(b, [x], params, args, ctx) {
     const eps = numberArg(args, 'eps');
     const track = boolArg(args, 'track_running_stats');
