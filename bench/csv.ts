@@ -1,6 +1,7 @@
 // The CSV ingest figure for `npm run bench`: Fashion-MNIST's 60,000 training images written as
 // the seed's images spreadsheet (60,000 rows × 784 uint8 columns, ≈133 MB) in a temporary
-// folder, then read by netspec's byte-level parser, beside pandas.read_csv's 4.6 s (PERF-NOTES).
+// folder, then read by netspec's byte-level parser, beside pandas.read_csv's 4.6 s on
+// the same file (measured once on the development VM; the bench does not run pandas).
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ export function csvIngestLine(): string {
     const seconds = Math.min(...times);
     return (
       `CSV ingest of the 60,000×784 images spreadsheet (${megabytes.toFixed(0)} MB): ${seconds.toFixed(2)} s = ` +
-      `${(megabytes / seconds).toFixed(0)} MB/s, ${(PANDAS_SECONDS / seconds).toFixed(1)}× pandas.read_csv (${PANDAS_SECONDS} s, PERF-NOTES)`
+      `${(megabytes / seconds).toFixed(0)} MB/s, ${(PANDAS_SECONDS / seconds).toFixed(1)}× pandas.read_csv (${PANDAS_SECONDS} s, measured once)`
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

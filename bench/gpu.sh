@@ -57,10 +57,9 @@ rm -rf node_modules dist && ln -s .gpu/node_modules node_modules && ln -s .gpu/d
 nvidia-smi --query-gpu=name,driver_version --format=csv,noheader || true
 
 # The finetune's backbone: torchvision's ResNet18 exported where PyTorch is (random weights
-# time the same as pretrained ones), at the path specs/resnet18-finetune.net names.
-FIXTURE=../shared/fixtures/resnet18
+# time the same as pretrained ones), beside specs/resnet18-finetune.net, which names it.
+FIXTURE=specs
 if [ ! -f "$FIXTURE/resnet18.onnx" ]; then
-  mkdir -p "$FIXTURE"
   python3 -c "
 import torch, torchvision
 m = torchvision.models.resnet18().eval()

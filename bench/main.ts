@@ -98,7 +98,7 @@ async function subsetTraining(
   // What `netspec train` runs on this CPU: the blocked convolution kernel where the probe finds it.
   const conv = await convLowering('cpu');
   const compiled = compileRecipe(recipe, { conv });
-  // Steady state, as PERF-NOTES measures peers: from the end of the first onnxruntime run
+  // Steady state, as the PyTorch peers are measured: from the end of the first onnxruntime run
   // (which plans and allocates, ≈ 1 s for ResNet18) to the end of the epoch. A run takes up to
   // 8 steps, reported together once it ends: the first run's steps are those reported before
   // the loop next yields to the event loop, and their images do not count.
