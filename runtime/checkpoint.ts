@@ -58,7 +58,7 @@ const temporaries = (dir: string) => ({
 /**
  * Writes a checkpoint folder whole, then renames it into place. When anything fails (a full
  * disk, a folder that cannot be written), the partial folder is removed, the previous
- * checkpoint at `dir` is left as it was, and a CheckpointError says so. A folder at `dir` that
+ * checkpoint at `dir` is left as it was, and a UserError (NS4003) says so. A folder at `dir` that
  * netspec did not write is never replaced.
  */
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
@@ -91,8 +91,10 @@ export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
   } catch (e) {
     removeOwned(temporary, CHECKPOINT_MARKER, FILES);
     if (moved) renameSync(previous, dir);
-    if (!errnoOf(e)) throw new UserError(CODES.checkpoint, (e as Error).message);
+    // A folder netspec did not make says so in its own words.
+    if (e instanceof UserError) throw e;
     const code = errnoOf(e);
+    if (!code) throw new UserError(CODES.checkpoint, (e as Error).message);
     const kept = existsSync(join(dir, 'state.json'))
       ? '; the previous checkpoint there is intact'
       : '';
@@ -105,7 +107,7 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Reads and verifies a checkpoint folder; a CheckpointError says what is wrong with it. */
+/** Reads and verifies a checkpoint folder; a UserError (NS4003) says what is wrong with it. */
 export function readCheckpoint(dir: string): Checkpoint {
   const statePath = join(dir, 'state.json');
   if (!existsSync(statePath))

@@ -76,9 +76,14 @@ export class FileError extends UserError {
   }
 }
 
-/** The errno of a failed read: a FileError's, or a system error's own code. */
+/**
+ * The errno of a failed read or write: a FileError's, or a system error's own code. Another
+ * UserError has none: its `code` is the catalogue's, not the system's.
+ */
 export function errnoOf(e: unknown): string | undefined {
-  return e instanceof FileError ? e.errno : (e as NodeJS.ErrnoException).code;
+  if (e instanceof FileError) return e.errno;
+  if (e instanceof UserError) return undefined;
+  return (e as NodeJS.ErrnoException).code;
 }
 
 export function formatBytes(n: number): string {

@@ -24,7 +24,7 @@ export function mark(dir: string, marker: string): void {
 
 /**
  * A run folder netspec may write into: one that does not exist yet, is empty, or has the
- * marker. Throws an OwnershipError otherwise; writes nothing.
+ * marker. Throws a UserError (NS4002) otherwise; writes nothing.
  */
 export function checkRunFolder(dir: string, what: string): void {
   if (!existsSync(dir) || owns(dir, RUN_MARKER)) return;
@@ -43,7 +43,7 @@ export function claimRunFolder(dir: string): void {
   if (!owns(dir, RUN_MARKER)) mark(dir, RUN_MARKER);
 }
 
-/** Throws an OwnershipError when `dir` exists without the checkpoint marker. */
+/** Throws a UserError (NS4002) when `dir` exists without the checkpoint marker. */
 export function checkCheckpointFolder(dir: string): void {
   if (!existsSync(dir) || owns(dir, CHECKPOINT_MARKER)) return;
   throw new UserError(

@@ -92,6 +92,8 @@ describe('runs replace only what netspec made', () => {
     mkdirSync(last);
     writeFileSync(join(last, 'state.json'), '{}');
     expect(() => writeCheckpoint(last, checkpoint(1))).toThrow(UserError);
+    // in its own words, not as a failed write with the catalogue code read as an errno
+    expect(() => writeCheckpoint(last, checkpoint(1))).toThrow(/netspec did not write it/);
     expect(readdirSync(last)).toEqual(['state.json']);
   });
 });
