@@ -27,5 +27,9 @@ await build({
   banner: {
     js: "import { createRequire as netspecRequire } from 'node:module'; const require = netspecRequire(import.meta.url);",
   },
+  // Less source to compile at every start; names are kept, so an internal error's stack trace
+  // stays readable (docs/decisions/0015-startup.md).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 });
