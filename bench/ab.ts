@@ -35,7 +35,7 @@ export function loadRecipe(specPath: string, name: string): Recipe {
 }
 
 /** The train step's feeds for one batch of `batch` random images. */
-function stepFeeds(recipe: Recipe, compiled: CompiledRecipe, batch: number): Feeds {
+export function stepFeeds(recipe: Recipe, compiled: CompiledRecipe, batch: number): Feeds {
   const feeds = initialState(recipe, compiled);
   const shape = recipe.model.input.shape.map((d) => (d === 'N' ? batch : d));
   const pixels = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) =>
