@@ -116,7 +116,9 @@ export class BoundedAnalyses {
     worker.on('error', (error: Error & { code?: string }) => {
       if (this.worker !== worker) return;
       const memory = error.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.stop(memory ? `needed more than ${this.bounds.memoryMb} MB` : error.message);
+      this.stop(
+        memory ? `needed more than ${this.bounds.memoryMb} MB` : `failed: ${error.message}`,
+      );
     });
     worker.on('exit', () => {
       if (this.worker === worker) this.stop('ended without an answer');
