@@ -3,20 +3,8 @@
 // hover while the large one is still being checked; an analysis past its bound is stopped with
 // one diagnostic at 1:1 that gives the bound; a newer version cancels the running analysis.
 import { describe, expect, it } from 'vitest';
+import { listSpec } from '../../../bench/language.js';
 import { after, LspClient, MLP_SPEC, uriOf } from '../../helpers/lsp.js';
-
-/** About `chars` characters of datasets with long class lists (30,000 items each at most). */
-function listSpec(chars: number, tag: string): string {
-  const parts: string[] = [];
-  let length = 0;
-  for (let k = 0; length < chars; k++) {
-    const items = Math.min(30_000, Math.ceil((chars - length) / 5));
-    const part = `dataset ${tag}${k} {\n  train = idx("a", "b")\n  classes = [${'"a",'.repeat(items)}]\n}\n`;
-    parts.push(part);
-    length += part.length;
-  }
-  return parts.join('');
-}
 
 /** Milliseconds since `start`. */
 const since = (start: number) => performance.now() - start;
