@@ -3,15 +3,20 @@
 // starts several times faster (docs/decisions/0015-startup.md). Each command's module stays its own
 // chunk, loaded by the action that runs it. onnxruntime-node (a native library) and onnx-proto
 // (generated protobuf code that resolves optional modules at run time) stay outside, loaded
-// from node_modules when a command needs them; the data loader's worker is a second entry,
-// beside the chunks, where `new URL('./worker.js', import.meta.url)` finds it.
+// from node_modules when a command needs them; the data loader's worker and the language
+// server's analysis worker are entries of their own, beside the chunks, where
+// `new URL('./worker.js', import.meta.url)` and `new URL('./analysis-worker.js', …)` find them.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 const outdir = 'dist/cli';
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { netspec: 'runtime/cli/main.ts', worker: 'runtime/data/worker.ts' },
+  entryPoints: {
+    netspec: 'runtime/cli/main.ts',
+    worker: 'runtime/data/worker.ts',
+    'analysis-worker': 'runtime/lsp/analysis-worker.ts',
+  },
   outdir,
   bundle: true,
   splitting: true,

@@ -1,7 +1,7 @@
 // Language-side figures for `npm run bench`: how long `check` takes on a large generated spec,
 // how soon the language server publishes diagnostics after it starts, and after an edit on
 // specs/resnet18.net, on the ResNet18 finetune spec (which imports an ONNX model) and on the
-// generated spec.
+// generated spec, and how soon a small spec opened beside a 1 MiB one gets its diagnostics.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -40,6 +40,22 @@ export function generatedSpec(lines: number): string {
     '}',
   );
   return parts.join('\n');
+}
+
+/**
+ * About `chars` characters of datasets with long class lists (30,000 items each at most, as the
+ * limits allow): the kind of spec that costs the most per character to check.
+ */
+export function listSpec(chars: number, tag = 'D'): string {
+  const parts: string[] = [];
+  let length = 0;
+  for (let k = 0; length < chars; k++) {
+    const items = Math.min(30_000, Math.ceil((chars - length) / 5));
+    const part = `dataset ${tag}${k} {\n  train = idx("a", "b")\n  classes = [${'"a",'.repeat(items)}]\n}\n`;
+    parts.push(part);
+    length += part.length;
+  }
+  return parts.join('');
 }
 
 export function checkMilliseconds(text: string): number {
@@ -96,7 +112,7 @@ export function editedSpecs(): EditedSpec[] {
 /** A running `netspec lsp` and the promise of the next diagnostics it publishes. */
 class Server {
   readonly connection: MessageConnection;
-  private notify?: () => void;
+  private waiters = new Set<(uri: string) => void>();
   private child = spawn(process.execPath, [resolve(ROOT, 'bin/netspec.js'), 'lsp', '--stdio'], {
     stdio: ['pipe', 'pipe', 'ignore'],
   });
@@ -106,12 +122,22 @@ class Server {
       new StreamMessageReader(this.child.stdout!),
       new StreamMessageWriter(this.child.stdin!),
     );
-    this.connection.onNotification('textDocument/publishDiagnostics', () => this.notify?.());
+    this.connection.onNotification('textDocument/publishDiagnostics', (p: { uri: string }) =>
+      this.waiters.forEach((waiter) => waiter(p.uri)),
+    );
     this.connection.listen();
   }
 
-  published(): Promise<void> {
-    return new Promise((done) => (this.notify = done));
+  /** The next diagnostics published (for `uri` only, when given). */
+  published(uri?: string): Promise<void> {
+    return new Promise((done) => {
+      const waiter = (from: string) => {
+        if (uri !== undefined && from !== uri) return;
+        this.waiters.delete(waiter);
+        done();
+      };
+      this.waiters.add(waiter);
+    });
   }
 
   async initialize(): Promise<void> {
@@ -124,11 +150,15 @@ class Server {
   }
 
   async open(uri: string, text: string): Promise<void> {
-    const waiting = this.published();
+    const waiting = this.published(uri);
+    this.send(uri, text);
+    await waiting;
+  }
+
+  send(uri: string, text: string): void {
     void this.connection.sendNotification('textDocument/didOpen', {
       textDocument: { uri, languageId: 'netspec', version: 1, text },
     });
-    await waiting;
   }
 
   async change(uri: string, version: number, text: string): Promise<void> {
@@ -160,6 +190,24 @@ export async function firstDiagnostics(spec: EditedSpec): Promise<number> {
   const elapsed = performance.now() - start;
   await server.close();
   return elapsed;
+}
+
+/**
+ * Milliseconds from opening a 1 MiB spec and at once specs/resnet18.net to the diagnostics of
+ * resnet18.net, then to those of the large spec.
+ */
+export async function besideLarge(small: EditedSpec): Promise<{ small: number; large: number }> {
+  const server = new Server();
+  await server.initialize();
+  const start = performance.now();
+  const elapsed = () => performance.now() - start;
+  const largeUri = 'file:///tmp/netspec-bench-large.net';
+  const large = server.published(largeUri).then(elapsed);
+  server.send(largeUri, listSpec(1_000_000));
+  await server.open(pathToFileURL(small.path).href, small.text);
+  const result = { small: elapsed(), large: await large };
+  await server.close();
+  return result;
 }
 
 /** Median milliseconds from a didChange to the diagnostics it causes, over `edits` edits. */

@@ -22,6 +22,7 @@ import { train } from '../runtime/train.js';
 import {
   checkMilliseconds,
   editedSpecs,
+  besideLarge,
   firstDiagnostics,
   lspLatency,
   median,
@@ -148,6 +149,12 @@ async function languageFigures() {
   console.log(
     `language server: first diagnostics ${fmt(median(starts), 0)} ms after it starts ` +
       `(${specs[0].name}, median of 5, node startup included)`,
+  );
+  const beside = [];
+  for (let i = 0; i < 3; i++) beside.push(await besideLarge(specs[0]));
+  console.log(
+    `language server: diagnostics of ${specs[0].name} ${fmt(median(beside.map((b) => b.small)))} ms ` +
+      `after it is opened beside a 1 MiB spec, whose own take ${fmt(median(beside.map((b) => b.large)))} ms (median of 3)`,
   );
   for (const spec of specs) {
     const latency = await lspLatency(spec, 9);

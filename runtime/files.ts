@@ -22,7 +22,17 @@ import { CODES } from '../compiler/index.js';
 import { UserError } from './errors.js';
 
 export type FileKind =
-  'spec' | 'onnx' | 'weights' | 'checkpoint' | 'image' | 'labels' | 'data' | 'stream' | 'cache';
+  | 'spec'
+  | 'onnx'
+  | 'weights'
+  | 'checkpoint'
+  | 'image'
+  | 'labels'
+  | 'data'
+  | 'stream'
+  | 'cache'
+  | 'sweep'
+  | 'log';
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
@@ -50,6 +60,10 @@ export const FILE_LIMITS: Readonly<Record<FileKind, number>> = {
   stream: 1024 * GiB,
   /** A small file of netspec's caches (statistics, a conversion's description). */
   cache: 64 * MiB,
+  /** A sweep's bookkeeping: its manifest, a trial's settings, result, claim and metrics. */
+  sweep: 64 * MiB,
+  /** A trial's log (only its end is read: readTail). */
+  log: 1024 * GiB,
 };
 
 const WHAT: Readonly<Record<FileKind, string>> = {
@@ -62,6 +76,8 @@ const WHAT: Readonly<Record<FileKind, string>> = {
   data: 'data files in memory (stream: true reads larger ones from disk)',
   stream: 'data files',
   cache: 'cache entries',
+  sweep: "sweeps' bookkeeping files",
+  log: 'logs',
 };
 
 /** A file that cannot be read (NS4007); `message` is `path: reason`. */
@@ -166,6 +182,20 @@ export function readFile(path: string, kind: FileKind): Buffer {
       done += n;
     }
     return bytes.subarray(0, done);
+  } catch (e) {
+    throw e instanceof FileError ? e : systemError(path, e);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The last `bytes` bytes of a file (all of it when shorter), as text; a partial character dropped. */
+export function readTail(path: string, kind: FileKind, bytes: number): string {
+  const { fd, size } = openFile(path, kind);
+  try {
+    const tail = Buffer.allocUnsafe(Math.min(bytes, size));
+    const n = readSync(fd, tail, 0, tail.length, size - tail.length);
+    return new TextDecoder('utf-8').decode(tail.subarray(0, n)).replace(/^\uFFFD+/, '');
   } catch (e) {
     throw e instanceof FileError ? e : systemError(path, e);
   } finally {

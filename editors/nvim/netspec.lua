@@ -5,7 +5,8 @@
 -- Install: copy this file to ~/.config/nvim/plugin/netspec.lua (or `dofile` it from init.lua).
 -- It runs the workspace's netspec (node_modules/.bin/netspec above the file), else `netspec`
 -- on the PATH (`npm install -g`); set vim.g.netspec_command = { 'node', '/path/to/bin/netspec.js' }
--- before it loads to run another.
+-- before it loads to run another. Documents make the server read files only under their
+-- workspace; set vim.g.netspec_read_outside_workspace = true to let them read anywhere.
 
 local function command_for(dir)
   if vim.g.netspec_command then
@@ -26,7 +27,12 @@ local function attach(buf)
   if cmd[#cmd] ~= 'lsp' then
     cmd = vim.list_extend(vim.deepcopy(cmd), { 'lsp' })
   end
-  local config = { name = 'netspec', cmd = cmd, root_dir = dir }
+  local config = {
+    name = 'netspec',
+    cmd = cmd,
+    root_dir = dir,
+    init_options = { readOutsideWorkspace = vim.g.netspec_read_outside_workspace == true },
+  }
   if vim.lsp.start then -- Neovim 0.8 and later: reuses a running client with the same name and root
     vim.lsp.start(config, { bufnr = buf })
     return

@@ -3,7 +3,8 @@
 // re-publishes the diagnostics of open documents that import the edited one. The features
 // (features.ts) read the latest analysis. Input that is not well framed closes the connection
 // (framing.ts); documents read only files under the workspace folders (workspace-access.ts)
-// unless the client allows more.
+// unless the client allows more. A large document is analysed in a worker within a time and a
+// memory bound (bounded.ts); it gets diagnostics but no other feature.
 import {
   createConnection,
   DiagnosticSeverity,
@@ -17,12 +18,13 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Diagnostic } from '../../compiler/index.js';
 import { analyze, type Analysis } from './analysis.js';
+import { BoundedAnalyses, boundsOf, INLINE_CHARS, type AnalysisOutcome } from './bounded.js';
 import { DataCheck } from './data-check.js';
 import { CAPABILITIES, registerFeatures, type Session } from './features.js';
 import { toRange } from './positions.js';
 import { FramingGuard } from './framing.js';
 import { Workspace } from './workspace.js';
-import { workspaceAccess } from './workspace-access.js';
+import { workspaceAccess, type WorkspaceAccess } from './workspace-access.js';
 
 const SEVERITIES = {
   error: DiagnosticSeverity.Error,
@@ -66,10 +68,15 @@ export function startLanguageServer(): void {
   let generation = 0;
   const dataCheck = new DataCheck();
   const analyses = new Map<string, { version: number; generation: number; analysis: Analysis }>();
+  let access: WorkspaceAccess = { roots: [], anywhere: false };
+  /** The latest diagnostics of each large document, from its worker. */
+  const bounded = new Map<string, AnalysisOutcome>();
+  const isLarge = (uri: string) => (documents.get(uri)?.getText().length ?? 0) > INLINE_CHARS;
 
+  /** The analysis of a small open document (a large one has none in this thread). */
   const analysisOf = (uri: string): Analysis | undefined => {
     const document = documents.get(uri);
-    if (document === undefined) return undefined;
+    if (document === undefined || isLarge(uri)) return undefined;
     const cached = analyses.get(uri);
     if (cached && cached.version === document.version && cached.generation === generation)
       return cached.analysis;
@@ -87,6 +94,7 @@ export function startLanguageServer(): void {
         .flatMap((d) => analysisOf(d.uri) ?? []),
     offsetOf: (uri, position) => documents.get(uri)?.offsetAt(position) ?? 0,
     diagnosticsOf: (uri) => {
+      if (isLarge(uri)) return bounded.get(uri)?.diagnostics ?? [];
       const analysis = analysisOf(uri);
       if (analysis === undefined) return [];
       const data = dataCheck.warningsOf(analysis);
@@ -103,6 +111,10 @@ export function startLanguageServer(): void {
   };
   // The checker's diagnostics at once; the data's once typing pauses (data-check.ts).
   const publish = (uri: string): void => {
+    const document = documents.get(uri);
+    if (document !== undefined && isLarge(uri)) return analyser.submit(jobOf(document));
+    analyser.cancel(uri);
+    bounded.delete(uri);
     if (analysisOf(uri) === undefined) return;
     send(uri);
     dataCheck.schedule(
@@ -112,8 +124,28 @@ export function startLanguageServer(): void {
     );
   };
 
+  const jobOf = (document: TextDocument) => ({
+    uri: document.uri,
+    file: workspace.fileOf(document.uri),
+    version: document.version,
+    text: document.getText(),
+    access,
+    open: documents
+      .all()
+      .filter((d) => d.uri !== document.uri)
+      .map((d): [string, string] => [workspace.fileOf(d.uri), d.getText()]),
+  });
+  const published = (outcome: AnalysisOutcome): void => {
+    if (documents.get(outcome.uri)?.version !== outcome.version) return;
+    bounded.set(outcome.uri, outcome);
+    send(outcome.uri);
+  };
+  const analyser = new BoundedAnalyses(published);
+
   connection.onInitialize((params) => {
-    workspace.allowReads(workspaceAccess(params));
+    access = workspaceAccess(params);
+    workspace.allowReads(access);
+    analyser.bounds = boundsOf(params);
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.Full, ...CAPABILITIES },
       serverInfo: { name: 'netspec' },
@@ -128,18 +160,23 @@ export function startLanguageServer(): void {
     for (const other of documents.all()) {
       if (other.uri === document.uri) continue;
       const sources = analyses.get(other.uri)?.analysis.checked?.sources;
-      if (sources?.has(file)) publish(other.uri);
+      if (sources?.has(file) || bounded.get(other.uri)?.files.includes(file)) publish(other.uri);
     }
   });
   documents.onDidClose(({ document }) => {
     generation++;
     analyses.delete(document.uri);
+    analyser.close(document.uri, workspace.fileOf(document.uri));
+    bounded.delete(document.uri);
     dataCheck.forget(document.uri);
     workspace.forget(workspace.fileOf(document.uri));
     void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
   });
 
-  connection.onShutdown(() => dataCheck.dispose());
+  connection.onShutdown(() => {
+    dataCheck.dispose();
+    analyser.dispose();
+  });
   registerFeatures(connection, session);
   documents.listen(connection);
   connection.listen();

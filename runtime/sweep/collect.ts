@@ -2,8 +2,9 @@
 // `sweep.csv`, one row per trial: its settings, status, final and best metrics, why it stopped,
 // its training time and, for a failed trial, the error. Trials are ranked by their best
 // held-out accuracy (validation, else test); unfinished and failed ones come last.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readText } from '../files.js';
 import type { EpochMetrics } from '../train.js';
 import type { SweepManifest, TrialEntry, TrialResult } from './folder.js';
 import { readResult, trialDir } from './folder.js';
@@ -34,7 +35,7 @@ export function collectTrials(dir: string, manifest: SweepManifest): TrialRow[] 
 
 function readHistory(path: string): EpochMetrics[] {
   if (!existsSync(path)) return [];
-  const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+  const lines = readText(path, 'sweep').split('\n').filter(Boolean);
   return lines.map((line) => JSON.parse(line) as EpochMetrics);
 }
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { SweepSpec } from '../../compiler/index.js';
-import { writeFileAtomic } from '../files.js';
+import { errnoOf, readText, writeFileAtomic } from '../files.js';
 import { mark, RUN_MARKER } from '../ownership.js';
 import { CODES } from '../../compiler/index.js';
 import { UserError } from '../errors.js';
@@ -183,6 +183,7 @@ function running(claim: { host: string; pid: number }): boolean {
 /** Linux's process state 'Z' in /proc/PID/stat (elsewhere: not known, so not a zombie). */
 function zombie(pid: number): boolean {
   try {
+    // Not through files.ts: procfs gives its files the size 0, and the kernel writes this one.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
   } catch {
@@ -194,9 +195,21 @@ function writeJson(path: string, value: unknown): void {
   writeFileAtomic(path, encoder.encode(JSON.stringify(value, null, 1) + '\n'));
 }
 
+/**
+ * A bookkeeping file's JSON, or undefined when it is gone (a claim released meanwhile) or not
+ * JSON (a write cut short). A file that cannot be read (a named pipe, a folder, past its limit)
+ * is a FileError that says so.
+ */
 function readJson(path: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    text = readText(path, 'sweep');
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

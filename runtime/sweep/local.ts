@@ -4,9 +4,10 @@
 // passes it on once, so every running trial writes a checkpoint and stops. Children also stop
 // (with a checkpoint) when this process dies, through their IPC channel.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { readTail } from '../files.js';
 import type { SweepManifest, TrialEntry } from './folder.js';
 import { isFinished, readResult, trialDir, writeResult } from './folder.js';
 
@@ -119,9 +120,12 @@ function loaderWorkers(threads: number): string {
   return process.env.NETSPEC_LOADER_WORKERS ?? String(Math.max(0, Math.min(4, threads - 2)));
 }
 
+/** Enough of a log's end for its last line. */
+const TAIL_BYTES = 64 * 1024;
+
 function lastLine(path: string): string {
   try {
-    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    const lines = readTail(path, 'log', TAIL_BYTES).trim().split('\n');
     return lines[lines.length - 1] ?? '';
   } catch {
     return '';

@@ -2,7 +2,7 @@
 // docs/editors.md describes, against `netspec lsp`: opening a spec gives its filetype and the
 // server's diagnostics, and completion and hover answer through the built-in LSP client.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, tempDir } from '../helpers/spec.js';
@@ -18,9 +18,10 @@ const SPEC = `network MLP(hidden = 64) {
 
 // Runs in Neovim: loads the setup, opens the spec, waits for diagnostics, then asks for
 // completion after the empty `x -> ` (line 4) and hover on `Linear` (line 3), and writes what
-// came back as JSON to `out`.
-const luaDriver = (spec: string, out: string) => `
+// came back as JSON to `out`. `setup` is Lua run before the setup loads (the user's init.lua).
+const luaDriver = (spec: string, out: string, setup = '') => `
 local spec, out = ${JSON.stringify(spec)}, ${JSON.stringify(out)}
+${setup}
 vim.g.netspec_command = { ${JSON.stringify(process.execPath)}, ${JSON.stringify(join(ROOT, 'bin/netspec.js'))} }
 dofile(${JSON.stringify(join(ROOT, 'editors/nvim/netspec.lua'))})
 vim.cmd('edit ' .. spec)
@@ -59,33 +60,54 @@ interface NeovimResult {
   hover: { contents: { value: string } };
 }
 
+/** Runs the driver in a headless Neovim on `spec` (in `dir`) and returns what it wrote. */
+function runNeovim(dir: string, spec: string, setup = ''): NeovimResult {
+  const driver = join(dir, 'driver.lua');
+  const out = join(dir, 'result.json');
+  writeFileSync(driver, luaDriver(spec, out, setup));
+  rmSync(out, { force: true });
+  // Neovim's state (the LSP log, shada) goes to the test's folder, not the user's home.
+  const xdg = Object.fromEntries(
+    ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME'].map((name) => {
+      mkdirSync(join(dir, name), { recursive: true });
+      return [name, join(dir, name)];
+    }),
+  );
+  const run = spawnSync(NVIM, ['--headless', '--clean', '-c', `luafile ${driver}`, '-c', 'qa!'], {
+    cwd: dir,
+    encoding: 'utf8',
+    timeout: 90_000,
+    env: { ...process.env, ...xdg },
+  });
+  expect(run.error, `${NVIM} (Debian's neovim; .ci/run installs it)`).toBeUndefined();
+  expect(existsSync(out), run.stderr + run.stdout).toBe(true);
+  return JSON.parse(readFileSync(out, 'utf8')) as NeovimResult;
+}
+
 describe('Neovim with the documented setup', () => {
   it('gets diagnostics, completion and hover from netspec lsp', () => {
     const dir = tempDir('netspec-nvim-');
     const spec = join(dir, 'model.net');
-    const driver = join(dir, 'driver.lua');
-    const out = join(dir, 'result.json');
     writeFileSync(spec, SPEC);
-    writeFileSync(driver, luaDriver(spec, out));
-    // Neovim's state (the LSP log, shada) goes to the test's folder, not the user's home.
-    const xdg = Object.fromEntries(
-      ['XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME', 'XDG_CACHE_HOME'].map((name) => {
-        mkdirSync(join(dir, name), { recursive: true });
-        return [name, join(dir, name)];
-      }),
-    );
-    const run = spawnSync(NVIM, ['--headless', '--clean', '-c', `luafile ${driver}`, '-c', 'qa!'], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 90_000,
-      env: { ...process.env, ...xdg },
-    });
-    expect(run.error, `${NVIM} (Debian's neovim; .ci/run installs it)`).toBeUndefined();
-    expect(existsSync(out), run.stderr + run.stdout).toBe(true);
-    const result = JSON.parse(readFileSync(out, 'utf8')) as NeovimResult;
+    const result = runNeovim(dir, spec);
     expect(result.filetype).toBe('netspec');
     expect(result.diagnostics.some((d) => d.line === 3 && d.message.includes('Relu'))).toBe(true);
     expect(result.completion).toContain('Conv2d');
     expect(result.hover.contents.value).toContain('Linear');
+  });
+
+  it('lets documents read outside their folder only with netspec_read_outside_workspace', () => {
+    const dir = tempDir('netspec-nvim-');
+    mkdirSync(join(dir, 'project'));
+    mkdirSync(join(dir, 'home'));
+    writeFileSync(join(dir, 'home/secret.net'), 'block Secret {\n  input x\n  x -> ReLU\n}\n');
+    const spec = join(dir, 'project/model.net');
+    writeFileSync(spec, `import "../home/secret.net"\n${SPEC}`);
+    const outside = (result: NeovimResult) =>
+      result.diagnostics.some((d) => d.line === 1 && d.message.includes('outside'));
+    expect(outside(runNeovim(dir, spec))).toBe(true);
+    expect(outside(runNeovim(dir, spec, 'vim.g.netspec_read_outside_workspace = true'))).toBe(
+      false,
+    );
   });
 });

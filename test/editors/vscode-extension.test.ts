@@ -6,6 +6,10 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkSpec } from '../../compiler/index.js';
+import {
+  initializationOptions,
+  RESTARTING_SETTINGS,
+} from '../../editors/vscode/src/initialization.js';
 import { RestartBudget } from '../../editors/vscode/src/restarts.js';
 import { serverCommand } from '../../editors/vscode/src/server-command.js';
 import { PYTHON, ROOT, tempDir } from '../helpers/spec.js';
@@ -56,6 +60,24 @@ describe('the VS Code extension', () => {
       join(workspace, 'bin/netspec.js'),
     );
     expect(serverCommand('netspec-dev', [workspace]).command).toBe('netspec-dev');
+  });
+
+  it('passes readOutsideWorkspace to the server, off unless a user setting turns it on', () => {
+    const manifest = JSON.parse(readFileSync(join(EXTENSION, 'package.json'), 'utf8'));
+    const setting = manifest.contributes.configuration.properties['netspec.readOutsideWorkspace'];
+    expect(setting).toMatchObject({ type: 'boolean', default: false });
+    // Not a workspace setting: an untrusted repository must not turn it on for itself.
+    expect(setting.scope).toBe('machine');
+    const options = (value: unknown) =>
+      initializationOptions((key) => (key === 'readOutsideWorkspace' ? value : undefined));
+    expect(options(undefined)).toEqual({ readOutsideWorkspace: false });
+    expect(options(false)).toEqual({ readOutsideWorkspace: false });
+    expect(options('true')).toEqual({ readOutsideWorkspace: false });
+    expect(options(true)).toEqual({ readOutsideWorkspace: true });
+    // The server reads it once, when it starts: changing it starts the server again.
+    expect(RESTARTING_SETTINGS).toContain('netspec.readOutsideWorkspace');
+    const extension = readFileSync(join(EXTENSION, 'src/extension.ts'), 'utf8');
+    expect(extension).toContain('initializationOptions: initializationOptions(');
   });
 
   it('restarts a server that stopped, up to the budget within 3 minutes', () => {

@@ -71,7 +71,8 @@ export class LspClient {
     this.started = { child, connection };
   }
 
-  async initialize(): Promise<{ capabilities: Record<string, unknown> }> {
+  /** Starts the server and initializes it; `options` add to the initialization options. */
+  async initialize(options: object = {}): Promise<{ capabilities: Record<string, unknown> }> {
     this.start();
     const result = await this.connection.sendRequest('initialize', {
       processId: process.pid,
@@ -79,7 +80,7 @@ export class LspClient {
       capabilities: {},
       // The fixture models are links to a folder outside the repository; reads confined to the
       // workspace are test/runtime/lsp/robustness.test.ts's.
-      initializationOptions: { readOutsideWorkspace: true },
+      initializationOptions: { readOutsideWorkspace: true, ...options },
     });
     void this.connection.sendNotification('initialized', {});
     return result as { capabilities: Record<string, unknown> };

@@ -9,6 +9,7 @@ import type {
   ServerOptions,
 } from 'vscode-languageclient/node';
 import { CloseAction, ErrorAction, LanguageClient } from 'vscode-languageclient/node';
+import { initializationOptions, RESTARTING_SETTINGS } from './initialization';
 import { RestartBudget, RESTART_WINDOW_MS } from './restarts';
 import { serverCommand } from './server-command';
 
@@ -29,6 +30,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       documentSelector: [{ scheme: 'file', language: 'netspec' }],
       outputChannel: output,
       errorHandler: restartingHandler(budget, output),
+      initializationOptions: initializationOptions((key) => settings().get(key)),
     };
     client = new LanguageClient('netspec', 'netspec language server', server, options);
     try {
@@ -49,7 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await start();
     }),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (!e.affectsConfiguration('netspec.server.path')) return;
+      if (!RESTARTING_SETTINGS.some((setting) => e.affectsConfiguration(setting))) return;
       await client?.stop().catch(() => undefined);
       await start();
     }),
