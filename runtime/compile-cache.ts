@@ -236,8 +236,19 @@ function touch(path: string): void {
   }
 }
 
-/** Deletes netspec's own entries, oldest first, until they fit in `maxBytes`; `keep` stays. */
+/** A write killed before its rename leaves `<entry>.tmp-<pid>`; one an hour old is abandoned. */
+const ABANDONED = /\.netspec-graphs\.tmp-\d+$/;
+const ABANDONED_MS = 3600_000;
+
+/**
+ * Deletes netspec's own entries, oldest first, until they fit in `maxBytes` (`keep` stays), and
+ * its abandoned temporary files.
+ */
 export function evict(dir: string, maxBytes: number, keep: string): void {
+  for (const name of readdirSync(dir).filter((n) => ABANDONED.test(n))) {
+    const path = join(dir, name);
+    if (Date.now() - statSync(path).mtimeMs > ABANDONED_MS && isEntry(path)) unlinkSync(path);
+  }
   const entries = readdirSync(dir)
     .filter((name) => name.endsWith(SUFFIX) && isEntry(join(dir, name)))
     .map((name) => ({ path: join(dir, name), stat: statSync(join(dir, name)) }))

@@ -5,7 +5,7 @@
 // evicts only its own entries. The recipe imports a small MLP that netspec exported and trains
 // in two stages, so the later stage's compile goes through the cache too.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { renameSync, truncateSync } from 'node:fs';
+import { renameSync, truncateSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledRecipe, Recipe } from '../../../compiler/index.js';
@@ -210,6 +210,25 @@ describe('the compiled-graph cache', () => {
     expect(kept).toContain('user.netspec-graphs');
     expect(kept).toContain(`${cacheKey(recipe, {}, 'second')}.netspec-graphs`);
     expect(existsSync(join(dir, CACHE_MARKER))).toBe(true);
+  });
+
+  it('deletes the temporary file of a write killed an hour ago, not a recent one nor a user file', () => {
+    const dir = tempDir();
+    compileCached(recipe, {}, cacheIn(dir, 'first'));
+    const [entry] = entries(dir);
+    const bytes = readFileSync(join(dir, entry));
+    const hourAgo = new Date(Date.now() - 3700_000);
+    const abandoned = `${entry}.tmp-123`;
+    writeFileSync(join(dir, abandoned), bytes);
+    utimesSync(join(dir, abandoned), hourAgo, hourAgo);
+    writeFileSync(join(dir, `${entry}.tmp-456`), bytes);
+    writeFileSync(join(dir, `${entry}.tmp-789`), 'the user’s');
+    utimesSync(join(dir, `${entry}.tmp-789`), hourAgo, hourAgo);
+    compileCached(recipe, {}, cacheIn(dir, 'second'));
+    const left = readdirSync(dir);
+    expect(left).not.toContain(abandoned);
+    expect(left).toContain(`${entry}.tmp-456`);
+    expect(left).toContain(`${entry}.tmp-789`);
   });
 
   it('is off with --no-cache or NETSPEC_NO_CACHE, and under XDG_CACHE_HOME otherwise', () => {

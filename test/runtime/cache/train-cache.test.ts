@@ -16,6 +16,7 @@ function trained(home: string, out: string, args: string[] = [], env: NodeJS.Pro
   const result = netspec(['train', 'spec.net', '--out', out, ...args], dir, {
     ...process.env,
     XDG_CACHE_HOME: home,
+    NETSPEC_NO_CACHE: '',
     ...env,
   });
   expect(result.status, result.stderr).toBe(0);
