@@ -31,6 +31,7 @@ import {
 import { readBinary, readImport } from '../runtime/cli/load.js';
 import { transferLines } from './gpu.js';
 import { startupLine } from './startup.js';
+import { firstStepLine } from './first-step.js';
 import { convLowering } from '../runtime/blocked-probe.js';
 import type { Peer } from './peer.js';
 import { comparisonText, findPeer, interleaved, peerLine } from './peer.js';
@@ -193,6 +194,7 @@ async function main() {
     process.exit(1);
   }
   console.log(startupLine());
+  console.log(await firstStepLine());
   await languageFigures();
   const gflops1 = await matmulGflops(2048, 1);
   const gflops2 = await matmulGflops(2048, 2);

@@ -249,12 +249,14 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
     serializeModel(built.graph, { docString: `${doc}: ${what}` });
   const target = options.target ?? 'cpu';
   const built = [graphs.train, graphs.steps, graphs.eval, graphs.infer].flatMap((g) => g ?? []);
-  return {
+  const bytes = {
+    train: () => write(graphs.train, 'training step'),
+    ...(graphs.steps && { steps: () => write(graphs.steps!, 'training steps, several per run') }),
+    eval: () => write(graphs.eval, 'evaluation step'),
+    infer: () => write(graphs.infer, 'inference (initial weights)'),
+  };
+  return withGraphs(bytes, {
     manifest,
-    train: write(graphs.train, 'training step'),
-    ...(graphs.steps && { steps: write(graphs.steps, 'training steps, several per run') }),
-    eval: write(graphs.eval, 'evaluation step'),
-    infer: write(graphs.infer, 'inference (initial weights)'),
     target,
     ...(options.pixelScale !== undefined && { pixelScale: options.pixelScale }),
     memory: graphMemory(graphs.train.graph),
@@ -263,7 +265,36 @@ export function compileRecipe(recipe: Recipe, options: StepOptions = {}): Compil
       built.map((g) => g.graph),
       target,
     ),
-  };
+  });
+}
+
+/** The ONNX bytes of each graph a CompiledRecipe holds, or how to make them. */
+export type GraphBytes = { [K in GraphKind]?: Uint8Array | (() => Uint8Array) } & {
+  train: Uint8Array | (() => Uint8Array);
+  eval: Uint8Array | (() => Uint8Array);
+  infer: Uint8Array | (() => Uint8Array);
+};
+
+/**
+ * A CompiledRecipe whose graphs are written as ONNX when first read: a training run on the CPU
+ * reads two of the four, and writing the frozen weights into the other two is most of a
+ * finetune's compile time (docs/decisions/0023-time-to-first-step.md).
+ */
+export function withGraphs(
+  bytes: GraphBytes,
+  rest: Omit<CompiledRecipe, GraphKind>,
+): CompiledRecipe {
+  const compiled = { ...rest } as CompiledRecipe;
+  for (const kind of GRAPH_KINDS) {
+    const make = bytes[kind];
+    if (make === undefined) continue;
+    let made = typeof make === 'function' ? undefined : make;
+    Object.defineProperty(compiled, kind, {
+      enumerable: true,
+      get: () => (made ??= (make as () => Uint8Array)()),
+    });
+  }
+  return compiled;
 }
 
 /**

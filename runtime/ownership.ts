@@ -9,10 +9,13 @@ import { UserError } from './errors.js';
 
 export const RUN_MARKER = '.netspec-run';
 export const CHECKPOINT_MARKER = '.netspec-checkpoint';
+export const CACHE_MARKER = '.netspec-cache';
 
 const MARKER_TEXT: Record<string, string> = {
   [RUN_MARKER]: 'netspec made this run folder and rewrites its outputs when it trains again.\n',
   [CHECKPOINT_MARKER]: 'netspec made this checkpoint folder and replaces it with the next one.\n',
+  [CACHE_MARKER]:
+    'netspec made this folder for compiled graphs; it deletes its own entries here, oldest first.\n',
 };
 
 export const owns = (dir: string, marker: string) => existsSync(join(dir, marker));

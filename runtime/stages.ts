@@ -4,13 +4,21 @@
 // optimizer state for the newly trained parameters at zero, their step count starting there as
 // torch's per-parameter state does. Which stage an epoch trains in follows from the epoch alone,
 // so a resumed run finds its stage from the checkpoint's epoch and step counts.
-import type { CompiledRecipe, ConvLowering, Recipe } from '../compiler/index.js';
+import type {
+  CompiledRecipe,
+  ConvLowering,
+  Recipe,
+  StepCompileOptions,
+} from '../compiler/index.js';
 import { compileRecipe, STANDARD_CONV, stageAt, stageRecipe } from '../compiler/index.js';
 import type { Checkpoint } from './checkpoint.js';
 import type { NamedTensor } from './weights.js';
 import { ort } from './session.js';
 import type { Feeds } from './train-state.js';
 import { initialState, namedTensors, stateFrom, stateName } from './train-state.js';
+
+/** How a stage's graphs are compiled: compileRecipe, or through the graph cache. */
+export type CompileStage = (recipe: Recipe, options: StepCompileOptions) => CompiledRecipe;
 
 /** A stage beginning, as the progress output reports it. */
 export interface StageStart {
@@ -27,6 +35,7 @@ export class Stages {
     private recipe: Recipe,
     first: CompiledRecipe,
     private conv: ConvLowering = STANDARD_CONV,
+    private compile: CompileStage = compileRecipe,
   ) {
     this.compiledByStage.set(0, first);
   }
@@ -57,7 +66,7 @@ export class Stages {
       }
     }
     const target = this.compiledByStage.get(0)!.target;
-    const compiled = compileRecipe(stageRecipe(this.recipe, k), {
+    const compiled = this.compile(stageRecipe(this.recipe, k), {
       stepOffsets,
       target,
       conv: this.conv,

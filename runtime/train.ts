@@ -32,7 +32,7 @@ import type { ChunkResult } from './step-runner.js';
 import type { Transfers } from './device-steps.js';
 import { DeviceStepRunner, HostCopies, labelType, releaseState } from './device-steps.js';
 import { deviceFailure } from './device-failure.js';
-import type { StageStart } from './stages.js';
+import type { CompileStage, StageStart } from './stages.js';
 import { Stages } from './stages.js';
 import type { Feeds } from './train-state.js';
 import { copyState, initialState, namedTensors, weightFeeds } from './train-state.js';
@@ -96,6 +96,8 @@ export interface TrainOptions extends LsuvOptions {
    * stages are compiled the same way. Standard ops when absent.
    */
   conv?: ConvLowering;
+  /** How later stages' graphs are compiled (through the graph cache); compileRecipe when absent. */
+  compile?: CompileStage;
   /** A training stage begins (`unfreeze … after N epochs`). */
   onStage?: (stage: StageStart) => void;
   /** Where and how often to write checkpoints (`<dir>/last`, `<dir>/best`). */
@@ -192,7 +194,7 @@ class Run {
     this.imagePixels = images.shape.reduce<number>((n, d) => n * (d === 'N' ? 1 : d), 1);
     this.controller = this.newController();
     this.state = initialState(recipe, compiled);
-    this.stages = new Stages(recipe, compiled, options.conv);
+    this.stages = new Stages(recipe, compiled, options.conv, options.compile);
     if (!compiled.steps) this.host = new HostCopies(this.sessionOptions());
     this.progress = freshProgress(1);
     if (options.resume) this.restore(options.resume);

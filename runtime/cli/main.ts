@@ -85,6 +85,7 @@ program
   )
   .option('--weights-partial', 'with --weights: load the tensors that fit, initialize the rest')
   .option('--json', 'print progress as JSON event lines')
+  .option('--no-cache', 'compile the graphs afresh, neither reading nor writing the graph cache')
   .action((spec, opts) =>
     run(async () => (await import('./train-command.js')).trainCommand(spec, withFallback(opts))),
   );

@@ -3,7 +3,7 @@
 // step and writes a checkpoint; `--resume` continues from one exactly.
 import { basename, dirname, join } from 'node:path';
 import type { CompiledRecipe, Recipe } from '../../compiler/index.js';
-import { compileInference, compileRecipe } from '../../compiler/index.js';
+import { compileInference } from '../../compiler/index.js';
 import type { Checkpoint } from '../checkpoint.js';
 import { checkpointNamedBy, findCheckpoint, tidyCheckpoints } from '../checkpoint.js';
 import {
@@ -36,6 +36,8 @@ import { splitClassReport } from './eval-command.js';
 import { loadRecipe } from './load.js';
 import { UserError } from '../errors.js';
 import { convLowering } from '../blocked-probe.js';
+import type { CompileCache } from '../compile-cache.js';
+import { compileCached, defaultCache } from '../compile-cache.js';
 import { plural } from '../plural.js';
 import { CODES } from '../../compiler/index.js';
 
@@ -54,6 +56,8 @@ export interface TrainCommandOptions {
   /** With `weights`: load the tensors that fit, initialize the rest (PyTorch's strict=False). */
   weightsPartial?: boolean;
   json?: boolean;
+  /** commander's `--no-cache`: false compiles afresh (runtime/compile-cache.ts). */
+  cache?: boolean;
 }
 
 /**
@@ -145,6 +149,7 @@ export async function trainCommand(path: string, options: TrainCommandOptions): 
     device: resolveDevice(options.device),
     noFallback: options.noFallback,
     json: options.json,
+    cache: defaultCache(process.env, options.cache !== false),
     resume: resumed && { ...resumed, from: options.resume! },
     start,
   });
@@ -170,6 +175,8 @@ export interface RunRequest {
   start?: StartWeights;
   /** Stops the run like Ctrl-C: a checkpoint, then exit code 130. */
   signal?: AbortSignal;
+  /** Where compiled graphs are kept between runs; none: every run compiles. */
+  cache?: CompileCache;
 }
 
 export interface RunOutcome {
@@ -187,11 +194,11 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
     bytePixels(data.train) &&
     untransformed(batchOptions(recipe, data.stats, true, 1));
   const conv = await convLowering(request.device);
-  const compiled = compileRecipe(recipe, {
-    target: request.device,
-    conv,
-    ...(bytes && { pixelScale: data.train.scale }),
-  });
+  const { compiled } = compileCached(
+    recipe,
+    { target: request.device, conv, ...(bytes && { pixelScale: data.train.scale }) },
+    request.cache,
+  );
   // Nodes the device would hand to the CPU (NS3001): said before anything runs.
   for (const d of compiled.warnings)
     process.stderr.write(formatDiagnostic(d, request.sources) + '\n');
@@ -211,7 +218,12 @@ export async function runTraining(request: RunRequest): Promise<RunOutcome> {
   claimRunFolder(out);
   announce(request, data, epochs);
   const started = performance.now();
-  const result = await trainInterruptibly(request, compiled, data, { epochs, checkpoint, conv });
+  const result = await trainInterruptibly(request, compiled, data, {
+    epochs,
+    checkpoint,
+    conv,
+    compile: (stage, options) => compileCached(stage, options, request.cache).compiled,
+  });
   if (result.interrupted) {
     process.stdout.write(
       `interrupted: checkpoint written to ${checkpoint.dir}/last; continue with --resume ${checkpoint.dir}/last\n`,
@@ -266,7 +278,7 @@ async function trainInterruptibly(
   request: RunRequest,
   compiled: CompiledRecipe,
   data: PreparedData,
-  plan: Pick<TrainOptions, 'epochs' | 'checkpoint' | 'conv'>,
+  plan: Pick<TrainOptions, 'epochs' | 'checkpoint' | 'conv' | 'compile'>,
 ): Promise<TrainResult> {
   const { recipe, start, resume } = request;
   const abort = new AbortController();
