@@ -11,6 +11,7 @@ import type { Batch, BatchOptions } from './batches.js';
 import { batches, pixelBatches } from './batches.js';
 import type { Chunk, ChunkPlan } from './chunks.js';
 import { chunked, chunkedAsync } from './chunks.js';
+import { CODES } from '../../compiler/index.js';
 import { UserError } from '../errors.js';
 import { outputShape } from './transforms/pipeline.js';
 import type { Split } from './sources.js';
@@ -166,26 +167,51 @@ async function* inOrder(
   }
 }
 
-function ask(
+/**
+ * A batch from `worker`. A worker that fails or exits instead (out of memory, a crash) is one
+ * UserError, never a hang: the main thread would otherwise wait for a reply that never comes.
+ */
+export function ask(
   worker: Worker,
   id: number,
   indices: Uint32Array,
   epoch: number,
 ): Promise<Float32Array> {
   return new Promise((resolve, reject) => {
+    const done = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
     const onMessage = (reply: {
       id: number;
       images: Float32Array;
       error?: { code: string; message: string };
     }) => {
       if (reply.id !== id) return;
-      worker.off('message', onMessage);
-      worker.off('error', reject);
+      done();
       if (reply.error) reject(new UserError(reply.error.code, reply.error.message));
       else resolve(reply.images);
     };
+    const onError = (e: Error) => {
+      done();
+      reject(workerStopped(e.message));
+    };
+    const onExit = (code: number) => {
+      done();
+      reject(workerStopped(`it exited with code ${code}`));
+    };
     worker.on('message', onMessage);
-    worker.once('error', reject);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
     worker.postMessage({ id, indices, epoch });
   });
+}
+
+function workerStopped(reason: string): UserError {
+  return new UserError(
+    CODES.loaderStopped,
+    `a data loader worker thread stopped while making a batch: ${reason} ` +
+      '(NETSPEC_LOADER_WORKERS=0 makes the batches on the main thread)',
+  );
 }
