@@ -36,6 +36,7 @@ export const CODES = {
   dataFormat: 'NS2002',
   dataMismatch: 'NS2003',
   dataUnreadable: 'NS2004',
+  loaderStopped: 'NS2005',
   // NS3xxx: devices (compiler/lower/placement.ts, runtime/device.ts)
   cpuFallback: 'NS3001',
   // NS4xxx: commands and runs (runtime/): what a command ends with, one line, exit code 1

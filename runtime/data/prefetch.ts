@@ -1,16 +1,17 @@
-// Batches prepared ahead of the training step. onnxruntime-node returns a step's promise at
-// once but runs the step synchronously in a later macrotask, blocking the main thread
-// (docs/decisions/0018): each next batch is made between steps, in a macrotask queued as the
-// current one is handed over (`ahead`). Where cores
-// are spare, worker threads (the split's pixels shared with them) make transformed batches
-// instead, several requests in flight, yielded in order; a streamed split's reads and decoding
-// move to the workers too.
+// Where training batches are made (docs/decisions/0024-where-batches-are-made.md).
+// onnxruntime-node runs a step synchronously on the main thread, blocking it (docs/decisions/0018),
+// so batches made there are made between steps: when the loop asks for one, so that the time
+// the loop waits for them is measured as such. Where cores are spare, worker threads (the
+// split's pixels shared with them) make transformed batches while the step runs, several
+// requests in flight, yielded in order; a streamed split's reads and decoding move to the
+// workers too.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Batch, BatchOptions } from './batches.js';
 import { batches, pixelBatches } from './batches.js';
 import type { Chunk, ChunkPlan } from './chunks.js';
 import { chunked, chunkedAsync } from './chunks.js';
+import { CODES } from '../../compiler/index.js';
 import { UserError } from '../errors.js';
 import { outputShape } from './transforms/pipeline.js';
 import type { Split } from './sources.js';
@@ -28,10 +29,10 @@ export async function* prefetchedBatches(
   order: Uint32Array,
   batchSize: number,
   options: BatchOptions,
-  workers = defaultWorkers(),
+  workers = loaderWorkers(),
 ): AsyncGenerator<Batch> {
   if (onMainThread(split, options, workers)) {
-    yield* ahead(batches(split, order, batchSize, options));
+    yield* batches(split, order, batchSize, options);
     return;
   }
   const pool = startWorkers(split, options, workers);
@@ -48,8 +49,8 @@ function onMainThread(split: Split, options: BatchOptions, workers: number): boo
 }
 
 /**
- * `prefetchedBatches` stacked into chunks for a several-step run: the whole next chunk is made
- * while the current one runs.
+ * `prefetchedBatches` stacked into chunks for a several-step run: by workers, the whole next
+ * chunk is made while the current one runs.
  */
 export async function* prefetchedChunks(
   split: Split,
@@ -57,16 +58,16 @@ export async function* prefetchedChunks(
   batchSize: number,
   options: BatchOptions,
   plan: ChunkPlan,
-  workers = defaultWorkers(),
+  workers = loaderWorkers(),
 ): AsyncGenerator<Chunk> {
   if (onMainThread(split, options, workers)) {
-    yield* ahead(chunked(batches(split, order, batchSize, options), plan));
+    yield* chunked(batches(split, order, batchSize, options), plan);
     return;
   }
   yield* chunkedAsync(prefetchedBatches(split, order, batchSize, options, workers), plan);
 }
 
-/** Chunks of untransformed stored bytes: reads only, made on the main thread, ahead. */
+/** Chunks of untransformed stored bytes: reads only, made on the main thread. */
 export async function* pixelChunks(
   split: Split,
   order: Uint32Array,
@@ -74,43 +75,14 @@ export async function* pixelChunks(
   dropLast: boolean,
   plan: ChunkPlan,
 ): AsyncGenerator<Chunk<Uint8Array>> {
-  yield* ahead(chunked(pixelBatches(split, order, batchSize, dropLast), plan));
-}
-
-/**
- * Yields `items`, making each next one in a macrotask queued when the current one is handed
- * over: it runs once the consumer awaits something — onnxruntime's step — and overlaps it.
- * An error making an item is raised when that item's turn comes.
- */
-export async function* ahead<T>(items: Iterable<T>): AsyncGenerator<T> {
-  const it = items[Symbol.iterator]();
-  const later = () =>
-    new Promise<IteratorResult<T>>((resolve, reject) =>
-      setImmediate(() => {
-        try {
-          resolve(it.next());
-        } catch (error) {
-          reject(error);
-        }
-      }),
-    );
-  try {
-    for (let current = it.next(); !current.done;) {
-      const next = later();
-      next.catch(() => undefined); // raised below, when awaited
-      yield current.value;
-      current = await next;
-    }
-  } finally {
-    it.return?.();
-  }
+  yield* chunked(pixelBatches(split, order, batchSize, dropLast), plan);
 }
 
 /**
  * onnxruntime's step uses every core, so a worker only helps where cores are spare
  * (docs/decisions/0004-data-loading.md).
  */
-function defaultWorkers(): number {
+export function loaderWorkers(): number {
   const forced = process.env.NETSPEC_LOADER_WORKERS; // for measuring: 0 = main thread
   if (forced !== undefined && /^\d+$/.test(forced)) return Number(forced);
   return Math.max(0, Math.min(4, availableParallelism() - 2));
@@ -166,26 +138,51 @@ async function* inOrder(
   }
 }
 
-function ask(
+/**
+ * A batch from `worker`. A worker that fails or exits instead (out of memory, a crash) is one
+ * UserError, never a hang: the main thread would otherwise wait for a reply that never comes.
+ */
+export function ask(
   worker: Worker,
   id: number,
   indices: Uint32Array,
   epoch: number,
 ): Promise<Float32Array> {
   return new Promise((resolve, reject) => {
+    const done = () => {
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
     const onMessage = (reply: {
       id: number;
       images: Float32Array;
       error?: { code: string; message: string };
     }) => {
       if (reply.id !== id) return;
-      worker.off('message', onMessage);
-      worker.off('error', reject);
+      done();
       if (reply.error) reject(new UserError(reply.error.code, reply.error.message));
       else resolve(reply.images);
     };
+    const onError = (e: Error) => {
+      done();
+      reject(workerStopped(e.message));
+    };
+    const onExit = (code: number) => {
+      done();
+      reject(workerStopped(`it exited with code ${code}`));
+    };
     worker.on('message', onMessage);
-    worker.once('error', reject);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
     worker.postMessage({ id, indices, epoch });
   });
+}
+
+function workerStopped(reason: string): UserError {
+  return new UserError(
+    CODES.loaderStopped,
+    `a data loader worker thread stopped while making a batch: ${reason} ` +
+      '(NETSPEC_LOADER_WORKERS=0 makes the batches on the main thread)',
+  );
 }

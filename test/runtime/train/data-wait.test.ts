@@ -45,7 +45,7 @@ describe('time waiting for data', () => {
     expect(result.history).toHaveLength(2);
     for (const epoch of result.history) {
       expect(epoch.dataSeconds).toBeDefined();
-      // Even a batch made while the previous step ran takes some time to hand over.
+      // Every batch is made, or handed over, while the loop waits for it.
       expect(epoch.dataSeconds!).toBeGreaterThan(0);
       expect(epoch.dataSeconds!).toBeLessThanOrEqual(epoch.seconds);
     }
