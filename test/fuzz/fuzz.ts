@@ -161,7 +161,7 @@ export function mutatedJson(seed: unknown): fc.Arbitrary<unknown> {
 }
 
 /** What leaks when an error escapes unhandled. */
-const TRACE = /\n\s+at |TypeError|RangeError|ReferenceError|Cannot read|node:internal/;
+export const TRACE = /\n\s+at |TypeError|RangeError|ReferenceError|Cannot read|node:internal/;
 
 /**
  * An error line as the CLI prints it: a spec's position then the code, or the code then the
