@@ -154,20 +154,20 @@ export function mutatedJson(seed: unknown): fc.Arbitrary<unknown> {
         const key = path[path.length - 1];
         if (parent === null || typeof parent !== 'object') continue;
         if (remove) delete parent[key];
-        else parent[key] = leaf;
+        else parent[key] = structuredClone(leaf);
       }
       return copy;
     });
 }
 
 /** What leaks when an error escapes unhandled. */
-export const TRACE = /\n\s+at |TypeError|RangeError|ReferenceError|Cannot read|node:internal/;
+export const TRACE = /\n\s+at |\b[A-Z]\w*Error\b|Cannot read|node:internal/;
 
 /**
- * An error line as the CLI prints it: a spec's position then the code, or the code then the
- * data file (with its row and column when known).
+ * A line as the CLI prints an error: a file (with its line and column when known) then what is
+ * wrong, or a code then the file.
  */
-const POSITIONED = /^(\S+?(:\d+(:\d+)?)?: error NS\d{4}|error NS\d{4}: \S+?(:\d+(:\d+)?)?: )/m;
+const POSITIONED = /^(\S*[./]\S*?(:\d+(:\d+)?)?: |error NS\d{4}: \S+)/m;
 
 /** A child's verdict: success, or exit 1 with one positioned error and no stack trace. */
 export function expectCleanExit(result: CliResult, input: string): void {
