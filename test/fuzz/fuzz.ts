@@ -179,7 +179,7 @@ export function expectCleanExit(result: CliResult, input: string): void {
 }
 
 /** Memory a child may use: a bound, not a goal (a bomb or a leak ends it, exit 134). */
-const CHILD_ENV = { ...process.env, NODE_OPTIONS: '--max-old-space-size=1024' };
+export const CHILD_ENV = { ...process.env, NODE_OPTIONS: '--max-old-space-size=1024' };
 
 /** Runs the CLI in `dir` with a hang guard of 30 s and bounded heap. */
 export const fuzzCli = (args: string[], dir: string) => netspec(args, dir, CHILD_ENV, 30_000);

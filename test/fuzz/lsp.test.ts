@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { MLP_SPEC, serverForTests, uriOf } from '../helpers/lsp.js';
 import { mutatedSpec } from '../helpers/mutate-spec.js';
 import { ROOT } from '../helpers/spec.js';
-import { fuzzRuns, hangGuard, mutated, mutatedJson, TRACE } from './fuzz.js';
+import { CHILD_ENV, fuzzRuns, hangGuard, mutated, mutatedJson, TRACE } from './fuzz.js';
 
 const URI = uriOf('fuzz.net');
 
@@ -46,6 +46,7 @@ const PROMPT = 20_000;
 async function feed(bytes: Buffer): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [join(ROOT, 'bin/netspec.js'), 'lsp'], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: CHILD_ENV,
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
