@@ -115,6 +115,17 @@ const CHECKSUMS: Check = (v) => {
     : recordOf(SHA256)(v);
 };
 
+/** The per-step log the run's report draws (step-log.ts), column by column. */
+const STEP_LOG = object({
+  step: arrayOf(integer(1)),
+  epoch: arrayOf(integer(1)),
+  loss: arrayOf(metric),
+  accuracy: arrayOf(metric),
+  lr: arrayOf(metric),
+  terms: recordOf(arrayOf(metric)),
+  monitors: recordOf(arrayOf(metric)),
+});
+
 const STATE = object({
   format: exactly('netspec-checkpoint'),
   version: exactly(1),
@@ -123,6 +134,7 @@ const STATE = object({
   step: integer(0),
   history: arrayOf(EPOCH_METRICS),
   stepsAtEpoch: arrayOf(integer(0)),
+  steps: optional(STEP_LOG),
   checksums: optional(CHECKSUMS),
   control: object({ progress: PROGRESS }),
 });

@@ -293,7 +293,9 @@ function decodeRgba(
     if (png) return PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     if (isJpeg(bytes)) return jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
   } catch (e) {
-    const reason = (e as Error).message.split('\n')[0];
+    // A decoder tripping over a field it did not expect says nothing the user can act on.
+    const tripped = e instanceof TypeError || e instanceof RangeError;
+    const reason = tripped ? 'corrupt or truncated data' : (e as Error).message.split('\n')[0];
     throw new UserError(
       CODES.dataFormat,
       `${path}: cannot decode ${png ? 'PNG' : 'JPEG'} (${reason})`,

@@ -1,6 +1,11 @@
 // What the server offers and which module answers each request. The server (server.ts) owns
 // the connection, the documents and when analyses run; each feature reads an analysis.
-import type { Connection, ServerCapabilities } from 'vscode-languageserver/node.js';
+import {
+  ErrorCodes,
+  ResponseError,
+  type Connection,
+  type ServerCapabilities,
+} from 'vscode-languageserver/node.js';
 import type { Analysis } from './analysis.js';
 import { quickFixes } from './code-actions.js';
 import { complete } from './completion.js';
@@ -44,20 +49,45 @@ export const CAPABILITIES: ServerCapabilities = {
   },
 };
 
+type Position = { line: number; character: number };
+
+const isIndex = (n: unknown) => Number.isSafeInteger(n) && (n as number) >= 0;
+
+/**
+ * The document a request names, checked: a client's malformed request is an InvalidParams
+ * answer saying what is missing, not an internal error from reading a field of null.
+ */
+function uriIn(params: unknown, withPosition: boolean): string {
+  const p = params as { textDocument?: { uri?: unknown }; position?: Partial<Position> } | null;
+  const uri = p?.textDocument?.uri;
+  const position = p?.position;
+  const placed = !withPosition || (isIndex(position?.line) && isIndex(position?.character));
+  if (typeof uri !== 'string' || !placed) {
+    const needs = withPosition ? 'a textDocument.uri and a position' : 'a textDocument.uri';
+    throw new ResponseError(ErrorCodes.InvalidParams, `the request needs ${needs}`);
+  }
+  return uri;
+}
+
 export function registerFeatures(connection: Connection, session: Session): void {
   const { workspace } = session;
   const uriOf = (file: string) => workspace.uriOf(file);
   const at = <T>(
-    params: { textDocument: { uri: string }; position: { line: number; character: number } },
+    params: { textDocument: { uri: string }; position: Position },
     answer: (analysis: Analysis, offset: number) => T,
     otherwise: T,
   ): T => {
-    const analysis = session.analysisOf(params.textDocument.uri);
-    if (analysis === undefined) return otherwise;
-    return answer(analysis, session.offsetOf(params.textDocument.uri, params.position));
-  };
-  const whole = <T>(uri: string, answer: (analysis: Analysis) => T, otherwise: T): T => {
+    const uri = uriIn(params, true);
     const analysis = session.analysisOf(uri);
+    if (analysis === undefined) return otherwise;
+    return answer(analysis, session.offsetOf(uri, params.position));
+  };
+  const whole = <T>(
+    params: { textDocument: { uri: string } },
+    answer: (analysis: Analysis) => T,
+    otherwise: T,
+  ): T => {
+    const analysis = session.analysisOf(uriIn(params, false));
     return analysis === undefined ? otherwise : answer(analysis);
   };
 
@@ -76,17 +106,13 @@ export function registerFeatures(connection: Connection, session: Session): void
   connection.onRenameRequest((p) =>
     at(p, (a, o) => rename(a, o, p.newName, session.othersThan(a.uri), uriOf), null),
   );
-  connection.onDocumentSymbol((p) => whole(p.textDocument.uri, documentSymbols, []));
-  connection.onDocumentFormatting((p) => whole(p.textDocument.uri, formatting, []));
+  connection.onDocumentSymbol((p) => whole(p, documentSymbols, []));
+  connection.onDocumentFormatting((p) => whole(p, formatting, []));
   connection.onCodeAction((p) => {
-    const uri = p.textDocument.uri;
+    const uri = uriIn(p, false);
     const toLsp = (d: Diagnostic) => session.toLsp(d, uri);
-    return whole(uri, () => quickFixes(session.diagnosticsOf(uri), p.range, uri, toLsp), []);
+    return whole(p, () => quickFixes(session.diagnosticsOf(uri), p.range, uri, toLsp), []);
   });
-  connection.languages.inlayHint.on((p) =>
-    whole(p.textDocument.uri, (a) => inlayHints(a, p.range), []),
-  );
-  connection.languages.semanticTokens.on((p) =>
-    whole(p.textDocument.uri, semanticTokens, { data: [] }),
-  );
+  connection.languages.inlayHint.on((p) => whole(p, (a) => inlayHints(a, p.range), []));
+  connection.languages.semanticTokens.on((p) => whole(p, semanticTokens, { data: [] }));
 }

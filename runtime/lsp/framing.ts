@@ -29,6 +29,13 @@ export class FramingGuard extends Transform {
     }
   }
 
+  /** Input that ends inside a message leaves nothing to answer (and a reader waiting for it). */
+  override _flush(done: TransformCallback): void {
+    if (this.body > 0 || this.header.length > 0)
+      done(new FramingError('the input ended inside a message'));
+    else done();
+  }
+
   private consume(chunk: Buffer): void {
     while (chunk.length > 0) {
       if (this.body > 0) {

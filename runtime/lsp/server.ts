@@ -105,10 +105,20 @@ export function startLanguageServer(): void {
     toLsp: (d, uri) => toLspDiagnostic(d, uri, workspace.fileOf(uri)),
   };
 
-  const send = (uri: string): void => {
-    const diagnostics = session.diagnosticsOf(uri).map((d) => session.toLsp(d, uri));
-    void connection.sendDiagnostics({ uri, diagnostics });
+  // A client whose input ended has gone, though messages it sent before are still answered:
+  // sending to it throws (at once, or later), and its diagnostics go nowhere.
+  const publishTo = (uri: string, diagnostics: LspDiagnostic[]): void => {
+    try {
+      connection.sendDiagnostics({ uri, diagnostics }).catch(() => undefined);
+    } catch {
+      return;
+    }
   };
+  const send = (uri: string): void =>
+    publishTo(
+      uri,
+      session.diagnosticsOf(uri).map((d) => session.toLsp(d, uri)),
+    );
   // The checker's diagnostics at once; the data's once typing pauses (data-check.ts).
   const publish = (uri: string): void => {
     const document = documents.get(uri);
@@ -170,7 +180,7 @@ export function startLanguageServer(): void {
     bounded.delete(document.uri);
     dataCheck.forget(document.uri);
     workspace.forget(workspace.fileOf(document.uri));
-    void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+    publishTo(document.uri, []);
   });
 
   connection.onShutdown(() => {

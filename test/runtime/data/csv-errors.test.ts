@@ -2,6 +2,7 @@
 // is wrong, exit code 1, nothing written.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { grayPng } from '../../helpers/fashion-files.js';
 import { netspec, tempDir } from '../../helpers/spec.js';
@@ -63,6 +64,12 @@ describe('CSV and image-folder errors', () => {
     writeFileSync(join(dir, 'png', 'broken.png'), png.subarray(0, png.length >> 1)); // truncated
     writeFileSync(join(dir, 'png', 'missing.csv'), 'filename,label\na.png,1\nnowhere.png,2\n');
     writeFileSync(join(dir, 'png', 'broken.csv'), 'a.png,1\nbroken.png,2\n');
+    // A JPEG whose first component names quantization table 3, which the file does not hold.
+    const rgba = { data: Buffer.alloc(28 * 28 * 4, 128), width: 28, height: 28 };
+    const jpg = Buffer.from(jpeg.encode(rgba, 90).data);
+    jpg[jpg.indexOf(Buffer.from([0xff, 0xc0])) + 12] = 3;
+    writeFileSync(join(dir, 'png', 'table.jpg'), jpg);
+    writeFileSync(join(dir, 'png', 'table.csv'), 'a.png,1\ntable.jpg,2\n');
   });
   const csv = (images: string, labels = 'labels.csv') =>
     `csv(images: "${images}", labels: "${labels}")`;
@@ -163,5 +170,10 @@ describe('CSV and image-folder errors', () => {
   it('an unreadable PNG', () => {
     const result = trainIn(dir, 'images("png", labels: "png/broken.csv")');
     expectOneLine(result, 'NS2002', 'broken.png: cannot decode PNG');
+  });
+
+  it("a JPEG the decoder trips on: what is wrong, not the decoder's own error", () => {
+    const result = trainIn(dir, 'images("png", labels: "png/table.csv")');
+    expectOneLine(result, 'NS2002', 'table.jpg: cannot decode JPEG (corrupt or truncated data)');
   });
 });

@@ -24,13 +24,16 @@ function startServer() {
   });
 }
 
-/** Writes `bytes` to a fresh server; resolves with its exit code and stderr, or 'running'. */
+/**
+ * Writes `bytes` to a fresh server and ends its input; resolves with its exit code and stderr,
+ * or 'running'.
+ */
 async function feed(bytes: string): Promise<{ code: number | null | 'running'; stderr: string }> {
   const child = startServer();
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-  child.stdin.write(bytes);
+  child.stdin.end(bytes);
   const timer = new Promise<'running'>((resolve) => setTimeout(() => resolve('running'), PROMPT));
   const code = await Promise.race([exited, timer]);
   if (code === 'running') child.kill('SIGKILL');
@@ -62,6 +65,7 @@ async function client(params: object) {
       void connection.sendNotification('textDocument/didOpen', { textDocument });
       return result;
     },
+    request: (method: string, params: object) => connection.sendRequest(method, params),
     async close() {
       const exited = new Promise((resolve) => child.on('exit', resolve));
       await connection.sendRequest('shutdown');
@@ -78,12 +82,48 @@ describe('the language server on bad framing', () => {
     ['a message without Content-Length', 'Content-Type: x\r\n\r\n{}', 'without Content-Length'],
     ['a header that never ends', 'x'.repeat(20_000), 'a header longer than'],
     ['a body that is not JSON', 'Content-Length: 5\r\n\r\nhello', 'closing the connection'],
+    ['input that ends inside a body', 'Content-Length: 99\r\n\r\n{"a":', 'ended inside a message'],
   ])('%s: closes the connection with one line, exit 1', async (_, bytes, fragment) => {
     const { code, stderr } = await feed(bytes);
     expect(code).toBe(1);
     expect(stderr).toContain('netspec lsp: closing the connection');
     expect(stderr).toContain(fragment);
     expect(stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+/** Frames JSON-RPC messages as a client writes them. */
+const framed = (...messages: object[]) =>
+  messages
+    .map((m) => JSON.stringify({ jsonrpc: '2.0', ...m }))
+    .map((body) => `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+    .join('');
+
+describe('the language server on clients that misbehave', () => {
+  it('a client whose input ends while a document is analysed: exit 0, no trace', async () => {
+    const uri = pathToFileURL(join(tempDir(), 'quick.net')).href;
+    const text = 'network N {\n  input x: [1]\n  x -> ReLU\n}\n';
+    const session = framed(
+      { id: 1, method: 'initialize', params: { processId: null, capabilities: {} } },
+      { method: 'textDocument/didOpen', params: { textDocument: { uri, version: 1, text } } },
+      { id: 2, method: 'shutdown' },
+      { method: 'exit' },
+    );
+    expect(await feed(session)).toEqual({ code: 0, stderr: '' });
+  });
+
+  it('a request without its document or position: an InvalidParams answer', async () => {
+    const lsp = await client({ rootUri: null });
+    const position = { line: 0, character: 0 };
+    for (const params of [{ textDocument: null, position }, { textDocument: { uri: 'x' } }])
+      await expect(lsp.request('textDocument/hover', params)).rejects.toMatchObject({
+        code: -32602,
+        message: 'the request needs a textDocument.uri and a position',
+      });
+    await expect(lsp.request('textDocument/documentSymbol', {})).rejects.toMatchObject({
+      message: 'the request needs a textDocument.uri',
+    });
+    await lsp.close();
   });
 });
 

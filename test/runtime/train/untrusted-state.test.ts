@@ -93,6 +93,15 @@ describe('untrusted weights and checkpoints', () => {
     expectError(resumeFrom(withState(fields)), 'ckpt/last/state.json: corrupt', problem);
   });
 
+  it('a state.json whose step log has a column that is not a list', () => {
+    const steps = { ...(state.steps as object), step: null };
+    expectError(
+      resumeFrom(withState({ steps })),
+      'ckpt/last/state.json: corrupt',
+      'steps.step: expected a list, found null',
+    );
+  });
+
   it('no checksums, and a truncated or null model file', () => {
     const truncate = (ckpt: string) => {
       withState({})(ckpt);
