@@ -53,6 +53,9 @@ function closeOn(error: Error): never {
 }
 
 export function startLanguageServer(): void {
+  // Sending to a client that has gone throws outside every handler (the JSON-RPC library's own
+  // log of a message it cannot read, for one): the server then ends as on bad framing.
+  process.on('uncaughtException', closeOn);
   const input = new FramingGuard();
   input.on('error', closeOn);
   process.stdin.pipe(input);

@@ -112,6 +112,13 @@ describe('the language server on clients that misbehave', () => {
     expect(await feed(session)).toEqual({ code: 0, stderr: '' });
   });
 
+  it('a message that is neither request nor notification, then input ends: exit 1, no trace', async () => {
+    const session = framed({ id: 1, lethod: 'initialize', params: { capabilities: {} } });
+    const { code, stderr } = await feed(session);
+    expect(code).toBe(1);
+    expect(stderr).toBe('netspec lsp: closing the connection: Connection is closed.\n');
+  });
+
   it('a request without its document or position: an InvalidParams answer', async () => {
     const lsp = await client({ rootUri: null });
     const position = { line: 0, character: 0 };
