@@ -96,6 +96,11 @@ export function importGraph(model: OnnxModel): ImportedGraph {
     const inputs = node.inputs
       .filter((i) => i !== '' && !known.has(i))
       .map((i) => valueOf.get(i) ?? i);
+    // Every layer reads at least one tensor; a file can still give a node none.
+    if (inputs.length === 0) {
+      unsupported.push(`${source} that reads no tensor`);
+      continue;
+    }
     if ('alias' in conversion) {
       valueOf.set(node.outputs[0], inputs[0]);
       continue;

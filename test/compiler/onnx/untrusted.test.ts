@@ -101,6 +101,13 @@ describe('untrusted ONNX files', () => {
     expect(diagnostics[0]).toContain(message);
   });
 
+  it('a layer node that reads nothing: one diagnostic, not an exception', () => {
+    const diagnostics = check(variant((g) => (g.nodes[0].inputs = [])));
+    expect(diagnostics).toEqual([
+      "1:13 NS1302 model.onnx: netspec cannot import Flatten node 'Flatten_0' that reads no tensor",
+    ]);
+  });
+
   it('netspec info on a file that is not ONNX, and on a cyclic graph: one error line', () => {
     const dir = tempDir();
     writeFileSync(
