@@ -248,13 +248,16 @@ program
     }),
   );
 
+const stackOf = (e: unknown) => (e instanceof Error ? (e.stack ?? e.message) : String(e));
+
 /** Runs a command; user mistakes print one clear message and exit 1, never a stack trace. */
 async function run(command: () => number | Promise<number>): Promise<void> {
   try {
     process.exitCode = await command();
   } catch (e) {
-    const line = userErrorLine(e);
-    if (line === undefined) throw e;
+    // A bug in netspec, not the user's mistake: its stack, printed here because Node's own
+    // report of an uncaught error would quote the bundle's (minified, very long) source line.
+    const line = userErrorLine(e) ?? `netspec: internal error, please report it: ${stackOf(e)}\n`;
     process.stderr.write(line);
     process.exitCode = 1;
   }
