@@ -113,8 +113,10 @@ function fitWeights(model: Model, path: string) {
       );
     } else {
       const data = toFloat32(saved);
-      if (data) values.set(name, data);
-      else problems.push(`'${name}' is ${saved.dtype}, which does not convert to float32`);
+      if (!data) problems.push(`'${name}' is ${saved.dtype}, which does not convert to float32`);
+      else if (!data.every(Number.isFinite))
+        problems.push(`'${name}' holds values that are not finite (NaN or ±Infinity)`);
+      else values.set(name, data);
     }
   }
   for (const name of stored.keys())

@@ -168,6 +168,25 @@ describe('netspec train --weights', () => {
     expect(existsSync(join(dir, 'bad'))).toBe(false);
   }, 30_000);
 
+  it('refuses a tensor holding NaN or infinite values, naming the file and the tensor', () => {
+    const saved = readSafetensors(join(dir, 'a/weights.safetensors'));
+    const entries = [...saved].map(([name, t]) => {
+      const data = Float32Array.from(t.data);
+      if (name === 'linear2.bias') data[3] = Infinity;
+      return { name, dtype: 'F32', shape: t.shape, bytes: f32({ ...t, data }) };
+    });
+    writeFileSync(join(dir, 'infinite.safetensors'), safetensors(entries));
+    const result = train(dir, '--out', 'inf', '--weights', 'infinite.safetensors');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'error NS4004: infinite.safetensors does not fit Net (1 problem',
+    );
+    expect(result.stderr).toContain(
+      "'linear2.bias' holds values that are not finite (NaN or ±Infinity)\n",
+    );
+    expect(existsSync(join(dir, 'inf'))).toBe(false);
+  }, 30_000);
+
   it('refuses --weights with --resume, and a file that is not there', () => {
     const both = train(dir, '--weights', 'a', '--resume', 'a', '--out', 'x');
     expect(both.status).toBe(1);
