@@ -11,7 +11,7 @@ import { readPixels } from '../../runtime/data/batches.js';
 import { loadDataset } from '../../runtime/data/dataset.js';
 import { writeFashionFiles } from '../helpers/fashion-files.js';
 import { writeIdxPair } from '../helpers/idx.js';
-import { tempDir } from '../helpers/spec.js';
+import { oneEpochSpec, tempDir } from '../helpers/spec.js';
 import {
   expectCleanExit,
   expectUntouched,
@@ -21,23 +21,6 @@ import {
   hangGuard,
   mutated,
 } from './fuzz.js';
-
-/** A spec whose dataset D reads `source`; a tiny MLP trains on it for one epoch. */
-const specOf = (source: string) => `dataset D {
-  train = ${source}
-}
-network MLP {
-  input x: [1, 28, 28]
-  x -> Flatten -> Linear(784, 10)
-}
-train T {
-  model = MLP()
-  data = D, batch: 2
-  loss = cross_entropy
-  optimizer = SGD(lr: 0.01)
-  epochs = 1
-}
-`;
 
 /** A data file to mutate, and the dataset source that reads it. */
 interface Target {
@@ -89,7 +72,7 @@ function seedFolder(): string {
 
 /** Loads the spec's dataset in-process and reads every example's pixels. */
 function load(dir: string, source: string): void {
-  const { spec, diagnostics } = checkSpec(specOf(source), join(dir, 'spec.net'));
+  const { spec, diagnostics } = checkSpec(oneEpochSpec(source), join(dir, 'spec.net'));
   expect(diagnostics).toEqual([]);
   const data = loadDataset(spec.datasets.get('D')!, undefined, []);
   for (const split of [data.train, data.test, data.validation]) {
@@ -131,7 +114,7 @@ describe('fuzzing data files', () => {
   it.each(TARGETS)(
     '`train` on a mutated $file: exit 0 or 1, nothing written outside --out ($source)',
     ({ file, source }) => {
-      writeFileSync(join(dir, 'spec.net'), specOf(source));
+      writeFileSync(join(dir, 'spec.net'), oneEpochSpec(source));
       fc.assert(
         fc.property(mutated([seeds.get(file)!], others()), (bytes) => {
           writeFileSync(join(dir, file), bytes);

@@ -21,6 +21,24 @@ export function recipeOf(text: string, file = 'test.net'): Recipe {
   return recipe;
 }
 
+/** A spec whose dataset D's train split reads `source`; a 784→10 MLP trains on it one epoch. */
+export const oneEpochSpec = (source: string) => `
+dataset D {
+  train = ${source}
+}
+network MLP {
+  input x: [1, 28, 28]
+  x -> Flatten -> Linear(784, 10)
+}
+train T {
+  model = MLP()
+  data = D, batch: 2
+  loss = cross_entropy
+  optimizer = SGD(lr: 0.01)
+  epochs = 1
+}
+`;
+
 export interface CliResult {
   status: number | null;
   stdout: string;

@@ -9,29 +9,14 @@ import { renameSync, truncateSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CompiledRecipe, Recipe } from '../../../compiler/index.js';
-import {
-  checkSpec,
-  compileInference,
-  compileRecipe,
-  initialParameters,
-  Rng,
-} from '../../../compiler/index.js';
+import { checkSpec, compileRecipe } from '../../../compiler/index.js';
 import { readBinary } from '../../../runtime/cli/load.js';
 import type { CompileCache } from '../../../runtime/compile-cache.js';
 import { cacheKey, compileCached, defaultCache } from '../../../runtime/compile-cache.js';
-import type { Split } from '../../../runtime/data/sources.js';
 import { CACHE_MARKER } from '../../../runtime/ownership.js';
 import { train } from '../../../runtime/train.js';
-import { recipeOf, tempDir } from '../../helpers/spec.js';
-
-const MLP = `
-dataset D { train = idx("unused-images", "unused-labels") }
-network MLP {
-  input x: [1, 4, 4]
-  x -> Flatten -> Linear(16, 8) -> ReLU -> Linear(8, 8) -> ReLU -> Linear(8, 3)
-}
-train Export { model = MLP()  data = D  loss = cross_entropy  optimizer = SGD(lr: 0.1)  epochs = 1  seed = 4 }
-`;
+import { smallSplit, writeSmallMlp } from '../../helpers/small-mlp.js';
+import { tempDir } from '../../helpers/spec.js';
 
 const staged = (file: string) => `
 dataset D { train = idx("unused-images", "unused-labels") }
@@ -48,21 +33,6 @@ train T {
   epochs = 2
   seed = 2
 }`;
-
-function split(): Split {
-  const rng = new Rng(9, 'cache-data');
-  const images = Uint8Array.from({ length: 12 * 16 }, () => Math.floor(rng.uniform(0, 256)));
-  const labels = Int32Array.from({ length: 12 }, (_, i) => i % 3);
-  return {
-    images,
-    labels,
-    count: 12,
-    imageShape: [1, 4, 4],
-    scale: 1 / 255,
-    origin: 'memory',
-    labelAt: (i: number) => `example ${i}`,
-  } as Split;
-}
 
 let recipe: Recipe;
 let model: string;
@@ -95,7 +65,7 @@ async function trainedWith(cache: CompileCache | undefined) {
   const result = await train(
     recipe,
     compiled,
-    { train: split() },
+    { train: smallSplit('cache-data') },
     {
       epochs: 2,
       threads: 1,
@@ -119,9 +89,7 @@ function spoiled(spoil: (path: string) => void) {
 describe('the compiled-graph cache', () => {
   beforeAll(() => {
     const dir = tempDir();
-    const mlp = recipeOf(MLP);
-    model = join(dir, 'mlp.onnx');
-    writeFileSync(model, compileInference(mlp.model, initialParameters(mlp.model, 4)));
+    model = writeSmallMlp(dir);
     recipe = importRecipe();
   });
 

@@ -5,32 +5,13 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { grayPng } from '../../helpers/fashion-files.js';
-import { netspec, tempDir } from '../../helpers/spec.js';
+import { netspec, oneEpochSpec, tempDir } from '../../helpers/spec.js';
 
 const row = (value: (p: number) => string | number, count = 784) =>
   Array.from({ length: count }, (_, p) => value(p)).join(',');
 
-function spec(source: string): string {
-  return `
-dataset D {
-  train = ${source}
-}
-network MLP {
-  input x: [1, 28, 28]
-  x -> Flatten -> Linear(784, 10)
-}
-train T {
-  model = MLP()
-  data = D, batch: 2
-  loss = cross_entropy
-  optimizer = SGD(lr: 0.01)
-  epochs = 1
-}
-`;
-}
-
 function trainIn(dir: string, source: string) {
-  writeFileSync(join(dir, 'spec.net'), spec(source));
+  writeFileSync(join(dir, 'spec.net'), oneEpochSpec(source));
   const out = join(dir, 'run');
   rmSync(out, { recursive: true, force: true });
   const result = netspec(['train', 'spec.net', '--out', out], dir);

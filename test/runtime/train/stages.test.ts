@@ -3,38 +3,23 @@
 // step count starts at the unfreeze), and a run resumed across the boundary — from the epoch's
 // end or from the middle of the next epoch — ends with the same weights as an uninterrupted one.
 // The model is a small MLP exported by netspec itself and imported back, so the test is fast.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Recipe } from '../../../compiler/index.js';
-import {
-  checkSpec,
-  compileInference,
-  compileRecipe,
-  initialParameters,
-} from '../../../compiler/index.js';
+import { checkSpec, compileRecipe, initialParameters } from '../../../compiler/index.js';
 import { format } from '../../../grammar/format.js';
 import { parse } from '../../../grammar/index.js';
 import { readCheckpoint } from '../../../runtime/checkpoint.js';
 import { describeStages } from '../../../runtime/cli/info.js';
 import { readBinary } from '../../../runtime/cli/load.js';
-import type { Split } from '../../../runtime/data/sources.js';
 import type { StageStart } from '../../../runtime/stages.js';
 import { Stages } from '../../../runtime/stages.js';
 import type { TrainOptions } from '../../../runtime/train.js';
 import { train } from '../../../runtime/train.js';
 import { Rng } from '../../../compiler/index.js';
-import { recipeOf, tempDir } from '../../helpers/spec.js';
-
-const MLP = `
-dataset D { train = idx("unused-images", "unused-labels") }
-network MLP {
-  input x: [1, 4, 4]
-  x -> Flatten -> Linear(16, 8) -> ReLU -> Linear(8, 8) -> ReLU -> Linear(8, 3)
-}
-train Export { model = MLP()  data = D  loss = cross_entropy  optimizer = SGD(lr: 0.1)  epochs = 1  seed = 4 }
-`;
+import { smallSplit, writeSmallMlp } from '../../helpers/small-mlp.js';
+import { tempDir } from '../../helpers/spec.js';
 
 function stagedSpec(file: string, extra = ''): string {
   return `
@@ -56,22 +41,6 @@ train T {
 }`;
 }
 
-/** 12 examples of 4×4 pixels: 3 steps per epoch at batch 4. */
-function split(): Split {
-  const rng = new Rng(9, 'stages-data');
-  const images = Uint8Array.from({ length: 12 * 16 }, () => Math.floor(rng.uniform(0, 256)));
-  const labels = Int32Array.from({ length: 12 }, (_, i) => i % 3);
-  return {
-    images,
-    labels,
-    count: 12,
-    imageShape: [1, 4, 4],
-    scale: 1 / 255,
-    origin: 'memory',
-    labelAt: (i: number) => `example ${i}`,
-  } as Split;
-}
-
 let dir: string;
 let recipe: Recipe;
 
@@ -79,7 +48,7 @@ async function run(epochs: number, options: Partial<TrainOptions> = {}) {
   const result = await train(
     recipe,
     compileRecipe(recipe),
-    { train: split() },
+    { train: smallSplit('stages-data') },
     {
       epochs,
       threads: 1,
@@ -95,11 +64,8 @@ const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => v === b[i])
 describe('unfreeze … after N epochs', () => {
   beforeAll(() => {
     dir = tempDir();
-    const mlp = recipeOf(MLP);
-    const onnx = compileInference(mlp.model, initialParameters(mlp.model, 4));
-    writeFileSync(join(dir, 'mlp.onnx'), onnx);
     const { spec, diagnostics } = checkSpec(
-      stagedSpec(join(dir, 'mlp.onnx')),
+      stagedSpec(writeSmallMlp(dir)),
       'stages.net',
       undefined,
       readBinary,
