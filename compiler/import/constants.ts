@@ -20,7 +20,15 @@ type Known =
   { t: 'const'; value: Constant } | { t: 'shape' } | { t: 'dims'; items: (number | 'N')[] };
 
 /** Ops evaluated at import time when their inputs are known (they never become layers). */
-const SHAPE_OPS = new Set(['Constant', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Transpose']);
+const SHAPE_OPS = new Set([
+  'Constant',
+  'Shape',
+  'Gather',
+  'Unsqueeze',
+  'Concat',
+  'Transpose',
+  'Identity',
+]);
 
 export class KnownValues {
   private known = new Map<string, Known>();
@@ -59,8 +67,9 @@ export class KnownValues {
     if (node.op === 'Constant') return this.define(node, constantNode(node.attrs));
     if (node.op === 'Shape') return this.define(node, { t: 'shape' });
     if (!inputs.every((i) => this.known.has(i))) {
-      // Concat and Transpose of activations are other things; Gather/Unsqueeze of one is not supported.
-      return node.op === 'Concat' || node.op === 'Transpose' ? false : 'unsupported';
+      // Concat, Transpose and Identity of activations are other things; Gather/Unsqueeze of one
+      // is not supported.
+      return ['Concat', 'Transpose', 'Identity'].includes(node.op) ? false : 'unsupported';
     }
     const known = inputs.map((i) => this.known.get(i)!);
     switch (node.op) {
@@ -76,6 +85,8 @@ export class KnownValues {
         return this.define(node, concat(known));
       case 'Transpose':
         return this.define(node, transpose(known[0], node.attrs.perm));
+      case 'Identity': // exporters alias equal constants (a folded network's zero biases) so
+        return this.define(node, known[0]);
     }
     return false;
   }

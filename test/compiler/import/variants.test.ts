@@ -14,12 +14,18 @@ function check(file: string, body = '', shape = '[3, 32, 32]') {
   return checkSpec(text, 'spec.net', undefined, readBinary);
 }
 
-describe('a folded export with generated names', () => {
+// A trained network's folded biases differ; a fresh one's are all zero, stored once and aliased
+// by Identity nodes (what exporting torchvision's untrained resnet18 gives).
+describe.each([
+  { variant: 'a folded export with generated names', args: [], aliases: 0 },
+  { variant: 'a folded export aliasing equal biases with Identity', args: ['fresh'], aliases: 16 },
+])('$variant', ({ args, aliases }) => {
   let dir: string;
   beforeAll(() => {
     dir = tempDir();
-    const result = python(join(ROOT, 'test/oracle/export_folded.py'), [dir]);
+    const result = python(join(ROOT, 'test/oracle/export_folded.py'), [dir, ...args]);
     expect(result.status, result.stderr).toBe(0);
+    expect(Number(result.stdout.trim())).toBe(aliases);
   }, 120_000);
 
   it('recovers module paths from node scopes and reproduces PyTorch', async () => {
