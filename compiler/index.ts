@@ -30,7 +30,7 @@ import {
 } from './init.js';
 import { GraphBuilder } from './ir/builder.js';
 import { printGraph } from './ir/print.js';
-import { readOnnx } from './onnx/read.js';
+import { readOnnxInputs } from './onnx/read.js';
 import { OPSET, serializeModel } from './onnx/serialize.js';
 
 export type { Diagnostic, Span, Position } from '../grammar/index.js';
@@ -382,7 +382,7 @@ export function onnxInputDims(bytes: Uint8Array): number[] | undefined {
 
 /** An ONNX model's [C, H, W] input, dynamic sizes by their names (`height`), if it has one. */
 export function onnxInputShape(bytes: Uint8Array): (number | string)[] | undefined {
-  const [input] = readOnnx(bytes).inputs;
+  const [input] = readOnnxInputs(bytes);
   return input?.dims.slice(1) as (number | string)[] | undefined;
 }
 

@@ -2,6 +2,7 @@
 // imports its nodes as registry layers, applies the surgery statements in order
 // (onnx-surgery.ts), then infers every shape for the declared input and checks the pretrained
 // values against the shapes.
+import { dirname, join } from 'node:path';
 import type { Diagnostic, OnnxNetworkDecl, Span } from '../../grammar/index.js';
 import { diagnostic } from '../../grammar/index.js';
 import { CODES } from '../codes.js';
@@ -10,6 +11,7 @@ import { importGraph, versionProblem } from '../import/from-onnx.js';
 import type { Shape } from '../ir/graph.js';
 import { formatShape } from '../ir/graph.js';
 import { LAYERS } from '../layers/registry.js';
+import type { ExternalData } from '../onnx/read.js';
 import { OnnxReadError, readOnnx } from '../onnx/read.js';
 import { bindArgs } from './args.js';
 import type { Unreadable } from './program.js';
@@ -65,7 +67,7 @@ class OnnxNetworkChecker {
     const bytes = readBinary?.(path);
     if (!(bytes instanceof Uint8Array))
       return this.fail(CODES.importProblem, unreadable(path, bytes), span);
-    const imported = importOnnx(bytes);
+    const imported = importOnnx(bytes, externalData(path, readBinary!));
     if ('graph' in imported) return imported.graph;
     return this.fail(imported.code, `${path}: ${imported.problem}`, span);
   }
@@ -186,25 +188,52 @@ function unreadable(path: string, why: Unreadable | undefined): string {
 
 type Imported = { graph: ImportedGraph } | { code: string; problem: string };
 
-/**
- * Imports are remembered by the bytes read: a caller that hands back the same buffer while the
- * file is unchanged (the language server, on every keystroke) has the model parsed once.
- * Surgery never changes an imported graph; it works on drafts made from it.
- */
-const importsByBytes = new WeakMap<Uint8Array, Imported>();
+/** Reads the files beside the model at `path` that its initializers name. */
+function externalData(path: string, readBinary: ReadBinary): ExternalData {
+  return (location) => {
+    const file = join(dirname(path), location);
+    const bytes = readBinary(file);
+    if (bytes instanceof Uint8Array) return bytes;
+    throw new OnnxReadError(
+      `its weights are in ${file}, which cannot be read: ${bytes?.problem ?? 'no such file'}`,
+    );
+  };
+}
 
-function importOnnx(bytes: Uint8Array): Imported {
-  let imported = importsByBytes.get(bytes);
-  if (imported === undefined) {
-    imported = importUncached(bytes);
-    importsByBytes.set(bytes, imported);
-  }
+/**
+ * Imports are remembered by the bytes read, with the external data files they read: a caller
+ * that hands back the same buffers while the files are unchanged (the language server, on every
+ * keystroke) has the model parsed once. Surgery never changes an imported graph; it works on
+ * drafts made from it.
+ */
+const importsByBytes = new WeakMap<
+  Uint8Array,
+  { imported: Imported; external: Map<string, Uint8Array> }
+>();
+
+function importOnnx(bytes: Uint8Array, external: ExternalData): Imported {
+  const cached = importsByBytes.get(bytes);
+  const unchanged = (location: string, read: Uint8Array) => {
+    try {
+      return external(location) === read;
+    } catch {
+      return false;
+    }
+  };
+  if (cached && [...cached.external].every(([location, read]) => unchanged(location, read)))
+    return cached.imported;
+  const read = new Map<string, Uint8Array>();
+  const imported = importUncached(bytes, (location) => {
+    read.set(location, external(location));
+    return read.get(location)!;
+  });
+  importsByBytes.set(bytes, { imported, external: read });
   return imported;
 }
 
-function importUncached(bytes: Uint8Array): Imported {
+function importUncached(bytes: Uint8Array, external: ExternalData): Imported {
   try {
-    const onnxModel = readOnnx(bytes);
+    const onnxModel = readOnnx(bytes, external);
     const problem = versionProblem(onnxModel);
     if (problem) return { code: CODES.notSupported, problem };
     const graph = importGraph(onnxModel);
@@ -217,9 +246,14 @@ function importUncached(bytes: Uint8Array): Imported {
   }
 }
 
-/** The module paths of an ONNX model as imported (before any surgery), with their layers. */
-export function onnxModules(bytes: Uint8Array): { path: string; layer: string }[] | undefined {
-  const imported = importOnnx(bytes);
+/** The module paths of the ONNX model at `path` as imported (before any surgery), with their layers. */
+export function onnxModules(
+  path: string,
+  readBinary: ReadBinary,
+): { path: string; layer: string }[] | undefined {
+  const bytes = readBinary(path);
+  if (!(bytes instanceof Uint8Array)) return undefined;
+  const imported = importOnnx(bytes, externalData(path, readBinary));
   if (!('graph' in imported)) return undefined;
   return imported.graph.nodes.map((n) => ({
     path: n.path,

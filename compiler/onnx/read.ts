@@ -44,7 +44,19 @@ export interface OnnxModel {
 
 export class OnnxReadError extends Error {}
 
-export function readOnnx(bytes: Uint8Array): OnnxModel {
+/**
+ * The bytes of a file beside the model that holds initializers' data (PyTorch's exporter writes
+ * `model.onnx.data` by default), by its `location` as the model names it; throws an
+ * OnnxReadError saying why it cannot be read.
+ */
+export type ExternalData = (location: string) => Uint8Array;
+
+/** A model whose initializers are all inside it: any external data is an error. */
+const NO_EXTERNAL_DATA: ExternalData = () => {
+  throw new OnnxReadError('keeps its data in an external file, which netspec does not read');
+};
+
+export function readOnnx(bytes: Uint8Array, external = NO_EXTERNAL_DATA): OnnxModel {
   let model: InstanceType<typeof OnnxProto.onnx.ModelProto>;
   try {
     model = onnx().ModelProto.decode(bytes);
@@ -55,8 +67,12 @@ export function readOnnx(bytes: Uint8Array): OnnxModel {
   if (!graph) throw new OnnxReadError('the ONNX model has no graph');
   const opset = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   const initializers = new Map<string, OnnxInitializer>();
+  const files = new Map<string, Uint8Array>(); // each external file read once
+  const fileAt = (location: string) =>
+    files.get(location) ?? files.set(location, external(location)).get(location)!;
   for (const t of graph.initializer ?? []) {
-    initializers.set(t.name ?? '', decodeTensor(t as TensorProto, `initializer '${t.name}'`));
+    const what = `initializer '${t.name}'`;
+    initializers.set(t.name ?? '', decodeTensor(t as TensorProto, what, fileAt));
   }
   const isInitializer = (name: string) => initializers.has(name);
   const read: OnnxModel = {
@@ -83,6 +99,18 @@ export function readOnnx(bytes: Uint8Array): OnnxModel {
   const problem = graphProblem(read);
   if (problem) throw new OnnxReadError(problem);
   return read;
+}
+
+/** A model's graph inputs (initializers excluded), without reading any tensor's data. */
+export function readOnnxInputs(bytes: Uint8Array): OnnxValue[] {
+  let graph: InstanceType<typeof OnnxProto.onnx.ModelProto>['graph'];
+  try {
+    graph = onnx().ModelProto.decode(bytes).graph;
+  } catch (e) {
+    throw new OnnxReadError(`not an ONNX model (${(e as Error).message})`);
+  }
+  const initializers = new Set((graph?.initializer ?? []).map((t) => t.name ?? ''));
+  return (graph?.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map(valueInfo);
 }
 
 function valueInfo(v: { name?: string | null; type?: unknown }): OnnxValue {
@@ -121,7 +149,11 @@ function decodeAttr(a: AttributeProto, what: string): OnnxAttr {
  * A tensor's values, its dims and byte counts checked before anything is allocated: a tensor
  * whose data does not fill its dims (or overfills them) is an error, never zero-filled.
  */
-function decodeTensor(t: TensorProto, what: string): OnnxInitializer {
+function decodeTensor(
+  t: TensorProto,
+  what: string,
+  external: ExternalData = NO_EXTERNAL_DATA,
+): OnnxInitializer {
   const dims = t.dims.map(Number);
   const fail = (problem: string) => new OnnxReadError(`${what} ${problem}`);
   if (!dims.every((d) => Number.isSafeInteger(d) && d >= 0))
@@ -129,10 +161,13 @@ function decodeTensor(t: TensorProto, what: string): OnnxInitializer {
   const count = dims.reduce((n, d) => n * d, 1);
   if (count > MAX_ONNX_ELEMENTS)
     throw fail(`has ${dims.join('×')} elements, more than netspec reads (${MAX_ONNX_ELEMENTS})`);
-  if (t.dataLocation === onnx().TensorProto.DataLocation.EXTERNAL)
-    throw fail('keeps its data in an external file, which netspec does not read');
+  const outside = t.dataLocation === onnx().TensorProto.DataLocation.EXTERNAL;
   const D = onnx().TensorProto.DataType;
-  const raw = t.rawData && t.rawData.length > 0 ? t.rawData : undefined;
+  const raw = outside
+    ? externalBytes(t, external, fail)
+    : t.rawData && t.rawData.length > 0
+      ? t.rawData
+      : undefined;
   const check = (found: number, expected: number, unit: string) => {
     if (found !== expected)
       throw fail(`holds ${found} ${unit} of data; its dims [${dims.join(', ')}] need ${expected}`);
@@ -158,4 +193,33 @@ function decodeTensor(t: TensorProto, what: string): OnnxInitializer {
     return { dims, data: t.int64Data.map(Number), dtype: 'int64' };
   }
   return { dims, data: [], dtype: 'other' };
+}
+
+/**
+ * The bytes an external initializer names: `length` bytes from `offset` (the rest of the file
+ * when no length is given) of `location`, a file in the model's folder or below it — never a
+ * path that climbs out of it, so a downloaded model cannot make netspec read elsewhere.
+ */
+function externalBytes(
+  t: TensorProto,
+  external: ExternalData,
+  fail: (problem: string) => OnnxReadError,
+): Uint8Array {
+  const entries = new Map((t.externalData ?? []).map((e) => [e.key ?? '', e.value ?? '']));
+  const location = entries.get('location') ?? '';
+  if (!location) throw fail('keeps its data in an external file but names none');
+  if (location.startsWith('/') || location.split(/[\\/]/).includes('..'))
+    throw fail(
+      `keeps its data in '${location}', outside the model's folder; netspec reads external data only from files beside the model or below it`,
+    );
+  const file = external(location);
+  const offset = Number(entries.get('offset') ?? 0);
+  const length = entries.has('length') ? Number(entries.get('length')) : file.length - offset;
+  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0)
+    throw fail(`names bytes ${entries.get('offset')}+${entries.get('length')} of '${location}'`);
+  if (offset + length > file.length)
+    throw fail(
+      `names bytes ${offset}–${offset + length} of '${location}', which holds ${file.length}`,
+    );
+  return file.subarray(offset, offset + length);
 }

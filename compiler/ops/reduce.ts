@@ -1,7 +1,10 @@
 // Reductions: sums and means over axes (losses, batch statistics, gradients' un-broadcasting),
 // the sum of squares (norms for monitoring and clipping), ArgMax (predictions), and for targets
 // without ArgMax's int64 and MaxPool's Indices, maxima and running sums (CumSum).
+import type { Conversion, ImportContext } from '../import/conversion.js';
+import { attrInts, attrNumber, layerUse } from '../import/conversion.js';
 import type { GraphBuilder } from '../ir/builder.js';
+import type { OnnxNode } from '../onnx/read.js';
 import type { Shape, ValueInfo } from '../ir/graph.js';
 import { expandLike, reshape, sizeOf } from '../ir/ops-helpers.js';
 import { axesAsAttribute } from './downgrades.js';
@@ -84,7 +87,26 @@ export const ReduceMean = defineOp({
   downgrade: axesAsAttribute,
   webgpu: true,
   cuda: true,
+  import: importSpatialMean,
 });
+
+/**
+ * A mean over the last two axes keeping them, [N, C, H, W] → [N, C, 1, 1], is the adaptive
+ * average pool PyTorch's exporter writes this way (`nn.AdaptiveAvgPool2d(1)` since 2.9); the
+ * axes come as an input from opset 18, as an attribute before. Other means are not supported.
+ */
+function importSpatialMean(node: OnnxNode, { known }: ImportContext): Conversion {
+  const axes = node.inputs[1] ? known.dims(node.inputs[1]) : attrInts(node.attrs.axes, []);
+  const spatial = [
+    [2, 3],
+    [-2, -1],
+  ].some((pair) => axes?.length === 2 && pair.every((a) => axes.includes(a)));
+  if (spatial && attrNumber(node.attrs.keepdims, 1) === 1)
+    return layerUse('AdaptiveAvgPool2d', { output_size: 1 });
+  return {
+    unsupported: `ReduceMean over axes [${axes?.join(', ') ?? '?'}] (netspec imports the mean over the last two axes, kept, as AdaptiveAvgPool2d(1))`,
+  };
+}
 
 export const ReduceMax = defineOp({
   name: 'ReduceMax',

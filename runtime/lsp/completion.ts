@@ -263,8 +263,7 @@ function modulePaths(
   const [pathArg] = found.decl.source.args;
   if (pathArg?.value.kind !== 'String') return [];
   const path = pathArg.value.value;
-  const bytes = read(isAbsolute(path) ? path : join(dirname(found.file), path));
-  return (bytes && onnxModules(bytes)) ?? [];
+  return onnxModules(isAbsolute(path) ? path : join(dirname(found.file), path), read) ?? [];
 }
 
 /** Settings already written in a train block or dataset. */
