@@ -1,7 +1,8 @@
 // Training on a GPU: images/s of the seed CNN, ResNet18 from scratch (batch 256) and the
-// ResNet18 finetune on a device (`node dist/bench/gpu.js webgpu|cpu [images] [data-root]`,
-// one JSON line per workload, what bench/gpu.sh prints beside PyTorch CUDA), and the bytes a
-// training step moves between host and device (`npm run bench`).
+// ResNet18 finetune on a device (`node dist/bench/gpu.js webgpu|cpu [images] [data-root]
+// [batch]`, one JSON line per workload, what bench/gpu.sh prints beside PyTorch CUDA; a batch
+// given sets every workload's), and the bytes a training step moves between host and device
+// (`npm run bench`).
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CompiledRecipe, Recipe } from '../compiler/index.js';
@@ -23,7 +24,14 @@ export const WORKLOADS = [
 
 function recipeOf(spec: string, name: string, batch: number): Recipe {
   const path = resolve(SPECS, spec);
-  const { spec: checked } = checkSpec(readFileSync(path, 'utf8'), path, readImport, readBinary);
+  const { spec: checked, diagnostics } = checkSpec(
+    readFileSync(path, 'utf8'),
+    path,
+    readImport,
+    readBinary,
+  );
+  const error = diagnostics.find((d) => d.severity === 'error');
+  if (error) throw new Error(`${spec}:${error.span.start.line}: ${error.message}`);
   return { ...checked.recipes.get(name)!, batch };
 }
 
@@ -115,17 +123,23 @@ export async function transferLines(): Promise<string[]> {
   return lines;
 }
 
-async function main(device: Device, images: number, root?: string) {
+async function main(device: Device, images: number, root?: string, batch?: number) {
+  // One workload failing (a missing backbone, a device error) leaves the others to measure.
   for (const w of WORKLOADS) {
-    const recipe = recipeOf(w.spec, w.recipe, w.batch);
-    const { imagesPerSecond } = await deviceTraining(recipe, device, images, root ? [root] : []);
-    console.log(
-      JSON.stringify({ workload: w.name, device, batch: w.batch, images, imagesPerSecond }),
-    );
+    try {
+      const recipe = recipeOf(w.spec, w.recipe, batch ?? w.batch);
+      const { imagesPerSecond } = await deviceTraining(recipe, device, images, root ? [root] : []);
+      console.log(
+        JSON.stringify({ workload: w.name, device, batch: recipe.batch, images, imagesPerSecond }),
+      );
+    } catch (error) {
+      console.error(`${w.name} on ${device}: ${(error as Error).message}`);
+      process.exitCode = 1;
+    }
   }
 }
 
 if (process.argv[1]?.endsWith('gpu.js')) {
-  const [device = 'webgpu', images = '2560', root] = process.argv.slice(2);
-  await main(device as Device, Number(images), root);
+  const [device = 'webgpu', images = '2560', root, batch] = process.argv.slice(2);
+  await main(device as Device, Number(images), root, batch ? Number(batch) : undefined);
 }
