@@ -1,7 +1,8 @@
 """The peer measurement for `npm run bench`: PyTorch (Debian's python3-torch) finetuning
 torchvision's ResNet18 as specs/resnet18-finetune.net's first epoch does — every pretrained
-parameter frozen (requires_grad False) with its batch norms using their running statistics
-(eval mode, netspec's default for frozen batch norms), conv1 replaced by a 1-channel
+parameter frozen (requires_grad False) in train mode, as the lecture notes leave it and as
+netspec's `freeze *` does: batch norms normalize with the batch's statistics and update their
+running ones (`freeze *, batch_stats: false` would be eval mode), conv1 replaced by a 1-channel
 Conv2d(1, 64, 7, stride 2, padding 3) and fc by Linear(512, 10), both trained — on 28×28
 Fashion-MNIST, batch 64, shuffled, Adam lr 1e-3, for the first `images` training images.
 The backbone's values do not change the timing, so it starts from torchvision's random ones.
@@ -24,6 +25,6 @@ for p in net.parameters():
     p.requires_grad = False
 net.conv1 = torch.nn.Conv2d(1, 64, 7, stride=2, padding=3, bias=False)
 net.fc = torch.nn.Linear(512, 10)
-net.eval()  # frozen batch norms normalize with their running statistics
+net.train()  # frozen batch norms still use batch statistics, as netspec's `freeze *`
 opt = torch.optim.Adam([p for p in net.parameters() if p.requires_grad], lr=1e-3)
 report_epoch(net, opt, x, y)
