@@ -34,11 +34,10 @@ async function child(): Promise<void> {
     { conv },
     before ? undefined : defaultCache(),
   );
-  // The graphs are written as ONNX when first read: here, not inside the session's creation.
+  // The graphs are written as ONNX when first read: here, not inside the session's creation
+  // (the evaluation graph when the first evaluation needs it, after the first steps).
   // `--before` writes all four, as every start did before the cache.
-  void (before
-    ? [compiled.train, compiled.steps, compiled.eval, compiled.infer]
-    : [compiled.steps, compiled.eval]);
+  void (before ? [compiled.train, compiled.steps, compiled.eval, compiled.infer] : compiled.steps);
   mark('compile');
   const stop = new AbortController();
   await train(recipe, compiled, data, {

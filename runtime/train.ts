@@ -168,7 +168,8 @@ class Run {
   /** Sums over the stop condition's current period of N steps. */
   period: Sums = emptySums();
   stepLog: StepLog = newStepLog();
-  private evalSession!: ort.InferenceSession;
+  /** Made when first evaluating, so that creating it does not delay the first step. */
+  private evalSession?: Promise<ort.InferenceSession>;
   private fullGradient?: FullGradient;
   readonly controller: RunController;
   private imagesName: string;
@@ -270,20 +271,29 @@ class Run {
     };
   }
 
+  private evaluator(): Promise<ort.InferenceSession> {
+    this.evalSession ??= createSession(this.compiled.eval, this.sessionOptions());
+    return this.evalSession;
+  }
+
+  private async releaseEvaluator(): Promise<void> {
+    const session = this.evalSession;
+    this.evalSession = undefined;
+    await (await session)?.release();
+  }
+
   private async train(): Promise<TrainResult> {
     const { options } = this;
     const sessions = this.sessionOptions();
     let runner = await this.runner();
-    this.evalSession = await createSession(this.compiled.eval, sessions);
     // The gradient pass of full_grad_norm is a CPU graph, fed the weights on the host.
     this.fullGradient = new FullGradient(this.recipe, { ...sessions, device: 'cpu' });
     let stopped: string | undefined;
     try {
       while (this.progress.epoch <= options.epochs && !stopped) {
         if (await this.enterStage(this.progress.epoch)) {
-          await Promise.all([runner.release(), this.evalSession.release()]);
+          await Promise.all([runner.release(), this.releaseEvaluator()]);
           runner = await this.runner();
-          this.evalSession = await createSession(this.compiled.eval, sessions);
         }
         const end = await this.epoch(runner);
         if (end === 'interrupted')
@@ -433,7 +443,7 @@ class Run {
     const feeding = batchOptions(this.recipe, this.data.stats, false, this.progress.epoch);
     const weights = weightFeeds(this.state, this.compiled);
     const v = await evaluate(
-      this.evalSession,
+      await this.evaluator(),
       weights,
       split,
       this.imagesName,
@@ -515,7 +525,7 @@ class Run {
 
   private async endEpoch(): Promise<EpochMetrics> {
     const p = this.progress;
-    const session = this.evalSession;
+    const session = await this.evaluator();
     const metrics: EpochMetrics = {
       epoch: p.epoch,
       trainLoss: p.lossSum / p.seen,
