@@ -23,12 +23,13 @@ import {
 } from './norm-common.js';
 
 /**
- * Batch norm with the batch's statistics as one BatchNormalization node fed the batch mean and
- * biased variance: netspec's BatchNormalizationOfBatch, written as BatchNormalization, whose
- * gradient rule knows they are the input's own and uses the closed form
+ * Batch norm with the batch's statistics as one BatchNormalization node: netspec's
+ * BatchNormalizationOfBatch, written as BatchNormalization, fed the input centered on its batch
+ * mean (the mean a constant to the gradient), a zero mean and the biased variance. Its gradient
+ * rule knows they are the input's own and uses the closed form
  * dX = γ/σ·(dY − mean(dY) − x̂·mean(dY·x̂)) rather than differentiating the statistics op by
- * op: five passes over the input forward instead of seven, nine backward instead of about
- * fifteen (docs/decisions/0009-batch-norm-as-one-node.md).
+ * op: five passes over the input forward, six backward
+ * (docs/decisions/0009-batch-norm-as-one-node.md).
  */
 function batchStatisticsNorm(
   b: GraphBuilder,
@@ -38,10 +39,13 @@ function batchStatisticsNorm(
   eps: number,
 ) {
   const mean = reduceMean(b, x, axes);
-  const centered = b.op(onnx.Sub, [x, mean]);
+  const centered = b.op(onnx.Sub, [x, b.op(onnx.StopGradient, [mean])]);
+  // Not ReduceSumSquare: onnxruntime's CPU kernel sums in order, 30 times further from the
+  // exact sum over a channel of 50,176 values than Mul and ReduceSum (docs/decisions/0009).
   const variance = reduceMean(b, b.op(onnx.Mul, [centered, centered]), axes);
   const c = b.info(params.weight).shape[0] as number;
-  const inputs = [x, params.weight, params.bias, reshape(b, mean, [c]), reshape(b, variance, [c])];
+  const zero = b.floats([c], () => 0);
+  const inputs = [centered, params.weight, params.bias, zero, reshape(b, variance, [c])];
   const y = batchNormNode(b, onnx.BatchNormalizationOfBatch, inputs, eps);
   return { y, mean, variance };
 }

@@ -61,29 +61,28 @@ export const BatchNormalization = defineOp({
 
 export const BatchNormalizationOfBatch = defineOp({
   name: 'BatchNormalizationOfBatch',
-  doc: 'BatchNormalization whose mean and (biased) variance inputs are its input’s own batch statistics',
-  inputs: ['X', 'scale', 'B', 'batch_mean', 'batch_var'],
+  doc: 'BatchNormalization of an input already centered on its batch mean (mean input: zeros), with its biased batch variance',
+  inputs: ['X', 'scale', 'B', 'zero_mean', 'batch_var'],
   outputs: ['Y'],
   attrs: BN_ATTRS,
   shape: batchNormShape,
   /**
-   * With x̂ = (x − μ)/σ over the M elements of each channel: dβ = Σ dY, dγ = Σ dY·x̂ and
-   * dX = γ/σ · (dY − dβ/M − x̂·dγ/M), which already carries the statistics' share of the
-   * gradient, so none is returned for them.
+   * With X centered (x̂ = x/σ over the M elements of each channel): dβ = Σ dY, dγ = Σ dY·x/σ
+   * and dX = γ/σ · (dY − dβ/M − x̂·dγ/M), which already carries the statistics' share of the
+   * gradient, so none is returned for them. Computed as dY·s − (x·a + k) with per-channel
+   * s = γ/σ, a = s·dγ/(σM), k = s·dβ/M: six passes over the input where x̂ made nine.
    */
   gradient: (b, node, [dY], needed): Gradients => {
-    const { x, gamma, c, perChannel, invStd, sum, normalized } = perChannelTerms(b, node);
-    const xHat = normalized();
+    const { x, gamma, c, perChannel, invStd, sum } = perChannelTerms(b, node);
     const dBeta = sum(dY!);
-    const dGamma = sum(mul(b, dY!, xHat));
+    const dGamma = mul(b, sum(mul(b, dY!, x)), invStd);
     if (!needed[0])
       return [undefined, needed[1] ? dGamma : undefined, needed[2] ? dBeta : undefined];
     const scale = mul(b, gamma, invStd);
     const perElement = b.op(onnx.Div, [scale, b.op(onnx.Div, [sizeOf(b, x), b.scalar(c)])]);
-    const shift = b.op(onnx.Add, [
-      mul(b, xHat, perChannel(mul(b, perElement, dGamma))),
-      perChannel(mul(b, perElement, dBeta)),
-    ]);
+    const a = mul(b, mul(b, perElement, dGamma), invStd);
+    const k = mul(b, perElement, dBeta);
+    const shift = channelAffine(b, x, a, k, perChannel);
     const dX = b.op(onnx.Sub, [mul(b, dY!, perChannel(scale)), shift]);
     return [
       dX,
@@ -98,6 +97,26 @@ export const BatchNormalizationOfBatch = defineOp({
   webgpu: batchNormOnWebgpu,
   cuda: true,
 });
+
+/**
+ * x·a + k per channel: one inference-form BatchNormalization pass (mean 0, variance 1, no
+ * epsilon) where the target runs it for this input, a Mul and an Add otherwise.
+ */
+function channelAffine(
+  b: GraphBuilder,
+  x: string,
+  a: string,
+  k: string,
+  perChannel: (v: string) => string,
+): string {
+  // Asked with `a` standing for the statistics, which have its shape: no constant made unused.
+  if (b.runs(onnx.BatchNormalization, [x, a, k, a, a])) {
+    const c = b.info(a).shape[0] as number;
+    const stats = [b.floats([c], () => 0), b.floats([c], () => 1)];
+    return b.op(onnx.BatchNormalization, [x, a, k, ...stats], { epsilon: 0 });
+  }
+  return b.op(onnx.Add, [mul(b, x, perChannel(a)), perChannel(k)]);
+}
 
 const mul = (b: GraphBuilder, x: string, y: string) => b.op(onnx.Mul, [x, y]);
 

@@ -286,11 +286,14 @@ function clip(lo: number, hi: number) {
 function maxPool(attrs: { kernel_shape: number[]; strides: number[] }) {
   return (b: GraphBuilder, [x]: string[]) => b.opN(onnx.MaxPool, [x], 2, attrs)[0];
 }
-/** Batch norm fed its input's own mean and biased variance, as BatchNorm2d trains. */
+/**
+ * Batch norm fed its input centered on its batch mean (a constant to the gradient, whose share
+ * the rule carries), a zero mean and the biased variance, as BatchNorm2d trains.
+ */
 function batchStatistics(b: GraphBuilder, [x, gamma, beta]: string[]) {
   const mean = reduceMean(b, x, [0, 2, 3]);
-  const centered = b.op(onnx.Sub, [x, mean]);
+  const centered = b.op(onnx.Sub, [x, b.op(onnx.StopGradient, [mean])]);
   const variance = reduceMean(b, b.op(onnx.Mul, [centered, centered]), [0, 2, 3]);
-  const [m, v] = [reshape(b, mean, [3]), reshape(b, variance, [3])];
-  return b.op(onnx.BatchNormalizationOfBatch, [x, gamma, beta, m, v], { epsilon: 1e-3 });
+  const [zero, v] = [b.floats([3], () => 0), reshape(b, variance, [3])];
+  return b.op(onnx.BatchNormalizationOfBatch, [centered, gamma, beta, zero, v], { epsilon: 1e-3 });
 }
