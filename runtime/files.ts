@@ -2,24 +2,23 @@
 // would block the open forever and a device such as /dev/zero never ends, so the file type is
 // checked before opening, and the open itself does not block (a pipe swapped in between is
 // caught by the second check on the open file). Each kind of file has a size limit, checked
-// before anything is read; text must be UTF-8. Every reader of user-named files goes through
-// here, and says what is wrong in the same words.
+// before anything is read; text must be UTF-8. The stat and the whole-file reads run in a reader
+// process with a time limit (reader.ts), so a stalled mount ends in a message, not a hang. Every
+// reader of user-named files goes through here, and says what is wrong in the same words.
 import {
   closeSync,
   constants,
   fstatSync,
-  lstatSync,
   mkdirSync,
   openSync,
-  readSync,
   renameSync,
-  statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import type { Stats } from 'node:fs';
 import { CODES } from '../compiler/index.js';
 import { UserError } from './errors.js';
+import { askReader, readTimeoutSeconds } from './reader.js';
+import type { ReadReply, ReadRequest } from './reader.js';
 
 export type FileKind =
   | 'spec'
@@ -108,58 +107,82 @@ export function formatBytes(n: number): string {
   return `${Math.ceil(n / 1024)} KiB`;
 }
 
-/** Why `stats` is not a readable file of `kind`, or undefined. */
-function typeProblem(stats: Stats, kind: FileKind): [reason: string, code: string] | undefined {
-  if (stats.isDirectory()) return ['is a folder, not a file', 'EISDIR'];
-  if (stats.isFIFO()) return ['is a named pipe, not a regular file', 'ENOTREG'];
-  if (stats.isCharacterDevice() || stats.isBlockDevice())
+/** A file's type (its mode), size and modification time. */
+export interface FileInfo {
+  mode: number;
+  size: number;
+  mtimeMs: number;
+}
+
+/** Why `info` is not a readable file of `kind`, or undefined. */
+function typeProblem(info: FileInfo, kind: FileKind): [reason: string, code: string] | undefined {
+  const type = info.mode & constants.S_IFMT;
+  if (type === constants.S_IFDIR) return ['is a folder, not a file', 'EISDIR'];
+  if (type === constants.S_IFIFO) return ['is a named pipe, not a regular file', 'ENOTREG'];
+  if (type === constants.S_IFCHR || type === constants.S_IFBLK)
     return ['is a device, not a regular file', 'ENOTREG'];
-  if (!stats.isFile()) return ['is not a regular file', 'ENOTREG'];
-  if (stats.size > FILE_LIMITS[kind])
+  if (type !== constants.S_IFREG) return ['is not a regular file', 'ENOTREG'];
+  if (info.size > FILE_LIMITS[kind])
     return [
-      `is ${formatBytes(stats.size)}; netspec reads ${WHAT[kind]} up to ${formatBytes(FILE_LIMITS[kind])}`,
+      `is ${formatBytes(info.size)}; netspec reads ${WHAT[kind]} up to ${formatBytes(FILE_LIMITS[kind])}`,
       'EFBIG',
     ];
   return undefined;
 }
 
-function systemError(path: string, e: unknown): FileError {
-  const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-  if (code === 'ENOENT') {
-    const dangling = (() => {
-      try {
-        return lstatSync(path).isSymbolicLink();
-      } catch {
-        return false;
-      }
-    })();
+function systemError(path: string, code: string, dangling = false): FileError {
+  if (code === 'ENOENT')
     return new FileError(path, dangling ? 'is a broken symbolic link' : 'no such file', code);
-  }
   if (code === 'EACCES' || code === 'EPERM') return new FileError(path, 'permission denied', code);
   return new FileError(path, `cannot be read (${code})`, code);
 }
 
-/** Throws a FileError unless `path` is a regular file of `kind` within its limit. */
-export function checkFile(path: string, kind: FileKind): Stats {
-  let stats: Stats;
-  try {
-    stats = statSync(path);
-  } catch (e) {
-    throw systemError(path, e);
+/** The reader's answer to a request about `path`, or the FileError it comes to. */
+function ask(request: ReadRequest): Exclude<ReadReply, { error: string }> {
+  const reply = askReader(request);
+  if (!reply) {
+    const seconds = readTimeoutSeconds();
+    const reason = `did not answer within ${seconds} s (a stalled network or FUSE mount?)`;
+    throw new FileError(request.path, reason, 'ETIMEDOUT');
   }
-  const problem = typeProblem(stats, kind);
-  if (problem) throw new FileError(path, ...problem);
-  return stats;
+  if (reply.error !== undefined) throw systemError(request.path, reply.error, reply.dangling);
+  return reply;
 }
 
-/** Opens a checked file for reading; the caller closes it. */
+/** The reader's answer about a file of `kind`, or a FileError unless it is one within limits. */
+function askFile(request: ReadRequest, kind: FileKind): FileInfo & { bytes?: Uint8Array } {
+  const reply = ask(request);
+  if (!('mode' in reply)) throw new Error(`the reader answered ${request.op} without a mode`);
+  const problem = typeProblem(reply, kind);
+  if (problem) throw new FileError(request.path, ...problem);
+  return reply;
+}
+
+/** `path` with its links resolved, or a FileError (one that did not answer included). */
+export function realPath(path: string): string {
+  const reply = ask({ op: 'realpath', path });
+  if (!('real' in reply)) throw new Error('the reader answered realpath without a path');
+  return reply.real;
+}
+
+/** Throws a FileError unless `path` is a regular file of `kind` within its limit. */
+export function checkFile(path: string, kind: FileKind): FileInfo {
+  const { mode, size, mtimeMs } = askFile({ op: 'stat', path }, kind);
+  return { mode, size, mtimeMs };
+}
+
+/**
+ * Opens a checked file for reading; the caller closes it and reads it in pieces (a streamed
+ * source). The check has the time limit; the open and the reads on the returned descriptor do
+ * not (a descriptor cannot come back from the reader process).
+ */
 export function openFile(path: string, kind: FileKind): { fd: number; size: number } {
   checkFile(path, kind);
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    throw systemError(path, e);
+    throw systemError(path, (e as NodeJS.ErrnoException).code ?? 'EIO');
   }
   const stats = fstatSync(fd);
   const problem = typeProblem(stats, kind);
@@ -172,35 +195,24 @@ export function openFile(path: string, kind: FileKind): { fd: number; size: numb
 
 /** A whole file's bytes (never more than its kind's limit). */
 export function readFile(path: string, kind: FileKind): Buffer {
-  const { fd, size } = openFile(path, kind);
-  try {
-    const bytes = Buffer.allocUnsafe(size);
-    let done = 0;
-    while (done < size) {
-      const n = readSync(fd, bytes, done, size - done, done);
-      if (n === 0) break; // the file shrank while being read
-      done += n;
-    }
-    return bytes.subarray(0, done);
-  } catch (e) {
-    throw e instanceof FileError ? e : systemError(path, e);
-  } finally {
-    closeSync(fd);
-  }
+  return readBytes(path, kind);
 }
 
 /** The last `bytes` bytes of a file (all of it when shorter), as text; a partial character dropped. */
 export function readTail(path: string, kind: FileKind, bytes: number): string {
-  const { fd, size } = openFile(path, kind);
-  try {
-    const tail = Buffer.allocUnsafe(Math.min(bytes, size));
-    const n = readSync(fd, tail, 0, tail.length, size - tail.length);
-    return new TextDecoder('utf-8').decode(tail.subarray(0, n)).replace(/^\uFFFD+/, '');
-  } catch (e) {
-    throw e instanceof FileError ? e : systemError(path, e);
-  } finally {
-    closeSync(fd);
-  }
+  return new TextDecoder('utf-8').decode(readBytes(path, kind, bytes)).replace(/^\uFFFD+/, '');
+}
+
+/** A file's bytes, or its last `tail` bytes, read by the reader. */
+function readBytes(path: string, kind: FileKind, tail?: number): Buffer {
+  const { bytes } = askFile({ op: 'read', path, limit: FILE_LIMITS[kind], tail }, kind);
+  return bytesOf(bytes);
+}
+
+/** A Buffer over the reader's bytes, without copying them. */
+function bytesOf(bytes: Uint8Array | undefined): Buffer {
+  if (!bytes) return Buffer.alloc(0);
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });

@@ -2,9 +2,8 @@
 // models), for the CLI and the language server alike. Reads go through files.ts (regular
 // files within limits); an imported spec must be a .net file, links included, since messages
 // quote spec lines. An optional guard refuses paths first (the language server's workspace).
-import { realpathSync } from 'node:fs';
 import type { Unreadable } from '../compiler/index.js';
-import { checkFile, errnoOf, FileError, readFile, readText } from './files.js';
+import { checkFile, errnoOf, FileError, readFile, readText, realPath } from './files.js';
 
 /** Why a path may not be read (`outside the workspace folder`), or undefined when it may. */
 export type ReadGuard = (path: string) => string | undefined;
@@ -24,7 +23,7 @@ export function checkerHost(guard: ReadGuard = () => undefined): Host {
     readImport: (path) =>
       guarded(path, () => {
         checkFile(path, 'spec');
-        const real = realpathSync(path);
+        const real = realPath(path);
         if (!real.endsWith('.net'))
           throw new FileError(path, `leads to ${real}, not a .net spec`, '');
         return readText(path, 'spec');

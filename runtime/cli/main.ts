@@ -1,6 +1,11 @@
 // `netspec`: the command-line interface.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { warmReader } from '../reader.js';
 import { userErrorLine } from './errors.js';
+
+// Every command but `devices` reads files: the reader (runtime/reader.ts) starts while the
+// command's modules load.
+warmReader();
 
 // Each action imports its command's module when it runs: `netspec --help` and `netspec check`
 // then load neither onnxruntime (a 45 MB native library) nor the protobuf code, only what

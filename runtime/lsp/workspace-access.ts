@@ -3,9 +3,9 @@
 // repository opened in an editor cannot make the server read the home folder through an
 // import or an `onnx("…")` path. The client allows more with the initialization option
 // `readOutsideWorkspace: true`.
-import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { InitializeParams } from 'vscode-languageserver/node.js';
+import { errnoOf, FileError, realPath } from '../files.js';
 import type { ReadGuard } from '../host.js';
 import { fileURLToPath } from 'node:url';
 
@@ -31,7 +31,14 @@ export function workspaceGuard(access: WorkspaceAccess, file: string): ReadGuard
   if (access.anywhere) return () => undefined;
   const roots = access.roots.length > 0 ? access.roots : [real(dirname(resolve(file)))];
   return (path) => {
-    const target = real(resolve(path));
+    let target: string;
+    try {
+      target = realPath(resolve(path));
+    } catch (e) {
+      // A file that did not answer is not read (it would wait as long again); a missing one is.
+      if (errnoOf(e) === 'ETIMEDOUT') return (e as FileError).reason;
+      target = resolve(path);
+    }
     const inside = roots.some((root) => {
       const rel = relative(root, target);
       return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
@@ -47,7 +54,7 @@ const fileOf = (uri: string) => (uri.startsWith('file:') ? fileURLToPath(uri) : 
 /** A path with its links resolved; as given when it does not exist (the read says so). */
 function real(path: string): string {
   try {
-    return realpathSync(path);
+    return realPath(path);
   } catch {
     return path;
   }

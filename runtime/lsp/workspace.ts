@@ -5,12 +5,13 @@
 // per change of the file, not per keystroke. Files are read through the checker's host
 // (host.ts: regular files within limits), and only under the workspace folders
 // (workspace-access.ts) unless the client allows more.
-import { statSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Unreadable } from '../../compiler/index.js';
 import type { ParseResult, PartCache } from '../../grammar/index.js';
 import { parse, ParseCache } from '../../grammar/index.js';
 import { checkerHost } from '../host.js';
+import { checkFile, errnoOf, FileError } from '../files.js';
+import type { FileInfo } from '../files.js';
 import { workspaceGuard, type WorkspaceAccess } from './workspace-access.js';
 
 interface Binary {
@@ -67,7 +68,8 @@ export class Workspace {
   readBinary = (file: string): Uint8Array | Unreadable => {
     const refused = this.guard(file);
     if (refused) return { problem: refused };
-    const stat = statSync(file, { throwIfNoEntry: false });
+    const stat = statOf(file);
+    if (stat instanceof FileError) return { problem: stat.reason };
     const known = this.binaries.get(file);
     if (stat && known && known.size === stat.size && known.mtimeMs === stat.mtimeMs)
       return known.bytes;
@@ -100,5 +102,18 @@ export class Workspace {
   /** Forgets a closed document's parts (its file is read from disk from now on). */
   forget(file: string): void {
     this.caches.delete(file);
+  }
+}
+
+/**
+ * A file's size and modification time (the cache's key), undefined when it cannot be read (the
+ * read says why), or the FileError of a file that did not answer (not read again: it would wait
+ * as long again).
+ */
+function statOf(file: string): FileInfo | FileError | undefined {
+  try {
+    return checkFile(file, 'onnx');
+  } catch (e) {
+    return errnoOf(e) === 'ETIMEDOUT' ? (e as FileError) : undefined;
   }
 }

@@ -1,0 +1,111 @@
+// A file on a mount that stops answering (an NFS server gone, a FUSE daemon that stalls): the
+// read times out with a positioned message and netspec exits 1 promptly. A tiny FUSE file system
+// (test/helpers/stall_fs.py) serves one file whose read, or whose stat, never returns.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LspClient, MLP_SPEC } from '../helpers/lsp.js';
+import { PYTHON } from '../helpers/machine.js';
+import { ROOT, tempDir } from '../helpers/spec.js';
+import { mountStall } from '../helpers/stall-fs.js';
+import type { Stall } from '../helpers/stall-fs.js';
+
+/** NETSPEC_READ_TIMEOUT for these runs, in seconds. */
+const LIMIT = 1;
+
+interface Run {
+  status: number | null;
+  stderr: string;
+  seconds: number;
+}
+
+/**
+ * Runs the CLI without waiting past `within` ms: a process stuck in a FUSE read cannot be killed
+ * (spawnSync's timeout would wait for it forever), so a run still going then has status null.
+ */
+function run(args: string[], cwd: string, within = 8000): Promise<Run> {
+  const started = performance.now();
+  const child = spawn(process.execPath, [join(ROOT, 'bin/netspec.js'), ...args], {
+    cwd,
+    env: { ...process.env, NETSPEC_READ_TIMEOUT: String(LIMIT) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => {
+    const done = (status: number | null) => {
+      clearTimeout(timer);
+      resolve({ status, stderr, seconds: (performance.now() - started) / 1000 });
+    };
+    const timer = setTimeout(() => {
+      child.unref();
+      child.stderr.destroy();
+      done(null);
+    }, within);
+    child.on('close', (status) => done(status));
+  });
+}
+
+/** `promise`, or a rejection after `ms` (a server stuck in a read never answers). */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  const late = new Promise<T>((_, reject) =>
+    setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref(),
+  );
+  return Promise.race([promise, late]);
+}
+
+function expectTimedOut(result: Run, ...fragments: string[]) {
+  expect(result.status, `still running after ${result.seconds} s: ${result.stderr}`).toBe(1);
+  expect(result.seconds).toBeLessThan(LIMIT + 5);
+  for (const fragment of fragments) expect(result.stderr).toContain(fragment);
+  expect(result.stderr).toContain(`did not answer within ${LIMIT} s`);
+  expect(result.stderr).not.toMatch(/\n\s+at |Error:|node:internal/);
+}
+
+describe('reads from a mount that stops answering', () => {
+  let dir: string;
+  const stalls: Stall[] = [];
+  beforeAll(async () => {
+    if (!existsSync('/dev/fuse'))
+      throw new Error('these tests need /dev/fuse (and fuse3, python3-fusepy: see .ci/run)');
+    dir = tempDir();
+    const content = join(dir, 'content');
+    writeFileSync(content, readFileSync(join(ROOT, 'specs/blocks.net')));
+    for (const mode of ['read', 'getattr'] as const) {
+      mkdirSync(join(dir, mode));
+      stalls.push(await mountStall(PYTHON, join(dir, mode), content, mode));
+    }
+  });
+  afterAll(() => {
+    for (const stall of stalls) stall.unmount();
+  });
+
+  it.each(['read', 'getattr'])('check of a spec importing a file whose %s stalls', async (mode) => {
+    writeFileSync(join(dir, `${mode}.net`), `import "${mode}/stalled.net"\n`);
+    const result = await run(['check', `${mode}.net`], dir);
+    expectTimedOut(result, `${mode}.net:1:8: error NS1301`, `${mode}/stalled.net:`);
+  });
+
+  it.each(['read', 'getattr'])('info of an ONNX file whose %s stalls', async (mode) => {
+    const result = await run(['info', `${mode}/stalled.onnx`], dir);
+    expectTimedOut(result, `error NS4007: ${mode}/stalled.onnx:`);
+  });
+
+  it('the language server answers past an import whose read stalls', async () => {
+    process.env.NETSPEC_READ_TIMEOUT = String(LIMIT); // the server started here inherits it
+    const lsp = new LspClient();
+    await lsp.initialize();
+    const started = performance.now();
+    const uri = pathToFileURL(join(dir, 'server.net')).href;
+    const { diagnostics } = await within(8000, lsp.open(uri, 'import "read/stalled.net"\n'));
+    expect((performance.now() - started) / 1000).toBeLessThan(LIMIT + 5);
+    expect(diagnostics.map((d) => d.message).join('\n')).toContain(
+      `did not answer within ${LIMIT} s`,
+    );
+    const other = await lsp.open(pathToFileURL(join(dir, 'mlp.net')).href, MLP_SPEC);
+    expect(other.diagnostics).toEqual([]);
+    expect(await lsp.close()).toBe(0);
+  });
+});
