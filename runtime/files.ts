@@ -18,7 +18,7 @@ import {
 import { CODES } from '../compiler/index.js';
 import { UserError } from './errors.js';
 import { askReader, readTimeoutSeconds } from './reader.js';
-import type { ReadReply, ReadRequest } from './reader.js';
+import type { BatchReply, BatchRequest, ReadReply, ReadRequest } from './reader.js';
 
 export type FileKind =
   | 'spec'
@@ -137,14 +137,15 @@ function systemError(path: string, code: string, dangling = false): FileError {
   return new FileError(path, `cannot be read (${code})`, code);
 }
 
+function timedOut(path: string): FileError {
+  const reason = `did not answer within ${readTimeoutSeconds()} s (a stalled network or FUSE mount?)`;
+  return new FileError(path, reason, 'ETIMEDOUT');
+}
+
 /** The reader's answer to a request about `path`, or the FileError it comes to. */
 function ask(request: ReadRequest): Exclude<ReadReply, { error: string }> {
   const reply = askReader(request);
-  if (!reply) {
-    const seconds = readTimeoutSeconds();
-    const reason = `did not answer within ${seconds} s (a stalled network or FUSE mount?)`;
-    throw new FileError(request.path, reason, 'ETIMEDOUT');
-  }
+  if (!reply) throw timedOut(request.path);
   if (reply.error !== undefined) throw systemError(request.path, reply.error, reply.dangling);
   return reply;
 }
@@ -156,6 +157,13 @@ function askFile(request: ReadRequest, kind: FileKind): FileInfo & { bytes?: Uin
   const problem = typeProblem(reply, kind);
   if (problem) throw new FileError(request.path, ...problem);
   return reply;
+}
+
+/** Whether `path` exists (as existsSync says), or a FileError when it did not answer. */
+export function fileExists(path: string): boolean {
+  const reply = askReader({ op: 'stat', path });
+  if (!reply) throw timedOut(path);
+  return reply.error === undefined;
 }
 
 /** `path` with its links resolved, or a FileError (one that did not answer included). */
@@ -207,6 +215,65 @@ export function readTail(path: string, kind: FileKind, bytes: number): string {
 function readBytes(path: string, kind: FileKind, tail?: number): Buffer {
   const { bytes } = askFile({ op: 'read', path, limit: FILE_LIMITS[kind], tail }, kind);
   return bytesOf(bytes);
+}
+
+/** Paths per batch request: a batch answers within the time limit as one read does. */
+const BATCH = 256;
+
+/**
+ * checkFile of many files, in batches (one round trip to the reader each): each file's
+ * FileInfo, or the FileError checkFile would throw. A batch that does not answer throws.
+ */
+export function checkFiles(paths: readonly string[], kind: FileKind): (FileInfo | FileError)[] {
+  return inBatches(paths, (batch) => {
+    const reply = askBatch({ op: 'stats', paths: batch });
+    return reply.each.map((entry, i) => judge(batch[i], entry, kind));
+  });
+}
+
+/** readFile of many files, in batches: each file's bytes, or the FileError readFile would throw. */
+export function readFiles(paths: readonly string[], kind: FileKind): (Buffer | FileError)[] {
+  return inBatches(paths, (batch) => {
+    const reply = askBatch({ op: 'reads', paths: batch, limit: FILE_LIMITS[kind] });
+    let at = 0;
+    return reply.each.map((entry, i) => {
+      const judged = judge(batch[i], entry, kind);
+      if (judged instanceof FileError) return judged;
+      const length = entry.length ?? 0;
+      at += length;
+      return bytesOf(reply.bytes?.subarray(at - length, at));
+    });
+  });
+}
+
+/** readFiles, a batch at a time: `visit` sees each file's bytes (or FileError) in order. */
+export function readEach(
+  paths: readonly string[],
+  kind: FileKind,
+  visit: (bytes: Buffer | FileError, index: number) => void,
+): void {
+  for (let i = 0; i < paths.length; i += BATCH)
+    readFiles(paths.slice(i, i + BATCH), kind).forEach((bytes, k) => visit(bytes, i + k));
+}
+
+function inBatches<T>(paths: readonly string[], each: (batch: string[]) => T[]): T[] {
+  const out: T[] = [];
+  for (let i = 0; i < paths.length; i += BATCH) out.push(...each(paths.slice(i, i + BATCH)));
+  return out;
+}
+
+function askBatch(request: BatchRequest): BatchReply {
+  const reply = askReader(request);
+  if (!reply) throw timedOut(request.paths[0]);
+  return reply;
+}
+
+/** One file of a batch: its FileInfo, or the FileError of its error or problem. */
+function judge(path: string, entry: ReadReply, kind: FileKind): FileInfo | FileError {
+  if (entry.error !== undefined) return systemError(path, entry.error, entry.dangling);
+  if (!('mode' in entry)) return new FileError(path, 'cannot be read (EIO)', 'EIO');
+  const problem = typeProblem(entry, kind);
+  return problem ? new FileError(path, ...problem) : entry;
 }
 
 /** A Buffer over the reader's bytes, without copying them. */
