@@ -7,7 +7,7 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CODES } from '../../compiler/index.js';
-import { checkFile, errnoOf, FileError, readFile } from '../files.js';
+import { checkFiles, errnoOf, FileError, readEach, readFile } from '../files.js';
 import { UserError } from '../errors.js';
 import { numberLike, unreadable } from './errors.js';
 
@@ -28,15 +28,11 @@ export function readLabelledFolder(dir: string, labelsPath: string, shape: numbe
   const rows = readLabelSheet(labelsPath);
   const pixels = shape[0] * shape[1] * shape[2];
   const images = new Uint8Array(rows.length * pixels);
-  rows.forEach((row, i) => {
-    const path = join(dir, row.file);
-    let bytes: Buffer;
-    try {
-      bytes = readFile(path, 'image');
-    } catch (e) {
-      throw missingImage(dir, labelsPath, row, e);
-    }
-    images.set(decodeImage(path, bytes, shape), i * pixels);
+  const paths = rows.map((row) => join(dir, row.file));
+  // In batches: one round trip to the reader per image would cost more than the reads.
+  readEach(paths, 'image', (bytes, i) => {
+    if (bytes instanceof FileError) throw missingImage(dir, labelsPath, rows[i], bytes);
+    images.set(decodeImage(paths[i], bytes, shape), i * pixels);
   });
   const labels = Int32Array.from(rows, (r) => r.label);
   return { images, labels, count: rows.length, lines: Int32Array.from(rows, (r) => r.line) };
@@ -64,16 +60,12 @@ export interface ImageListing {
 /** The files a label spreadsheet lists, each checked to exist unless asked not to (not decoded). */
 export function listLabelledFolder(dir: string, labelsPath: string, check = true): ImageListing {
   const rows = readLabelSheet(labelsPath);
-  const files = rows.map((row) => {
-    const path = join(dir, row.file);
-    if (!check) return path;
-    try {
-      checkFile(path, 'image');
-    } catch (e) {
-      throw missingImage(dir, labelsPath, row, e);
-    }
-    return path;
-  });
+  const files = rows.map((row) => join(dir, row.file));
+  // In batches: one round trip to the reader per file would cost more than the checks.
+  if (check)
+    checkFiles(files, 'image').forEach((checked, i) => {
+      if (checked instanceof FileError) throw missingImage(dir, labelsPath, rows[i], checked);
+    });
   return {
     files,
     labels: Int32Array.from(rows, (r) => r.label),
@@ -96,21 +88,17 @@ export function readClassFolders(dir: string, shape: number[]): ImageTable {
   const { classNames, files } = classFiles(dir);
   const pixels = shape[0] * shape[1] * shape[2];
   const images = new Uint8Array(files.length * pixels);
-  files.forEach((f, i) => images.set(decodeImage(f.path, readImage(f.path), shape), i * pixels));
+  const paths = files.map((f) => f.path);
+  readEach(paths, 'image', (bytes, i) => {
+    if (bytes instanceof FileError) throw unreadable(paths[i], bytes);
+    images.set(decodeImage(paths[i], bytes, shape), i * pixels);
+  });
   return {
     images,
     labels: Int32Array.from(files, (f) => f.label),
     count: files.length,
     classNames,
   };
-}
-
-function readImage(path: string): Buffer {
-  try {
-    return readFile(path, 'image');
-  } catch (e) {
-    throw unreadable(path, e);
-  }
 }
 
 /** Whether a folder entry is a folder; a broken link or a vanished entry is not. */

@@ -1,10 +1,11 @@
 // Where data files are looked up: as given (absolute), then relative to the spec's folder, then
-// under each extra root (`--data`, $NETSPEC_DATA), then under /usr/share/datasets.
-import { existsSync } from 'node:fs';
+// under each extra root (`--data`, $NETSPEC_DATA), then under /usr/share/datasets. Each look has
+// the read time limit (files.ts): a path on a stalled mount is an error, not a hang.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { DataFile } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { UserError } from '../errors.js';
+import { fileExists } from '../files.js';
 
 /** Where Debian's dataset packages (e.g. dataset-fashion-mnist) install their files. */
 export const SYSTEM_DATA_ROOT = '/usr/share/datasets';
@@ -19,12 +20,12 @@ export function dataRoots(fromCli: string[]): string[] {
 
 export function resolveDataFile(file: DataFile, extraRoots: readonly string[]): string {
   if (isAbsolute(file.path)) {
-    if (existsSync(file.path)) return file.path;
+    if (fileExists(file.path)) return file.path;
     throw notFound(file, [file.path]);
   }
   const roots = [dirname(resolve(file.file)), ...extraRoots, SYSTEM_DATA_ROOT];
   const candidates = roots.map((root) => join(root, file.path));
-  const found = candidates.find((c) => existsSync(c));
+  const found = candidates.find((c) => fileExists(c));
   if (found) return found;
   throw notFound(file, roots);
 }

@@ -6,7 +6,7 @@
 import { closeSync, readSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
-import { errnoOf, FileError, openFile, readFile } from '../files.js';
+import { errnoOf, FileError, openFile, readFiles } from '../files.js';
 import { UserError } from '../errors.js';
 import { unreadable } from './errors.js';
 import { decodeImage } from './images.js';
@@ -154,16 +154,18 @@ class ImageStore implements PixelStore {
 
   read(indices: ArrayLike<number>, target: Uint8Array): void {
     const { files, map, shape } = this.handle;
-    for (let k = 0; k < indices.length; k++) {
-      const path = files[map ? map[indices[k]] : indices[k]];
-      let bytes: Buffer;
-      try {
-        bytes = readFile(path, 'image');
-      } catch (e) {
-        throw unreadable(path, e);
-      }
-      target.set(decodeImage(path, bytes, shape), k * this.pixels);
+    const paths = Array.from(indices, (i) => files[map ? map[i] : i]);
+    // One round trip to the reader for the batch's files, not one per file.
+    let read: (Buffer | FileError)[];
+    try {
+      read = readFiles(paths, 'image');
+    } catch (e) {
+      throw unreadable(paths[0], e);
     }
+    read.forEach((bytes, k) => {
+      if (bytes instanceof FileError) throw unreadable(paths[k], bytes);
+      target.set(decodeImage(paths[k], bytes, shape), k * this.pixels);
+    });
   }
 
   fingerprint(): string {
