@@ -137,14 +137,31 @@ function systemError(path: string, code: string, dangling = false): FileError {
   return new FileError(path, `cannot be read (${code})`, code);
 }
 
+/**
+ * When each path that did not answer last timed out. For a minute it times out at once: the
+ * language server reads a document's imports at every edit, and would otherwise wait the whole
+ * limit each time.
+ */
+const stalled = new Map<string, number>();
+const REMEMBER_STALLED_MS = 60_000;
+
 function timedOut(path: string): FileError {
+  stalled.set(path, Date.now());
   const reason = `did not answer within ${readTimeoutSeconds()} s (a stalled network or FUSE mount?)`;
   return new FileError(path, reason, 'ETIMEDOUT');
 }
 
+/** The reader's answer, or undefined at once for a path that timed out within the last minute. */
+function askFor(request: ReadRequest): ReadReply | undefined {
+  const when = stalled.get(request.path);
+  if (when !== undefined && Date.now() - when < REMEMBER_STALLED_MS) return undefined;
+  stalled.delete(request.path);
+  return askReader(request);
+}
+
 /** The reader's answer to a request about `path`, or the FileError it comes to. */
 function ask(request: ReadRequest): Exclude<ReadReply, { error: string }> {
-  const reply = askReader(request);
+  const reply = askFor(request);
   if (!reply) throw timedOut(request.path);
   if (reply.error !== undefined) throw systemError(request.path, reply.error, reply.dangling);
   return reply;
@@ -161,7 +178,7 @@ function askFile(request: ReadRequest, kind: FileKind): FileInfo & { bytes?: Uin
 
 /** Whether `path` exists (as existsSync says), or a FileError when it did not answer. */
 export function fileExists(path: string): boolean {
-  const reply = askReader({ op: 'stat', path });
+  const reply = askFor({ op: 'stat', path });
   if (!reply) throw timedOut(path);
   return reply.error === undefined;
 }

@@ -104,6 +104,11 @@ describe('reads from a mount that stops answering', () => {
     expect(diagnostics.map((d) => d.message).join('\n')).toContain(
       `did not answer within ${LIMIT} s`,
     );
+    // An edit reads the import again: it is remembered as stalled, and does not wait again.
+    const again = performance.now();
+    const edited = await within(8000, lsp.open(uri, '\nimport "read/stalled.net"\n'));
+    expect((performance.now() - again) / 1000).toBeLessThan(LIMIT / 2);
+    expect(edited.diagnostics.map((d) => d.message).join('\n')).toContain('did not answer');
     const other = await lsp.open(pathToFileURL(join(dir, 'mlp.net')).href, MLP_SPEC);
     expect(other.diagnostics).toEqual([]);
     expect(await lsp.close()).toBe(0);
