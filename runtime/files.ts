@@ -228,9 +228,19 @@ export function readTail(path: string, kind: FileKind, bytes: number): string {
   return new TextDecoder('utf-8').decode(readBytes(path, kind, bytes)).replace(/^\uFFFD+/, '');
 }
 
-/** A file's bytes, or its last `tail` bytes, read by the reader. */
-function readBytes(path: string, kind: FileKind, tail?: number): Buffer {
-  const { bytes } = askFile({ op: 'read', path, limit: FILE_LIMITS[kind], tail }, kind);
+/** A file's first `bytes` bytes (all of it when shorter), for a look at its header. */
+export function readFirst(path: string, kind: FileKind, bytes: number): Buffer {
+  return readBytes(path, kind, undefined, bytes);
+}
+
+/** A file's last `bytes` bytes (all of it when shorter). */
+export function readLast(path: string, kind: FileKind, bytes: number): Buffer {
+  return readBytes(path, kind, bytes);
+}
+
+/** A file's bytes, its last `tail` bytes, or its first `head` bytes, read by the reader. */
+function readBytes(path: string, kind: FileKind, tail?: number, head?: number): Buffer {
+  const { bytes } = askFile({ op: 'read', path, limit: FILE_LIMITS[kind], tail, head }, kind);
   return bytesOf(bytes);
 }
 

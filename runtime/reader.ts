@@ -15,7 +15,7 @@ import type { MessagePort } from 'node:worker_threads';
 export type ReadRequest =
   | { op: 'stat'; path: string }
   | { op: 'realpath'; path: string }
-  | { op: 'read'; path: string; limit: number; tail?: number };
+  | { op: 'read'; path: string; limit: number; tail?: number; head?: number };
 
 /** Many files in one request: their stats, or their whole bytes (one frame, split by `length`). */
 export type BatchRequest =
@@ -235,7 +235,7 @@ function streamRead(request) {
   if (opened.fd === undefined) return process.send(opened);
   const { fd, mode, size, mtimeMs } = opened;
   const start = request.tail === undefined ? 0 : Math.max(0, size - request.tail);
-  const length = size - start;
+  const length = Math.min(size - start, request.head === undefined ? size : request.head);
   writeLength(length);
   const piece = Buffer.allocUnsafe(Math.min(length, 4 * 2 ** 20));
   let done = 0;

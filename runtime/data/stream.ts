@@ -24,7 +24,15 @@ import { Worker } from 'node:worker_threads';
 import type { DataSource } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
 import { writeFileAtomic } from '../files.js';
-import { checkFile, FILE_LIMITS, openFile, readFile, readText } from '../files.js';
+import {
+  checkFile,
+  FILE_LIMITS,
+  openFile,
+  readFile,
+  readFirst,
+  readLast,
+  readText,
+} from '../files.js';
 import { UserError } from '../errors.js';
 import { unreadable } from './errors.js';
 import { checkIdxHeader, gzipError, inflatesPast, isGzip, promisedIdxBytes } from './idx.js';
@@ -60,20 +68,13 @@ export function pixelBytesEstimate(kind: DataSource['kind'], path: string): numb
   }
   if (kind === 'csv') return size / 2; // at least one digit and one delimiter per pixel
   if (kind !== 'idx') return size;
-  // gzip keeps the uncompressed size modulo 2³² in its last four bytes.
-  let fd: number | undefined;
+  // gzip keeps the uncompressed size modulo 2³² in its last four bytes. Read through the reader
+  // (files.ts), with its time limit: a look at a file on a stalled mount must not hang.
   try {
-    fd = openFile(path, 'stream').fd;
-    const head = Buffer.alloc(2);
-    readSync(fd, head, 0, 2, 0);
-    if (!isGzip(head) || size < 18) return size;
-    const tail = Buffer.alloc(4);
-    readSync(fd, tail, 0, 4, size - 4);
-    return Math.max(size, tail.readUInt32LE(0));
+    if (!isGzip(readFirst(path, 'stream', 2)) || size < 18) return size;
+    return Math.max(size, readLast(path, 'stream', 4).readUInt32LE(0));
   } catch {
     return 0; // a folder, a pipe, an unreadable file: the loader reports it
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 

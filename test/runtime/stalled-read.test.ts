@@ -93,6 +93,13 @@ describe('reads from a mount that stops answering', () => {
     expectTimedOut(result, `error NS4007: ${mode}/stalled.onnx:`);
   });
 
+  it.each(['read', 'getattr'])('data of a dataset whose file %s stalls', async (mode) => {
+    const spec = `dataset D {\n  train = idx("${mode}/stalled.onnx", "${mode}/stalled.net")\n}\n`;
+    writeFileSync(join(dir, `data-${mode}.net`), spec);
+    const result = await run(['data', `data-${mode}.net`], dir);
+    expectTimedOut(result, `${mode}/stalled.onnx:`);
+  });
+
   it('the language server answers past an import whose read stalls', async () => {
     process.env.NETSPEC_READ_TIMEOUT = String(LIMIT); // the server started here inherits it
     const lsp = new LspClient();
