@@ -3,9 +3,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { warmReader } from '../reader.js';
 import { userErrorLine } from './errors.js';
 
-// Every command but `devices` reads files: the reader (runtime/reader.ts) starts while the
-// command's modules load.
-warmReader();
+// Commands that read files start the reader (runtime/reader.ts) while their modules load; help,
+// the version and `devices` read none, and do not pay for its process.
+const command = process.argv[2];
+if (command && !command.startsWith('-') && !['help', 'devices'].includes(command)) warmReader();
 
 // Each action imports its command's module when it runs: `netspec --help` and `netspec check`
 // then load neither onnxruntime (a 45 MB native library) nor the protobuf code, only what
