@@ -146,6 +146,20 @@ export async function runGolden(
   return { outputs, final, names, blockedConvs };
 }
 
+/** ‖actual − expected‖ / ‖expected‖ (L2): how far a whole output is from PyTorch's. */
+export function relativeL2(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) {
+    throw new Error(`${actual.length} values where ${expected.length} were expected`);
+  }
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < expected.length; i++) {
+    num += (actual[i] - expected[i]) ** 2;
+    den += expected[i] ** 2;
+  }
+  return Math.sqrt(num / den);
+}
+
 /**
  * max |actual − expected| over a tensor, and that divided by the tensor's scale: the largest
  * |expected|, or `floor` where that is smaller (a gradient that is exactly zero in PyTorch).

@@ -8,6 +8,7 @@ import ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { checkSpec, compileInference, initialParameters } from '../../../compiler/index.js';
 import { readBinary } from '../../../runtime/cli/load.js';
+import { relativeL2 } from '../../helpers/golden.js';
 import { python, readFloat32, ROOT, tempDir } from '../../helpers/spec.js';
 
 const FIXTURE = join(ROOT, 'test/fixtures/torch-export');
@@ -40,11 +41,7 @@ describe("PyTorch's default export (torch.export, external data)", () => {
     const expected = readFloat32(join(FIXTURE, 'logits.f32'));
     const out = await session.run({ x: new ort.Tensor('float32', input, [1, 3, 32, 32]) });
     const logits = out[session.outputNames[0]].data as Float32Array;
-    const err = Math.sqrt(
-      expected.reduce((s, e, i) => s + (logits[i] - e) ** 2, 0) /
-        expected.reduce((s, e) => s + e * e, 0),
-    );
-    expect(err).toBeLessThan(1e-5);
+    expect(relativeL2(logits, expected)).toBeLessThan(1e-5);
   });
 
   it("takes the seed's surgery, its fixed batch of 1 becoming any batch", () => {

@@ -8,6 +8,7 @@ import type { Model } from '../../../compiler/index.js';
 import { checkSpec, compileInference, initialParameters } from '../../../compiler/index.js';
 import { describeModel } from '../../../runtime/cli/info.js';
 import { readBinary } from '../../../runtime/cli/load.js';
+import { relativeL2 } from '../../helpers/golden.js';
 import { FIXTURES } from '../../helpers/machine.js';
 import { readFloat32 } from '../../helpers/spec.js';
 
@@ -48,13 +49,7 @@ describe('ONNX import of ResNet18', () => {
     const expected = readFloat32(join(FIXTURE, 'logits-2x1000.f32'));
     const out = await session.run({ input: new ort.Tensor('float32', input, [2, 3, 64, 64]) });
     const logits = out.logits.data as Float32Array;
-    let num = 0;
-    let den = 0;
-    for (let i = 0; i < expected.length; i++) {
-      num += (logits[i] - expected[i]) ** 2;
-      den += expected[i] ** 2;
-    }
-    expect(Math.sqrt(num / den)).toBeLessThan(1e-4);
+    expect(relativeL2(logits, expected)).toBeLessThan(1e-4);
   });
 
   it("applies the seed's surgery: 11.2M frozen, new conv1 and fc trainable", () => {

@@ -13,6 +13,7 @@ import {
   Rng,
 } from '../../../compiler/index.js';
 import { encodeSafetensors } from '../../../runtime/weights.js';
+import { relativeL2 } from '../../helpers/golden.js';
 import { python, ROOT, tempDir } from '../../helpers/spec.js';
 
 describe('ResNet18 weights in torchvision', () => {
@@ -45,10 +46,6 @@ describe('ResNet18 weights in torchvision', () => {
     const session = await ort.InferenceSession.create(compileInference(model, weights));
     const logits = (await session.run({ x: new ort.Tensor('float32', x, [1, 3, 224, 224]) })).logits
       .data as Float32Array;
-    const err = Math.sqrt(
-      expected.reduce((s, e, i) => s + (logits[i] - e) ** 2, 0) /
-        expected.reduce((s, e) => s + e * e, 0),
-    );
-    expect(err).toBeLessThan(1e-4);
+    expect(relativeL2(logits, expected)).toBeLessThan(1e-4);
   }, 60_000);
 });

@@ -6,6 +6,7 @@ import ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkSpec, compileInference, initialParameters } from '../../../compiler/index.js';
 import { readBinary } from '../../../runtime/cli/load.js';
+import { relativeL2 } from '../../helpers/golden.js';
 import { RESNET18_ONNX } from '../../helpers/machine.js';
 import { python, readFloat32, ROOT, tempDir } from '../../helpers/spec.js';
 
@@ -42,11 +43,7 @@ describe.each([
     const expected = readFloat32(join(dir, 'logits.f32'));
     const out = await session.run({ input: new ort.Tensor('float32', input, [1, 3, 32, 32]) });
     const logits = out.logits.data as Float32Array;
-    const err = Math.sqrt(
-      expected.reduce((s, e, i) => s + (logits[i] - e) ** 2, 0) /
-        expected.reduce((s, e) => s + e * e, 0),
-    );
-    expect(err).toBeLessThan(1e-4);
+    expect(relativeL2(logits, expected)).toBeLessThan(1e-4);
   });
 
   it("takes the seed's surgery", () => {
