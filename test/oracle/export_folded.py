@@ -10,17 +10,14 @@ import onnx
 import torch
 import torchvision
 
+from batch_norms import randomize_batch_norms
+
 out = sys.argv[1]
 fresh = sys.argv[2:] == ["fresh"]
 torch.manual_seed(7)
 net = torchvision.models.resnet18(num_classes=1000).eval()
-with torch.no_grad():  # make eval-mode batch norm non-trivial, so folding matters
-    for m in [] if fresh else net.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.1, 0.1)
-            m.running_var.uniform_(0.5, 1.5)
-            m.weight.uniform_(0.5, 1.5)
-            m.bias.uniform_(-0.1, 0.1)
+if not fresh:
+    randomize_batch_norms(net)
 x = torch.randn(1, 3, 32, 32)
 torch.onnx.export(
     net, x, f"{out}/model.onnx", opset_version=13, input_names=["input"], output_names=["logits"],

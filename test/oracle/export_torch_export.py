@@ -13,6 +13,8 @@ import onnx
 import torch
 from torchvision.models.resnet import BasicBlock
 
+from batch_norms import randomize_batch_norms
+
 out = sys.argv[1]
 torch.manual_seed(11)
 
@@ -41,13 +43,7 @@ class SmallResNet(torch.nn.Module):
 
 
 net = SmallResNet().eval()
-with torch.no_grad():  # make eval-mode batch norm non-trivial, so folding matters
-    for m in net.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.1, 0.1)
-            m.running_var.uniform_(0.5, 1.5)
-            m.weight.uniform_(0.5, 1.5)
-            m.bias.uniform_(-0.1, 0.1)
+randomize_batch_norms(net)
 x = torch.randn(1, 3, 32, 32)
 torch.onnx.export(net, (x,), f"{out}/model.onnx")
 x.numpy().tofile(f"{out}/input.f32")
