@@ -225,7 +225,7 @@ export function readFile(path: string, kind: FileKind): Buffer {
 
 /** The last `bytes` bytes of a file (all of it when shorter), as text; a partial character dropped. */
 export function readTail(path: string, kind: FileKind, bytes: number): string {
-  return new TextDecoder('utf-8').decode(readBytes(path, kind, bytes)).replace(/^\uFFFD+/, '');
+  return new TextDecoder('utf-8').decode(readLast(path, kind, bytes)).replace(/^\uFFFD+/, '');
 }
 
 /** A file's first `bytes` bytes (all of it when shorter), for a look at its header. */

@@ -82,7 +82,7 @@ export const BatchNormalizationOfBatch = defineOp({
     const perElement = b.op(onnx.Div, [scale, b.op(onnx.Div, [sizeOf(b, x), b.scalar(c)])]);
     const a = mul(b, mul(b, perElement, dGamma), invStd);
     const k = mul(b, perElement, dBeta);
-    const shift = channelAffine(b, x, a, k, perChannel);
+    const shift = scaleAndShift(b, x, a, k, perChannel);
     const dX = b.op(onnx.Sub, [mul(b, dY!, perChannel(scale)), shift]);
     return [
       dX,
@@ -102,7 +102,7 @@ export const BatchNormalizationOfBatch = defineOp({
  * x·a + k per channel: one inference-form BatchNormalization pass (mean 0, variance 1, no
  * epsilon) where the target runs it for this input, a Mul and an Add otherwise.
  */
-function channelAffine(
+function scaleAndShift(
   b: GraphBuilder,
   x: string,
   a: string,
