@@ -1,8 +1,8 @@
 // The streamed-read figure for `npm run bench`: a shuffled epoch of Fashion-MNIST's 60,000
 // training images as untransformed batches of 64 (what the training loop asks for), read from
-// memory and streamed from a raw IDX copy in a temporary folder (positioned reads, one per
-// example; the file sits in the page cache, as a dataset that fits it would). Also the one-time
-// decompression of the gzip file into the streaming cache.
+// memory and streamed from a raw IDX copy in a temporary folder (one request to the reader per
+// batch, a range per example; the file sits in the page cache, as a dataset that fits it would).
+// Also the one-time decompression of the gzip file into the streaming cache.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -2,19 +2,11 @@
 // would block the open forever and a device such as /dev/zero never ends, so the file type is
 // checked before opening, and the open itself does not block (a pipe swapped in between is
 // caught by the second check on the open file). Each kind of file has a size limit, checked
-// before anything is read; text must be UTF-8. The stat and the whole-file reads run in a reader
-// process with a time limit (reader.ts), so a stalled mount ends in a message, not a hang. Every
+// before anything is read; text must be UTF-8. Every stat and read (whole files, a streamed
+// source's pieces, a gzip file inflated) runs in a reader process with a time limit
+// (reader.ts), so a stalled mount ends in a message, not a hang. Every
 // reader of user-named files goes through here, and says what is wrong in the same words.
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { constants, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { CODES } from '../compiler/index.js';
 import { UserError } from './errors.js';
 import { askReader, readTimeoutSeconds } from './reader.js';
@@ -183,6 +175,26 @@ export function fileExists(path: string): boolean {
   return reply.error === undefined;
 }
 
+/** The type, size and time of `path`, whatever it is (a folder too), or a FileError. */
+export function statPath(path: string): FileInfo {
+  const reply = ask({ op: 'stat', path });
+  if (!('mode' in reply)) throw new Error('the reader answered stat without a mode');
+  return { mode: reply.mode, size: reply.size, mtimeMs: reply.mtimeMs };
+}
+
+/** An entry of a folder: its name, and whether it is a folder (a link followed). */
+export interface FolderEntry {
+  name: string;
+  folder: boolean;
+}
+
+/** A folder's entries (in the system's order), or a FileError (ENOTDIR for a file). */
+export function listFolder(path: string): FolderEntry[] {
+  const reply = ask({ op: 'list', path });
+  if (!('names' in reply)) throw new Error('the reader answered list without names');
+  return reply.names.map((name, i) => ({ name, folder: reply.folders[i] }));
+}
+
 /** `path` with its links resolved, or a FileError (one that did not answer included). */
 export function realPath(path: string): string {
   const reply = ask({ op: 'realpath', path });
@@ -197,25 +209,41 @@ export function checkFile(path: string, kind: FileKind): FileInfo {
 }
 
 /**
- * Opens a checked file for reading; the caller closes it and reads it in pieces (a streamed
- * source). The check has the time limit; the open and the reads on the returned descriptor do
- * not (a descriptor cannot come back from the reader process).
+ * The bytes of a file at each range of `ranges` (offset and length, one range after another),
+ * end to end: the pieces of a streamed source (a
+ * batch's examples, a spreadsheet's next chunk), read by the reader with its time limit. A range
+ * past the file's end is cut short there, so fewer bytes than asked mean the end (or a file
+ * that shrank).
  */
-export function openFile(path: string, kind: FileKind): { fd: number; size: number } {
-  checkFile(path, kind);
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (e) {
-    throw systemError(path, (e as NodeJS.ErrnoException).code ?? 'EIO');
+export function readRanges(path: string, kind: FileKind, ranges: Float64Array): Buffer {
+  const { bytes } = askFile({ op: 'read', path, limit: FILE_LIMITS[kind], ranges }, kind);
+  return bytesOf(bytes);
+}
+
+/**
+ * Inflates the gzip file `path` into `target` (a file of netspec's own), streaming, in the
+ * reader with its time limit on silence. A problem with the data (not gzip, truncated, or more
+ * than `inflateLimit` bytes: ERR_INFLATES_PAST) is returned as zlib's code and message; one
+ * reading `path` is a FileError, one writing `target` a WriteError.
+ */
+export function gunzipInto(
+  path: string,
+  kind: FileKind,
+  target: string,
+  inflateLimit: number,
+): { code: string; message: string } | undefined {
+  const request = { op: 'gunzip', path, limit: FILE_LIMITS[kind], target, inflateLimit } as const;
+  const reply = askFor(request);
+  if (!reply) throw timedOut(path);
+  if (reply.error === undefined) {
+    // Not opened: the file's mode and size say why.
+    const problem = 'mode' in reply ? typeProblem(reply, kind) : undefined;
+    if (problem) throw new FileError(path, ...problem);
+    return undefined;
   }
-  const stats = fstatSync(fd);
-  const problem = typeProblem(stats, kind);
-  if (problem) {
-    closeSync(fd);
-    throw new FileError(path, ...problem);
-  }
-  return { fd, size: stats.size };
+  if (reply.target) throw writeError(target, { code: reply.error });
+  if (reply.message !== undefined) return { code: reply.error, message: reply.message };
+  throw systemError(path, reply.error, reply.dangling);
 }
 
 /** A whole file's bytes (never more than its kind's limit). */

@@ -7,8 +7,8 @@
 // model's pretrained values are), so everything that reads initial values agrees with them:
 // the first step's inputs, the constants of frozen layers, the weights saved for layers that
 // are not trained, and each later stage's graphs.
-import { existsSync, statSync } from 'node:fs';
-import { readFile } from './files.js';
+import { constants } from 'node:fs';
+import { fileExists, readFile, statPath } from './files.js';
 import { join } from 'node:path';
 import type { Model, Recipe } from '../compiler/index.js';
 import { parameterShapes, stageAt, stageRecipe } from '../compiler/index.js';
@@ -35,10 +35,10 @@ export interface StartWeights {
  * (`weights.safetensors`) or a checkpoint folder (`model.safetensors`).
  */
 export function startWeightsFile(path: string): string {
-  if (!existsSync(path)) throw new UserError(CODES.weightsFile, `${path}: no such file`);
-  if (!statSync(path).isDirectory()) return path;
+  if (!fileExists(path)) throw new UserError(CODES.weightsFile, `${path}: no such file`);
+  if ((statPath(path).mode & constants.S_IFMT) !== constants.S_IFDIR) return path;
   const candidates = [join(path, 'weights.safetensors'), join(path, 'model.safetensors')];
-  const found = candidates.find((c) => existsSync(c));
+  const found = candidates.find((c) => fileExists(c));
   if (!found)
     throw new UserError(
       CODES.weightsFile,

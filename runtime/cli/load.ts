@@ -1,9 +1,8 @@
 // Reading a spec for a command: parse and check it, print its diagnostics, pick the recipe;
 // reading the trained weights a command uses.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckedSpec, Diagnostic, Model, Recipe, SweepSpec } from '../../compiler/index.js';
-import { FileError, readText } from '../files.js';
+import { fileExists, FileError, readText } from '../files.js';
 import { checkerHost } from '../host.js';
 import { checkSpec, hasErrors } from '../../compiler/index.js';
 import { trainedWeights } from '../start-weights.js';
@@ -97,7 +96,7 @@ export function loadTrainedWeights(
   recipe: string,
 ): Map<string, Float32Array> {
   const path = file ?? join('runs', recipe, 'weights.safetensors');
-  if (!existsSync(path))
+  if (!fileExists(path))
     throw new UserError(
       CODES.weightsFile,
       `${path}: no such file; train first (netspec train ${spec}) or pass --weights`,

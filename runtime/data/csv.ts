@@ -2,9 +2,8 @@
 // or tabs, LF or CRLF, optional header row, optional trailing newline, blank lines skipped
 // (as pandas does). The file is read in chunks through one state machine, so the text never has
 // to fit in memory at once, and nothing is decoded to strings except to report a problem.
-import { closeSync, readSync } from 'node:fs';
 import { CODES } from '../../compiler/index.js';
-import { errnoOf, openFile } from '../files.js';
+import { readRanges } from '../files.js';
 import { FloatRows } from './csv-float.js';
 import { UserError } from '../errors.js';
 import { headerLike, numberLike, unreadable } from './errors.js';
@@ -58,24 +57,20 @@ export function sniff(path: string, delimiter: string): { delimiter: number; hea
 }
 
 function firstLine(path: string): string {
-  const fd = open(path);
-  try {
-    const buffer = Buffer.alloc(1 << 20);
-    const n = readSync(fd, buffer, 0, buffer.length, 0);
-    const text = buffer.subarray(0, n).toString('utf8');
-    return text
-      .replace(/^\uFEFF/, '')
-      .split('\n')[0]
-      .replace(/\r$/, '');
-  } finally {
-    closeSync(fd);
-  }
+  const text = read(path, 0, 1 << 20).toString('utf8');
+  return text
+    .replace(/^\uFEFF/, '')
+    .split('\n')[0]
+    .replace(/\r$/, '');
 }
 
-/** Opens a spreadsheet: a regular file, or a UserError saying what it is instead. */
-function open(path: string): number {
+/**
+ * A spreadsheet's bytes from `at`, up to `length` (fewer at its end), read by the reader with its
+ * time limit; or a UserError saying what the file is instead.
+ */
+function read(path: string, at: number, length: number): Buffer {
   try {
-    return openFile(path, 'stream').fd;
+    return readRanges(path, 'stream', Float64Array.of(at, length));
   } catch (e) {
     throw unreadable(path, e);
   }
@@ -96,24 +91,11 @@ export function readCsv(
   const parser = layout.float
     ? new FloatRows(path, layout, String.fromCharCode(delimiter), layout.float.scale)
     : new CsvParser(path, layout, delimiter, sink);
-  const fd = open(path);
-  try {
-    const chunk = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, chunk, 0, CHUNK, null);
-      } catch (e) {
-        const code = errnoOf(e);
-        const reason =
-          code === 'EISDIR' ? 'is a directory, not a file' : `cannot be read (${code})`;
-        throw new UserError(CODES.dataUnreadable, `${path}: ${reason}`);
-      }
-      if (n === 0) break;
-      parser.feed(chunk, n);
-    }
-  } finally {
-    closeSync(fd);
+  for (let at = 0; ;) {
+    const chunk = read(path, at, CHUNK);
+    if (chunk.length === 0) break;
+    parser.feed(chunk, chunk.length);
+    at += chunk.length;
   }
   return parser.finish();
 }

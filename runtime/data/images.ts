@@ -2,12 +2,12 @@
 // `MyMNIST(image_dir, label_spreadsheet)`), or one subfolder per class as torchvision's
 // ImageFolder does (classes sorted by name). Every image is converted to the declared channels
 // and must have the declared height and width.
-import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CODES } from '../../compiler/index.js';
-import { checkFiles, errnoOf, FileError, readEach, readFile } from '../files.js';
+import { checkFiles, errnoOf, FileError, listFolder, readEach, readFile } from '../files.js';
+import type { FolderEntry } from '../files.js';
 import { UserError } from '../errors.js';
 import { numberLike, unreadable } from './errors.js';
 
@@ -101,21 +101,13 @@ export function readClassFolders(dir: string, shape: number[]): ImageTable {
   };
 }
 
-/** Whether a folder entry is a folder; a broken link or a vanished entry is not. */
-function isFolder(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 function classFiles(dir: string): {
   classNames: string[];
   files: { path: string; label: number }[];
 } {
   const classNames = listDir(dir)
-    .filter((name) => isFolder(join(dir, name)))
+    .filter((entry) => entry.folder)
+    .map((entry) => entry.name)
     .sort();
   if (classNames.length === 0)
     throw new UserError(
@@ -129,23 +121,31 @@ function classFiles(dir: string): {
   return { classNames, files };
 }
 
-function listDir(dir: string): string[] {
+/** A folder's entries, each saying whether it is a folder (a broken link is not). */
+function listDir(dir: string): FolderEntry[] {
   try {
-    return readdirSync(dir);
+    return listFolder(dir);
   } catch (e) {
     const code = errnoOf(e);
+    const reason =
+      code === 'ENOTDIR'
+        ? 'is not a folder'
+        : code === 'ETIMEDOUT' && e instanceof FileError
+          ? e.reason
+          : `cannot be listed (${code})`;
     throw new UserError(
       code === 'ENOENT' ? CODES.dataNotFound : CODES.dataUnreadable,
-      `${dir}: ${code === 'ENOTDIR' ? 'is not a folder' : `cannot be listed (${code})`}`,
+      `${dir}: ${reason}`,
     );
   }
 }
 
 function imageFiles(dir: string): string[] {
   const found: string[] = [];
-  for (const name of listDir(dir).sort()) {
+  const entries = listDir(dir).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { name, folder } of entries) {
     const path = join(dir, name);
-    if (isFolder(path)) found.push(...imageFiles(path));
+    if (folder) found.push(...imageFiles(path));
     else if (IMAGE_EXTENSIONS.has(extname(name).toLowerCase())) found.push(path);
   }
   return found;

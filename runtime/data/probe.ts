@@ -3,7 +3,6 @@
 // beyond the classes the model outputs. Each is a warning at the place the spec names the file
 // (an error with `check --data`). What a file says is read once per change of the file (path,
 // size, modification time); label columns of large spreadsheets only when asked to (`--data`).
-import { statSync } from 'node:fs';
 import type {
   CheckedSpec,
   DataFile,
@@ -19,7 +18,7 @@ import { readIdx } from './idx.js';
 import { listClassFolders, listLabelledFolder } from './images.js';
 import { resolveDataFile } from './paths.js';
 import { labelColumnIndex } from './sources.js';
-import { errnoOf } from '../files.js';
+import { errnoOf, FileError, statPath } from '../files.js';
 
 export interface ProbeOptions {
   /** Extra folders data files are looked up in (`--data`, $NETSPEC_DATA). */
@@ -51,8 +50,9 @@ export class DataFacts {
 
 function stat(path: string) {
   try {
-    return statSync(path);
+    return statPath(path);
   } catch (e) {
+    if (e instanceof FileError) throw new UserError(CODES.dataUnreadable, e.message);
     throw new UserError(CODES.dataUnreadable, `${path}: cannot be read (${errnoOf(e)})`);
   }
 }

@@ -86,9 +86,7 @@ function loadImages(source: DataSource & { kind: 'images' }, roots: readonly str
   const list = (check: boolean): ImageListing =>
     source.labels ? listLabelledFolder(dir, sheet, check) : listClassFolders(dir);
   // The estimate only counts files: the in-memory reader reports problems in its own order.
-  const stream =
-    source.stream === true ||
-    (source.stream !== false && shouldStream(source, list(false).files.length * pixels));
+  const stream = shouldStream(source, () => list(false).files.length * pixels);
   const labelAtOf = (numbered: Int32Array | undefined) => (i: number) =>
     numbered ? `${sheet}:${numbered[i]}:2` : `${dir}: image ${i + 1}`;
   if (!stream) {
@@ -119,7 +117,7 @@ function loadImages(source: DataSource & { kind: 'images' }, roots: readonly str
 function loadIdx(source: DataSource & { kind: 'idx' }, roots: readonly string[]): Split {
   const imagesPath = resolveDataFile(source.images, roots);
   const labelsPath = resolveDataFile(source.labels, roots);
-  const stream = shouldStream(source, pixelBytesEstimate('idx', imagesPath));
+  const stream = shouldStream(source, () => pixelBytesEstimate('idx', imagesPath));
   const streamed = stream ? streamIdx(imagesPath, source.images.file) : undefined;
   const images = streamed ? undefined : readIdx(imagesPath, 3);
   const labels = readIdx(labelsPath, 1);
@@ -157,7 +155,7 @@ function loadCsv(source: DataSource & { kind: 'csv' }, roots: readonly string[])
     ...(float ? { float: { scale: source.scale } } : {}),
   };
   // Streaming stores whole-number pixels: float spreadsheets are read into memory.
-  const stream = !float && shouldStream(source, pixelBytesEstimate('csv', imagesPath));
+  const stream = !float && shouldStream(source, () => pixelBytesEstimate('csv', imagesPath));
   const streamed = stream
     ? streamCsv(imagesPath, source.images.file, { layout, delimiter }, pixels, (sink) =>
         readCsv(imagesPath, layout, delimiter, sink),

@@ -1,12 +1,12 @@
 // Random-access pixel stores for splits that are not held in memory: examples are read on
 // demand, by index, in whatever order an epoch asks for. A raw uint8 file (a raw IDX file, or
-// the cache a gzip IDX file or a CSV spreadsheet was converted to) is read in place with
-// positioned reads, adjacent examples in one read; an image folder decodes its files one by
-// one. A store is described by a plain-data handle, so a worker thread can open the same one.
-import { closeSync, readSync, statSync } from 'node:fs';
+// the cache a gzip IDX file or a CSV spreadsheet was converted to) is read in place, a batch's
+// examples in one request to the reader (files.ts) and adjacent examples in one range; an image
+// folder decodes its files one by one. A store is described by a plain-data handle, so a worker
+// thread can open the same one.
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
-import { errnoOf, FileError, openFile, readFiles } from '../files.js';
+import { checkFile, checkFiles, errnoOf, FileError, readFiles, readRanges } from '../files.js';
 import { UserError } from '../errors.js';
 import { unreadable } from './errors.js';
 import { decodeImage } from './images.js';
@@ -58,9 +58,6 @@ export function subsetStore(store: PixelStore, indices: Uint32Array): PixelStore
   return openStore({ ...store.handle, map });
 }
 
-/** Largest single read: bounds the scratch memory of sequential passes. */
-const MAX_READ = 1 << 22;
-
 class FileStore implements PixelStore {
   readonly count: number;
   readonly pixels: number;
@@ -71,58 +68,46 @@ class FileStore implements PixelStore {
   }
 
   read(indices: ArrayLike<number>, target: Uint8Array): void {
-    // Opened per call (a batch): workers are terminated at the end of each epoch, and a
-    // descriptor a worker holds would outlive it; an open costs microseconds next to the reads.
-    const fd = this.open();
+    const ranges = this.ranges(indices);
+    let bytes: Buffer;
     try {
-      this.readRuns(fd, indices, target);
-    } finally {
-      closeSync(fd);
+      // One request to the reader per batch, with its time limit: a file on a mount that stops
+      // answering mid-epoch ends the run with a message instead of hanging it.
+      bytes = readRanges(this.handle.path, 'stream', ranges);
+    } catch (e) {
+      throw this.unreadable(e);
     }
+    // The file shrank after it was checked: say so rather than train on zeros.
+    if (bytes.length < indices.length * this.pixels)
+      throw this.fail('is truncated (it changed while being read)');
+    target.set(bytes);
   }
 
-  private readRuns(fd: number, indices: ArrayLike<number>, target: Uint8Array): void {
+  /**
+   * The file's ranges (offset and length, one after another) holding examples `indices`. Runs
+   * of consecutive examples become one range: a sequential pass (statistics, an unshuffled
+   * evaluation) reads megabytes at a time; a shuffled batch reads example by example.
+   */
+  private ranges(indices: ArrayLike<number>): Float64Array {
     const { map, pixels, offset } = this.handle;
     const n = indices.length;
-    const most = Math.max(1, Math.floor(MAX_READ / pixels));
-    // Runs of consecutive file positions become one read: a sequential pass (statistics, an
-    // unshuffled evaluation) reads megabytes at a time; a shuffled batch reads example by example.
+    const ranges = new Float64Array(2 * n);
+    let count = 0;
     for (let k = 0; k < n;) {
       const first = map ? map[indices[k]] : indices[k];
       let run = 1;
-      while (
-        k + run < n &&
-        run < most &&
-        (map ? map[indices[k + run]] : indices[k + run]) === first + run
-      )
-        run++;
-      this.readAt(fd, offset + first * pixels, target, k * pixels, run * pixels);
+      while (k + run < n && (map ? map[indices[k + run]] : indices[k + run]) === first + run) run++;
+      ranges[count++] = offset + first * pixels;
+      ranges[count++] = run * pixels;
       k += run;
     }
+    return ranges.subarray(0, count);
   }
 
-  private readAt(fd: number, position: number, target: Uint8Array, at: number, length: number) {
-    let done = 0;
-    while (done < length) {
-      let n: number;
-      try {
-        n = readSync(fd, target, at + done, length - done, position + done);
-      } catch (e) {
-        throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
-      }
-      // The file shrank after it was checked: say so rather than train on zeros.
-      if (n === 0) throw this.fail('is truncated (it changed while being read)');
-      done += n;
-    }
-  }
-
-  private open(): number {
-    try {
-      return openFile(this.handle.path, 'stream').fd;
-    } catch (e) {
-      if (e instanceof FileError) throw this.fail(e.reason);
-      throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
-    }
+  private unreadable(e: unknown): UserError {
+    return this.fail(
+      e instanceof FileError ? e.reason : `cannot be read (${errnoOf(e) ?? String(e)})`,
+    );
   }
 
   private fail(what: string): UserError {
@@ -135,9 +120,9 @@ class FileStore implements PixelStore {
     const { path, offset, pixels, map } = this.handle;
     let stat;
     try {
-      stat = statSync(path);
+      stat = checkFile(path, 'stream');
     } catch (e) {
-      throw this.fail(`cannot be read (${errnoOf(e) ?? String(e)})`);
+      throw this.unreadable(e);
     }
     return digest([path, stat.size, stat.mtimeMs, offset, pixels].join(':'), map);
   }
@@ -171,9 +156,10 @@ class ImageStore implements PixelStore {
   fingerprint(): string {
     // Names, sizes and times, not contents: reading every image to key a cache would cost as
     // much as the statistics themselves.
-    const parts = this.handle.files.map((f) => {
-      const s = statSync(f);
-      return `${f}:${s.size}:${s.mtimeMs}`;
+    const { files } = this.handle;
+    const parts = checkFiles(files, 'image').map((s, i) => {
+      if (s instanceof FileError) throw unreadable(files[i], s);
+      return `${files[i]}:${s.size}:${s.mtimeMs}`;
     });
     return digest([this.handle.shape.join(), ...parts].join('\n'), this.handle.map);
   }

@@ -20,18 +20,18 @@ import {
 } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { DataSource } from '../../compiler/index.js';
 import { CODES } from '../../compiler/index.js';
-import { writeFileAtomic } from '../files.js';
 import {
   checkFile,
   FILE_LIMITS,
-  openFile,
+  gunzipInto,
   readFile,
   readFirst,
   readLast,
   readText,
+  writeFileAtomic,
+  WriteError,
 } from '../files.js';
 import { UserError } from '../errors.js';
 import { unreadable } from './errors.js';
@@ -78,9 +78,13 @@ export function pixelBytesEstimate(kind: DataSource['kind'], path: string): numb
   }
 }
 
-export function shouldStream(source: DataSource, estimate: number): boolean {
+/**
+ * Whether a source streams: as its `stream` says, or under `auto` by its estimated pixel bytes
+ * (only then estimated: the estimate reads a gzip file's last bytes).
+ */
+export function shouldStream(source: DataSource, estimate: () => number): boolean {
   const stream = source.stream ?? 'auto';
-  return stream === 'auto' ? estimate > streamBudget() : stream;
+  return stream === 'auto' ? estimate() > streamBudget() : stream;
 }
 
 export interface StreamedIdx {
@@ -92,25 +96,15 @@ export interface StreamedIdx {
 
 /** A rank-3 IDX images file as a store: read in place when raw, else through the cache. */
 export function streamIdx(path: string, specFile: string): StreamedIdx {
-  let head: Buffer;
+  let start: Buffer;
   let size: number;
-  let gzipStart = Buffer.alloc(0);
   try {
-    const file = openFile(path, 'stream');
-    try {
-      size = file.size;
-      head = Buffer.alloc(16);
-      readSync(file.fd, head, 0, 16, 0);
-      if (isGzip(head)) {
-        gzipStart = Buffer.alloc(Math.min(4096, size));
-        readSync(file.fd, gzipStart, 0, gzipStart.length, 0);
-      }
-    } finally {
-      closeSync(file.fd);
-    }
+    size = checkFile(path, 'stream').size;
+    start = readFirst(path, 'stream', 4096);
   } catch (e) {
     throw unreadable(path, e);
   }
+  const head = start.subarray(0, 16);
   if (!isGzip(head)) {
     const { dims, header } = checkIdxHeader(path, head, size, 3);
     const store = openStore({
@@ -125,7 +119,7 @@ export function streamIdx(path: string, specFile: string): StreamedIdx {
   }
   const cached = convertOnce(path, specFile, { kind: 'idx' }, (target) => {
     // Never more than the header promises: a bomb stops there, and its partial copy is removed.
-    const promised = promisedIdxBytes(gzipStart);
+    const promised = promisedIdxBytes(start);
     gunzipFile(path, target, Math.min(promised ?? Infinity, FILE_LIMITS.stream));
     checkIdxHeader(path, readHead(target, 16), statSync(target).size, 3);
     return {};
@@ -224,7 +218,12 @@ function convertOnce(
   how: unknown,
   convert: (target: string) => { labels?: Int32Array; lines?: Int32Array; rows?: number },
 ): Converted {
-  const stat = statSync(path);
+  let stat;
+  try {
+    stat = checkFile(path, 'stream');
+  } catch (e) {
+    throw unreadable(path, e);
+  }
   const key = createHash('sha256')
     .update(
       JSON.stringify({ v: 2, path: resolve(path), size: stat.size, mtime: stat.mtimeMs, how }),
@@ -313,55 +312,19 @@ function readInt32(path: string): Int32Array {
 }
 
 /**
- * Decompresses a gzip file into `target` without holding either in memory. Node's zlib has
- * no synchronous streaming API, and the loader is synchronous, so a worker thread streams
- * (file → gunzip → file) while this thread waits on a shared flag.
+ * Decompresses a gzip file into `target` without holding either in memory: the reader streams
+ * it (file → gunzip → file), with its time limit on silence.
  */
 function gunzipFile(path: string, target: string, limit: number): void {
-  const status = new Int32Array(new SharedArrayBuffer(8));
-  const message = new Uint8Array(new SharedArrayBuffer(4096));
-  const worker = new Worker(GUNZIP_WORKER, {
-    eval: true,
-    workerData: { from: path, to: target, limit, status: status.buffer, message: message.buffer },
-  });
-  while (Atomics.load(status, 0) === 0) Atomics.wait(status, 0, 0, 1000);
-  void worker.terminate();
-  if (Atomics.load(status, 0) === 1) return;
-  const text = Buffer.from(message.subarray(0, Atomics.load(status, 1))).toString('utf8');
-  const error = JSON.parse(text) as { code?: string; message: string };
-  if (error.code === 'ERR_INFLATES_PAST')
-    throw new UserError(CODES.dataFormat, `${path}: ${inflatesPast(limit)}`);
-  throw gzipError(path, Object.assign(new Error(error.message), { code: error.code }));
-}
-
-/** Plain CommonJS, evaluated in the worker: no module to resolve, from sources or from dist. */
-const GUNZIP_WORKER = `
-const { workerData } = require('node:worker_threads');
-const { createReadStream, createWriteStream } = require('node:fs');
-const { createGunzip } = require('node:zlib');
-const { pipeline, Transform } = require('node:stream');
-const status = new Int32Array(workerData.status);
-const done = (error) => {
-  if (error) {
-    const text = Buffer.from(JSON.stringify({ code: error.code, message: error.message }));
-    const length = Math.min(text.length, 4096);
-    new Uint8Array(workerData.message).set(text.subarray(0, length));
-    Atomics.store(status, 1, length);
+  let failed;
+  try {
+    failed = gunzipInto(path, 'stream', target, limit);
+  } catch (e) {
+    if (e instanceof WriteError) throw e;
+    throw unreadable(path, e);
   }
-  Atomics.store(status, 0, error ? 2 : 1);
-  Atomics.notify(status, 0);
-};
-let written = 0;
-const bounded = new Transform({
-  transform(chunk, _, next) {
-    written += chunk.length;
-    if (written <= workerData.limit) return next(null, chunk);
-    next(Object.assign(new Error('inflates past its bound'), { code: 'ERR_INFLATES_PAST' }));
-  },
-});
-try {
-  pipeline(createReadStream(workerData.from), createGunzip(), bounded, createWriteStream(workerData.to), done);
-} catch (error) {
-  done(error);
+  if (!failed) return;
+  if (failed.code === 'ERR_INFLATES_PAST')
+    throw new UserError(CODES.dataFormat, `${path}: ${inflatesPast(limit)}`);
+  throw gzipError(path, Object.assign(new Error(failed.message), { code: failed.code }));
 }
-`;

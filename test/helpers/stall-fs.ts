@@ -1,5 +1,5 @@
 // Mounts test/helpers/stall_fs.py: a FUSE file system whose files never answer a read (or a
-// stat), like a mount whose NFS server is gone.
+// stat, or a read past their start), like a mount whose NFS server is gone.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -13,19 +13,22 @@ export interface Stall {
 const mounted = (mountpoint: string) =>
   readFileSync('/proc/self/mounts', 'utf8').includes(` ${mountpoint} fuse`);
 
+/** What never answers: a read, a stat, or a read from byte N on (`after:N`). */
+export type StallMode = 'read' | 'getattr' | `after:${number}`;
+
 /**
- * Mounts at `mountpoint` files `stalled.net` and `stalled.onnx` with `content`'s size, whose
- * `read` (or `getattr`, their stat) sleeps forever; resolves once the mount is there.
+ * Mounts at `mountpoint` the files named by `files`' keys, with the bytes of the files its values
+ * name, stalling as `mode` says; resolves once the mount is there.
  */
 export async function mountStall(
   python: string,
   mountpoint: string,
-  content: string,
-  mode: 'read' | 'getattr',
+  files: Record<string, string>,
+  mode: StallMode,
 ): Promise<Stall> {
   const script = join(ROOT, 'test/helpers/stall_fs.py');
-  const names = ['stalled.net', 'stalled.onnx'];
-  const daemon = spawn(python, [script, mountpoint, content, mode, ...names], {
+  const pairs = Object.entries(files).map(([name, content]) => `${name}=${content}`);
+  const daemon = spawn(python, [script, mountpoint, mode, ...pairs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -1,13 +1,17 @@
 // A file on a mount that stops answering (an NFS server gone, a FUSE daemon that stalls): the
 // read times out with a positioned message and netspec exits 1 promptly. A tiny FUSE file system
-// (test/helpers/stall_fs.py) serves one file whose read, or whose stat, never returns.
+// (test/helpers/stall_fs.py) serves files whose read, whose stat, or whose reads past their first
+// 4 KiB (a streamed source, mid-epoch) never return.
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LspClient, MLP_SPEC } from '../helpers/lsp.js';
 import { PYTHON } from '../helpers/machine.js';
+import { idxBytes } from '../helpers/idx.js';
 import { ROOT, tempDir } from '../helpers/spec.js';
 import { mountStall } from '../helpers/stall-fs.js';
 import type { Stall } from '../helpers/stall-fs.js';
@@ -17,6 +21,7 @@ const LIMIT = 1;
 
 interface Run {
   status: number | null;
+  stdout: string;
   stderr: string;
   seconds: number;
 }
@@ -30,17 +35,20 @@ function run(args: string[], cwd: string, within = 8000): Promise<Run> {
   const child = spawn(process.execPath, [join(ROOT, 'bin/netspec.js'), ...args], {
     cwd,
     env: { ...process.env, NETSPEC_READ_TIMEOUT: String(LIMIT) },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let stdout = '';
   let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => {
     const done = (status: number | null) => {
       clearTimeout(timer);
-      resolve({ status, stderr, seconds: (performance.now() - started) / 1000 });
+      resolve({ status, stdout, stderr, seconds: (performance.now() - started) / 1000 });
     };
     const timer = setTimeout(() => {
       child.unref();
+      child.stdout.destroy();
       child.stderr.destroy();
       done(null);
     }, within);
@@ -75,7 +83,8 @@ describe('reads from a mount that stops answering', () => {
     writeFileSync(content, readFileSync(join(ROOT, 'specs/blocks.net')));
     for (const mode of ['read', 'getattr'] as const) {
       mkdirSync(join(dir, mode));
-      stalls.push(await mountStall(PYTHON, join(dir, mode), content, mode));
+      const files = { 'stalled.net': content, 'stalled.onnx': content };
+      stalls.push(await mountStall(PYTHON, join(dir, mode), files, mode));
     }
   });
   afterAll(() => {
@@ -100,6 +109,13 @@ describe('reads from a mount that stops answering', () => {
     expectTimedOut(result, `${mode}/stalled.onnx:`);
   });
 
+  it('data of an image folder whose entries do not answer a stat', async () => {
+    const spec = `dataset D {\n  train = images("getattr", shape: [1, 28, 28])\n}\n`;
+    writeFileSync(join(dir, 'folder.net'), spec);
+    const result = await run(['data', 'folder.net'], dir);
+    expectTimedOut(result, `${join(dir, 'getattr')}: did not answer`);
+  });
+
   it('the language server answers past an import whose read stalls', async () => {
     process.env.NETSPEC_READ_TIMEOUT = String(LIMIT); // the server started here inherits it
     const lsp = new LspClient();
@@ -119,5 +135,67 @@ describe('reads from a mount that stops answering', () => {
     const other = await lsp.open(pathToFileURL(join(dir, 'mlp.net')).href, MLP_SPEC);
     expect(other.diagnostics).toEqual([]);
     expect(await lsp.close()).toBe(0);
+  });
+});
+
+describe('a streamed source on a mount that stops answering mid-file', () => {
+  let dir: string;
+  let stall: Stall | undefined;
+  const COUNT = 3000;
+  beforeAll(async () => {
+    dir = tempDir();
+    // Random pixels: the gzip file stays megabytes, far past the first read that answers.
+    const pixels = randomBytes(COUNT * 784);
+    const images = idxBytes([COUNT, 28, 28], pixels);
+    const labels = Array.from({ length: COUNT }, (_, i) => i % 10);
+    writeFileSync(join(dir, 'images'), images);
+    writeFileSync(join(dir, 'images.gz'), gzipSync(images));
+    const rows = labels.map((_, i) => pixels.subarray(i * 784, (i + 1) * 784).join(','));
+    writeFileSync(join(dir, 'images.csv'), rows.join('\n') + '\n');
+    writeFileSync(join(dir, 'labels'), idxBytes([COUNT], Uint8Array.from(labels)));
+    writeFileSync(join(dir, 'labels.csv'), labels.join('\n') + '\n');
+    mkdirSync(join(dir, 'later'));
+    const names = ['images', 'images.gz', 'images.csv'];
+    const files = Object.fromEntries(names.map((name) => [name, join(dir, name)]));
+    stall = await mountStall(PYTHON, join(dir, 'later'), files, 'after:4096');
+  });
+  afterAll(() => stall?.unmount());
+
+  /** A spec training one epoch on `train`, a source on the stalling mount. */
+  const spec = (train: string) => `dataset D {
+  train = ${train}
+  test = idx("images", "labels")
+}
+network MLP {
+  input x: [1, 28, 28]
+  x -> Flatten -> Linear(784, 16) -> ReLU -> Linear(16, 10)
+}
+train T {
+  model = MLP()
+  data = D, batch: 64
+  optimizer = SGD(lr: 0.01)
+  loss = cross_entropy
+  epochs = 1
+}
+`;
+
+  it.each([
+    ['a raw IDX file read in place', 'raw', 'idx("later/images", "labels", stream: true)'],
+    [
+      'a gzip IDX file inflated into the cache',
+      'gzip',
+      'idx("later/images.gz", "labels", stream: true)',
+    ],
+    [
+      'a CSV spreadsheet converted into the cache',
+      'csv',
+      'csv(images: "later/images.csv", labels: "labels.csv", stream: true)',
+    ],
+  ])('%s: train ends with the message', async (_, name, train) => {
+    writeFileSync(join(dir, `${name}.net`), spec(train));
+    const result = await run(['train', `${name}.net`, '--out', `out-${name}`], dir);
+    expectTimedOut(result, `${join(dir, 'later/images')}`);
+    // The raw file's first example (within its first 4 KiB) was read: the stall came mid-epoch.
+    if (name === 'raw') expect(result.stdout).toContain('training T: MLP on D (3000 train');
   });
 });
