@@ -25,10 +25,11 @@ export function writeIdxPair(
   return { images: `images${ext}`, labels: `labels${ext}` };
 }
 
-export function tinySpec(images: string, labels: string): string {
+/** One epoch of a small MLP on an IDX pair; `train` replaces the training split's source. */
+export function tinySpec(images: string, labels: string, train?: string): string {
   return `
 dataset Tiny {
-  train = idx("${images}", "${labels}")
+  train = ${train ?? `idx("${images}", "${labels}")`}
   test  = idx("${images}", "${labels}")
 }
 network MLP {

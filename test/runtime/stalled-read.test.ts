@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LspClient, MLP_SPEC } from '../helpers/lsp.js';
 import { PYTHON } from '../helpers/machine.js';
-import { idxBytes } from '../helpers/idx.js';
+import { idxBytes, tinySpec } from '../helpers/idx.js';
 import { ROOT, tempDir } from '../helpers/spec.js';
 import { mountStall } from '../helpers/stall-fs.js';
 import type { Stall } from '../helpers/stall-fs.js';
@@ -161,24 +161,6 @@ describe('a streamed source on a mount that stops answering mid-file', () => {
   });
   afterAll(() => stall?.unmount());
 
-  /** A spec training one epoch on `train`, a source on the stalling mount. */
-  const spec = (train: string) => `dataset D {
-  train = ${train}
-  test = idx("images", "labels")
-}
-network MLP {
-  input x: [1, 28, 28]
-  x -> Flatten -> Linear(784, 16) -> ReLU -> Linear(16, 10)
-}
-train T {
-  model = MLP()
-  data = D, batch: 64
-  optimizer = SGD(lr: 0.01)
-  loss = cross_entropy
-  epochs = 1
-}
-`;
-
   it.each([
     ['a raw IDX file read in place', 'raw', 'idx("later/images", "labels", stream: true)'],
     [
@@ -192,10 +174,10 @@ train T {
       'csv(images: "later/images.csv", labels: "labels.csv", stream: true)',
     ],
   ])('%s: train ends with the message', async (_, name, train) => {
-    writeFileSync(join(dir, `${name}.net`), spec(train));
+    writeFileSync(join(dir, `${name}.net`), tinySpec('images', 'labels', train));
     const result = await run(['train', `${name}.net`, '--out', `out-${name}`], dir);
     expectTimedOut(result, `${join(dir, 'later/images')}`);
     // The raw file's first example (within its first 4 KiB) was read: the stall came mid-epoch.
-    if (name === 'raw') expect(result.stdout).toContain('training T: MLP on D (3000 train');
+    if (name === 'raw') expect(result.stdout).toContain('training T: MLP on Tiny (3000 train');
   });
 });
