@@ -63,10 +63,23 @@ export type ReadReply =
    */
   | { error: string; dangling: boolean; message?: string; target?: boolean };
 
-/** The time limit of one request in seconds: NETSPEC_READ_TIMEOUT, or 30. */
+/** A limit the process chose (the language server's), ahead of the environment's. */
+let chosenSeconds: number | undefined;
+
+/** Sets the time limit of this thread's requests, in seconds. */
+export function chooseReadTimeout(seconds: number): void {
+  chosenSeconds = seconds;
+}
+
+/** The time limit of one request in seconds: the chosen one, NETSPEC_READ_TIMEOUT, or 30. */
 export function readTimeoutSeconds(): number {
+  return chosenSeconds ?? environmentReadTimeout() ?? 30;
+}
+
+/** NETSPEC_READ_TIMEOUT's seconds, when it holds a positive number. */
+export function environmentReadTimeout(): number | undefined {
   const value = Number(process.env.NETSPEC_READ_TIMEOUT);
-  return Number.isFinite(value) && value > 0 ? value : 30;
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }
 
 interface Reader {

@@ -2,6 +2,7 @@
 // costs in time and memory, it costs here, not in the thread that answers the editor. Its
 // workspace keeps each document's parse between versions, as the server's own does.
 import { parentPort } from 'node:worker_threads';
+import { chooseReadTimeout } from '../reader.js';
 import { analyze } from './analysis.js';
 import type { AnalysisJob, AnalysisOutcome } from './bounded.js';
 import { Workspace } from './workspace.js';
@@ -13,6 +14,7 @@ const workspace = new Workspace((file) => open.get(file));
 function analyzeJob(job: AnalysisJob): AnalysisOutcome {
   open = new Map(job.open);
   workspace.allowReads(job.access);
+  chooseReadTimeout(job.readSeconds);
   const analysis = analyze(workspace, job.text, job.uri);
   return {
     uri: job.uri,

@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type { InitializeParams } from 'vscode-languageserver/node.js';
 import type { Diagnostic } from '../../compiler/index.js';
 import { CODES, diagnostic } from '../../compiler/index.js';
+import { environmentReadTimeout } from '../reader.js';
 import type { WorkspaceAccess } from './workspace-access.js';
 
 /** Documents longer than this (in characters) are analysed in a worker. */
@@ -18,19 +19,30 @@ export const INLINE_CHARS = 128 * 1024;
 export interface Bounds {
   seconds: number;
   memoryMb: number;
+  /** How long a read waits on a mount that does not answer (runtime/reader.ts). */
+  readSeconds: number;
 }
 
-/** Enough for the largest spec the limits allow (docs/decisions/0020) on a loaded machine. */
-export const DEFAULT_BOUNDS: Bounds = { seconds: 60, memoryMb: 2048 };
+/**
+ * Enough for the largest spec the limits allow (docs/decisions/0020) on a loaded machine. A
+ * read waits 5 s, not the command line's 30: the server's thread waits with it, and every open
+ * document with the server (the limit is on silence, so a slow mount still reads).
+ */
+export const DEFAULT_BOUNDS: Bounds = { seconds: 60, memoryMb: 2048, readSeconds: 5 };
 
-/** The bounds, from the initialization options `analysisSeconds` and `analysisMemoryMb`. */
+/**
+ * The bounds, from the initialization options `analysisSeconds`, `analysisMemoryMb` and
+ * `readTimeoutSeconds` (else NETSPEC_READ_TIMEOUT, else 5).
+ */
 export function boundsOf(params: InitializeParams): Bounds {
   const options = (params.initializationOptions ?? {}) as Record<string, unknown>;
   const positive = (value: unknown, otherwise: number) =>
     typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : otherwise;
+  const readSeconds = environmentReadTimeout() ?? DEFAULT_BOUNDS.readSeconds;
   return {
     seconds: positive(options.analysisSeconds, DEFAULT_BOUNDS.seconds),
     memoryMb: positive(options.analysisMemoryMb, DEFAULT_BOUNDS.memoryMb),
+    readSeconds: positive(options.readTimeoutSeconds, readSeconds),
   };
 }
 
@@ -44,6 +56,8 @@ export interface AnalysisJob {
   access: WorkspaceAccess;
   /** The text of the other open documents, by file (an import that is open is read from here). */
   open: [string, string][];
+  /** The server's read time limit, for the worker's reads too. */
+  readSeconds: number;
 }
 
 export interface AnalysisOutcome {

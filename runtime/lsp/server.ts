@@ -23,6 +23,7 @@ import { DataCheck } from './data-check.js';
 import { CAPABILITIES, registerFeatures, type Session } from './features.js';
 import { toRange } from './positions.js';
 import { FramingGuard } from './framing.js';
+import { chooseReadTimeout } from '../reader.js';
 import { Workspace } from './workspace.js';
 import { workspaceAccess, type WorkspaceAccess } from './workspace-access.js';
 
@@ -147,6 +148,7 @@ export function startLanguageServer(): void {
       .all()
       .filter((d) => d.uri !== document.uri)
       .map((d): [string, string] => [workspace.fileOf(d.uri), d.getText()]),
+    readSeconds: analyser.bounds.readSeconds,
   });
   const published = (outcome: AnalysisOutcome): void => {
     if (documents.get(outcome.uri)?.version !== outcome.version) return;
@@ -159,6 +161,7 @@ export function startLanguageServer(): void {
     access = workspaceAccess(params);
     workspace.allowReads(access);
     analyser.bounds = boundsOf(params);
+    chooseReadTimeout(analyser.bounds.readSeconds);
     return {
       capabilities: { textDocumentSync: TextDocumentSyncKind.Full, ...CAPABILITIES },
       serverInfo: { name: 'netspec' },

@@ -136,6 +136,29 @@ describe('reads from a mount that stops answering', () => {
     expect(other.diagnostics).toEqual([]);
     expect(await lsp.close()).toBe(0);
   });
+
+  it('the language server has its own limit (readTimeoutSeconds), in its thread and its worker', async () => {
+    const environment = process.env.NETSPEC_READ_TIMEOUT;
+    delete process.env.NETSPEC_READ_TIMEOUT;
+    const lsp = new LspClient();
+    try {
+      await lsp.initialize({ readTimeoutSeconds: LIMIT });
+    } finally {
+      if (environment !== undefined) process.env.NETSPEC_READ_TIMEOUT = environment;
+    }
+    const importing = 'import "read/stalled.net"\n';
+    // Over 128 Ki characters: analysed by the server's worker, not its thread.
+    const texts = { small: importing, large: importing + `# ${'-'.repeat(140_000)}\n` };
+    for (const [name, text] of Object.entries(texts)) {
+      const started = performance.now();
+      const uri = pathToFileURL(join(dir, `${name}.net`)).href;
+      const { diagnostics } = await within(8000, lsp.open(uri, text));
+      expect((performance.now() - started) / 1000, name).toBeLessThan(LIMIT + 5);
+      const messages = diagnostics.map((d) => d.message).join('\n');
+      expect(messages, name).toContain(`did not answer within ${LIMIT} s`);
+    }
+    expect(await lsp.close()).toBe(0);
+  });
 });
 
 describe('a streamed source on a mount that stops answering mid-file', () => {

@@ -3,7 +3,9 @@
 // hover while the large one is still being checked; an analysis past its bound is stopped with
 // one diagnostic at 1:1 that gives the bound; a newer version cancels the running analysis.
 import { describe, expect, it } from 'vitest';
+import type { InitializeParams } from 'vscode-languageserver/node.js';
 import { listSpec } from '../../../bench/language.js';
+import { boundsOf } from '../../../runtime/lsp/bounded.js';
 import { after, LspClient, MLP_SPEC, uriOf } from '../../helpers/lsp.js';
 
 /** Milliseconds since `start`. */
@@ -79,5 +81,22 @@ describe('the language server on a large document', () => {
     const small = uriOf('test/fixtures/small.net');
     expect((await lsp.open(small, MLP_SPEC)).diagnostics).toEqual([]);
     expect(await lsp.close()).toBe(0);
+  });
+
+  it('reads wait 5 s, or NETSPEC_READ_TIMEOUT, or the option readTimeoutSeconds', () => {
+    const readSeconds = (options?: object) =>
+      boundsOf({ initializationOptions: options } as InitializeParams).readSeconds;
+    const environment = process.env.NETSPEC_READ_TIMEOUT;
+    try {
+      delete process.env.NETSPEC_READ_TIMEOUT;
+      expect(readSeconds()).toBe(5);
+      expect(readSeconds({ readTimeoutSeconds: 'soon' })).toBe(5);
+      process.env.NETSPEC_READ_TIMEOUT = '2';
+      expect(readSeconds()).toBe(2);
+      expect(readSeconds({ readTimeoutSeconds: 3 })).toBe(3);
+    } finally {
+      if (environment === undefined) delete process.env.NETSPEC_READ_TIMEOUT;
+      else process.env.NETSPEC_READ_TIMEOUT = environment;
+    }
   });
 });
