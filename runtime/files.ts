@@ -9,8 +9,8 @@
 import { constants, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { CODES } from '../compiler/index.js';
 import { UserError } from './errors.js';
-import { askReader, readTimeoutSeconds } from './reader.js';
-import type { BatchReply, BatchRequest, ReadReply, ReadRequest } from './reader.js';
+import { askReader, readTimeoutSeconds, replyTo, sendToReader } from './reader.js';
+import type { BatchReply, BatchRequest, ReadReply, ReadRequest, Ticket } from './reader.js';
 
 export type FileKind =
   | 'spec'
@@ -143,28 +143,48 @@ function timedOut(path: string): FileError {
   return new FileError(path, reason, 'ETIMEDOUT');
 }
 
+/** Whether `path` timed out within the last minute. */
+function recentlyStalled(path: string): boolean {
+  const when = stalled.get(path);
+  if (when !== undefined && Date.now() - when < REMEMBER_STALLED_MS) return true;
+  stalled.delete(path);
+  return false;
+}
+
 /** The reader's answer, or undefined at once for a path that timed out within the last minute. */
 function askFor(request: ReadRequest): ReadReply | undefined {
-  const when = stalled.get(request.path);
-  if (when !== undefined && Date.now() - when < REMEMBER_STALLED_MS) return undefined;
-  stalled.delete(request.path);
-  return askReader(request);
+  return recentlyStalled(request.path) ? undefined : askReader(request);
 }
 
 /** The reader's answer to a request about `path`, or the FileError it comes to. */
 function ask(request: ReadRequest): Exclude<ReadReply, { error: string }> {
-  const reply = askFor(request);
-  if (!reply) throw timedOut(request.path);
-  if (reply.error !== undefined) throw systemError(request.path, reply.error, reply.dangling);
+  return answered(request.path, askFor(request));
+}
+
+/** A reply about `path`, or the FileError it comes to (undefined: it did not answer). */
+function answered(
+  path: string,
+  reply: ReadReply | undefined,
+): Exclude<ReadReply, { error: string }> {
+  if (!reply) throw timedOut(path);
+  if (reply.error !== undefined) throw systemError(path, reply.error, reply.dangling);
   return reply;
 }
 
 /** The reader's answer about a file of `kind`, or a FileError unless it is one within limits. */
 function askFile(request: ReadRequest, kind: FileKind): FileInfo & { bytes?: Uint8Array } {
-  const reply = ask(request);
-  if (!('mode' in reply)) throw new Error(`the reader answered ${request.op} without a mode`);
+  return fileReply(request.path, ask(request), kind);
+}
+
+/** A reply about a file of `kind`, or a FileError unless it is one within limits. */
+function fileReply(
+  path: string,
+  reply: Exclude<ReadReply, { error: string }>,
+  kind: FileKind,
+): FileInfo & { bytes?: Uint8Array } {
+  if (!('mode' in reply)) throw new Error(`the reader answered about ${path} without a mode`);
   const problem = typeProblem(reply, kind);
-  if (problem) throw new FileError(request.path, ...problem);
+  if (problem) throw new FileError(path, ...problem);
   return reply;
 }
 
@@ -210,14 +230,32 @@ export function checkFile(path: string, kind: FileKind): FileInfo {
 
 /**
  * The bytes of a file at each range of `ranges` (offset and length, one range after another),
- * end to end: the pieces of a streamed source (a
- * batch's examples, a spreadsheet's next chunk), read by the reader with its time limit. A range
- * past the file's end is cut short there, so fewer bytes than asked mean the end (or a file
- * that shrank).
+ * end to end: the pieces of a streamed source (a batch's examples, a spreadsheet's next chunk),
+ * read by the reader with its time limit. A range past the file's end is cut short there, so
+ * fewer bytes than asked mean the end (or a file that shrank).
  */
 export function readRanges(path: string, kind: FileKind, ranges: Float64Array): Buffer {
-  const { bytes } = askFile({ op: 'read', path, limit: FILE_LIMITS[kind], ranges }, kind);
-  return bytesOf(bytes);
+  return rangesRead(readRangesAhead(path, kind, ranges));
+}
+
+/** A readRanges sent ahead of its use: the reader reads while the caller works on the last one. */
+export interface RangesAhead {
+  path: string;
+  kind: FileKind;
+  /** None for a path that timed out within the last minute. */
+  ticket?: Ticket<ReadRequest>;
+}
+
+/** Starts readRanges without waiting; `rangesRead` gives its bytes (every one must be taken). */
+export function readRangesAhead(path: string, kind: FileKind, ranges: Float64Array): RangesAhead {
+  if (recentlyStalled(path)) return { path, kind };
+  const request = { op: 'read', path, limit: FILE_LIMITS[kind], ranges } as const;
+  return { path, kind, ticket: sendToReader(request) };
+}
+
+/** The bytes of a readRanges sent ahead, or the FileError readRanges would throw. */
+export function rangesRead({ path, kind, ticket }: RangesAhead): Buffer {
+  return bytesOf(fileReply(path, answered(path, ticket && replyTo(ticket)), kind).bytes);
 }
 
 /**

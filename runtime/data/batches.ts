@@ -57,6 +57,21 @@ export function readPixels(split: Split, indices: ArrayLike<number>): (k: number
   return (k) => images.subarray(indices[k] * size, (indices[k] + 1) * size);
 }
 
+/**
+ * Tells a streamed split's store the batch from `start` on, so that it is read while this one is
+ * made and used (a step, for training).
+ */
+function readAhead(
+  split: Split,
+  order: Uint32Array,
+  start: number,
+  batchSize: number,
+  end: number,
+): void {
+  if (split.store && start < end)
+    split.store.willRead(order.subarray(start, Math.min(start + batchSize, end)));
+}
+
 /** Example `index` as a float image: pixel × scale (exactly pixel / 255 for ToTensor). */
 export function toImage(split: Split, index: number): Img {
   return pixelsToImage(split, readPixels(split, [index])(0));
@@ -110,6 +125,7 @@ export function* pixelBatches(
     const images = new Uint8Array(size * pixels);
     const labels = new BigInt64Array(size);
     const source = readPixels(split, order.subarray(start, start + size));
+    readAhead(split, order, start + batchSize, batchSize, end);
     for (let k = 0; k < size; k++) {
       images.set(source(k), k * pixels);
       labels[k] = BigInt(split.labels[order[start + k]]);
@@ -137,6 +153,7 @@ export function* batches(
     const images = new Float32Array(size * pixels);
     const labels = new BigInt64Array(size);
     const source = readPixels(split, order.subarray(start, start + size));
+    readAhead(split, order, start + batchSize, batchSize, end);
     for (let k = 0; k < size; k++) {
       const index = order[start + k];
       if (run) {

@@ -3,7 +3,8 @@
 // (as pandas does). The file is read in chunks through one state machine, so the text never has
 // to fit in memory at once, and nothing is decoded to strings except to report a problem.
 import { CODES } from '../../compiler/index.js';
-import { readRanges } from '../files.js';
+import { rangesRead, readRangesAhead } from '../files.js';
+import type { RangesAhead } from '../files.js';
 import { FloatRows } from './csv-float.js';
 import { UserError } from '../errors.js';
 import { headerLike, numberLike, unreadable } from './errors.js';
@@ -64,15 +65,25 @@ function firstLine(path: string): string {
     .replace(/\r$/, '');
 }
 
-/**
- * A spreadsheet's bytes from `at`, up to `length` (fewer at its end), read by the reader with its
- * time limit; or a UserError saying what the file is instead.
- */
+/** A spreadsheet's bytes from `at`, up to `length` (fewer at its end). */
 function read(path: string, at: number, length: number): Buffer {
+  return taken(readRangesAhead(path, 'stream', Float64Array.of(at, length)));
+}
+
+function drop(ahead: RangesAhead): void {
   try {
-    return readRanges(path, 'stream', Float64Array.of(at, length));
+    rangesRead(ahead);
+  } catch {
+    // not needed
+  }
+}
+
+/** The bytes of a read sent ahead, or a UserError saying what the file is instead. */
+function taken(ahead: RangesAhead): Buffer {
+  try {
+    return rangesRead(ahead);
   } catch (e) {
-    throw unreadable(path, e);
+    throw unreadable(ahead.path, e);
   }
 }
 
@@ -91,11 +102,21 @@ export function readCsv(
   const parser = layout.float
     ? new FloatRows(path, layout, String.fromCharCode(delimiter), layout.float.scale)
     : new CsvParser(path, layout, delimiter, sink);
-  for (let at = 0; ;) {
-    const chunk = read(path, at, CHUNK);
-    if (chunk.length === 0) break;
-    parser.feed(chunk, chunk.length);
-    at += chunk.length;
+  // The next chunk is read while this one is parsed.
+  let next: RangesAhead | undefined = readRangesAhead(path, 'stream', Float64Array.of(0, CHUNK));
+  try {
+    for (let at = 0; next;) {
+      const current = next;
+      next = undefined;
+      const chunk = taken(current);
+      if (chunk.length === 0) break;
+      at += chunk.length;
+      next = readRangesAhead(path, 'stream', Float64Array.of(at, CHUNK));
+      parser.feed(chunk, chunk.length);
+    }
+  } finally {
+    // A bad row ends the parse: the chunk asked for is still taken (the language server goes on).
+    if (next) drop(next);
   }
   return parser.finish();
 }

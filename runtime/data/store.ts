@@ -6,7 +6,16 @@
 // thread can open the same one.
 import { createHash } from 'node:crypto';
 import { CODES } from '../../compiler/index.js';
-import { checkFile, checkFiles, errnoOf, FileError, readFiles, readRanges } from '../files.js';
+import {
+  checkFile,
+  checkFiles,
+  errnoOf,
+  FileError,
+  rangesRead,
+  readFiles,
+  readRangesAhead,
+} from '../files.js';
+import type { RangesAhead } from '../files.js';
 import { UserError } from '../errors.js';
 import { unreadable } from './errors.js';
 import { decodeImage } from './images.js';
@@ -41,6 +50,8 @@ export interface PixelStore {
   readonly pixels: number;
   /** Copies the pixels of examples `indices`, one after another, into `target`. */
   read(indices: ArrayLike<number>, target: Uint8Array): void;
+  /** Says what the next `read` will ask for, so that a store on disk reads it meanwhile. */
+  willRead(indices: ArrayLike<number>): void;
   /** Changes when the data does: keys the Normalize statistics cache. */
   fingerprint(): string;
 }
@@ -67,13 +78,17 @@ class FileStore implements PixelStore {
     this.pixels = handle.pixels;
   }
 
+  /** The read sent ahead by willRead, and the ranges it asked for. */
+  private ahead?: { ranges: Float64Array; read: RangesAhead };
+
   read(indices: ArrayLike<number>, target: Uint8Array): void {
     const ranges = this.ranges(indices);
+    const ahead = this.takeAhead(ranges);
     let bytes: Buffer;
     try {
       // One request to the reader per batch, with its time limit: a file on a mount that stops
       // answering mid-epoch ends the run with a message instead of hanging it.
-      bytes = readRanges(this.handle.path, 'stream', ranges);
+      bytes = rangesRead(ahead ?? readRangesAhead(this.handle.path, 'stream', ranges));
     } catch (e) {
       throw this.unreadable(e);
     }
@@ -81,6 +96,29 @@ class FileStore implements PixelStore {
     if (bytes.length < indices.length * this.pixels)
       throw this.fail('is truncated (it changed while being read)');
     target.set(bytes);
+  }
+
+  willRead(indices: ArrayLike<number>): void {
+    this.takeAhead(undefined);
+    const ranges = this.ranges(indices);
+    this.ahead = { ranges, read: readRangesAhead(this.handle.path, 'stream', ranges) };
+  }
+
+  /**
+   * The read sent ahead, when it asked for `ranges`; another is taken and dropped (every read
+   * sent must be taken; its failure is the next read's to report).
+   */
+  private takeAhead(ranges: Float64Array | undefined): RangesAhead | undefined {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    if (!ahead) return undefined;
+    if (ranges && sameValues(ahead.ranges, ranges)) return ahead.read;
+    try {
+      rangesRead(ahead.read);
+    } catch {
+      // not needed
+    }
+    return undefined;
   }
 
   /**
@@ -128,6 +166,10 @@ class FileStore implements PixelStore {
   }
 }
 
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}
+
 class ImageStore implements PixelStore {
   readonly count: number;
   readonly pixels: number;
@@ -151,6 +193,10 @@ class ImageStore implements PixelStore {
       if (bytes instanceof FileError) throw unreadable(paths[k], bytes);
       target.set(decodeImage(paths[k], bytes, shape), k * this.pixels);
     });
+  }
+
+  willRead(): void {
+    // Decoding, not reading, is most of an image's cost: the files are read when asked for.
   }
 
   fingerprint(): string {

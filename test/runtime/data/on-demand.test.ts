@@ -17,6 +17,7 @@ function loggedSplit(count: number, log: string[]) {
       target.fill(0);
       log.push('make');
     },
+    willRead: () => undefined,
     fingerprint: () => 'logged',
   };
   return { ...tinySplit(count), store };

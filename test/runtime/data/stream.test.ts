@@ -178,6 +178,33 @@ describe('other streamed sources', () => {
     expectSameBatches(memory, streamed, { steps: AUGMENT, training: true });
   });
 
+  it('a read sent ahead is used when it was for the next read, and dropped when not', () => {
+    const [memory, streamed] = both({
+      kind: 'idx',
+      images: at('raw-images'),
+      labels: at('raw-labels'),
+      stream: true,
+    });
+    const store = streamed.store!;
+    const stored = (indices: number[]) =>
+      Buffer.concat(
+        indices.map((i) => (memory.images as Uint8Array).subarray(i * 784, (i + 1) * 784)),
+      );
+    const read = (indices: number[]) => {
+      const target = new Uint8Array(indices.length * 784);
+      store.read(indices, target);
+      return Buffer.from(target);
+    };
+    store.willRead([3, 1, 4]);
+    expect(read([1, 5, 9]).equals(stored([1, 5, 9]))).toBe(true);
+    store.willRead([2, 6, 7]);
+    expect(read([2, 6, 7]).equals(stored([2, 6, 7]))).toBe(true);
+    store.willRead([5]);
+    store.willRead([8, 9]);
+    expect(read([8, 9]).equals(stored([8, 9]))).toBe(true);
+    expect(read([0]).equals(stored([0]))).toBe(true);
+  });
+
   it("the seed's two spreadsheets, converted once", () => {
     const [memory, streamed] = both({ ...csv, images: at('images.csv'), labels: at('labels.csv') });
     expect(streamed.streamed).toMatch(/^CSV, converted once to /);
