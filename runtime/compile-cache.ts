@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CompiledRecipe, GraphKind, Recipe, StepCompileOptions } from '../compiler/index.js';
 import { compileRecipe, GRAPH_KINDS, withGraphs } from '../compiler/index.js';
-import { makeFolder, writeFileAtomic } from './files.js';
+import { makeFolder, writeFileAtomic } from './writes.js';
 import { CACHE_MARKER, mark, owns } from './ownership.js';
 
 /** The first line of every entry; a file without it is not one of netspec's entries. */

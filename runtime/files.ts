@@ -1,14 +1,15 @@
-// Reading the files a spec or a command names, and writing outputs whole. Only regular files are read: a named pipe
-// would block the open forever and a device such as /dev/zero never ends, so the file type is
-// checked before opening, and the open itself does not block (a pipe swapped in between is
-// caught by the second check on the open file). Each kind of file has a size limit, checked
-// before anything is read; text must be UTF-8. Every stat and read (whole files, a streamed
-// source's pieces, a gzip file inflated) runs in a reader process with a time limit
-// (reader.ts), so a stalled mount ends in a message, not a hang. Every
-// reader of user-named files goes through here, and says what is wrong in the same words.
-import { constants, mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+// Reading the files a spec or a command names (writing outputs: writes.ts). Only regular files are
+// read: a named pipe would block the open forever and a device such as /dev/zero never ends, so
+// the file type is checked before opening, and the open itself does not block (a pipe swapped in
+// between is caught by the second check on the open file). Each kind of file has a size limit,
+// checked before anything is read; text must be UTF-8. Every stat, listing and read (whole
+// files, a streamed source's pieces, a gzip file inflated) runs in a reader process with a time
+// limit (reader.ts), so a stalled mount ends in a message, not a hang. Every reader of
+// user-named files goes through here, and says what is wrong in the same words.
+import { constants } from 'node:fs';
 import { CODES } from '../compiler/index.js';
 import { UserError } from './errors.js';
+import { writeError } from './writes.js';
 import { askReader, readTimeoutSeconds, replyTo, sendToReader } from './reader.js';
 import type { BatchReply, BatchRequest, ReadReply, ReadRequest, Ticket } from './reader.js';
 
@@ -413,56 +414,5 @@ function decodes(bytes: Uint8Array): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-/** An output that could not be written (NS4002); `message` is `path: cannot write … (reason)`. */
-export class WriteError extends UserError {
-  constructor(message: string) {
-    super(CODES.outputFolder, message);
-  }
-}
-
-const WRITE_REASONS: Readonly<Record<string, string>> = {
-  ENOENT: 'its folder does not exist',
-  ENOTDIR: 'a part of its path is a file, not a folder',
-  EISDIR: 'it is a folder',
-  EROFS: 'the file system is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  ENOSPC: 'the disk is full',
-  EDQUOT: 'the disk quota is used up',
-};
-
-function writeError(path: string, e: unknown, what = 'write'): WriteError {
-  const code = (e as NodeJS.ErrnoException).code ?? String(e);
-  return new WriteError(`${path}: cannot ${what} (${WRITE_REASONS[code] ?? code})`);
-}
-
-/**
- * Writes a file whole: into a temporary name beside it, then renamed over it, so a reader never
- * sees half a file and a failure (a full disk) leaves the old file and no temporary behind.
- */
-export function writeFileAtomic(path: string, bytes: Uint8Array | string): void {
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(temporary, bytes);
-    renameSync(temporary, path);
-  } catch (e) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // never made
-    }
-    throw writeError(path, e);
-  }
-}
-
-/** Makes an output folder (and its parents), or a WriteError saying why it cannot. */
-export function makeFolder(dir: string): void {
-  try {
-    mkdirSync(dir, { recursive: true });
-  } catch (e) {
-    throw writeError(dir, e, 'create the folder');
   }
 }

@@ -15,7 +15,7 @@ import {
 import type { ChannelStats } from '../data/transforms/pipeline.js';
 import { needsStats } from '../data/transforms/pipeline.js';
 import type { EpochMetrics } from '../train.js';
-import { makeFolder, writeFileAtomic } from '../files.js';
+import { makeFolder, writeFileAtomic } from '../writes.js';
 import { prepareData } from './data.js';
 import { dataRoots } from '../data/paths.js';
 import { DataFacts, dataWarnings } from '../data/probe.js';

@@ -1,6 +1,6 @@
 // `netspec data <spec>`: what a dataset holds (counts, classes, shape, pixel statistics) and a
 // grid of samples after the transforms; and the data preparation `train` shares with it.
-import { writeFileAtomic } from '../files.js';
+import { writeFileAtomic } from '../writes.js';
 import type { DatasetSpec, Recipe, TransformSpec } from '../../compiler/index.js';
 import { batches, epochOrder } from '../data/batches.js';
 import type { LoadedData } from '../data/dataset.js';

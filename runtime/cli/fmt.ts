@@ -1,7 +1,8 @@
 // `netspec fmt`: print specs canonically, rewrite them in place (`--write`) or list those that
 // would change (`--check`). A file with syntax errors is reported and never touched.
 import { format } from '../../grammar/index.js';
-import { FileError, readText, writeFileAtomic } from '../files.js';
+import { FileError, readText } from '../files.js';
+import { writeFileAtomic } from '../writes.js';
 import { UserError } from '../errors.js';
 import { formatDiagnostic, summary } from './print.js';
 import { CODES } from '../../compiler/index.js';

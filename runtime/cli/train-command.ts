@@ -27,7 +27,7 @@ import { formatDiagnostic, summary } from './print.js';
 import type { TrainOptions, TrainResult } from '../train.js';
 import { defaultThreads, train } from '../train.js';
 import { encodeSafetensors } from '../weights.js';
-import { writeFileAtomic } from '../files.js';
+import { writeFileAtomic } from '../writes.js';
 import { dataRoots } from './commands.js';
 import { reporter } from './train-progress.js';
 import type { PreparedData } from './data.js';

@@ -30,9 +30,8 @@ import {
   readFirst,
   readLast,
   readText,
-  writeFileAtomic,
-  WriteError,
 } from '../files.js';
+import { writeFileAtomic, WriteError } from '../writes.js';
 import { UserError } from '../errors.js';
 import { unreadable } from './errors.js';
 import { checkIdxHeader, gzipError, inflatesPast, isGzip, promisedIdxBytes } from './idx.js';

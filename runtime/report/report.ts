@@ -1,7 +1,7 @@
 // The run report: a folder with the resolved spec, the metrics logs (per epoch as JSONL and
 // CSV, per step as CSV), plots as SVG (plots.ts), a per-class table, and an index.html with a
 // header of every setting as resolved — static files a user opens in any browser.
-import { makeFolder, writeFileAtomic } from '../files.js';
+import { makeFolder, writeFileAtomic } from '../writes.js';
 import { join } from 'node:path';
 import type { EpochMetrics } from '../train.js';
 import type { StepLog } from '../step-log.js';

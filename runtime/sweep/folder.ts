@@ -6,7 +6,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { SweepSpec } from '../../compiler/index.js';
-import { errnoOf, readText, writeFileAtomic } from '../files.js';
+import { errnoOf, readText } from '../files.js';
+import { writeFileAtomic } from '../writes.js';
 import { mark, RUN_MARKER } from '../ownership.js';
 import { CODES } from '../../compiler/index.js';
 import { UserError } from '../errors.js';

@@ -21,7 +21,7 @@ vi.mock('node:fs', async (original) => {
 });
 
 const { writeReport } = await import('../../../runtime/report/report.js');
-const { WriteError } = await import('../../../runtime/files.js');
+const { WriteError } = await import('../../../runtime/writes.js');
 const { tempDir } = await import('../../helpers/spec.js');
 
 describe('writing the report on a full disk', () => {
