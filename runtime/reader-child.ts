@@ -86,7 +86,7 @@ function rangesOf({ ranges, tail, head }, size) {
 }
 /**
  * Inflates a gzip file into \`target\`, streaming, stopping past \`inflateLimit\` bytes (a bomb);
- * says it is alive every few hundred milliseconds, then answers as a stat does, or with the error.
+ * keeps alive while the data flows, then answers as a stat does, or with the error.
  */
 function gunzip(request) {
   const opened = attempt(request.path, () => openChecked(request));
@@ -95,14 +95,10 @@ function gunzip(request) {
   const { createGunzip } = require('node:zlib');
   const { pipeline, Transform } = require('node:stream');
   let written = 0;
-  let said = Date.now();
   const bounded = new Transform({
     transform(chunk, _, next) {
       written += chunk.length;
-      if (Date.now() - said > 250) {
-        said = Date.now();
-        process.send({ alive: true });
-      }
+      keepAlive();
       if (written <= request.inflateLimit) return next(null, chunk);
       next(Object.assign(new Error('inflates past its bound'), { code: 'ERR_INFLATES_PAST' }));
     },
@@ -117,6 +113,16 @@ function gunzip(request) {
     else if (e.side !== 'file') error.message = e.message;
     process.send(error);
   });
+}
+/**
+ * Says the request is alive, at most every 250 ms (the limit is on silence), for the operations
+ * that send nothing else while they work: a gunzip, a folder's stats.
+ */
+let aliveAt = 0;
+function keepAlive() {
+  if (Date.now() - aliveAt < 250) return;
+  aliveAt = Date.now();
+  process.send({ alive: true });
 }
 function writeLength(length) {
   const head = Buffer.alloc(8);
@@ -142,16 +148,12 @@ function write(bytes) {
 }
 /**
  * A folder's names, and whether each is a folder (following links; a broken link or a vanished
- * entry is not); alive every few hundred milliseconds, as a large folder's stats take a while.
+ * entry is not); kept alive, as a large folder's stats take a while.
  */
 function list(path) {
   const names = fs.readdirSync(path);
-  let said = Date.now();
   const folders = names.map((name) => {
-    if (Date.now() - said > 250) {
-      said = Date.now();
-      process.send({ alive: true });
-    }
+    keepAlive();
     try {
       return fs.statSync(path + '/' + name).isDirectory();
     } catch {
