@@ -260,6 +260,18 @@ export function rangesRead({ path, kind, ticket }: RangesAhead): Buffer {
 }
 
 /**
+ * Takes a readRanges sent ahead whose bytes are no longer wanted (every one sent must be taken);
+ * a failure is left to the next read of the file to report.
+ */
+export function dropRead(ahead: RangesAhead): void {
+  try {
+    rangesRead(ahead);
+  } catch {
+    // not wanted
+  }
+}
+
+/**
  * Inflates the gzip file `path` into `target` (a file of netspec's own), streaming, in the
  * reader with its time limit on silence. A problem with the data (not gzip, truncated, or more
  * than `inflateLimit` bytes: ERR_INFLATES_PAST) is returned as zlib's code and message; one

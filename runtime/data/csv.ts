@@ -3,7 +3,7 @@
 // (as pandas does). The file is read in chunks through one state machine, so the text never has
 // to fit in memory at once, and nothing is decoded to strings except to report a problem.
 import { CODES } from '../../compiler/index.js';
-import { rangesRead, readRangesAhead } from '../files.js';
+import { dropRead, rangesRead, readFirst, readRangesAhead } from '../files.js';
 import type { RangesAhead } from '../files.js';
 import { FloatRows } from './csv-float.js';
 import { UserError } from '../errors.js';
@@ -58,24 +58,16 @@ export function sniff(path: string, delimiter: string): { delimiter: number; hea
 }
 
 function firstLine(path: string): string {
-  const text = read(path, 0, 1 << 20).toString('utf8');
+  let text: string;
+  try {
+    text = readFirst(path, 'stream', 1 << 20).toString('utf8');
+  } catch (e) {
+    throw unreadable(path, e);
+  }
   return text
     .replace(/^\uFEFF/, '')
     .split('\n')[0]
     .replace(/\r$/, '');
-}
-
-/** A spreadsheet's bytes from `at`, up to `length` (fewer at its end). */
-function read(path: string, at: number, length: number): Buffer {
-  return taken(readRangesAhead(path, 'stream', Float64Array.of(at, length)));
-}
-
-function drop(ahead: RangesAhead): void {
-  try {
-    rangesRead(ahead);
-  } catch {
-    // not needed
-  }
 }
 
 /** The bytes of a read sent ahead, or a UserError saying what the file is instead. */
@@ -116,7 +108,7 @@ export function readCsv(
     }
   } finally {
     // A bad row ends the parse: the chunk asked for is still taken (the language server goes on).
-    if (next) drop(next);
+    if (next) dropRead(next);
   }
   return parser.finish();
 }

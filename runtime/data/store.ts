@@ -9,6 +9,7 @@ import { CODES } from '../../compiler/index.js';
 import {
   checkFile,
   checkFiles,
+  dropRead,
   errnoOf,
   FileError,
   rangesRead,
@@ -104,20 +105,13 @@ class FileStore implements PixelStore {
     this.ahead = { ranges, read: readRangesAhead(this.handle.path, 'stream', ranges) };
   }
 
-  /**
-   * The read sent ahead, when it asked for `ranges`; another is taken and dropped (every read
-   * sent must be taken; its failure is the next read's to report).
-   */
+  /** The read sent ahead, when it asked for `ranges`; another is dropped. */
   private takeAhead(ranges: Float64Array | undefined): RangesAhead | undefined {
     const ahead = this.ahead;
     this.ahead = undefined;
     if (!ahead) return undefined;
     if (ranges && sameValues(ahead.ranges, ranges)) return ahead.read;
-    try {
-      rangesRead(ahead.read);
-    } catch {
-      // not needed
-    }
+    dropRead(ahead.read);
     return undefined;
   }
 
