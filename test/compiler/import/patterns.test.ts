@@ -14,6 +14,7 @@ import {
 } from '../../../compiler/index.js';
 import { readBinary } from '../../../runtime/cli/load.js';
 import { python, readFloat32, ROOT, tempDir } from '../../helpers/spec.js';
+import { relativeL2 } from '../../helpers/golden.js';
 
 let dir: string;
 
@@ -35,14 +36,7 @@ async function relativeError(model: Model, expectedFile: string): Promise<number
   const input = readFloat32(join(dir, 'input.f32'));
   const expected = readFloat32(join(dir, expectedFile));
   const out = await session.run({ input: new ort.Tensor('float32', input, [2, 3, 8, 8]) });
-  const y = out.logits.data as Float32Array;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < expected.length; i++) {
-    num += (y[i] - expected[i]) ** 2;
-    den += expected[i] ** 2;
-  }
-  return Math.sqrt(num / den);
+  return relativeL2(out.logits.data as Float32Array, expected);
 }
 
 const layers = (model: Model) => model.layers.map((n) => `${n.path}:${n.def.name}`);

@@ -153,6 +153,11 @@ describe('other streamed sources', () => {
     expect(streamed.classNames).toEqual(memory.classNames);
     return [memory, streamed];
   };
+  const rawIdx = (): DataSource => ({
+    kind: 'idx',
+    images: at('raw-images'),
+    labels: at('raw-labels'),
+  });
   const csv = {
     kind: 'csv',
     shape: SHAPE,
@@ -168,23 +173,14 @@ describe('other streamed sources', () => {
   });
 
   it('a raw IDX file is read in place', () => {
-    const [memory, streamed] = both({
-      kind: 'idx',
-      images: at('raw-images'),
-      labels: at('raw-labels'),
-    });
+    const [memory, streamed] = both(rawIdx());
     expect(streamed.streamed).toBe('raw IDX, read in place');
     expectSameBatches(memory, streamed);
     expectSameBatches(memory, streamed, { steps: AUGMENT, training: true });
   });
 
   it('a read sent ahead is used when it was for the next read, and dropped when not', () => {
-    const [memory, streamed] = both({
-      kind: 'idx',
-      images: at('raw-images'),
-      labels: at('raw-labels'),
-      stream: true,
-    });
+    const [memory, streamed] = both(rawIdx());
     const store = streamed.store!;
     const stored = (indices: number[]) =>
       Buffer.concat(
@@ -264,10 +260,7 @@ describe('other streamed sources', () => {
     const built = (await import(
       `${ROOT}/dist/runtime/data/prefetch.js`
     )) as typeof import('../../../runtime/data/prefetch.js');
-    const idx = loadSource(
-      { kind: 'idx', images: at('raw-images'), labels: at('raw-labels'), stream: true },
-      [dir],
-    );
+    const idx = loadSource({ ...rawIdx(), stream: true }, [dir]);
     const png = loadSource(
       { kind: 'images', dir: at('png'), labels: at('png/labels.csv'), shape: SHAPE, stream: true },
       [dir],
@@ -310,7 +303,7 @@ describe('other streamed sources', () => {
   });
 
   it('stream: auto streams above the memory budget only', () => {
-    const source = { kind: 'idx', images: at('raw-images'), labels: at('raw-labels') } as const;
+    const source = rawIdx();
     expect(loadSource(source, [dir]).streamed).toBeUndefined();
     process.env.NETSPEC_STREAM_ABOVE = '100K';
     try {
