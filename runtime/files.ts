@@ -144,6 +144,11 @@ function timedOut(path: string): FileError {
   return new FileError(path, reason, 'ETIMEDOUT');
 }
 
+/** Whether `e` is the FileError of a file that did not answer within the time limit. */
+export function didNotAnswer(e: unknown): e is FileError {
+  return e instanceof FileError && e.errno === 'ETIMEDOUT';
+}
+
 /** Whether `path` timed out within the last minute. */
 function recentlyStalled(path: string): boolean {
   const when = stalled.get(path);

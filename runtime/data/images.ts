@@ -6,7 +6,15 @@ import { extname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { CODES } from '../../compiler/index.js';
-import { checkFiles, errnoOf, FileError, listFolder, readEach, readFile } from '../files.js';
+import {
+  checkFiles,
+  didNotAnswer,
+  errnoOf,
+  FileError,
+  listFolder,
+  readEach,
+  readFile,
+} from '../files.js';
 import type { FolderEntry } from '../files.js';
 import { UserError } from '../errors.js';
 import { numberLike, unreadable } from './errors.js';
@@ -130,7 +138,7 @@ function listDir(dir: string): FolderEntry[] {
     const reason =
       code === 'ENOTDIR'
         ? 'is not a folder'
-        : code === 'ETIMEDOUT' && e instanceof FileError
+        : didNotAnswer(e)
           ? e.reason
           : `cannot be listed (${code})`;
     throw new UserError(

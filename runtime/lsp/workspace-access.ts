@@ -5,7 +5,7 @@
 // `readOutsideWorkspace: true`.
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import type { InitializeParams } from 'vscode-languageserver/node.js';
-import { errnoOf, FileError, realPath } from '../files.js';
+import { didNotAnswer, realPath } from '../files.js';
 import type { ReadGuard } from '../host.js';
 import { fileURLToPath } from 'node:url';
 
@@ -36,7 +36,7 @@ export function workspaceGuard(access: WorkspaceAccess, file: string): ReadGuard
       target = realPath(resolve(path));
     } catch (e) {
       // A file that did not answer is not read (it would wait as long again); a missing one is.
-      if (errnoOf(e) === 'ETIMEDOUT') return (e as FileError).reason;
+      if (didNotAnswer(e)) return e.reason;
       target = resolve(path);
     }
     const inside = roots.some((root) => {

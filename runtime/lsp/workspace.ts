@@ -10,7 +10,7 @@ import type { Unreadable } from '../../compiler/index.js';
 import type { ParseResult, PartCache } from '../../grammar/index.js';
 import { parse, ParseCache } from '../../grammar/index.js';
 import { checkerHost } from '../host.js';
-import { checkFile, errnoOf, FileError } from '../files.js';
+import { checkFile, didNotAnswer, FileError } from '../files.js';
 import type { FileInfo } from '../files.js';
 import { workspaceGuard, type WorkspaceAccess } from './workspace-access.js';
 
@@ -114,6 +114,6 @@ function statOf(file: string): FileInfo | FileError | undefined {
   try {
     return checkFile(file, 'onnx');
   } catch (e) {
-    return errnoOf(e) === 'ETIMEDOUT' ? (e as FileError) : undefined;
+    return didNotAnswer(e) ? e : undefined;
   }
 }
