@@ -3,11 +3,10 @@
 // [batch]`, one JSON line per workload, what bench/gpu.sh prints beside PyTorch CUDA; a batch
 // given sets every workload's), and the bytes a training step moves between host and device
 // (`npm run bench`).
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { CompiledRecipe, Recipe } from '../compiler/index.js';
-import { checkSpec, compileRecipe } from '../compiler/index.js';
-import { readBinary, readImport } from '../runtime/cli/load.js';
+import { compileRecipe } from '../compiler/index.js';
+import { loadRecipe } from '../runtime/cli/load.js';
 import { loadDataset } from '../runtime/data/dataset.js';
 import type { Device } from '../runtime/device.js';
 import { probeWebgpu } from '../runtime/device.js';
@@ -22,17 +21,9 @@ export const WORKLOADS = [
   { name: 'ResNet18 finetune', spec: 'resnet18-finetune.net', recipe: 'Finetune', batch: 64 },
 ];
 
+/** A recipe of a spec in specs/ at `batch`; a spec with errors prints them and throws. */
 function recipeOf(spec: string, name: string, batch: number): Recipe {
-  const path = resolve(SPECS, spec);
-  const { spec: checked, diagnostics } = checkSpec(
-    readFileSync(path, 'utf8'),
-    path,
-    readImport,
-    readBinary,
-  );
-  const error = diagnostics.find((d) => d.severity === 'error');
-  if (error) throw new Error(`${spec}:${error.span.start.line}: ${error.message}`);
-  return { ...checked.recipes.get(name)!, batch };
+  return { ...loadRecipe(resolve(SPECS, spec), name).recipe, batch };
 }
 
 /** One epoch over the first `images` training images; images/s from the end of the first run on. */

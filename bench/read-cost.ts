@@ -4,12 +4,12 @@
 // reader (its start-up) is reported apart.
 import { readFileSync } from 'node:fs';
 import { readFile } from '../runtime/files.js';
+import { median } from './language.js';
 
 const args = process.argv.slice(2);
 const at = args.indexOf('--rounds');
 const rounds = at >= 0 ? Number(args.splice(at, 2)[1]) : 9;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 function timed(read: () => Uint8Array): number {
